@@ -1,0 +1,38 @@
+#pragma once
+#include <boost/json/value.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace kainjow::mustache {
+template <typename string_type>
+class basic_mustache;
+}
+
+namespace goaround::chat {
+
+// The message texts in templates/*.mustache, compiled into the binary and parsed once.
+// Values are inserted as given by default; a transport passes its own escaping
+// (Slack's &, <, >) so that user text cannot turn into markup.
+class Templates {
+ public:
+  using Escape = std::function<std::string(const std::string&)>;
+  explicit Templates(Escape escape = {});
+  ~Templates();
+  Templates(const Templates&) = delete;
+  Templates& operator=(const Templates&) = delete;
+
+  // Renders templates/<name>.mustache with a JSON context; blank lines are dropped.
+  // Throws std::out_of_range for a name that has no template (a programming error).
+  std::string render(std::string_view name, const boost::json::value& context) const;
+
+ private:
+  using Compiled = kainjow::mustache::basic_mustache<std::string>;
+  mutable std::map<std::string, std::unique_ptr<Compiled>, std::less<>> cache_;
+  Escape escape_;
+};
+
+}  // namespace goaround::chat

@@ -1,0 +1,22 @@
+#pragma once
+#include "goaround/core/registry.hpp"
+
+namespace goaround::commands {
+
+// Each /rollback subcommand lives in its own file under commands/ and registers itself here.
+void register_rollback(core::Registry& registry);
+void register_note(core::Registry& registry);
+void register_timeline(core::Registry& registry);
+void register_status(core::Registry& registry);
+void register_help(core::Registry& registry);
+
+// All of the above, in the order help lists them.
+inline void register_all(core::Registry& registry) {
+  register_rollback(registry);
+  register_note(registry);
+  register_timeline(registry);
+  register_status(registry);
+  register_help(registry);
+}
+
+}  // namespace goaround::commands

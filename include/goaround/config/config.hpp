@@ -1,0 +1,128 @@
+#pragma once
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace goaround::config {
+
+// A credential read from the environment or a file. It has no stream operator and no
+// implicit conversion, so it cannot reach a log line by accident; reveal() is explicit.
+class Secret {
+ public:
+  Secret() = default;
+  Secret(std::string value, std::string source)
+      : value_(std::move(value)), source_(std::move(source)) {}
+  const std::string& reveal() const { return value_; }
+  bool empty() const { return value_.empty(); }
+  // Where it came from ("${SLACK_APP_TOKEN}" or a file path): safe to show.
+  const std::string& source() const { return source_; }
+
+ private:
+  std::string value_;
+  std::string source_;
+};
+
+enum class AdapterKind { kubectl, helm, argocd, argo_rollouts, sim };
+std::string_view to_string(AdapterKind kind);
+
+struct KubectlTarget {
+  std::string context;
+  std::string namespace_name;
+  std::string deployment;
+};
+
+enum class SimFailure { none, never_ready, revision_missing };
+
+// The simulated deployment behind the `sim` adapter (local mode and tests).
+struct SimSettings {
+  int revisions = 12;  // history 1..revisions; the last one is live
+  int replicas = 4;
+  std::chrono::milliseconds step{400};  // time for one replica to move along
+  std::chrono::milliseconds progress_deadline{std::chrono::seconds(10)};
+  SimFailure failure = SimFailure::none;
+  std::string image;  // default: registry.local/<service name>
+};
+
+struct Allowed {
+  std::vector<std::string> users;
+  std::vector<std::string> groups;
+  bool anyone() const { return users.empty() && groups.empty(); }
+};
+
+struct Service {
+  std::string name;
+  std::string environment;
+  AdapterKind adapter = AdapterKind::sim;
+  std::optional<KubectlTarget> kubectl;
+  SimSettings sim;
+  Allowed allowed;
+  std::string channel;
+  std::chrono::milliseconds status_interval{std::chrono::minutes(15)};
+};
+
+struct Slack {
+  Secret app_token;
+  Secret bot_token;
+  std::string api_url = "https://slack.com/api/";
+};
+
+struct Logging {
+  std::string level = "info";
+  std::string format = "text";  // text | json
+};
+
+struct Config {
+  std::filesystem::path data_dir = "./var";
+  Slack slack;
+  Logging log;
+  std::vector<Service> services;
+
+  const Service* find_service(std::string_view name) const;
+  std::vector<std::string> service_names() const;
+};
+
+// One problem found in a configuration file, with its 1-based position.
+struct Problem {
+  int line = 0;
+  int column = 0;
+  std::string message;
+};
+std::string describe(const Problem& problem, std::string_view origin);
+
+struct Parsed {
+  std::optional<Config> config;  // set only when problems is empty
+  std::vector<Problem> problems;
+};
+
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+EnvLookup process_environment();
+
+// Parses and validates YAML text; every problem is collected, none stops the others.
+Parsed parse(std::string_view yaml_text, const EnvLookup& env = process_environment());
+
+// Thrown by load() at start-up; what() lists every problem as "origin:line:col: message".
+class Invalid : public std::runtime_error {
+ public:
+  Invalid(std::string origin, std::vector<Problem> problems);
+  const std::vector<Problem>& problems() const { return problems_; }
+
+ private:
+  std::vector<Problem> problems_;
+};
+
+// Reads a file (or, with no path, the embedded default) and validates it; throws Invalid.
+Config load(const std::optional<std::filesystem::path>& path,
+            const EnvLookup& env = process_environment());
+
+// The embedded default: two simulated services, checkout and payments.
+std::string_view embedded_default();
+
+// DNS-1123 label: lowercase letters, digits and '-', 1..63, starting and ending alphanumeric.
+bool is_dns_label(std::string_view name);
+
+}  // namespace goaround::config

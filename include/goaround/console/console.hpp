@@ -1,0 +1,68 @@
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/streambuf.hpp>
+
+#include <map>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "goaround/chat/message.hpp"
+#include "goaround/core/registry.hpp"
+
+namespace goaround::console {
+
+// The local terminal as a chat system: messages print as text, buttons as numbered
+// choices, an update prints only the lines that changed.
+class ConsoleTransport final : public chat::Transport {
+ public:
+  explicit ConsoleTransport(std::ostream& out) : out_(out) {}
+
+  std::string post(const chat::Place& where, const chat::Message& message) override;
+  void update(const chat::Place& where, const std::string& handle,
+              const chat::Message& message) override;
+  void whisper(const chat::Place& where, const chat::Person& to,
+               const chat::Message& message) override;
+
+  // The action of choice `number` on the latest message that still offers buttons.
+  std::optional<std::string> choose(int number) const;
+
+ private:
+  void print(std::string_view tag, const std::string& text);
+  void offer(const std::string& handle, const std::vector<chat::Button>& buttons);
+
+  std::ostream& out_;
+  int next_handle_ = 1;
+  std::map<std::string, std::string> shown_;  // handle → text as last printed
+  std::string choices_handle_;
+  std::vector<chat::Button> choices_;
+};
+
+// Reads standard input a line at a time without blocking the loop: asynchronously for a
+// terminal or pipe, directly for a regular file (which never blocks and epoll refuses).
+class LineReader {
+ public:
+  LineReader(boost::asio::any_io_executor executor, int fd);
+  // The next line without its newline; nullopt at end of input.
+  boost::asio::awaitable<std::optional<std::string>> next();
+
+ private:
+  std::optional<boost::asio::posix::stream_descriptor> stream_;
+  int fd_;
+  boost::asio::streambuf buffer_;
+  bool eof_ = false;
+};
+
+// The local console: what you would type in Slack (/rollback …), numbers for buttons.
+// At end of input it waits for running go-arounds to finish, then returns.
+boost::asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport,
+                                         LineReader& input, std::ostream& out,
+                                         chat::Person person, bool interactive);
+
+// The person at this terminal: the login name, trusted as the local operator.
+chat::Person local_operator();
+
+}  // namespace goaround::console

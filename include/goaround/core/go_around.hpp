@@ -1,0 +1,82 @@
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "goaround/chat/message.hpp"
+#include "goaround/chat/templates.hpp"
+#include "goaround/config/config.hpp"
+#include "goaround/exec/adapter.hpp"
+#include "goaround/store/store.hpp"
+#include "goaround/time/clock.hpp"
+
+namespace goaround::core {
+
+struct Request;
+
+// Whether this person may call stop on this service: the local operator always, anyone when
+// the service names nobody, otherwise a listed user or a member of a listed group.
+bool may_call_stop(const config::Service& service, const chat::Person& person);
+
+// How a go-around ended.
+enum class Result { verified, verification_failed, failed };
+
+// The go-around engine: plan → card → confirm → announce → execute with progress → verify
+// → result. Every step is written to the timeline before anyone is told about it.
+class GoAround {
+ public:
+  GoAround(const config::Config& config, store::Store& store, exec::Adapters& adapters,
+           const chat::Templates& templates, chat::Transport& transport,
+           const time::Clock& clock);
+
+  struct Proposal {
+    std::optional<std::int64_t> execution_id;  // set when a confirmable card was posted
+    std::optional<chat::Message> refusal;      // for the person who asked, otherwise
+  };
+  // Plans a go-around and posts its card in the incident (opening one if none is open).
+  boost::asio::awaitable<Proposal> propose(const Request& request, const std::string& service,
+                                           std::optional<std::string> to_revision,
+                                           std::string reason);
+
+  // Confirmation: checks who may call stop and takes the service's lock. Returns the
+  // message for the person when it is refused; otherwise call run().
+  std::optional<chat::Message> start(const Request& request, std::int64_t execution_id);
+  // Executes a started go-around to its end: announce, execute, verify, result.
+  boost::asio::awaitable<Result> run(std::int64_t execution_id);
+  std::optional<chat::Message> cancel(const Request& request, std::int64_t execution_id);
+
+  // Go-arounds between start() and the end of run().
+  std::size_t in_flight() const { return in_flight_; }
+
+ private:
+  struct Pending {
+    exec::Plan plan;
+    chat::Place place;
+    std::string card;  // handle of the posted card
+    std::string requested_by;
+    std::string reason;
+  };
+
+  boost::json::object card_context(const store::Execution& execution, const Pending& pending);
+  chat::Message render(std::string_view name, const boost::json::value& context) const;
+  std::optional<chat::Message> refusal_if_busy(const std::string& service);
+  std::int64_t record(std::int64_t incident, const std::string& kind, const std::string& actor,
+                      const std::string& text, const boost::json::object& data = {});
+
+  const config::Config& config_;
+  store::Store& store_;
+  exec::Adapters& adapters_;
+  const chat::Templates& templates_;
+  chat::Transport& transport_;
+  const time::Clock& clock_;
+  std::map<std::int64_t, Pending> pending_;
+  std::size_t in_flight_ = 0;
+};
+
+std::string display_name(const chat::Person& person);
+
+}  // namespace goaround::core

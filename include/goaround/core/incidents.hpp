@@ -1,0 +1,25 @@
+#pragma once
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "goaround/chat/message.hpp"
+#include "goaround/store/store.hpp"
+
+namespace goaround::core {
+
+// The incident a scribe's entry belongs to: the one named, else the one whose thread this
+// is, else the only open one. On failure `problem` says why (for the person who asked).
+struct IncidentChoice {
+  std::optional<store::Incident> incident;
+  std::string problem;
+};
+IncidentChoice choose_incident(store::Store& store, const chat::Place& where,
+                               std::optional<std::string> named);
+
+// The template context for an incident's timeline (templates/timeline.mustache).
+boost::json::object timeline_context(store::Store& store, const store::Incident& incident);
+
+}  // namespace goaround::core

@@ -1,0 +1,83 @@
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "goaround/chat/message.hpp"
+#include "goaround/chat/templates.hpp"
+#include "goaround/config/config.hpp"
+#include "goaround/core/arguments.hpp"
+#include "goaround/store/store.hpp"
+
+namespace goaround::core {
+
+class GoAround;
+class Registry;
+
+// Everything a command may use, wired once by the app.
+struct Bot {
+  const config::Config& config;
+  store::Store& store;
+  const chat::Templates& templates;
+  chat::Transport& transport;
+  GoAround& go_around;
+  const Registry& registry;
+  boost::asio::any_io_executor executor;
+};
+
+// Who asked, and where.
+struct Request {
+  chat::Person who;
+  chat::Place where;
+};
+
+// One call of a command or a button.
+struct Invocation {
+  Bot& bot;
+  Request request;
+  Arguments arguments;
+
+  // Answers only the person who asked, with templates/<name>.mustache.
+  void reply(std::string_view template_name, const boost::json::value& context) const;
+  void reply(const chat::Message& message) const;
+};
+
+using CommandHandler = std::function<boost::asio::awaitable<void>(Invocation&)>;
+// A button's value (the part after ':') arrives as the single positional argument.
+using ActionHandler = std::function<boost::asio::awaitable<void>(Invocation&)>;
+
+struct Command {
+  std::string name;  // the subcommand word; "" for the default (a service name comes first)
+  std::string usage;
+  std::string summary;
+  std::vector<FlagSpec> flags;
+  CommandHandler handler;
+};
+
+// The /rollback subcommands and the button actions, each registered by its own file in
+// commands/. Duplicate names are refused when registering, so help is built from one table.
+class Registry {
+ public:
+  void add(Command command);
+  void add_action(std::string name, ActionHandler handler);
+
+  const std::vector<Command>& commands() const { return commands_; }
+  const Command* find(std::string_view name) const;
+
+  // Runs what someone typed after the slash command (e.g. "checkout --to 41").
+  boost::asio::awaitable<void> dispatch(Bot& bot, Request request, std::string text) const;
+  // Runs a pressed button's action ("goaround.confirm:12").
+  boost::asio::awaitable<void> press(Bot& bot, Request request, std::string action) const;
+
+ private:
+  std::vector<Command> commands_;
+  std::map<std::string, ActionHandler, std::less<>> actions_;
+};
+
+}  // namespace goaround::core

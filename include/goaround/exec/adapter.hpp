@@ -1,0 +1,104 @@
+#pragma once
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "goaround/config/config.hpp"
+
+namespace goaround::exec {
+
+struct Revision {
+  std::string number;
+  std::string image;
+  std::string change_cause;
+};
+
+// One pre-flight or verification check, with what was seen.
+struct Check {
+  std::string name;
+  bool passed = false;
+  std::string detail;
+};
+
+// What a go-around will do, decided before anyone confirms it.
+struct Plan {
+  Revision current;
+  Revision target;
+  std::vector<std::string> argv;  // exactly what will run; shown to people as is
+  std::vector<Check> preflight;
+  bool ready() const;  // every pre-flight check passed
+};
+
+// Rollout progress in a Deployment's terms.
+struct Progress {
+  int desired = 0;
+  int updated = 0;
+  int ready = 0;
+  int available = 0;
+};
+
+// Why an execution failed, in the words an on-call engineer would search for.
+enum class Failure {
+  none,
+  not_found,
+  forbidden,
+  revision_missing,
+  progress_deadline_exceeded,
+  timeout,
+  tool_missing,
+  tool_failed
+};
+std::string_view to_string(Failure failure);
+
+struct Outcome {
+  Failure failure = Failure::none;
+  std::optional<int> exit_code;
+  std::string output_tail;
+  std::string message;  // one line: what happened
+  bool ok() const { return failure == Failure::none; }
+};
+
+struct Verification {
+  bool passed = false;
+  std::vector<Check> checks;
+};
+
+using ProgressFn = std::function<void(const Progress&)>;
+
+// A way of rolling a service back: plan → (pre-flight inside the plan) → execute with
+// progress → verify. Adapters report; they never talk to chat or storage.
+class Adapter {
+ public:
+  virtual ~Adapter() = default;
+  virtual boost::asio::awaitable<Plan> plan(std::optional<std::string> target_revision) = 0;
+  virtual boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) = 0;
+  virtual boost::asio::awaitable<Verification> verify(const Plan& plan) = 0;
+};
+
+// The adapter of every configured service, built once at start-up.
+class Adapters {
+ public:
+  Adapters(boost::asio::any_io_executor executor, const config::Config& config);
+  ~Adapters();
+  // nullptr when the service's adapter cannot run in this build; see unavailable_reason.
+  Adapter* find(const std::string& service);
+  std::string unavailable_reason(const std::string& service) const;
+
+ private:
+  std::map<std::string, std::unique_ptr<Adapter>> adapters_;
+  std::map<std::string, std::string> unavailable_;
+};
+
+}  // namespace goaround::exec
+
+namespace goaround::exec {
+// argv as one line a person could paste into a POSIX shell: words with anything beyond
+// [A-Za-z0-9_./=:,@%+-] are single-quoted.
+std::string command_line(const std::vector<std::string>& argv);
+}  // namespace goaround::exec

@@ -1,0 +1,138 @@
+#pragma once
+#include <SQLiteCpp/Database.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "goaround/time/clock.hpp"
+
+namespace goaround::store {
+
+struct Incident {
+  std::int64_t id = 0;
+  std::string service;
+  std::string environment;
+  std::string state;  // open | resolved
+  std::string opened_at;
+  std::optional<std::string> closed_at;
+  std::string opened_by;
+  std::string reason;
+  std::string channel;
+  std::string thread;
+};
+
+// One line of the scribe's log.
+struct Event {
+  std::int64_t id = 0;
+  std::int64_t incident_id = 0;
+  std::string at;  // UTC, milliseconds
+  std::string kind;
+  std::string actor;
+  std::string text;
+  std::string data_json;  // structured details, always a JSON object
+};
+
+// One go-around: planned when its card is shown, then cancelled, or running → a final state.
+struct Execution {
+  std::int64_t id = 0;
+  std::int64_t incident_id = 0;
+  std::string service;
+  std::string adapter;
+  std::string argv_json;
+  std::string from_revision;
+  std::string to_revision;
+  std::string requested_by;
+  std::string reason;
+  std::string state;  // planned | cancelled | running | succeeded | failed | interrupted
+  std::string created_at;
+  std::optional<std::string> confirmed_by;
+  std::optional<std::string> started_at;
+  std::optional<std::string> finished_at;
+  std::optional<int> exit_code;
+  std::string output_tail;
+  std::string verification;
+};
+
+struct ServiceLock {
+  std::string service;
+  std::int64_t execution_id = 0;
+  std::string holder;
+  std::string acquired_at;
+};
+
+struct NewExecution {
+  std::int64_t incident_id = 0;
+  std::string service;
+  std::string adapter;
+  std::string argv_json;
+  std::string from_revision;
+  std::string to_revision;
+  std::string requested_by;
+  std::string reason;
+};
+
+struct ExecutionFinish {
+  std::string state;  // succeeded | failed | interrupted
+  std::optional<int> exit_code;
+  std::string output_tail;
+  std::string verification;
+};
+
+// Applies the numbered migrations above the database's current version, up to `up_to`
+// (all when nullopt). Each runs in its own transaction and is recorded in schema_migrations.
+void migrate(SQLite::Database& db, std::optional<int> up_to = std::nullopt);
+int schema_version(SQLite::Database& db);
+int latest_schema_version();
+
+// The incident timeline in one SQLite file: WAL, foreign keys on, a busy timeout, and
+// synchronous=FULL so that every write is on disk before the bot answers anyone.
+// One Store per thread; it is not safe to share across threads.
+class Store {
+ public:
+  Store(const std::filesystem::path& file, const time::Clock& clock);
+
+  int schema_version();
+  SQLite::Database& database() { return db_; }
+
+  // Opens an incident for the service, or returns the one already open (opened=false).
+  struct Opened {
+    Incident incident;
+    bool opened = false;
+  };
+  Opened open_or_join_incident(const std::string& service, const std::string& environment,
+                               const std::string& opened_by, const std::string& reason,
+                               const std::string& channel);
+  void set_incident_thread(std::int64_t incident_id, const std::string& thread);
+  std::optional<Incident> incident(std::int64_t id);
+  std::optional<Incident> latest_incident();
+  std::vector<Incident> open_incidents();
+
+  std::int64_t append_event(std::int64_t incident_id, const std::string& kind,
+                            const std::string& actor, const std::string& text,
+                            const std::string& data_json = "{}");
+  std::vector<Event> events(std::int64_t incident_id);
+
+  std::int64_t create_execution(const NewExecution& planned);
+  std::optional<Execution> execution(std::int64_t id);
+  // planned → cancelled; false when it was no longer planned.
+  bool cancel_execution(std::int64_t id);
+  // Takes the service lock and marks the execution running, atomically. False (and no change)
+  // when another execution holds the lock or this one is no longer planned.
+  bool start_execution(std::int64_t id, const std::string& confirmed_by);
+  // Records the outcome and releases the service lock, atomically.
+  void finish_execution(std::int64_t id, const ExecutionFinish& finish);
+  std::optional<Execution> running_execution(const std::string& service);
+
+  std::optional<ServiceLock> service_lock(const std::string& service);
+
+ private:
+  std::string now() const { return time::format_utc(clock_.now()); }
+
+  SQLite::Database db_;
+  const time::Clock& clock_;
+};
+
+}  // namespace goaround::store

@@ -1,0 +1,44 @@
+#pragma once
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace goaround::time {
+
+using TimePoint = std::chrono::system_clock::time_point;
+
+// Wall-clock source for everything the bot timestamps; tests substitute a ManualClock.
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual TimePoint now() const = 0;
+};
+
+class SystemClock final : public Clock {
+ public:
+  TimePoint now() const override { return std::chrono::system_clock::now(); }
+};
+
+// A clock that only moves when told to.
+class ManualClock final : public Clock {
+ public:
+  explicit ManualClock(TimePoint start) : now_(start) {}
+  TimePoint now() const override { return now_; }
+  void advance(std::chrono::milliseconds by) { now_ += by; }
+
+ private:
+  TimePoint now_;
+};
+
+// "2026-11-23T16:12:58.123Z": UTC with milliseconds, sortable as text.
+std::string format_utc(TimePoint at);
+// The inverse of format_utc; nullopt for anything else.
+std::optional<TimePoint> parse_utc(std::string_view text);
+
+// "500ms", "30s", "15m", "2h", "1h30m"; nullopt for anything else (including negatives).
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
+// A short human form: "850 ms", "2.4 s", "3 min 5 s", "1 h 2 min".
+std::string format_duration(std::chrono::milliseconds d);
+
+}  // namespace goaround::time

@@ -1,0 +1,268 @@
+#include "goaround/app/cli.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+#include "goaround/app/logging.hpp"
+#include "goaround/chat/templates.hpp"
+#include "goaround/commands/commands.hpp"
+#include "goaround/config/config.hpp"
+#include "goaround/console/console.hpp"
+#include "goaround/core/go_around.hpp"
+#include "goaround/core/incidents.hpp"
+#include "goaround/exec/adapter.hpp"
+#include "goaround/store/store.hpp"
+
+namespace goaround::app {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+const std::vector<core::FlagSpec> global_flags{
+    {"config", true, "configuration file (default: the embedded two-service simulation)"},
+    {"data", true, "data folder for goaround.db (default: data_dir from the config, ./var)"},
+    {"log-level", true, "trace, debug, info, warn, error, critical or off"},
+    {"log-format", true, "text or json"},
+    {"help", false, "this help"}};
+
+struct Subcommand {
+  std::string name;
+  std::string usage;
+  std::string summary;
+  std::vector<core::FlagSpec> flags;  // in addition to the global ones
+};
+
+const std::vector<Subcommand> subcommands{
+    {"console", "goaround [console] [options]",
+     "The local console on the configured services: type /rollback commands, numbers for buttons.",
+     {}},
+    {"rollback", "goaround rollback <service> [--to REV] [--reason TEXT] [--yes] [options]",
+     "The go-around without Slack: same card, same timeline. Exit 0 only when rolled back and "
+     "verified; 1 when it failed; 3 when it did not start.",
+     {{"to", true, "target revision (default: the one before the live one)"},
+      {"reason", true, "why we are going around"},
+      {"yes", false, "confirm without asking"}}},
+    {"timeline", "goaround timeline [INCIDENT] [options]",
+     "Print an incident's timeline (the latest by default), one event per line.", {}},
+    {"check-config", "goaround check-config FILE",
+     "Validate a configuration file; print every problem with its line and column.", {}},
+};
+
+const Subcommand* find_subcommand(const std::string& name) {
+  const auto it = std::find_if(subcommands.begin(), subcommands.end(),
+                               [&](const Subcommand& s) { return s.name == name; });
+  return it == subcommands.end() ? nullptr : &*it;
+}
+
+json::array flags_json(const std::vector<core::FlagSpec>& flags) {
+  json::array out;
+  for (const auto& f : flags)
+    out.push_back({{"name", f.name}, {"takes_value", f.takes_value}, {"help", f.help}});
+  return out;
+}
+
+std::string help_text(const chat::Templates& templates, const Subcommand* only) {
+  json::array list;
+  for (const auto& s : subcommands)
+    if (!only || only == &s)
+      list.push_back({{"usage", s.usage}, {"summary", s.summary}, {"flags", flags_json(s.flags)}});
+  return templates.render("cli_help", {{"subcommands", list}, {"globals", flags_json(global_flags)}});
+}
+
+// Everything a running bot needs, wired in dependency order.
+struct Runtime {
+  Runtime(config::Config loaded, const std::filesystem::path& data_dir, std::ostream& out)
+      : config(std::move(loaded)),
+        store((std::filesystem::create_directories(data_dir), data_dir / "goaround.db"), clock),
+        transport(out),
+        adapters(io.get_executor(), config),
+        go_around(config, store, adapters, templates, transport, clock),
+        bot{config, store, templates, transport, go_around, registry, io.get_executor()} {
+    commands::register_all(registry);
+  }
+
+  asio::io_context io;
+  time::SystemClock clock;
+  config::Config config;
+  store::Store store;
+  chat::Templates templates;
+  console::ConsoleTransport transport;
+  exec::Adapters adapters;
+  core::GoAround go_around;
+  core::Registry registry;
+  core::Bot bot;
+};
+
+// Runs a coroutine on the runtime's loop to completion and returns its value.
+template <typename T>
+T run_to_completion(Runtime& rt, asio::awaitable<T> task) {
+  std::optional<T> result;
+  std::exception_ptr failure;
+  asio::co_spawn(rt.io, std::move(task), [&](std::exception_ptr e, T value) {
+    failure = e;
+    if (!e) result = std::move(value);
+  });
+  rt.io.run();
+  if (failure) std::rethrow_exception(failure);
+  return std::move(*result);
+}
+
+asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args) {
+  const auto person = console::local_operator();
+  const core::Request request{person, {"console", ""}};
+  if (args.positional.size() != 2) {
+    std::cerr << help_text(rt.templates, find_subcommand("rollback")) << '\n';
+    co_return exit_usage;
+  }
+  auto proposal = co_await rt.go_around.propose(request, args.positional[1], args.value("to"),
+                                                args.value("reason").value_or(""));
+  if (proposal.refusal) {
+    rt.transport.whisper(request.where, person, *proposal.refusal);
+    co_return exit_not_started;
+  }
+  if (!proposal.execution_id) co_return exit_not_started;  // the card says which check failed
+  const auto id = *proposal.execution_id;
+  if (!args.has("yes")) {
+    std::cout << rt.templates.render("cli_confirm", {{"service", args.positional[1]}}) << ' '
+              << std::flush;
+    console::LineReader input(rt.io.get_executor(), STDIN_FILENO);
+    const auto answer = co_await input.next();
+    if (!answer || (*answer != "y" && *answer != "yes")) {
+      rt.go_around.cancel(request, id);
+      co_return exit_not_started;
+    }
+  }
+  if (auto refusal = rt.go_around.start(request, id)) {
+    rt.transport.whisper(request.where, person, *refusal);
+    co_return exit_not_started;
+  }
+  const auto result = co_await rt.go_around.run(id);
+  co_return result == core::Result::verified ? exit_ok : exit_failed;
+}
+
+int print_timeline(Runtime& rt, const core::Arguments& args) {
+  std::optional<store::Incident> incident;
+  std::string problem = "there are no incidents yet";
+  if (args.positional.size() > 1) {
+    auto choice = core::choose_incident(rt.store, {}, args.positional[1]);
+    incident = std::move(choice.incident);
+    problem = choice.problem;
+  } else {
+    incident = rt.store.latest_incident();
+  }
+  if (!incident) {
+    std::cerr << "goaround timeline: " << problem << '\n';
+    return exit_usage;
+  }
+  std::cout << rt.templates.render("timeline", core::timeline_context(rt.store, *incident)) << '\n';
+  return exit_ok;
+}
+
+int check_config(const core::Arguments& args, const chat::Templates& templates) {
+  if (args.positional.size() != 2) {
+    std::cerr << help_text(templates, find_subcommand("check-config")) << '\n';
+    return exit_usage;
+  }
+  const std::string path = args.positional[1];
+  std::ifstream in(path);
+  if (!in) {
+    std::cerr << path << ": cannot read the file\n";
+    return exit_usage;
+  }
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto parsed = config::parse(text);
+  for (const auto& problem : parsed.problems) std::cerr << config::describe(problem, path) << '\n';
+  if (!parsed.config) {
+    std::cerr << path << ": " << parsed.problems.size() << " problem(s)\n";
+    return exit_usage;
+  }
+  json::array services;
+  for (const auto& s : parsed.config->services)
+    services.push_back({{"name", s.name}, {"adapter", config::to_string(s.adapter)},
+                        {"environment", s.environment}});
+  json::array unset;
+  for (const auto* secret : {&parsed.config->slack.app_token, &parsed.config->slack.bot_token})
+    if (secret->empty() && !secret->source().empty()) unset.push_back(json::string(secret->source()));
+  std::cout << templates.render("cli_config_ok", {{"path", path}, {"services", services},
+                                                  {"unset", unset}})
+            << '\n';
+  return exit_ok;
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  const std::vector<std::string> words(argv + 1, argv + argc);
+  const chat::Templates templates;
+  // Options may come before or after the subcommand; find it first, then parse strictly.
+  auto all_flags = global_flags;
+  for (const auto& s : subcommands) all_flags.insert(all_flags.end(), s.flags.begin(), s.flags.end());
+  const auto loose = core::parse_arguments(words, all_flags);
+  if (!loose.error.empty()) {
+    std::cerr << "goaround: " << loose.error << "\n" << help_text(templates, nullptr) << '\n';
+    return exit_usage;
+  }
+  const auto name = loose.arguments.positional.empty() ? std::string("console")
+                                                       : loose.arguments.positional.front();
+  const auto* sub = find_subcommand(name);
+  if (!sub) {
+    std::cerr << "goaround: unknown subcommand `" << name << "`\n"
+              << help_text(templates, nullptr) << '\n';
+    return exit_usage;
+  }
+  auto flags = global_flags;
+  flags.insert(flags.end(), sub->flags.begin(), sub->flags.end());
+  auto parsed = core::parse_arguments(words, flags);
+  if (!parsed.error.empty()) {
+    std::cerr << "goaround " << sub->name << ": " << parsed.error << "\n"
+              << help_text(templates, sub) << '\n';
+    return exit_usage;
+  }
+  auto& args = parsed.arguments;
+  if (args.positional.empty()) args.positional.push_back("console");
+  if (args.has("help")) {
+    std::cout << help_text(templates, loose.arguments.positional.empty() ? nullptr : sub) << '\n';
+    return exit_ok;
+  }
+  if (sub->name == "check-config") return check_config(args, templates);
+
+  std::optional<config::Config> config;
+  try {
+    const auto path = args.value("config");
+    config = config::load(path ? std::optional<std::filesystem::path>(*path) : std::nullopt);
+  } catch (const config::Invalid& e) {
+    std::cerr << e.what() << '\n';
+    return exit_usage;
+  }
+  setup_logging(args.value("log-level").value_or(""), config->log.level,
+                args.value("log-format").value_or(config->log.format));
+  const auto data_dir = std::filesystem::path(args.value("data").value_or(config->data_dir));
+  try {
+    Runtime rt(std::move(*config), data_dir, std::cout);
+    spdlog::info("goaround {}: data in {}", sub->name, (data_dir / "goaround.db").string());
+    if (sub->name == "timeline") return print_timeline(rt, args);
+    if (sub->name == "rollback") return run_to_completion(rt, headless_rollback(rt, args));
+    console::LineReader input(rt.io.get_executor(), STDIN_FILENO);
+    run_to_completion(rt, [&]() -> asio::awaitable<int> {
+      co_await console::run_console(rt.bot, rt.transport, input, std::cout,
+                                    console::local_operator(), ::isatty(STDIN_FILENO) == 1);
+      co_return exit_ok;
+    }());
+    return exit_ok;
+  } catch (const std::exception& e) {
+    spdlog::critical("goaround {}: {}", sub->name, e.what());
+    std::cerr << "goaround " << sub->name << ": " << e.what() << '\n';
+    return exit_failed;
+  }
+}
+
+}  // namespace goaround::app

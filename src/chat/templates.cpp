@@ -1,0 +1,72 @@
+#include "goaround/chat/templates.hpp"
+
+#include <boost/json.hpp>
+#include <kainjow/mustache.hpp>
+
+#include <stdexcept>
+#include <string_view>
+
+#include "goaround/resources/embedded.hpp"
+
+namespace goaround::chat {
+namespace {
+
+namespace mstch = kainjow::mustache;
+
+mstch::data to_data(const boost::json::value& v) {
+  switch (v.kind()) {
+    case boost::json::kind::object: {
+      mstch::data obj{mstch::data::type::object};
+      for (const auto& [key, value] : v.get_object()) obj.set(std::string(key), to_data(value));
+      return obj;
+    }
+    case boost::json::kind::array: {
+      mstch::data list{mstch::data::type::list};
+      for (const auto& item : v.get_array()) list.push_back(to_data(item));
+      return list;
+    }
+    case boost::json::kind::string: return mstch::data{std::string(v.get_string())};
+    case boost::json::kind::bool_: return mstch::data{v.get_bool()};
+    case boost::json::kind::null: return mstch::data{false};
+    default: return mstch::data{boost::json::serialize(v)};
+  }
+}
+
+}  // namespace
+
+Templates::Templates(Escape escape)
+    : escape_(escape ? std::move(escape) : [](const std::string& s) { return s; }) {}
+
+Templates::~Templates() = default;
+
+std::string Templates::render(std::string_view name, const boost::json::value& context) const {
+  auto it = cache_.find(name);
+  if (it == cache_.end()) {
+    const auto path = "templates/" + std::string(name) + ".mustache";
+    const auto text = resources::embedded_file(path);
+    if (!text) throw std::out_of_range("no template " + path);
+    auto compiled = std::make_unique<Compiled>(std::string(*text));
+    if (!compiled->is_valid())
+      throw std::logic_error(path + ": " + compiled->error_message());
+    compiled->set_custom_escape(escape_);
+    it = cache_.emplace(std::string(name), std::move(compiled)).first;
+  }
+  // A line that renders to nothing but spaces is dropped, so sections can sit on lines of
+  // their own whether or not they render.
+  const auto rendered = it->second->render(to_data(context));
+  std::string out;
+  std::size_t start = 0;
+  while (start < rendered.size()) {
+    auto end = rendered.find('\n', start);
+    if (end == std::string::npos) end = rendered.size();
+    const auto line = std::string_view(rendered).substr(start, end - start);
+    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+      if (!out.empty()) out += '\n';
+      out += line;
+    }
+    start = end + 1;
+  }
+  return out;
+}
+
+}  // namespace goaround::chat

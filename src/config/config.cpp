@@ -1,0 +1,359 @@
+#include "goaround/config/config.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "goaround/resources/embedded.hpp"
+#include "goaround/time/clock.hpp"
+
+namespace goaround::config {
+
+std::string_view to_string(AdapterKind kind) {
+  switch (kind) {
+    case AdapterKind::kubectl: return "kubectl";
+    case AdapterKind::helm: return "helm";
+    case AdapterKind::argocd: return "argocd";
+    case AdapterKind::argo_rollouts: return "argo-rollouts";
+    case AdapterKind::sim: return "sim";
+  }
+  return "unknown";
+}
+
+const Service* Config::find_service(std::string_view name) const {
+  const auto it = std::find_if(services.begin(), services.end(),
+                               [&](const Service& s) { return s.name == name; });
+  return it == services.end() ? nullptr : &*it;
+}
+
+std::vector<std::string> Config::service_names() const {
+  std::vector<std::string> names;
+  for (const auto& s : services) names.push_back(s.name);
+  return names;
+}
+
+std::string describe(const Problem& problem, std::string_view origin) {
+  std::ostringstream out;
+  out << origin << ':' << problem.line << ':' << problem.column << ": " << problem.message;
+  return out.str();
+}
+
+EnvLookup process_environment() {
+  return [](const std::string& name) -> std::optional<std::string> {
+    if (const char* value = std::getenv(name.c_str())) return std::string(value);
+    return std::nullopt;
+  };
+}
+
+bool is_dns_label(std::string_view name) {
+  if (name.empty() || name.size() > 63) return false;
+  const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (!alnum(name.front()) || !alnum(name.back())) return false;
+  return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '-'; });
+}
+
+namespace {
+
+// Walks the YAML tree once, recording problems with positions instead of throwing.
+class Validator {
+ public:
+  explicit Validator(const EnvLookup& env) : env_(env) {}
+
+  std::vector<Problem> problems;
+
+  void problem(const YAML::Node& at, std::string message) {
+    const auto mark = at.Mark();
+    problems.push_back({mark.line + 1, mark.column + 1, std::move(message)});
+  }
+
+  // Reports keys of `map` not in `known`; returns false when `map` is not a mapping.
+  bool expect_map(const YAML::Node& map, std::string_view where,
+                  std::initializer_list<std::string_view> known) {
+    if (!map.IsMap()) {
+      problem(map, std::string(where) + " must be a mapping");
+      return false;
+    }
+    for (const auto& entry : map) {
+      const auto key = entry.first.as<std::string>();
+      if (std::find(known.begin(), known.end(), key) == known.end()) {
+        std::string list;
+        for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+        problem(entry.first, "unknown key `" + key + "` in " + std::string(where) +
+                                 " (known: " + list + ")");
+      }
+    }
+    return true;
+  }
+
+  std::optional<std::string> scalar(const YAML::Node& map, const char* key, std::string_view where,
+                                    bool required) {
+    const auto node = map[key];
+    if (!node) {
+      if (required) problem(map, std::string(where) + "." + key + " is required");
+      return std::nullopt;
+    }
+    if (!node.IsScalar()) {
+      problem(node, std::string(where) + "." + key + " must be a single value");
+      return std::nullopt;
+    }
+    return node.as<std::string>();
+  }
+
+  std::optional<std::chrono::milliseconds> duration(const YAML::Node& map, const char* key,
+                                                    std::string_view where) {
+    const auto text = scalar(map, key, where, false);
+    if (!text) return std::nullopt;
+    auto parsed = time::parse_duration(*text);
+    if (!parsed || parsed->count() == 0) {
+      problem(map[key], std::string(where) + "." + key + ": `" + *text +
+                            "` is not a duration (examples: 500ms, 30s, 15m, 1h)");
+      return std::nullopt;
+    }
+    return parsed;
+  }
+
+  std::optional<int> integer(const YAML::Node& map, const char* key, std::string_view where,
+                             int minimum) {
+    const auto text = scalar(map, key, where, false);
+    if (!text) return std::nullopt;
+    try {
+      std::size_t used = 0;
+      const int value = std::stoi(*text, &used);
+      if (used == text->size() && value >= minimum) return value;
+    } catch (const std::exception&) {
+    }
+    problem(map[key], std::string(where) + "." + key + " must be a whole number >= " +
+                          std::to_string(minimum));
+    return std::nullopt;
+  }
+
+  std::vector<std::string> strings(const YAML::Node& map, const char* key,
+                                   std::string_view where) {
+    std::vector<std::string> out;
+    const auto node = map[key];
+    if (!node) return out;
+    if (!node.IsSequence()) {
+      problem(node, std::string(where) + "." + key + " must be a list");
+      return out;
+    }
+    for (const auto& item : node) {
+      if (item.IsScalar()) out.push_back(item.as<std::string>());
+      else problem(item, std::string(where) + "." + key + " entries must be single values");
+    }
+    return out;
+  }
+
+  // A secret is `${ENV_NAME}` under `key`, or a file path under `key_file`; never a literal.
+  Secret secret(const YAML::Node& map, const std::string& key, std::string_view where) {
+    const auto file_key = key + "_file";
+    const auto inline_node = map[key];
+    const auto file_node = map[file_key];
+    const auto full = std::string(where) + "." + key;
+    if (inline_node && file_node) {
+      problem(file_node, "give " + full + " or " + full + "_file, not both");
+      return {};
+    }
+    if (file_node) {
+      const auto path = file_node.as<std::string>();
+      std::ifstream in(path);
+      if (!in) {
+        problem(file_node, full + "_file: cannot read `" + path + "`");
+        return {};
+      }
+      std::string value((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      while (!value.empty() && std::isspace(static_cast<unsigned char>(value.back())))
+        value.pop_back();
+      return Secret(std::move(value), path);
+    }
+    if (!inline_node) return {};
+    const auto text = inline_node.as<std::string>();
+    static const std::regex reference(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)\})");
+    std::smatch match;
+    if (!std::regex_match(text, match, reference)) {
+      problem(inline_node, full + " must be an environment reference like ${SLACK_APP_TOKEN} or "
+                               "a file under " + full + "_file; secrets are never written inline");
+      return {};
+    }
+    return Secret(env_(match[1].str()).value_or(""), text);
+  }
+
+  Config config(const YAML::Node& root) {
+    Config cfg;
+    if (root.IsNull()) {
+      problem(root, "the configuration is empty; it needs at least `services`");
+      return cfg;
+    }
+    if (!expect_map(root, "the configuration", {"data_dir", "slack", "log", "services"}))
+      return cfg;
+    if (auto dir = scalar(root, "data_dir", "config", false)) cfg.data_dir = *dir;
+    if (const auto slack = root["slack"]) {
+      if (expect_map(slack, "slack",
+                     {"app_token", "app_token_file", "bot_token", "bot_token_file", "api_url"})) {
+        cfg.slack.app_token = secret(slack, "app_token", "slack");
+        cfg.slack.bot_token = secret(slack, "bot_token", "slack");
+        if (auto url = scalar(slack, "api_url", "slack", false)) {
+          if (url->empty() || url->back() != '/') *url += '/';
+          cfg.slack.api_url = *url;
+        }
+      }
+    }
+    if (const auto log = root["log"]) {
+      if (expect_map(log, "log", {"level", "format"})) {
+        if (auto level = scalar(log, "level", "log", false)) {
+          static const std::set<std::string> levels{"trace", "debug", "info", "warn",
+                                                    "error", "critical", "off"};
+          if (levels.count(*level)) cfg.log.level = *level;
+          else problem(log["level"], "log.level must be one of trace, debug, info, warn, error, critical, off");
+        }
+        if (auto format = scalar(log, "format", "log", false)) {
+          if (*format == "text" || *format == "json") cfg.log.format = *format;
+          else problem(log["format"], "log.format must be text or json");
+        }
+      }
+    }
+    const auto services = root["services"];
+    if (!services) {
+      problem(root, "services is required: at least one service to go around");
+    } else if (!services.IsSequence() || services.size() == 0) {
+      problem(services, "services must be a non-empty list");
+    } else {
+      std::set<std::string> seen;
+      for (std::size_t i = 0; i < services.size(); ++i) {
+        auto svc = service(services[i], "services[" + std::to_string(i) + "]");
+        if (!svc.name.empty() && !seen.insert(svc.name).second)
+          problem(services[i]["name"], "service `" + svc.name + "` is defined twice");
+        cfg.services.push_back(std::move(svc));
+      }
+    }
+    return cfg;
+  }
+
+ private:
+  Service service(const YAML::Node& node, const std::string& where) {
+    Service svc;
+    if (!expect_map(node, where,
+                    {"name", "environment", "adapter", "kubectl", "sim", "allowed", "channel",
+                     "status_interval"}))
+      return svc;
+    if (auto name = scalar(node, "name", where, true)) {
+      if (is_dns_label(*name)) svc.name = *name;
+      else problem(node["name"], where + ".name `" + *name +
+                                     "` must be a DNS-1123 label (lowercase letters, digits, '-')");
+    }
+    svc.environment = scalar(node, "environment", where, true).value_or("");
+    const auto adapter = scalar(node, "adapter", where, true);
+    if (adapter) {
+      static const std::pair<const char*, AdapterKind> kinds[] = {
+          {"kubectl", AdapterKind::kubectl}, {"helm", AdapterKind::helm},
+          {"argocd", AdapterKind::argocd}, {"argo-rollouts", AdapterKind::argo_rollouts},
+          {"sim", AdapterKind::sim}};
+      const auto it = std::find_if(std::begin(kinds), std::end(kinds),
+                                   [&](const auto& k) { return *adapter == k.first; });
+      if (it != std::end(kinds)) svc.adapter = it->second;
+      else problem(node["adapter"], where + ".adapter `" + *adapter +
+                                        "` is not one of kubectl, helm, argocd, argo-rollouts, sim");
+    }
+    if (const auto k = node["kubectl"]) {
+      if (expect_map(k, where + ".kubectl", {"context", "namespace", "deployment"})) {
+        KubectlTarget target;
+        const auto sub = where + ".kubectl";
+        target.context = scalar(k, "context", sub, true).value_or("");
+        target.namespace_name = scalar(k, "namespace", sub, true).value_or("");
+        target.deployment = scalar(k, "deployment", sub, true).value_or("");
+        for (const auto& [key, value] : {std::pair{"namespace", target.namespace_name},
+                                         std::pair{"deployment", target.deployment}})
+          if (!value.empty() && !is_dns_label(value))
+            problem(k[key], sub + "." + key + " `" + value + "` must be a DNS-1123 label");
+        svc.kubectl = target;
+      }
+    } else if (adapter == "kubectl") {
+      problem(node, where + ".kubectl is required for the kubectl adapter "
+                            "(context, namespace, deployment)");
+    }
+    if (const auto sim = node["sim"]) {
+      const auto sub = where + ".sim";
+      if (expect_map(sim, sub,
+                     {"revisions", "replicas", "step", "progress_deadline", "failure", "image"})) {
+        if (auto v = integer(sim, "revisions", sub, 2)) svc.sim.revisions = *v;
+        if (auto v = integer(sim, "replicas", sub, 1)) svc.sim.replicas = *v;
+        if (auto v = duration(sim, "step", sub)) svc.sim.step = *v;
+        if (auto v = duration(sim, "progress_deadline", sub)) svc.sim.progress_deadline = *v;
+        if (auto v = scalar(sim, "image", sub, false)) svc.sim.image = *v;
+        if (auto v = scalar(sim, "failure", sub, false)) {
+          if (*v == "none") svc.sim.failure = SimFailure::none;
+          else if (*v == "never_ready") svc.sim.failure = SimFailure::never_ready;
+          else if (*v == "revision_missing") svc.sim.failure = SimFailure::revision_missing;
+          else problem(sim["failure"], sub + ".failure must be none, never_ready or revision_missing");
+        }
+      }
+    }
+    if (svc.sim.image.empty()) svc.sim.image = "registry.local/" + svc.name;
+    if (const auto allowed = node["allowed"]) {
+      if (expect_map(allowed, where + ".allowed", {"users", "groups"})) {
+        svc.allowed.users = strings(allowed, "users", where + ".allowed");
+        svc.allowed.groups = strings(allowed, "groups", where + ".allowed");
+      }
+    }
+    svc.channel = scalar(node, "channel", where, false).value_or("");
+    if (auto interval = duration(node, "status_interval", where)) svc.status_interval = *interval;
+    return svc;
+  }
+
+  const EnvLookup& env_;
+};
+
+}  // namespace
+
+Parsed parse(std::string_view yaml_text, const EnvLookup& env) {
+  Parsed result;
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::ParserException& e) {
+    result.problems.push_back({e.mark.line + 1, e.mark.column + 1, e.msg});
+    return result;
+  }
+  Validator validator(env);
+  auto cfg = validator.config(root);
+  result.problems = std::move(validator.problems);
+  if (result.problems.empty()) result.config = std::move(cfg);
+  return result;
+}
+
+namespace {
+std::string joined(const std::string& origin, const std::vector<Problem>& problems) {
+  std::string text = origin + ": invalid configuration";
+  for (const auto& p : problems) text += "\n  " + describe(p, origin);
+  return text;
+}
+}  // namespace
+
+Invalid::Invalid(std::string origin, std::vector<Problem> problems)
+    : std::runtime_error(joined(origin, problems)), problems_(std::move(problems)) {}
+
+std::string_view embedded_default() {
+  return resources::embedded_file("deploy/goaround.default.yaml").value();
+}
+
+Config load(const std::optional<std::filesystem::path>& path, const EnvLookup& env) {
+  std::string text;
+  std::string origin = "(embedded default)";
+  if (path) {
+    origin = path->string();
+    std::ifstream in(*path);
+    if (!in) throw Invalid(origin, {{0, 0, "cannot read the file"}});
+    text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  } else {
+    text = embedded_default();
+  }
+  auto parsed = parse(text, env);
+  if (!parsed.config) throw Invalid(origin, std::move(parsed.problems));
+  return std::move(*parsed.config);
+}
+
+}  // namespace goaround::config

@@ -1,0 +1,187 @@
+#include "goaround/console/console.hpp"
+
+#include <boost/asio/read_until.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cstring>
+#include <cstdlib>
+#include <istream>
+#include <set>
+#include <sstream>
+
+#include "goaround/core/go_around.hpp"
+
+namespace goaround::console {
+namespace asio = boost::asio;
+
+namespace {
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+}  // namespace
+
+void ConsoleTransport::print(std::string_view tag, const std::string& text) {
+  const std::string indent(tag.size() + 1, ' ');
+  bool first = true;
+  for (const auto& line : lines_of(text)) {
+    out_ << (first ? std::string(tag) + " " : indent) << line << '\n';
+    first = false;
+  }
+  out_.flush();
+}
+
+void ConsoleTransport::offer(const std::string& handle, const std::vector<chat::Button>& buttons) {
+  if (buttons.empty()) {
+    if (choices_handle_ == handle) choices_.clear();
+    return;
+  }
+  choices_handle_ = handle;
+  choices_ = buttons;
+  std::string line = "     ";
+  for (std::size_t i = 0; i < buttons.size(); ++i)
+    line += " [" + std::to_string(i + 1) + "] " + buttons[i].label;
+  out_ << line << "   (type the number)\n";
+  out_.flush();
+}
+
+std::string ConsoleTransport::post(const chat::Place&, const chat::Message& message) {
+  const auto handle = "console-" + std::to_string(next_handle_++);
+  print("[bot]", message.text);
+  shown_[handle] = message.text;
+  offer(handle, message.buttons);
+  return handle;
+}
+
+void ConsoleTransport::update(const chat::Place&, const std::string& handle,
+                              const chat::Message& message) {
+  const auto before = lines_of(shown_[handle]);
+  const std::set<std::string> old(before.begin(), before.end());
+  std::string changed;
+  for (const auto& line : lines_of(message.text))
+    if (!old.count(line)) changed += line + '\n';
+  if (!changed.empty()) print("[bot ↻]", changed);
+  shown_[handle] = message.text;
+  offer(handle, message.buttons);
+}
+
+void ConsoleTransport::whisper(const chat::Place&, const chat::Person&,
+                               const chat::Message& message) {
+  print("[to you]", message.text);
+}
+
+std::optional<std::string> ConsoleTransport::choose(int number) const {
+  if (number < 1 || number > static_cast<int>(choices_.size())) return std::nullopt;
+  return choices_[static_cast<std::size_t>(number - 1)].action;
+}
+
+LineReader::LineReader(asio::any_io_executor executor, int fd) : fd_(fd) {
+  struct stat info {};
+  if (fstat(fd, &info) == 0 && !S_ISREG(info.st_mode)) stream_.emplace(executor, ::dup(fd));
+}
+
+asio::awaitable<std::optional<std::string>> LineReader::next() {
+  boost::system::error_code ec;
+  std::size_t n = 0;
+  if (stream_) {
+    n = co_await asio::async_read_until(*stream_, buffer_, '\n',
+                                        asio::redirect_error(asio::use_awaitable, ec));
+  } else {
+    // A regular file: plain reads, which return at once.
+    char chunk[4096];
+    while (!eof_) {
+      const auto got = ::read(fd_, chunk, sizeof chunk);
+      if (got <= 0) {
+        eof_ = true;
+        break;
+      }
+      auto space = buffer_.prepare(static_cast<std::size_t>(got));
+      std::memcpy(space.data(), chunk, static_cast<std::size_t>(got));
+      buffer_.commit(static_cast<std::size_t>(got));
+      const auto* begin = static_cast<const char*>(buffer_.data().data());
+      if (std::find(begin, begin + buffer_.size(), '\n') != begin + buffer_.size()) break;
+    }
+    const auto* begin = static_cast<const char*>(buffer_.data().data());
+    const auto* newline = std::find(begin, begin + buffer_.size(), '\n');
+    n = newline == begin + buffer_.size() ? 0 : static_cast<std::size_t>(newline - begin + 1);
+    if (n == 0) ec = asio::error::eof;
+  }
+  std::string line;
+  if (ec && buffer_.size() == 0) co_return std::nullopt;
+  // At end of input without a newline the rest is the last line.
+  const auto take = ec ? buffer_.size() : n;
+  line.assign(static_cast<const char*>(buffer_.data().data()), take);
+  buffer_.consume(take);
+  while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
+  co_return line;
+}
+
+chat::Person local_operator() {
+  const char* login = std::getenv("USER");
+  const std::string name = login && *login ? login : "operator";
+  return {"console:" + name, name, {}, true};
+}
+
+namespace {
+
+std::string trimmed(std::string_view s) {
+  const auto first = s.find_first_not_of(" \t");
+  if (first == std::string_view::npos) return {};
+  const auto last = s.find_last_not_of(" \t");
+  return std::string(s.substr(first, last - first + 1));
+}
+
+std::optional<int> choice_number(const std::string& line) {
+  int n = 0;
+  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), n);
+  if (ec != std::errc{} || end != line.data() + line.size()) return std::nullopt;
+  return n;
+}
+
+}  // namespace
+
+asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport, LineReader& input,
+                                  std::ostream& out, chat::Person person, bool interactive) {
+  boost::json::array services;
+  for (const auto& name : bot.config.service_names()) services.push_back(boost::json::string(name));
+  out << bot.templates.render("console_banner", {{"services", services}, {"person", person.name}})
+      << '\n';
+  const core::Request request{person, {"console", ""}};
+  for (;;) {
+    if (interactive) out << "> " << std::flush;
+    const auto read = co_await input.next();
+    if (!read) break;
+    const auto line = trimmed(*read);
+    if (line.empty()) continue;
+    if (line == "quit" || line == "exit") break;
+    if (const auto number = choice_number(line)) {
+      if (const auto action = transport.choose(*number))
+        co_await bot.registry.press(bot, request, *action);
+      else
+        transport.whisper(request.where, person,
+                          {bot.templates.render("console_no_choice", {{"number", *number}}), {}});
+    } else if (line == "/rollback" || line.starts_with("/rollback ")) {
+      co_await bot.registry.dispatch(bot, request, line.substr(std::string("/rollback").size()));
+    } else {
+      transport.whisper(request.where, person,
+                        {bot.templates.render("console_unknown", {{"line", line}}), {}});
+    }
+  }
+  // End of input: let running go-arounds finish and report before leaving.
+  asio::steady_timer wait(bot.executor);
+  while (bot.go_around.in_flight() > 0) {
+    wait.expires_after(std::chrono::milliseconds(50));
+    co_await wait.async_wait(asio::use_awaitable);
+  }
+}
+
+}  // namespace goaround::console

@@ -1,0 +1,325 @@
+#include "goaround/core/go_around.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <memory>
+
+#include "goaround/core/registry.hpp"
+
+namespace goaround::core {
+namespace json = boost::json;
+namespace {
+
+constexpr const char* bot_actor = "goaround";
+
+json::object revision_json(const exec::Revision& r) {
+  return {{"number", r.number}, {"image", r.image}, {"change_cause", r.change_cause}};
+}
+
+json::array checks_json(const std::vector<exec::Check>& checks) {
+  json::array out;
+  for (const auto& c : checks)
+    out.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+  return out;
+}
+
+json::array argv_json(const std::vector<std::string>& argv) {
+  json::array out;
+  for (const auto& a : argv) out.push_back(json::string(a));
+  return out;
+}
+
+std::string progress_bar(const exec::Progress& p) {
+  std::string bar;
+  for (int i = 0; i < p.desired; ++i) bar += i < p.ready ? "\u2588" : "\u2591";
+  return bar;
+}
+
+// Mustache treats "" as true; an absent value must be null to skip its section.
+json::value text_or_null(const std::string& text) {
+  return text.empty() ? json::value(nullptr) : json::value(json::string(text));
+}
+
+std::string_view result_name(Result r) {
+  switch (r) {
+    case Result::verified: return "verified";
+    case Result::verification_failed: return "verification_failed";
+    case Result::failed: return "failed";
+  }
+  return "failed";
+}
+
+}  // namespace
+
+std::string display_name(const chat::Person& person) {
+  return person.name.empty() ? person.id : person.name;
+}
+
+bool may_call_stop(const config::Service& service, const chat::Person& person) {
+  if (person.local_operator || service.allowed.anyone()) return true;
+  const auto& users = service.allowed.users;
+  if (std::find(users.begin(), users.end(), person.id) != users.end()) return true;
+  const auto& groups = service.allowed.groups;
+  return std::any_of(person.groups.begin(), person.groups.end(), [&](const std::string& g) {
+    return std::find(groups.begin(), groups.end(), g) != groups.end();
+  });
+}
+
+GoAround::GoAround(const config::Config& config, store::Store& store, exec::Adapters& adapters,
+                   const chat::Templates& templates, chat::Transport& transport,
+                   const time::Clock& clock)
+    : config_(config),
+      store_(store),
+      adapters_(adapters),
+      templates_(templates),
+      transport_(transport),
+      clock_(clock) {}
+
+chat::Message GoAround::render(std::string_view name, const json::value& context) const {
+  return {templates_.render(name, context), {}};
+}
+
+std::int64_t GoAround::record(std::int64_t incident, const std::string& kind,
+                              const std::string& actor, const std::string& text,
+                              const json::object& data) {
+  return store_.append_event(incident, kind, actor, text, json::serialize(data));
+}
+
+std::optional<chat::Message> GoAround::refusal_if_busy(const std::string& service) {
+  const auto lock = store_.service_lock(service);
+  if (!lock) return std::nullopt;
+  const auto running = store_.execution(lock->execution_id);
+  json::object context{{"service", service},
+                       {"holder", lock->holder},
+                       {"since", lock->acquired_at},
+                       {"execution", lock->execution_id}};
+  if (running) {
+    context["from"] = running->from_revision;
+    context["to"] = running->to_revision;
+    context["incident"] = running->incident_id;
+  }
+  return render("refused_busy", context);
+}
+
+json::object GoAround::card_context(const store::Execution& execution, const Pending& pending) {
+  return {{"service", execution.service},
+          {"environment", config_.find_service(execution.service)->environment},
+          {"incident", execution.incident_id},
+          {"execution", execution.id},
+          {"requested_by", pending.requested_by},
+          {"reason", text_or_null(pending.reason)},
+          {"current", revision_json(pending.plan.current)},
+          {"target", revision_json(pending.plan.target)},
+          {"command", exec::command_line(pending.plan.argv)},
+          {"preflight", checks_json(pending.plan.preflight)},
+          {"blocked", !pending.plan.ready()},
+          {"awaiting", pending.plan.ready()}};
+}
+
+boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& request,
+                                                             const std::string& service_name,
+                                                             std::optional<std::string> to,
+                                                             std::string reason) {
+  const auto* service = config_.find_service(service_name);
+  if (!service) {
+    json::array known;
+    for (const auto& n : config_.service_names()) known.push_back(json::string(n));
+    co_return Proposal{std::nullopt,
+                       render("unknown_service", {{"service", service_name}, {"known", known}})};
+  }
+  auto* adapter = adapters_.find(service->name);
+  if (!adapter)
+    co_return Proposal{std::nullopt,
+                       render("adapter_unavailable",
+                              {{"service", service->name},
+                               {"reason", adapters_.unavailable_reason(service->name)}})};
+  const auto requester = display_name(request.who);
+  if (auto busy = refusal_if_busy(service->name)) {
+    if (const auto lock = store_.service_lock(service->name))
+      if (const auto running = store_.execution(lock->execution_id))
+        record(running->incident_id, "refusal", requester, busy->text,
+               {{"requested_by", request.who.id}, {"running_execution", lock->execution_id}});
+    co_return Proposal{std::nullopt, std::move(busy)};
+  }
+
+  auto plan = co_await adapter->plan(to);
+
+  const auto channel = service->channel.empty() ? request.where.channel : service->channel;
+  const auto opened = store_.open_or_join_incident(service->name, service->environment,
+                                                   requester, reason, channel);
+  const auto& incident = opened.incident;
+  if (opened.opened)
+    record(incident.id, "incident_opened", requester,
+           templates_.render("event_incident_opened", {{"service", service->name},
+                                                       {"environment", service->environment},
+                                                       {"incident", incident.id},
+                                                       {"reason", text_or_null(reason)}}),
+           {{"opened_by", request.who.id}});
+
+  Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason};
+  store::Execution planned;
+  planned.id = 0;
+  planned.incident_id = incident.id;
+  planned.service = service->name;
+  if (pending.plan.ready()) {
+    planned.id = store_.create_execution({incident.id, service->name,
+                                          std::string(config::to_string(service->adapter)),
+                                          json::serialize(argv_json(pending.plan.argv)),
+                                          pending.plan.current.number,
+                                          pending.plan.target.number, requester, reason});
+  }
+  auto card = card_context(planned, pending);
+  auto message = render("card", card);
+  record(incident.id, "card", requester,
+         templates_.render("event_card", card),
+         {{"execution", planned.id},
+          {"requested_by", request.who.id},
+          {"argv", argv_json(pending.plan.argv)},
+          {"current", revision_json(pending.plan.current)},
+          {"target", revision_json(pending.plan.target)},
+          {"preflight", checks_json(pending.plan.preflight)}});
+  if (pending.plan.ready()) {
+    const auto id = std::to_string(planned.id);
+    message.buttons = {{"Confirm go-around", "goaround.confirm:" + id, chat::ButtonStyle::danger},
+                       {"Cancel", "goaround.cancel:" + id, chat::ButtonStyle::normal}};
+  }
+  pending.card = transport_.post(pending.place, message);
+  if (incident.thread.empty()) {
+    store_.set_incident_thread(incident.id, pending.card);
+    pending.place.thread = pending.card;
+  }
+  if (!pending.plan.ready()) co_return Proposal{};
+  pending_.emplace(planned.id, std::move(pending));
+  co_return Proposal{planned.id, std::nullopt};
+}
+
+std::optional<chat::Message> GoAround::start(const Request& request, std::int64_t id) {
+  const auto execution = store_.execution(id);
+  if (!execution) return render("not_waiting", {{"execution", id}, {"state", "unknown"}});
+  if (execution->state != "planned")
+    return render("not_waiting", {{"execution", id}, {"state", execution->state}});
+  const auto it = pending_.find(id);
+  if (it == pending_.end())
+    return render("card_expired", {{"execution", id}, {"service", execution->service}});
+  const auto& service = *config_.find_service(execution->service);
+  const auto who = display_name(request.who);
+  if (!may_call_stop(service, request.who)) {
+    auto denial = render("denied", {{"service", service.name}, {"person", who}});
+    record(execution->incident_id, "denial", who, denial.text,
+           {{"execution", id}, {"person", request.who.id}});
+    return denial;
+  }
+  if (!store_.start_execution(id, who)) {
+    auto busy = refusal_if_busy(service.name);
+    if (!busy) busy = render("not_waiting", {{"execution", id}, {"state", "changed"}});
+    record(execution->incident_id, "refusal", who, busy->text, {{"execution", id}});
+    return busy;
+  }
+  const auto started = store_.execution(id);
+  auto card = card_context(*started, it->second);
+  card["awaiting"] = false;
+  card["confirmed_by"] = who;
+  card["confirmed_at"] = *started->started_at;
+  record(execution->incident_id, "confirmation", who,
+         templates_.render("event_confirmation", card), {{"execution", id},
+                                                          {"person", request.who.id}});
+  transport_.update(it->second.place, it->second.card, render("card", card));
+  ++in_flight_;
+  return std::nullopt;
+}
+
+std::optional<chat::Message> GoAround::cancel(const Request& request, std::int64_t id) {
+  const auto execution = store_.execution(id);
+  if (!execution || !store_.cancel_execution(id))
+    return render("not_waiting",
+                  {{"execution", id}, {"state", execution ? execution->state : "unknown"}});
+  const auto who = display_name(request.who);
+  const auto it = pending_.find(id);
+  json::object event{{"service", execution->service}, {"execution", id}, {"person", who}};
+  record(execution->incident_id, "cancellation", who,
+         templates_.render("event_cancellation", event), {{"execution", id}});
+  if (it != pending_.end()) {
+    auto card = card_context(*execution, it->second);
+    card["awaiting"] = false;
+    card["cancelled_by"] = who;
+    transport_.update(it->second.place, it->second.card, render("card", card));
+    pending_.erase(it);
+  }
+  return std::nullopt;
+}
+
+boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
+  // start() counted this go-around in; whatever happens below, it is counted out.
+  const std::unique_ptr<std::size_t, void (*)(std::size_t*)> counted(
+      &in_flight_, [](std::size_t* n) { --*n; });
+  auto node = pending_.extract(id);
+  const auto execution = store_.execution(id);
+  Pending& pending = node.mapped();
+  const auto incident = execution->incident_id;
+  const auto confirmed_by = execution->confirmed_by.value_or(bot_actor);
+  const auto started = clock_.now();
+  auto card = card_context(*execution, pending);
+  card["awaiting"] = false;
+  card["confirmed_by"] = confirmed_by;
+  card["confirmed_at"] = execution->started_at.value_or("");
+
+  const auto announce = render("announce", card);
+  record(incident, "command", bot_actor, announce.text, {{"argv", argv_json(pending.plan.argv)}});
+  transport_.post(pending.place, announce);
+
+  exec::Outcome outcome;
+  exec::Verification verification;
+  auto* adapter = adapters_.find(execution->service);
+  try {
+    outcome = co_await adapter->execute(pending.plan, [&](const exec::Progress& p) {
+      json::object progress{{"desired", p.desired},   {"updated", p.updated},
+                            {"ready", p.ready},       {"available", p.available},
+                            {"bar", progress_bar(p)}, {"service", execution->service}};
+      record(incident, "progress", bot_actor, templates_.render("event_progress", progress),
+             progress);
+      card["progress"] = std::move(progress);
+      transport_.update(pending.place, pending.card, render("card", card));
+    });
+    verification = co_await adapter->verify(pending.plan);
+  } catch (const std::exception& e) {
+    spdlog::error("go-around #{} of {} failed inside the adapter: {}", id, execution->service,
+                  e.what());
+    outcome.failure = exec::Failure::tool_failed;
+    outcome.message = e.what();
+  }
+  const auto result = !outcome.ok()           ? Result::failed
+                      : verification.passed ? Result::verified
+                                            : Result::verification_failed;
+  json::object verified{{"passed", verification.passed},
+                        {"checks", checks_json(verification.checks)},
+                        {"service", execution->service}};
+  record(incident, "verification", bot_actor, templates_.render("event_verification", verified),
+         verified);
+
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
+  json::object summary{{"service", execution->service},
+                       {"target", pending.plan.target.number},
+                       {"from", pending.plan.current.number},
+                       {"duration", time::format_duration(took)},
+                       {"duration_ms", took.count()},
+                       {"failure", std::string(exec::to_string(outcome.failure))},
+                       {"message", outcome.message},
+                       {"checks", checks_json(verification.checks)},
+                       {result_name(result), true},
+                       {"result", result_name(result)},
+                       {"incident", incident}};
+  if (outcome.exit_code) summary["exit_code"] = *outcome.exit_code;
+  store_.finish_execution(id, {result == Result::verified ? "succeeded" : "failed",
+                               outcome.exit_code, outcome.output_tail,
+                               json::serialize(verified)});
+  const auto message = render("result", summary);
+  record(incident, "result", bot_actor, message.text, summary);
+  card["outcome"] = message.text;
+  transport_.update(pending.place, pending.card, render("card", card));
+  transport_.post(pending.place, message);
+  co_return result;
+}
+
+}  // namespace goaround::core

@@ -1,0 +1,47 @@
+#include "goaround/core/incidents.hpp"
+
+#include <boost/json.hpp>
+
+#include <charconv>
+
+namespace goaround::core {
+namespace json = boost::json;
+
+IncidentChoice choose_incident(store::Store& store, const chat::Place& where,
+                               std::optional<std::string> named) {
+  if (named) {
+    std::int64_t id = 0;
+    const auto text = named->starts_with('#') ? named->substr(1) : *named;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc{} || end != text.data() + text.size())
+      return {std::nullopt, "`" + *named + "` is not an incident number"};
+    if (auto incident = store.incident(id)) return {std::move(incident), ""};
+    return {std::nullopt, "there is no incident #" + text};
+  }
+  auto open = store.open_incidents();
+  for (auto& incident : open)
+    if (!where.thread.empty() && incident.thread == where.thread) return {std::move(incident), ""};
+  if (open.size() == 1) return {std::move(open.front()), ""};
+  if (open.empty()) return {std::nullopt, "there is no open incident"};
+  std::string list;
+  for (const auto& i : open) list += " #" + std::to_string(i.id) + " (" + i.service + ")";
+  return {std::nullopt, "several incidents are open:" + list + "; name one with --incident N"};
+}
+
+json::object timeline_context(store::Store& store, const store::Incident& incident) {
+  json::array events;
+  for (const auto& e : store.events(incident.id)) {
+    auto kind = e.kind;
+    kind.resize(std::max<std::size_t>(kind.size(), 14), ' ');
+    events.push_back({{"at", e.at}, {"kind", kind}, {"actor", e.actor}, {"text", e.text}});
+  }
+  return {{"incident", incident.id},
+          {"service", incident.service},
+          {"environment", incident.environment},
+          {"state", incident.state},
+          {"opened_at", incident.opened_at},
+          {"opened_by", incident.opened_by},
+          {"events", std::move(events)}};
+}
+
+}  // namespace goaround::core

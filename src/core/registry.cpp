@@ -1,0 +1,97 @@
+#include "goaround/core/registry.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+namespace goaround::core {
+namespace json = boost::json;
+
+void Invocation::reply(std::string_view template_name, const json::value& context) const {
+  reply(chat::Message{bot.templates.render(template_name, context), {}});
+}
+
+void Invocation::reply(const chat::Message& message) const {
+  bot.transport.whisper(request.where, request.who, message);
+}
+
+void Registry::add(Command command) {
+  if (find(command.name))
+    throw std::logic_error("command registered twice: `" + command.name + "`");
+  commands_.push_back(std::move(command));
+}
+
+void Registry::add_action(std::string name, ActionHandler handler) {
+  if (!actions_.emplace(std::move(name), std::move(handler)).second)
+    throw std::logic_error("button action registered twice");
+}
+
+const Command* Registry::find(std::string_view name) const {
+  for (const auto& c : commands_)
+    if (c.name == name) return &c;
+  return nullptr;
+}
+
+namespace {
+
+void usage_error(const Invocation& call, const std::string& problem, const Command* command) {
+  call.reply("usage_error", {{"problem", problem},
+                             {"usage", command ? command->usage : "/rollback help"}});
+}
+
+}  // namespace
+
+boost::asio::awaitable<void> Registry::dispatch(Bot& bot, Request request,
+                                                std::string text) const {
+  Invocation call{bot, std::move(request), {}};
+  auto split = split_words(text);
+  if (!split.error.empty()) {
+    usage_error(call, split.error, nullptr);
+    co_return;
+  }
+  auto& words = split.words;
+  const Command* command = words.empty() ? find("help") : find(words.front());
+  if (command && !words.empty()) words.erase(words.begin());
+  if (!command) command = find("");
+  if (!command) {
+    usage_error(call, "unknown subcommand `" + words.front() + "`", nullptr);
+    co_return;
+  }
+  auto parsed = parse_arguments(words, command->flags);
+  if (!parsed.error.empty()) {
+    usage_error(call, parsed.error, command);
+    co_return;
+  }
+  call.arguments = std::move(parsed.arguments);
+  try {
+    co_await command->handler(call);
+  } catch (const std::exception& e) {
+    // An internal failure: the details go to the log, the person gets a short apology.
+    spdlog::error("command `{}` failed: {}", command->name, e.what());
+    call.reply("internal_error", {{"what", command->name.empty() ? "go-around" : command->name}});
+  }
+}
+
+boost::asio::awaitable<void> Registry::press(Bot& bot, Request request,
+                                             std::string action) const {
+  Invocation call{bot, std::move(request), {}};
+  const auto colon = action.find(':');
+  const auto name = action.substr(0, colon);
+  const auto it = actions_.find(name);
+  if (it == actions_.end()) {
+    spdlog::warn("unknown button action `{}`", name);
+    call.reply("usage_error", {{"problem", "that button is not known to this bot"},
+                               {"usage", "/rollback help"}});
+    co_return;
+  }
+  try {
+    call.arguments.positional = {colon == std::string::npos ? "" : action.substr(colon + 1)};
+    co_await it->second(call);
+  } catch (const std::exception& e) {
+    spdlog::error("button `{}` failed: {}", name, e.what());
+    call.reply("internal_error", {{"what", name}});
+  }
+}
+
+}  // namespace goaround::core

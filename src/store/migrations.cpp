@@ -1,0 +1,139 @@
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+#include <array>
+
+#include "goaround/store/store.hpp"
+
+namespace goaround::store {
+namespace {
+
+struct Migration {
+  int version;
+  const char* name;
+  const char* sql;
+};
+
+// Forward-only: never edit a migration that has shipped; add the next number instead.
+constexpr std::array migrations{
+    Migration{1, "incident timeline", R"sql(
+      CREATE TABLE incidents (
+        id          INTEGER PRIMARY KEY,
+        service     TEXT NOT NULL,
+        environment TEXT NOT NULL,
+        state       TEXT NOT NULL CHECK (state IN ('open', 'resolved')),
+        opened_at   TEXT NOT NULL,
+        closed_at   TEXT,
+        opened_by   TEXT NOT NULL,
+        reason      TEXT NOT NULL DEFAULT '',
+        channel     TEXT NOT NULL DEFAULT '',
+        thread      TEXT NOT NULL DEFAULT '',
+        CHECK ((state = 'open') = (closed_at IS NULL))
+      );
+      CREATE UNIQUE INDEX incidents_one_open_per_service ON incidents (service) WHERE state = 'open';
+      CREATE TABLE timeline_events (
+        id          INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        at          TEXT NOT NULL,
+        kind        TEXT NOT NULL,
+        actor       TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        data        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data) AND json_type(data) = 'object')
+      );
+      CREATE INDEX timeline_events_by_incident ON timeline_events (incident_id, at);
+    )sql"},
+    Migration{2, "executions and service locks", R"sql(
+      CREATE TABLE executions (
+        id            INTEGER PRIMARY KEY,
+        incident_id   INTEGER NOT NULL REFERENCES incidents (id),
+        service       TEXT NOT NULL,
+        adapter       TEXT NOT NULL,
+        argv          TEXT NOT NULL CHECK (json_valid(argv) AND json_type(argv) = 'array'),
+        from_revision TEXT NOT NULL,
+        to_revision   TEXT NOT NULL,
+        requested_by  TEXT NOT NULL,
+        reason        TEXT NOT NULL DEFAULT '',
+        state         TEXT NOT NULL CHECK (state IN
+                        ('planned', 'cancelled', 'running', 'succeeded', 'failed', 'interrupted')),
+        created_at    TEXT NOT NULL,
+        confirmed_by  TEXT,
+        started_at    TEXT,
+        finished_at   TEXT,
+        exit_code     INTEGER,
+        output_tail   TEXT NOT NULL DEFAULT '',
+        verification  TEXT NOT NULL DEFAULT ''
+      );
+      CREATE INDEX executions_by_service ON executions (service, state);
+      -- At most one execution per service holds the lock; it survives restarts on purpose.
+      CREATE TABLE service_locks (
+        service      TEXT PRIMARY KEY,
+        execution_id INTEGER NOT NULL UNIQUE REFERENCES executions (id),
+        holder       TEXT NOT NULL,
+        acquired_at  TEXT NOT NULL
+      );
+    )sql"},
+    Migration{3, "briefs, deployments, status schedules, seen envelopes", R"sql(
+      CREATE TABLE briefs (
+        id          INTEGER PRIMARY KEY,
+        service     TEXT NOT NULL,
+        incident_id INTEGER REFERENCES incidents (id),
+        created_at  TEXT NOT NULL,
+        author      TEXT NOT NULL,
+        text        TEXT NOT NULL,
+        data        TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data))
+      );
+      CREATE TABLE deployments (
+        id             INTEGER PRIMARY KEY,
+        service        TEXT NOT NULL,
+        environment    TEXT NOT NULL,
+        revision       TEXT NOT NULL,
+        registered_at  TEXT NOT NULL,
+        registered_by  TEXT NOT NULL,
+        migration_kind TEXT NOT NULL DEFAULT 'none',
+        data           TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data))
+      );
+      CREATE INDEX deployments_by_service ON deployments (service, registered_at);
+      CREATE TABLE status_schedules (
+        incident_id      INTEGER PRIMARY KEY REFERENCES incidents (id),
+        interval_seconds INTEGER NOT NULL CHECK (interval_seconds > 0),
+        next_due_at      TEXT NOT NULL,
+        last_posted_at   TEXT
+      );
+      CREATE TABLE processed_envelopes (
+        envelope_id TEXT PRIMARY KEY,
+        received_at TEXT NOT NULL,
+        kind        TEXT NOT NULL DEFAULT ''
+      );
+    )sql"},
+};
+
+}  // namespace
+
+int latest_schema_version() { return migrations.back().version; }
+
+int schema_version(SQLite::Database& db) {
+  if (!db.tableExists("schema_migrations")) return 0;
+  SQLite::Statement q(db, "SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  q.executeStep();
+  return q.getColumn(0).getInt();
+}
+
+void migrate(SQLite::Database& db, std::optional<int> up_to) {
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS schema_migrations ("
+      " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+      " applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now')))");
+  const int current = schema_version(db);
+  for (const auto& m : migrations) {
+    if (m.version <= current || (up_to && m.version > *up_to)) continue;
+    SQLite::Transaction tx(db);
+    db.exec(m.sql);
+    SQLite::Statement record(db, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)");
+    record.bind(1, m.version);
+    record.bind(2, m.name);
+    record.exec();
+    tx.commit();
+  }
+}
+
+}  // namespace goaround::store

@@ -1,0 +1,246 @@
+#include "goaround/store/store.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <SQLiteCpp/Transaction.h>
+
+namespace goaround::store {
+namespace {
+
+std::optional<std::string> optional_text(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+
+constexpr const char* incident_columns =
+    "id, service, environment, state, opened_at, closed_at, opened_by, reason, channel, thread";
+
+Incident read_incident(SQLite::Statement& q) {
+  return Incident{q.getColumn(0).getInt64(),  q.getColumn(1).getString(),
+                  q.getColumn(2).getString(), q.getColumn(3).getString(),
+                  q.getColumn(4).getString(), optional_text(q.getColumn(5)),
+                  q.getColumn(6).getString(), q.getColumn(7).getString(),
+                  q.getColumn(8).getString(), q.getColumn(9).getString()};
+}
+
+constexpr const char* execution_columns =
+    "id, incident_id, service, adapter, argv, from_revision, to_revision, requested_by, reason, "
+    "state, created_at, confirmed_by, started_at, finished_at, exit_code, output_tail, "
+    "verification";
+
+Execution read_execution(SQLite::Statement& q) {
+  Execution e;
+  e.id = q.getColumn(0).getInt64();
+  e.incident_id = q.getColumn(1).getInt64();
+  e.service = q.getColumn(2).getString();
+  e.adapter = q.getColumn(3).getString();
+  e.argv_json = q.getColumn(4).getString();
+  e.from_revision = q.getColumn(5).getString();
+  e.to_revision = q.getColumn(6).getString();
+  e.requested_by = q.getColumn(7).getString();
+  e.reason = q.getColumn(8).getString();
+  e.state = q.getColumn(9).getString();
+  e.created_at = q.getColumn(10).getString();
+  e.confirmed_by = optional_text(q.getColumn(11));
+  e.started_at = optional_text(q.getColumn(12));
+  e.finished_at = optional_text(q.getColumn(13));
+  if (!q.getColumn(14).isNull()) e.exit_code = q.getColumn(14).getInt();
+  e.output_tail = q.getColumn(15).getString();
+  e.verification = q.getColumn(16).getString();
+  return e;
+}
+
+}  // namespace
+
+Store::Store(const std::filesystem::path& file, const time::Clock& clock)
+    : db_(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE), clock_(clock) {
+  db_.setBusyTimeout(5000);
+  db_.exec("PRAGMA journal_mode = WAL");
+  db_.exec("PRAGMA synchronous = FULL");
+  db_.exec("PRAGMA foreign_keys = ON");
+  migrate(db_);
+}
+
+int Store::schema_version() { return store::schema_version(db_); }
+
+Store::Opened Store::open_or_join_incident(const std::string& service,
+                                           const std::string& environment,
+                                           const std::string& opened_by,
+                                           const std::string& reason,
+                                           const std::string& channel) {
+  SQLite::Transaction tx(db_);
+  SQLite::Statement find(db_, std::string("SELECT ") + incident_columns +
+                                  " FROM incidents WHERE service = ? AND state = 'open'");
+  find.bind(1, service);
+  if (find.executeStep()) return {read_incident(find), false};
+  SQLite::Statement insert(
+      db_,
+      "INSERT INTO incidents (service, environment, state, opened_at, opened_by, reason, channel)"
+      " VALUES (?, ?, 'open', ?, ?, ?, ?)");
+  insert.bind(1, service);
+  insert.bind(2, environment);
+  insert.bind(3, now());
+  insert.bind(4, opened_by);
+  insert.bind(5, reason);
+  insert.bind(6, channel);
+  insert.exec();
+  const auto id = db_.getLastInsertRowid();
+  tx.commit();
+  return {*incident(id), true};
+}
+
+void Store::set_incident_thread(std::int64_t incident_id, const std::string& thread) {
+  SQLite::Statement q(db_, "UPDATE incidents SET thread = ? WHERE id = ?");
+  q.bind(1, thread);
+  q.bind(2, incident_id);
+  q.exec();
+}
+
+std::optional<Incident> Store::incident(std::int64_t id) {
+  SQLite::Statement q(db_, std::string("SELECT ") + incident_columns + " FROM incidents WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) return std::nullopt;
+  return read_incident(q);
+}
+
+std::optional<Incident> Store::latest_incident() {
+  SQLite::Statement q(db_, std::string("SELECT ") + incident_columns +
+                               " FROM incidents ORDER BY id DESC LIMIT 1");
+  if (!q.executeStep()) return std::nullopt;
+  return read_incident(q);
+}
+
+std::vector<Incident> Store::open_incidents() {
+  SQLite::Statement q(db_, std::string("SELECT ") + incident_columns +
+                               " FROM incidents WHERE state = 'open' ORDER BY id");
+  std::vector<Incident> out;
+  while (q.executeStep()) out.push_back(read_incident(q));
+  return out;
+}
+
+std::int64_t Store::append_event(std::int64_t incident_id, const std::string& kind,
+                                 const std::string& actor, const std::string& text,
+                                 const std::string& data_json) {
+  SQLite::Statement q(db_,
+                      "INSERT INTO timeline_events (incident_id, at, kind, actor, text, data)"
+                      " VALUES (?, ?, ?, ?, ?, ?)");
+  q.bind(1, incident_id);
+  q.bind(2, now());
+  q.bind(3, kind);
+  q.bind(4, actor);
+  q.bind(5, text);
+  q.bind(6, data_json);
+  q.exec();
+  return db_.getLastInsertRowid();
+}
+
+std::vector<Event> Store::events(std::int64_t incident_id) {
+  SQLite::Statement q(db_,
+                      "SELECT id, incident_id, at, kind, actor, text, data FROM timeline_events"
+                      " WHERE incident_id = ? ORDER BY at, id");
+  q.bind(1, incident_id);
+  std::vector<Event> out;
+  while (q.executeStep())
+    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
+                   q.getColumn(2).getString(), q.getColumn(3).getString(),
+                   q.getColumn(4).getString(), q.getColumn(5).getString(),
+                   q.getColumn(6).getString()});
+  return out;
+}
+
+std::int64_t Store::create_execution(const NewExecution& p) {
+  SQLite::Statement q(db_,
+                      "INSERT INTO executions (incident_id, service, adapter, argv, from_revision,"
+                      " to_revision, requested_by, reason, state, created_at)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)");
+  q.bind(1, p.incident_id);
+  q.bind(2, p.service);
+  q.bind(3, p.adapter);
+  q.bind(4, p.argv_json);
+  q.bind(5, p.from_revision);
+  q.bind(6, p.to_revision);
+  q.bind(7, p.requested_by);
+  q.bind(8, p.reason);
+  q.bind(9, now());
+  q.exec();
+  return db_.getLastInsertRowid();
+}
+
+std::optional<Execution> Store::execution(std::int64_t id) {
+  SQLite::Statement q(db_, std::string("SELECT ") + execution_columns +
+                               " FROM executions WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) return std::nullopt;
+  return read_execution(q);
+}
+
+bool Store::cancel_execution(std::int64_t id) {
+  SQLite::Statement q(db_,
+                      "UPDATE executions SET state = 'cancelled', finished_at = ?"
+                      " WHERE id = ? AND state = 'planned'");
+  q.bind(1, now());
+  q.bind(2, id);
+  return q.exec() == 1;
+}
+
+bool Store::start_execution(std::int64_t id, const std::string& confirmed_by) {
+  SQLite::Transaction tx(db_);
+  const auto planned = execution(id);
+  if (!planned || planned->state != "planned") return false;
+  SQLite::Statement lock(db_,
+                         "INSERT INTO service_locks (service, execution_id, holder, acquired_at)"
+                         " VALUES (?, ?, ?, ?) ON CONFLICT (service) DO NOTHING");
+  lock.bind(1, planned->service);
+  lock.bind(2, id);
+  lock.bind(3, confirmed_by);
+  lock.bind(4, now());
+  if (lock.exec() != 1) return false;
+  SQLite::Statement run(db_,
+                        "UPDATE executions SET state = 'running', confirmed_by = ?, started_at = ?"
+                        " WHERE id = ?");
+  run.bind(1, confirmed_by);
+  run.bind(2, now());
+  run.bind(3, id);
+  run.exec();
+  tx.commit();
+  return true;
+}
+
+void Store::finish_execution(std::int64_t id, const ExecutionFinish& f) {
+  SQLite::Transaction tx(db_);
+  SQLite::Statement q(db_,
+                      "UPDATE executions SET state = ?, finished_at = ?, exit_code = ?,"
+                      " output_tail = ?, verification = ? WHERE id = ?");
+  q.bind(1, f.state);
+  q.bind(2, now());
+  if (f.exit_code) q.bind(3, *f.exit_code);
+  else q.bind(3);
+  q.bind(4, f.output_tail);
+  q.bind(5, f.verification);
+  q.bind(6, id);
+  q.exec();
+  SQLite::Statement unlock(db_, "DELETE FROM service_locks WHERE execution_id = ?");
+  unlock.bind(1, id);
+  unlock.exec();
+  tx.commit();
+}
+
+std::optional<Execution> Store::running_execution(const std::string& service) {
+  SQLite::Statement q(db_, std::string("SELECT ") + execution_columns +
+                               " FROM executions WHERE service = ? AND state = 'running'"
+                               " ORDER BY id DESC LIMIT 1");
+  q.bind(1, service);
+  if (!q.executeStep()) return std::nullopt;
+  return read_execution(q);
+}
+
+std::optional<ServiceLock> Store::service_lock(const std::string& service) {
+  SQLite::Statement q(db_,
+                      "SELECT service, execution_id, holder, acquired_at FROM service_locks"
+                      " WHERE service = ?");
+  q.bind(1, service);
+  if (!q.executeStep()) return std::nullopt;
+  return ServiceLock{q.getColumn(0).getString(), q.getColumn(1).getInt64(),
+                     q.getColumn(2).getString(), q.getColumn(3).getString()};
+}
+
+}  // namespace goaround::store

@@ -1,0 +1,81 @@
+#include "goaround/time/clock.hpp"
+
+#include <cctype>
+#include <charconv>
+#include <cstdio>
+#include <ctime>
+
+namespace goaround::time {
+
+std::string format_utc(TimePoint at) {
+  using namespace std::chrono;
+  const auto ms = duration_cast<milliseconds>(at.time_since_epoch());
+  const auto secs = floor<seconds>(ms);
+  const std::time_t t = secs.count();
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                static_cast<int>((ms - secs).count()));
+  return buf;
+}
+
+std::optional<TimePoint> parse_utc(std::string_view text) {
+  int y, mo, d, h, mi, s, ms;
+  char z = 0;
+  const std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &s, &ms,
+                  &z) != 8 ||
+      z != 'Z' || text.size() != 24)
+    return std::nullopt;
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = s;
+  const std::time_t t = timegm(&tm);
+  return std::chrono::system_clock::from_time_t(t) + std::chrono::milliseconds(ms);
+}
+
+std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
+  using namespace std::chrono;
+  if (text.empty()) return std::nullopt;
+  milliseconds total{0};
+  while (!text.empty()) {
+    long long value = 0;
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end == text.data() || value < 0) return std::nullopt;
+    text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+    std::size_t unit_len = 0;
+    while (unit_len < text.size() && std::isalpha(static_cast<unsigned char>(text[unit_len])))
+      ++unit_len;
+    const auto unit = text.substr(0, unit_len);
+    text.remove_prefix(unit_len);
+    if (unit == "ms") total += milliseconds(value);
+    else if (unit == "s") total += seconds(value);
+    else if (unit == "m") total += minutes(value);
+    else if (unit == "h") total += hours(value);
+    else return std::nullopt;
+  }
+  return total;
+}
+
+std::string format_duration(std::chrono::milliseconds d) {
+  using namespace std::chrono;
+  char buf[48];
+  const auto ms = d.count();
+  if (ms < 1000) std::snprintf(buf, sizeof buf, "%lld ms", static_cast<long long>(ms));
+  else if (ms < 60'000) std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
+  else if (ms < 3'600'000)
+    std::snprintf(buf, sizeof buf, "%lld min %lld s", static_cast<long long>(ms / 60'000),
+                  static_cast<long long>(ms % 60'000 / 1000));
+  else
+    std::snprintf(buf, sizeof buf, "%lld h %lld min", static_cast<long long>(ms / 3'600'000),
+                  static_cast<long long>(ms % 3'600'000 / 60'000));
+  return buf;
+}
+
+}  // namespace goaround::time
