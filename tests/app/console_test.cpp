@@ -1,0 +1,196 @@
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <catch2/catch.hpp>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace goaround;
+using Catch::Matchers::Contains;
+
+namespace {
+
+constexpr const char* fast_config = R"(data_dir: DATA
+log: { level: warn }
+services:
+  - name: checkout
+    environment: sim
+    adapter: sim
+    sim: { revisions: 42, replicas: 4, step: 20ms, progress_deadline: 2s, failure: FAILURE }
+  - name: payments
+    environment: sim
+    adapter: sim
+    sim: { revisions: 17, replicas: 3, step: 20ms }
+)";
+
+std::string config_file(const testing::TempDir& dir, const std::string& failure = "none") {
+  std::string text = fast_config;
+  text.replace(text.find("DATA"), 4, (dir.path() / "var").string());
+  text.replace(text.find("FAILURE"), 7, failure);
+  return dir.write("goaround.yaml", text).string();
+}
+
+std::vector<std::string> event_kinds(const testing::TempDir& dir, int incident = 1) {
+  SQLite::Database db((dir.path() / "var" / "goaround.db").string());
+  SQLite::Statement q(db, "SELECT kind FROM timeline_events WHERE incident_id = ? ORDER BY id");
+  q.bind(1, incident);
+  std::vector<std::string> kinds;
+  while (q.executeStep()) kinds.push_back(q.getColumn(0).getString());
+  return kinds;
+}
+
+std::string execution_state(const testing::TempDir& dir, int id = 1) {
+  SQLite::Database db((dir.path() / "var" / "goaround.db").string());
+  SQLite::Statement q(db, "SELECT state FROM executions WHERE id = ?");
+  q.bind(1, id);
+  return q.executeStep() ? q.getColumn(0).getString() : "";
+}
+
+}  // namespace
+
+TEST_CASE("the console runs a complete go-around typed as in Slack, and keeps the timeline") {
+  testing::TempDir dir;
+  const auto config = config_file(dir);
+  const auto ran = testing::run_goaround(
+      {"--config", config},
+      "/rollback checkout --reason \"5xx after 1.42\"\n1\n/rollback checkout\n"
+      "/rollback note error rate falling\n");
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("goaround console"));
+  CHECK_THAT(ran.out, Contains("[bot] *Go-around: checkout* (sim) · incident #1"));
+  CHECK_THAT(ran.out, Contains("Will run: `sim rollout undo deployment/checkout --to-revision=41`"));
+  CHECK_THAT(ran.out, Contains("[1] Confirm go-around [2] Cancel"));
+  CHECK_THAT(ran.out, Contains("Confirmed by"));
+  CHECK_THAT(ran.out, Contains("Rolling back *checkout* to revision 41"));
+  CHECK_THAT(ran.out, Contains("Progress: ████ 4/4 ready"));
+  CHECK_THAT(ran.out, Contains("✅ *checkout* rolled back to revision 41 and verified in"));
+  CHECK_THAT(ran.out, Contains("[to you] *checkout* is already going around"));
+  CHECK_THAT(ran.out, Contains("Noted in incident #1"));
+  const auto kinds = event_kinds(dir);
+  for (const auto* kind : {"incident_opened", "card", "confirmation", "command", "progress",
+                           "verification", "result", "refusal", "note"})
+    CHECK(std::find(kinds.begin(), kinds.end(), kind) != kinds.end());
+  CHECK(execution_state(dir) == "succeeded");
+
+  const auto timeline = testing::run_goaround({"timeline", "--config", config});
+  CHECK(timeline.exit_code == 0);
+  CHECK_THAT(timeline.out, Contains("*Incident #1* · checkout (sim)"));
+  CHECK_THAT(timeline.out, Contains("Z  card"));
+  CHECK_THAT(timeline.out, Contains("Z  result          goaround: ✅"));
+  CHECK_THAT(timeline.out, Contains("Z  note            "));
+}
+
+TEST_CASE("the console answers bad input with a message and carries on") {
+  testing::TempDir dir;
+  const auto ran = testing::run_goaround(
+      {"--config", config_file(dir)},
+      "/rollback chekout\n/rollback checkout --to\nhello\n7\n/rollback note 'open\n"
+      "/rollback help\n/rollback status\nquit\n/rollback checkout\n");
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("Unknown service or subcommand `chekout`. Known services: checkout payments"));
+  CHECK_THAT(ran.out, Contains("--to needs a value"));
+  CHECK_THAT(ran.out, Contains("The bot answers /rollback only"));
+  CHECK_THAT(ran.out, Contains("There is no choice 7"));
+  CHECK_THAT(ran.out, Contains("a quote is not closed"));
+  CHECK_THAT(ran.out, Contains("/rollback timeline [incident]"));
+  CHECK_THAT(ran.out, Contains("No open incidents"));
+  // quit stops reading: the go-around typed after it never happened.
+  CHECK_THAT(ran.out, !Contains("*Go-around: checkout*"));
+}
+
+TEST_CASE("the headless rollback exits 0 only when rolled back and verified") {
+  testing::TempDir dir;
+  const auto config = config_file(dir);
+  const auto ran = testing::run_goaround({"rollback", "checkout", "--yes", "--config", config,
+                                          "--reason", "slack is down"});
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("reason: slack is down"));
+  CHECK_THAT(ran.out, Contains("verified in"));
+  CHECK(execution_state(dir) == "succeeded");
+  CHECK(event_kinds(dir).back() == "result");
+}
+
+TEST_CASE("the headless rollback of a rollout that never gets ready exits 1 with the reason") {
+  testing::TempDir dir;
+  const auto ran =
+      testing::run_goaround({"rollback", "checkout", "--yes", "--config", config_file(dir, "never_ready")});
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 1);
+  CHECK_THAT(ran.out, Contains("FAILED"));
+  CHECK_THAT(ran.out, Contains("progress deadline exceeded"));
+  CHECK(execution_state(dir) == "failed");
+}
+
+TEST_CASE("the headless rollback asks first, and a no leaves everything as it was") {
+  testing::TempDir dir;
+  const auto config = config_file(dir);
+  const auto declined = testing::run_goaround({"rollback", "payments", "--config", config}, "n\n");
+  INFO(declined.out << declined.err);
+  CHECK(declined.exit_code == 3);
+  CHECK_THAT(declined.out, Contains("Confirm the go-around of payments?"));
+  CHECK(execution_state(dir) == "cancelled");
+  const auto accepted = testing::run_goaround({"rollback", "payments", "--config", config}, "yes\n");
+  CHECK(accepted.exit_code == 0);
+  CHECK(execution_state(dir, 2) == "succeeded");
+}
+
+TEST_CASE("the headless rollback refuses unknown services and failed pre-flight with exit 3") {
+  testing::TempDir dir;
+  const auto unknown = testing::run_goaround({"rollback", "chekout", "--yes", "--config", config_file(dir)});
+  CHECK(unknown.exit_code == 3);
+  CHECK_THAT(unknown.out, Contains("Known services: checkout payments"));
+  const auto missing = testing::run_goaround(
+      {"rollback", "checkout", "--yes", "--config", config_file(dir, "revision_missing")});
+  CHECK(missing.exit_code == 3);
+  CHECK_THAT(missing.out, Contains("✗ target ReplicaSet still present"));
+}
+
+TEST_CASE("check-config prints every problem with line and column and exits 2") {
+  testing::TempDir dir;
+  const auto bad = dir.write("bad.yaml", "services:\n  - name: checkout\n    colour: red\n");
+  const auto ran = testing::run_goaround({"check-config", bad.string()});
+  CHECK(ran.exit_code == 2);
+  CHECK_THAT(ran.err, Contains(bad.string() + ":3:5: unknown key `colour` in services[0]"));
+  CHECK_THAT(ran.err, Contains(bad.string() + ":2:5: services[0].environment is required"));
+  const auto good = testing::run_goaround(
+      {"check-config", std::string(GOAROUND_SOURCE_DIR) + "/deploy/goaround.example.yaml"});
+  CHECK(good.exit_code == 0);
+  CHECK_THAT(good.out, Contains("checkout (prod) on the kubectl adapter"));
+}
+
+TEST_CASE("the command line explains itself and rejects what it does not know") {
+  const auto help = testing::run_goaround({"--help"});
+  CHECK(help.exit_code == 0);
+  for (const auto* sub : {"goaround [console]", "goaround rollback <service>", "goaround timeline",
+                          "goaround check-config FILE", "--config VALUE", "--data VALUE"})
+    CHECK_THAT(help.out, Contains(sub));
+  const auto sub_help = testing::run_goaround({"rollback", "--help"});
+  CHECK_THAT(sub_help.out, Contains("--yes"));
+  CHECK_THAT(sub_help.out, !Contains("check-config"));
+  const auto unknown = testing::run_goaround({"launch"});
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Contains("unknown subcommand `launch`"));
+  const auto foreign = testing::run_goaround({"timeline", "--yes"});
+  CHECK(foreign.exit_code == 2);
+  CHECK_THAT(foreign.err, Contains("unknown option --yes"));
+}
+
+TEST_CASE("the data option overrides the configured data folder") {
+  testing::TempDir dir;
+  const auto elsewhere = dir.path() / "elsewhere";
+  const auto ran = testing::run_goaround(
+      {"rollback", "payments", "--yes", "--config", config_file(dir), "--data", elsewhere.string()});
+  CHECK(ran.exit_code == 0);
+  CHECK(std::filesystem::exists(elsewhere / "goaround.db"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "var" / "goaround.db"));
+}
+
+TEST_CASE("logs can be JSON, one object per line, with the message escaped") {
+  testing::TempDir dir;
+  const auto ran = testing::run_goaround({"timeline", "--config", config_file(dir), "--log-level",
+                                          "info", "--log-format", "json"});
+  CHECK_THAT(ran.err, Contains(R"("level":"info","logger":"goaround","msg":"goaround timeline: data in )"));
+}

@@ -1,0 +1,326 @@
+#include <SQLiteCpp/Statement.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include "goaround/commands/commands.hpp"
+#include "goaround/core/go_around.hpp"
+#include "support/recording_transport.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace goaround;
+using Catch::Matchers::Contains;
+namespace asio = boost::asio;
+
+namespace {
+
+constexpr const char* fast_services = R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 42, replicas: 3, step: 5ms, progress_deadline: 300ms, failure: FAILURE }
+    allowed: { users: [U0ALICE], groups: [oncall-shop] }
+    channel: C0INCIDENTS
+  - name: payments
+    environment: prod
+    adapter: sim
+    sim: { revisions: 7, replicas: 2, step: 5ms }
+  - name: search
+    environment: prod
+    adapter: kubectl
+    kubectl: { context: prod, namespace: shop, deployment: search }
+)";
+
+config::Config config_with(const std::string& failure) {
+  std::string text = fast_services;
+  text.replace(text.find("FAILURE"), 7, failure);
+  auto parsed = config::parse(text, [](const std::string&) { return std::nullopt; });
+  REQUIRE(parsed.problems.empty());
+  return *parsed.config;
+}
+
+const chat::Person alice{"U0ALICE", "alice", {}, false};
+const chat::Person bob{"U0BOB", "bob", {}, false};
+const chat::Person carol{"U0CAROL", "carol", {"oncall-shop"}, false};
+
+// The bot as the app wires it, with a transport that remembers what was said.
+struct Harness {
+  explicit Harness(const std::string& failure = "none")
+      : config(config_with(failure)),
+        store(dir.path() / "goaround.db", clock),
+        adapters(io.get_executor(), config),
+        go_around(config, store, adapters, templates, transport, clock),
+        bot{config, store, templates, transport, go_around, registry, io.get_executor()} {
+    commands::register_all(registry);
+  }
+
+  void type(const chat::Person& who, const std::string& text) {
+    asio::co_spawn(io, registry.dispatch(bot, {who, {"C0INCIDENTS", ""}}, text), asio::detached);
+    settle();
+  }
+  void press(const chat::Person& who, const std::string& action) {
+    asio::co_spawn(io, registry.press(bot, {who, {"C0INCIDENTS", ""}}, action), asio::detached);
+    settle();
+  }
+  void settle() {
+    io.restart();
+    io.run();
+  }
+
+  std::string card_action(const std::string& label) const {
+    for (auto it = transport.said.rbegin(); it != transport.said.rend(); ++it)
+      for (const auto& b : it->message.buttons)
+        if (b.label == label) return b.action;
+    FAIL("no button " << label);
+    return {};
+  }
+  std::vector<std::string> kinds(std::int64_t incident = 1) {
+    std::vector<std::string> out;
+    for (const auto& e : store.events(incident)) out.push_back(e.kind);
+    return out;
+  }
+  std::string whispered() const {
+    const auto* w = transport.last("whisper");
+    return w ? w->message.text : "";
+  }
+
+  testing::TempDir dir;
+  asio::io_context io;
+  time::SystemClock clock;
+  config::Config config;
+  store::Store store;
+  chat::Templates templates;
+  testing::RecordingTransport transport;
+  exec::Adapters adapters;
+  core::GoAround go_around;
+  core::Registry registry;
+  core::Bot bot;
+};
+
+}  // namespace
+
+TEST_CASE("the full go-around on the sim adapter is announced, verified and written down") {
+  Harness h;
+  h.type(alice, "checkout --reason '5xx spike'");
+  const auto* card = h.transport.last("post");
+  REQUIRE(card);
+  CHECK_THAT(card->message.text, Contains("*Go-around: checkout* (prod)"));
+  CHECK_THAT(card->message.text, Contains("Current revision: 42"));
+  CHECK_THAT(card->message.text, Contains("Target revision:  41"));
+  CHECK_THAT(card->message.text, Contains("`sim rollout undo deployment/checkout --to-revision=41`"));
+  CHECK_THAT(card->message.text, Contains("✓ target ReplicaSet still present"));
+  CHECK_THAT(card->message.text, Contains("reason: 5xx spike"));
+  REQUIRE(card->message.buttons.size() == 2);
+  const auto card_handle = card->handle;  // `card` points into a vector that will grow
+  CHECK(h.store.incident(1)->thread == card_handle);
+
+  h.press(alice, h.card_action("Confirm go-around"));
+
+  CHECK(h.kinds() == std::vector<std::string>{"incident_opened", "card", "confirmation", "command",
+                                              "progress", "progress", "progress", "progress",
+                                              "verification", "result"});
+  const auto events = h.store.events(1);
+  CHECK_THAT(events[3].text, Contains("Rolling back *checkout* to revision 41"));
+  CHECK_THAT(events[7].text, Contains("3/3 ready"));
+  CHECK_THAT(events[8].text, Contains("Verification passed"));
+  CHECK_THAT(events[9].text, Contains("rolled back to revision 41 and verified in"));
+  CHECK_THAT(events[9].data_json, Contains("\"result\":\"verified\""));
+  const auto execution = h.store.execution(1);
+  CHECK(execution->state == "succeeded");
+  CHECK(execution->confirmed_by == "alice");
+  CHECK(execution->exit_code == 0);
+  CHECK_THAT(execution->output_tail, Contains("successfully rolled out"));
+  CHECK_FALSE(h.store.service_lock("checkout"));
+  CHECK(h.go_around.in_flight() == 0);
+  // The card was updated in place and no longer offers buttons.
+  CHECK(h.transport.latest[card_handle].buttons.empty());
+  CHECK_THAT(h.transport.latest[card_handle].text, Contains("Confirmed by alice"));
+  CHECK_THAT(h.transport.last("post")->message.text, Contains("verified"));
+}
+
+TEST_CASE("a rollout that never becomes ready is reported as failed, never as done") {
+  Harness h("never_ready");
+  h.type(alice, "checkout");
+  h.press(alice, h.card_action("Confirm go-around"));
+  const auto result = h.transport.last("post")->message.text;
+  CHECK_THAT(result, Contains("FAILED"));
+  CHECK_THAT(result, Contains("progress deadline exceeded"));
+  CHECK_THAT(result, !Contains("verified in"));
+  CHECK_THAT(result, Contains("✗ rollout status: 0/3 replicas ready"));
+  CHECK(h.store.execution(1)->state == "failed");
+  CHECK(h.store.execution(1)->exit_code == 1);
+  CHECK_THAT(h.store.events(1).back().data_json, Contains("\"result\":\"failed\""));
+  CHECK_FALSE(h.store.service_lock("checkout"));
+}
+
+TEST_CASE("a target whose ReplicaSet is gone fails pre-flight and nothing runs") {
+  Harness h("revision_missing");
+  h.type(alice, "checkout");
+  const auto* card = h.transport.last("post");
+  CHECK_THAT(card->message.text, Contains("✗ target ReplicaSet still present"));
+  CHECK_THAT(card->message.text, Contains("Cannot go around"));
+  CHECK(card->message.buttons.empty());
+  CHECK_FALSE(h.store.execution(1));
+  CHECK(h.kinds() == std::vector<std::string>{"incident_opened", "card"});
+  CHECK_THAT(h.store.events(1).back().text, Contains("pre-flight FAILED"));
+}
+
+TEST_CASE("a revision that is not in the history fails pre-flight") {
+  Harness h;
+  h.type(alice, "checkout --to 99");
+  CHECK_THAT(h.transport.last("post")->message.text,
+             Contains("✗ target revision exists: revision 99 is not in the history (1..42)"));
+  h.type(alice, "checkout --to 42");
+  CHECK_THAT(h.transport.last("post")->message.text,
+             Contains("✗ target differs from current: revision 42 is already live"));
+}
+
+TEST_CASE("a second go-around while one runs is refused with who started it and when") {
+  Harness h;
+  h.type(alice, "checkout");
+  const auto confirm = h.card_action("Confirm go-around");
+  asio::co_spawn(
+      h.io,
+      [&]() -> asio::awaitable<void> {
+        co_await h.registry.press(h.bot, {alice, {"C0INCIDENTS", ""}}, confirm);
+        co_await h.registry.dispatch(h.bot, {carol, {"C0INCIDENTS", ""}}, "checkout");
+      },
+      asio::detached);
+  h.settle();
+  const auto refusal = h.transport.said;
+  const auto it = std::find_if(refusal.begin(), refusal.end(),
+                               [](const auto& s) { return s.kind == "whisper" && s.to == "U0CAROL"; });
+  REQUIRE(it != refusal.end());
+  CHECK_THAT(it->message.text, Contains("*checkout* is already going around: alice started it at 20"));
+  CHECK_THAT(it->message.text, Contains("revision 42 → 41"));
+  const auto kinds = h.kinds();
+  CHECK(std::count(kinds.begin(), kinds.end(), "refusal") == 1);
+  CHECK(std::count(kinds.begin(), kinds.end(), "card") == 1);
+  CHECK(h.store.execution(1)->state == "succeeded");
+}
+
+TEST_CASE("only people allowed for the service may confirm, and a denial is written down") {
+  Harness h;
+  h.type(alice, "checkout");
+  const auto confirm = h.card_action("Confirm go-around");
+  h.press(bob, confirm);
+  CHECK_THAT(h.whispered(), Contains("bob is not allowed to call stop on *checkout*"));
+  CHECK(h.kinds().back() == "denial");
+  CHECK(h.store.execution(1)->state == "planned");
+  CHECK_FALSE(h.store.service_lock("checkout"));
+  // A member of an allowed group needs nobody else's approval.
+  h.press(carol, confirm);
+  CHECK(h.store.execution(1)->state == "succeeded");
+  CHECK(h.store.execution(1)->confirmed_by == "carol");
+}
+
+TEST_CASE("a cancelled card runs nothing and cannot be confirmed afterwards") {
+  Harness h;
+  h.type(alice, "checkout");
+  const auto confirm = h.card_action("Confirm go-around");
+  h.press(alice, h.card_action("Cancel"));
+  CHECK(h.store.execution(1)->state == "cancelled");
+  CHECK(h.kinds().back() == "cancellation");
+  h.press(alice, confirm);
+  CHECK_THAT(h.whispered(), Contains("is not waiting for confirmation (it is cancelled)"));
+  h.type(alice, "checkout");
+  CHECK_THAT(h.transport.last("post")->message.text, Contains("Current revision: 42"));
+}
+
+TEST_CASE("an unknown service is answered with the list of known ones") {
+  Harness h;
+  h.type(alice, "chekout");
+  CHECK_THAT(h.whispered(), Contains("Unknown service or subcommand `chekout`"));
+  CHECK_THAT(h.whispered(), Contains("checkout payments search"));
+  CHECK(h.store.open_incidents().empty());
+}
+
+TEST_CASE("a service whose adapter is not in this build says so and opens nothing") {
+  Harness h;
+  h.type(alice, "search");
+  CHECK_THAT(h.whispered(), Contains("Cannot go around *search*: the kubectl adapter is not part of this build yet"));
+  CHECK(h.store.open_incidents().empty());
+}
+
+TEST_CASE("bad input gets a usage message to the person who typed it") {
+  Harness h;
+  h.type(alice, "checkout --to");
+  CHECK_THAT(h.whispered(), Contains("--to needs a value"));
+  CHECK_THAT(h.whispered(), Contains("Usage: /rollback <service> [--to REV] [--reason TEXT]"));
+  h.type(alice, "checkout --force");
+  CHECK_THAT(h.whispered(), Contains("unknown option --force"));
+  h.type(alice, "note 'unclosed");
+  CHECK_THAT(h.whispered(), Contains("a quote is not closed"));
+  h.type(alice, "note");
+  CHECK_THAT(h.whispered(), Contains("the note is empty"));
+  h.press(alice, "goaround.confirm:abc");
+  CHECK_THAT(h.whispered(), Contains("is not waiting for confirmation"));
+  h.press(alice, "goaround.confirm:77");
+  CHECK_THAT(h.whispered(), Contains("(it is unknown)"));
+  h.press(alice, "launch.missiles:1");
+  CHECK_THAT(h.whispered(), Contains("that button is not known"));
+  h.type(alice, "help nonsense");
+  CHECK_THAT(h.whispered(), Contains("no subcommand `nonsense`"));
+  for (const auto& s : h.transport.said) CHECK(s.kind == "whisper");
+}
+
+TEST_CASE("notes go into the open incident's timeline") {
+  Harness h;
+  h.type(alice, "note checking dashboards");
+  CHECK_THAT(h.whispered(), Contains("there is no open incident"));
+  h.type(alice, "checkout");
+  h.type(bob, "note \"error rate 4.1% at 14:02\"");
+  CHECK_THAT(h.whispered(), Contains("Noted in incident #1 (checkout)"));
+  const auto last = h.store.events(1).back();
+  CHECK(last.kind == "note");
+  CHECK(last.actor == "bob");
+  CHECK(last.text == "error rate 4.1% at 14:02");
+  h.type(alice, "payments");
+  h.type(alice, "note which one");
+  CHECK_THAT(h.whispered(), Contains("several incidents are open: #1 (checkout) #2 (payments)"));
+  h.type(alice, "note --incident 2 payments first");
+  CHECK(h.store.events(2).back().text == "payments first");
+  h.type(alice, "note --incident 9 nowhere");
+  CHECK_THAT(h.whispered(), Contains("there is no incident #9"));
+}
+
+TEST_CASE("timeline and status show what was written") {
+  Harness h;
+  h.type(alice, "status");
+  CHECK_THAT(h.whispered(), Contains("No open incidents"));
+  h.type(alice, "checkout");
+  h.press(alice, h.card_action("Confirm go-around"));
+  h.type(alice, "timeline");
+  const auto timeline = h.whispered();
+  CHECK_THAT(timeline, Contains("*Incident #1* · checkout (prod) · open"));
+  for (const auto* kind : {"card", "confirmation", "command", "progress", "verification", "result"})
+    CHECK_THAT(timeline, Contains(std::string("Z  ") + kind));
+  h.type(alice, "timeline 5");
+  CHECK_THAT(h.whispered(), Contains("there is no incident #5"));
+  h.type(alice, "status");
+  CHECK_THAT(h.whispered(), Contains("Last result: ✅ *checkout* rolled back to revision 41"));
+}
+
+TEST_CASE("help is built from the registry, and a name cannot be registered twice") {
+  Harness h;
+  h.type(alice, "help");
+  for (const auto& c : h.registry.commands()) CHECK_THAT(h.whispered(), Contains(c.usage));
+  h.type(alice, "");
+  CHECK_THAT(h.whispered(), Contains("/rollback note <text>"));
+  h.type(alice, "help note");
+  CHECK_THAT(h.whispered(), Contains("--incident VALUE"));
+  CHECK_THROWS_WITH(commands::register_note(h.registry), Contains("registered twice"));
+}
+
+TEST_CASE("who may call stop") {
+  config::Service open_service;
+  CHECK(core::may_call_stop(open_service, bob));
+  config::Service guarded;
+  guarded.allowed = {{"U0ALICE"}, {"oncall-shop"}};
+  CHECK(core::may_call_stop(guarded, alice));
+  CHECK(core::may_call_stop(guarded, carol));
+  CHECK_FALSE(core::may_call_stop(guarded, bob));
+  CHECK(core::may_call_stop(guarded, {"console:root", "root", {}, true}));
+}

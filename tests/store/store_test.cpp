@@ -1,0 +1,144 @@
+#include <SQLiteCpp/Statement.h>
+#include <catch2/catch.hpp>
+
+#include "goaround/store/store.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace goaround;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string pragma(SQLite::Database& db, const std::string& name) {
+  SQLite::Statement q(db, "PRAGMA " + name);
+  q.executeStep();
+  return q.getColumn(0).getString();
+}
+
+store::NewExecution planned(std::int64_t incident, const std::string& service) {
+  return {incident, service, "sim", R"(["sim","rollout","undo"])", "42", "41", "alice", "5xx"};
+}
+
+}  // namespace
+
+TEST_CASE("a new store is migrated, in WAL mode, with foreign keys and a busy timeout") {
+  testing::TempDir dir;
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  store::Store store(dir.path() / "goaround.db", clock);
+  CHECK(store.schema_version() == store::latest_schema_version());
+  auto& db = store.database();
+  CHECK(pragma(db, "journal_mode") == "wal");
+  CHECK(pragma(db, "foreign_keys") == "1");
+  CHECK(pragma(db, "busy_timeout") == "5000");
+  CHECK(pragma(db, "synchronous") == "2");  // FULL
+  for (const auto* table : {"incidents", "timeline_events", "executions", "service_locks", "briefs",
+                            "deployments", "status_schedules", "processed_envelopes"})
+    CHECK(db.tableExists(table));
+  SQLite::Statement versions(db, "SELECT group_concat(version) FROM schema_migrations");
+  versions.executeStep();
+  CHECK(versions.getColumn(0).getString() == "1,2,3");
+}
+
+TEST_CASE("a database written by the first migration is migrated forward and keeps its rows") {
+  testing::TempDir dir;
+  const auto file = dir.path() / "old.db";
+  {
+    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    store::migrate(db, 1);
+    REQUIRE(store::schema_version(db) == 1);
+    CHECK_FALSE(db.tableExists("executions"));
+    db.exec(
+        "INSERT INTO incidents (service, environment, state, opened_at, opened_by)"
+        " VALUES ('checkout', 'prod', 'open', '2026-01-01T00:00:00.000Z', 'alice');"
+        "INSERT INTO timeline_events (incident_id, at, kind, actor, text)"
+        " VALUES (1, '2026-01-01T00:00:01.000Z', 'note', 'alice', 'written before v2');");
+  }
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  store::Store store(file, clock);
+  CHECK(store.schema_version() == store::latest_schema_version());
+  const auto events = store.events(1);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].text == "written before v2");
+  CHECK(events[0].data_json == "{}");
+  // The new tables work against the old rows.
+  const auto id = store.create_execution(planned(1, "checkout"));
+  CHECK(store.start_execution(id, "alice"));
+}
+
+TEST_CASE("events are stamped in UTC with milliseconds and must carry a JSON object") {
+  testing::TempDir dir;
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  store::Store store(dir.path() / "goaround.db", clock);
+  const auto opened = store.open_or_join_incident("checkout", "prod", "alice", "5xx", "C1");
+  REQUIRE(opened.opened);
+  clock.advance(1500ms);
+  store.append_event(opened.incident.id, "note", "alice", "error rate 4%", R"({"value":0.04})");
+  const auto events = store.events(opened.incident.id);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].at == "2026-11-23T16:12:59.623Z");
+  CHECK(events[0].data_json == R"({"value":0.04})");
+  CHECK_THROWS(store.append_event(opened.incident.id, "note", "alice", "x", "not json"));
+  CHECK_THROWS(store.append_event(opened.incident.id, "note", "alice", "x", "[1,2]"));
+  CHECK_THROWS(store.append_event(999, "note", "alice", "no such incident"));
+}
+
+TEST_CASE("a service has at most one open incident; a second go-around joins it") {
+  testing::TempDir dir;
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  store::Store store(dir.path() / "goaround.db", clock);
+  const auto first = store.open_or_join_incident("checkout", "prod", "alice", "5xx", "C1");
+  const auto second = store.open_or_join_incident("checkout", "prod", "bob", "latency", "C1");
+  CHECK(first.opened);
+  CHECK_FALSE(second.opened);
+  CHECK(second.incident.id == first.incident.id);
+  CHECK(second.incident.opened_by == "alice");
+  const auto other = store.open_or_join_incident("payments", "prod", "bob", "", "C1");
+  CHECK(other.opened);
+  CHECK(store.open_incidents().size() == 2);
+  CHECK_THROWS(store.database().exec(
+      "INSERT INTO incidents (service, environment, state, opened_at, opened_by)"
+      " VALUES ('checkout', 'prod', 'open', 'x', 'mallory')"));
+}
+
+TEST_CASE("the service lock admits one running execution and survives a restart") {
+  testing::TempDir dir;
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  const auto file = dir.path() / "goaround.db";
+  std::int64_t first = 0, second = 0;
+  {
+    store::Store store(file, clock);
+    const auto incident = store.open_or_join_incident("checkout", "prod", "alice", "", "").incident;
+    first = store.create_execution(planned(incident.id, "checkout"));
+    second = store.create_execution(planned(incident.id, "checkout"));
+    CHECK(store.start_execution(first, "alice"));
+    CHECK_FALSE(store.start_execution(second, "bob"));
+    CHECK(store.execution(second)->state == "planned");
+    CHECK_FALSE(store.start_execution(first, "alice"));  // already running
+  }
+  store::Store reopened(file, clock);
+  const auto lock = reopened.service_lock("checkout");
+  REQUIRE(lock);
+  CHECK(lock->execution_id == first);
+  CHECK(lock->holder == "alice");
+  CHECK(reopened.running_execution("checkout")->id == first);
+  reopened.finish_execution(first, {"succeeded", 0, "rolled out", R"({"passed":true})"});
+  CHECK_FALSE(reopened.service_lock("checkout"));
+  const auto done = reopened.execution(first);
+  CHECK(done->state == "succeeded");
+  CHECK(done->exit_code == 0);
+  CHECK(done->finished_at);
+  CHECK(reopened.start_execution(second, "bob"));
+}
+
+TEST_CASE("only a planned execution can be cancelled, and a state outside the list is refused") {
+  testing::TempDir dir;
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  store::Store store(dir.path() / "goaround.db", clock);
+  const auto incident = store.open_or_join_incident("checkout", "prod", "alice", "", "").incident;
+  const auto id = store.create_execution(planned(incident.id, "checkout"));
+  CHECK(store.cancel_execution(id));
+  CHECK_FALSE(store.cancel_execution(id));
+  CHECK_FALSE(store.start_execution(id, "alice"));
+  CHECK(store.execution(id)->state == "cancelled");
+  CHECK_THROWS(store.database().exec("UPDATE executions SET state = 'done' WHERE id = 1"));
+}

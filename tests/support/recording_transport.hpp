@@ -1,0 +1,44 @@
+#pragma once
+#include <map>
+#include <string>
+#include <vector>
+
+#include "goaround/chat/message.hpp"
+
+namespace goaround::testing {
+
+// A chat system that keeps what was said, in order, for assertions.
+class RecordingTransport final : public chat::Transport {
+ public:
+  struct Said {
+    std::string kind;  // post | update | whisper
+    std::string handle;
+    std::string to;
+    chat::Message message;
+  };
+
+  std::string post(const chat::Place&, const chat::Message& message) override {
+    const auto handle = "m" + std::to_string(said.size() + 1);
+    said.push_back({"post", handle, "", message});
+    latest[handle] = message;
+    return handle;
+  }
+  void update(const chat::Place&, const std::string& handle, const chat::Message& message) override {
+    said.push_back({"update", handle, "", message});
+    latest[handle] = message;
+  }
+  void whisper(const chat::Place&, const chat::Person& to, const chat::Message& message) override {
+    said.push_back({"whisper", "", to.id, message});
+  }
+
+  const Said* last(const std::string& kind) const {
+    for (auto it = said.rbegin(); it != said.rend(); ++it)
+      if (it->kind == kind) return &*it;
+    return nullptr;
+  }
+
+  std::vector<Said> said;
+  std::map<std::string, chat::Message> latest;
+};
+
+}  // namespace goaround::testing
