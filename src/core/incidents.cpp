@@ -32,7 +32,7 @@ json::object timeline_context(store::Store& store, const store::Incident& incide
   json::array events;
   for (const auto& e : store.events(incident.id)) {
     auto kind = e.kind;
-    kind.resize(std::max<std::size_t>(kind.size(), 14), ' ');
+    kind.resize(std::max<std::size_t>(kind.size(), 16), ' ');
     events.push_back({{"at", e.at}, {"kind", kind}, {"actor", e.actor}, {"text", e.text}});
   }
   return {{"incident", incident.id},

@@ -77,8 +77,8 @@ TEST_CASE("the console runs a complete go-around typed as in Slack, and keeps th
   CHECK(timeline.exit_code == 0);
   CHECK_THAT(timeline.out, Contains("*Incident #1* · checkout (sim)"));
   CHECK_THAT(timeline.out, Contains("Z  card"));
-  CHECK_THAT(timeline.out, Contains("Z  result          goaround: ✅"));
-  CHECK_THAT(timeline.out, Contains("Z  note            "));
+  CHECK_THAT(timeline.out, Contains("Z  result            goaround: ✅"));
+  CHECK_THAT(timeline.out, Contains("Z  note              "));
 }
 
 TEST_CASE("the console answers bad input with a message and carries on") {
