@@ -188,8 +188,25 @@ class Validator {
       problem(root, "the configuration is empty; it needs at least `services`");
       return cfg;
     }
-    if (!expect_map(root, "the configuration", {"data_dir", "slack", "log", "services"}))
+    if (!expect_map(root, "the configuration",
+                    {"data_dir", "slack", "log", "tools", "prometheus", "services"}))
       return cfg;
+    if (const auto tools = root["tools"]) {
+      if (expect_map(tools, "tools", {"kubectl", "helm", "argocd", "argo_rollouts", "kubeconfig",
+                                      "kube_cache_dir"})) {
+        auto& t = cfg.tools;
+        for (auto [key, field] : {std::pair{"kubectl", &t.kubectl}, std::pair{"helm", &t.helm},
+                                  std::pair{"argocd", &t.argocd},
+                                  std::pair{"argo_rollouts", &t.argo_rollouts},
+                                  std::pair{"kubeconfig", &t.kubeconfig},
+                                  std::pair{"kube_cache_dir", &t.kube_cache_dir}})
+          if (auto v = scalar(tools, key, "tools", false)) *field = *v;
+      }
+    }
+    if (const auto prometheus = root["prometheus"]) {
+      if (expect_map(prometheus, "prometheus", {"url"}))
+        cfg.prometheus.url = url(prometheus, "url", "prometheus", true).value_or("");
+    }
     if (auto dir = scalar(root, "data_dir", "config", false)) cfg.data_dir = *dir;
     if (const auto slack = root["slack"]) {
       if (expect_map(slack, "slack",
@@ -234,10 +251,77 @@ class Validator {
   }
 
  private:
+  // A name that will reach a command line: a DNS-1123 label, nothing else.
+  std::string label(const YAML::Node& map, const char* key, const std::string& where,
+                    bool required) {
+    auto value = scalar(map, key, where, required);
+    if (!value) return {};
+    if (!is_dns_label(*value)) {
+      problem(map[key], where + "." + key + " `" + *value + "` must be a DNS-1123 label");
+      return {};
+    }
+    return *value;
+  }
+
+  // A free-form value that reaches a command line glued to its flag (--context=VALUE): one
+  // printable word that cannot be mistaken for an option.
+  std::string argument(const YAML::Node& map, const char* key, const std::string& where) {
+    auto value = scalar(map, key, where, false);
+    if (!value) return {};
+    const bool printable = std::all_of(value->begin(), value->end(), [](char c) {
+      return static_cast<unsigned char>(c) > ' ' && c != 0x7f;
+    });
+    if (value->empty() || value->front() == '-' || !printable) {
+      problem(map[key], where + "." + key + " `" + *value +
+                            "` must be one word of printable characters, not starting with '-'");
+      return {};
+    }
+    return *value;
+  }
+
+  std::optional<bool> boolean(const YAML::Node& map, const char* key, const std::string& where) {
+    auto value = scalar(map, key, where, false);
+    if (!value) return std::nullopt;
+    if (*value == "true") return true;
+    if (*value == "false") return false;
+    problem(map[key], where + "." + key + " must be true or false");
+    return std::nullopt;
+  }
+
+  std::optional<std::string> url(const YAML::Node& map, const char* key, const std::string& where,
+                                 bool required) {
+    auto value = scalar(map, key, where, required);
+    if (!value) return std::nullopt;
+    if (!value->starts_with("http://") && !value->starts_with("https://")) {
+      problem(map[key], where + "." + key + " must be an http:// or https:// URL");
+      return std::nullopt;
+    }
+    return value;
+  }
+
+  // An adapter's own block: required when the service uses that adapter.
+  template <typename T, typename Read>
+  std::optional<T> block(const YAML::Node& node, const char* key, const std::string& where,
+                         const std::optional<std::string>& adapter, Read read,
+                         std::initializer_list<std::string_view> known) {
+    const auto sub = where + "." + key;
+    const auto k = node[key];
+    std::string adapter_name = key;
+    std::replace(adapter_name.begin(), adapter_name.end(), '_', '-');
+    if (!k) {
+      if (adapter == adapter_name)
+        problem(node, sub + " is required for the " + adapter_name + " adapter");
+      return std::nullopt;
+    }
+    if (!expect_map(k, sub, known)) return std::nullopt;
+    return read(k, sub);
+  }
+
   Service service(const YAML::Node& node, const std::string& where) {
     Service svc;
     if (!expect_map(node, where,
-                    {"name", "environment", "adapter", "kubectl", "sim", "allowed", "channel",
+                    {"name", "environment", "adapter", "kubectl", "helm", "argocd",
+                     "argo_rollouts", "sim", "verify", "timeout", "allowed", "channel",
                      "status_interval"}))
       return svc;
     if (auto name = scalar(node, "name", where, true)) {
@@ -258,23 +342,68 @@ class Validator {
       else problem(node["adapter"], where + ".adapter `" + *adapter +
                                         "` is not one of kubectl, helm, argocd, argo-rollouts, sim");
     }
-    if (const auto k = node["kubectl"]) {
-      if (expect_map(k, where + ".kubectl", {"context", "namespace", "deployment"})) {
-        KubectlTarget target;
-        const auto sub = where + ".kubectl";
-        target.context = scalar(k, "context", sub, true).value_or("");
-        target.namespace_name = scalar(k, "namespace", sub, true).value_or("");
-        target.deployment = scalar(k, "deployment", sub, true).value_or("");
-        for (const auto& [key, value] : {std::pair{"namespace", target.namespace_name},
-                                         std::pair{"deployment", target.deployment}})
-          if (!value.empty() && !is_dns_label(value))
-            problem(k[key], sub + "." + key + " `" + value + "` must be a DNS-1123 label");
-        svc.kubectl = target;
+    svc.kubectl = block<KubectlTarget>(node, "kubectl", where, adapter, [&](const YAML::Node& k,
+                                                                           const std::string& sub) {
+      KubectlTarget t;
+      t.context = argument(k, "context", sub);
+      t.namespace_name = label(k, "namespace", sub, true);
+      t.deployment = label(k, "deployment", sub, true);
+      return t;
+    }, {"context", "namespace", "deployment"});
+    svc.helm = block<HelmTarget>(node, "helm", where, adapter, [&](const YAML::Node& k,
+                                                                  const std::string& sub) {
+      HelmTarget t;
+      t.context = argument(k, "context", sub);
+      t.namespace_name = label(k, "namespace", sub, true);
+      t.release = label(k, "release", sub, true);
+      return t;
+    }, {"context", "namespace", "release"});
+    svc.argocd = block<ArgoCdTarget>(node, "argocd", where, adapter, [&](const YAML::Node& k,
+                                                                        const std::string& sub) {
+      ArgoCdTarget t;
+      t.app = label(k, "app", sub, true);
+      t.server = argument(k, "server", sub);
+      t.auth_token = secret(k, "auth_token", sub);
+      t.grpc_web = boolean(k, "grpc_web", sub).value_or(false);
+      t.plaintext = boolean(k, "plaintext", sub).value_or(false);
+      return t;
+    }, {"app", "server", "auth_token", "auth_token_file", "grpc_web", "plaintext"});
+    svc.argo_rollouts = block<ArgoRolloutsTarget>(
+        node, "argo_rollouts", where, adapter,
+        [&](const YAML::Node& k, const std::string& sub) {
+          ArgoRolloutsTarget t;
+          t.context = argument(k, "context", sub);
+          t.namespace_name = label(k, "namespace", sub, true);
+          t.rollout = label(k, "rollout", sub, true);
+          if (auto v = scalar(k, "strategy", sub, false)) {
+            if (*v == "canary") t.strategy = RolloutStrategy::canary;
+            else if (*v == "bluegreen") t.strategy = RolloutStrategy::bluegreen;
+            else problem(k["strategy"], sub + ".strategy must be canary or bluegreen");
+          }
+          t.active_service = label(k, "active_service", sub, false);
+          if (t.strategy == RolloutStrategy::bluegreen && t.active_service.empty() && k["strategy"])
+            problem(k, sub + ".active_service is required for the bluegreen strategy");
+          return t;
+        },
+        {"context", "namespace", "rollout", "strategy", "active_service"});
+    if (const auto verify = node["verify"]) {
+      const auto sub = where + ".verify";
+      if (expect_map(verify, sub, {"health_url", "expect_status", "query", "below"})) {
+        svc.verify.health_url = url(verify, "health_url", sub, false).value_or("");
+        if (auto v = integer(verify, "expect_status", sub, 100)) svc.verify.expect_status = *v;
+        svc.verify.query = scalar(verify, "query", sub, false).value_or("");
+        if (auto v = scalar(verify, "below", sub, false)) {
+          try {
+            svc.verify.below = std::stod(*v);
+          } catch (const std::exception&) {
+            problem(verify["below"], sub + ".below must be a number");
+          }
+        }
+        if (!svc.verify.query.empty() && !svc.verify.below)
+          problem(verify, sub + ".below is required with a query");
       }
-    } else if (adapter == "kubectl") {
-      problem(node, where + ".kubectl is required for the kubectl adapter "
-                            "(context, namespace, deployment)");
     }
+    if (auto timeout = duration(node, "timeout", where)) svc.timeout = *timeout;
     if (const auto sim = node["sim"]) {
       const auto sub = where + ".sim";
       if (expect_map(sim, sub,

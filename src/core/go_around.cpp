@@ -276,7 +276,9 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
     outcome = co_await adapter->execute(pending.plan, [&](const exec::Progress& p) {
       json::object progress{{"desired", p.desired},   {"updated", p.updated},
                             {"ready", p.ready},       {"available", p.available},
-                            {"bar", progress_bar(p)}, {"service", execution->service}};
+                            {"bar", progress_bar(p)}, {"service", execution->service},
+                            {"counts", p.desired > 0},
+                            {"detail", text_or_null(p.detail)}};
       record(incident, "progress", bot_actor, templates_.render("event_progress", progress),
              progress);
       card["progress"] = std::move(progress);

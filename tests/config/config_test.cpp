@@ -42,7 +42,7 @@ TEST_CASE("the example configuration documents a valid file") {
   CHECK(cfg.slack.app_token.reveal() == "xapp-1-test");
   CHECK(cfg.slack.app_token.source() == "${SLACK_APP_TOKEN}");
   CHECK(cfg.slack.api_url == "https://slack.com/api/");
-  REQUIRE(cfg.services.size() == 2);
+  REQUIRE(cfg.services.size() == 5);
   const auto& checkout = cfg.services[0];
   CHECK(checkout.adapter == config::AdapterKind::kubectl);
   REQUIRE(checkout.kubectl);
@@ -50,7 +50,7 @@ TEST_CASE("the example configuration documents a valid file") {
   CHECK(checkout.allowed.users == std::vector<std::string>{"U012AB3CD"});
   CHECK(checkout.allowed.groups == std::vector<std::string>{"oncall-shop"});
   CHECK(checkout.status_interval == 15min);
-  const auto& payments = cfg.services[1];
+  const auto& payments = *cfg.find_service("payments");
   CHECK(payments.sim.revisions == 17);
   CHECK(payments.sim.step == 400ms);
   CHECK(payments.status_interval == 10min);

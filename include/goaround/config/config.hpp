@@ -31,9 +31,55 @@ enum class AdapterKind { kubectl, helm, argocd, argo_rollouts, sim };
 std::string_view to_string(AdapterKind kind);
 
 struct KubectlTarget {
-  std::string context;
+  std::string context;  // empty: the kubeconfig's current context
   std::string namespace_name;
   std::string deployment;
+};
+
+struct HelmTarget {
+  std::string context;
+  std::string namespace_name;
+  std::string release;
+};
+
+struct ArgoCdTarget {
+  std::string app;
+  std::string server;  // host:port; empty: ARGOCD_SERVER or the CLI's own config
+  Secret auth_token;
+  bool grpc_web = false;
+  bool plaintext = false;
+};
+
+enum class RolloutStrategy { canary, bluegreen };
+
+struct ArgoRolloutsTarget {
+  std::string context;
+  std::string namespace_name;
+  std::string rollout;
+  RolloutStrategy strategy = RolloutStrategy::canary;
+  std::string active_service;  // bluegreen: the Service whose selector must point at stable
+};
+
+// Post-rollback verification beyond the adapter's own rollout status (seed 003).
+struct Verify {
+  std::string health_url;  // http(s)://…; empty: no HTTP check
+  int expect_status = 200;
+  std::string query;  // PromQL instant query; empty: no metric check
+  std::optional<double> below;  // the query's value must end up below this
+};
+
+// Where the command-line tools are (names are looked up on PATH) and their shared settings.
+struct Tools {
+  std::string kubectl = "kubectl";
+  std::string helm = "helm";
+  std::string argocd = "argocd";
+  std::string argo_rollouts = "kubectl-argo-rollouts";
+  std::string kubeconfig;  // KUBECONFIG for every tool; empty: inherited
+  std::string kube_cache_dir;  // kubectl --cache-dir; empty: kubectl's default
+};
+
+struct Prometheus {
+  std::string url;  // e.g. http://127.0.0.1:9090; empty: no metric checks
 };
 
 enum class SimFailure { none, never_ready, revision_missing };
@@ -59,7 +105,12 @@ struct Service {
   std::string environment;
   AdapterKind adapter = AdapterKind::sim;
   std::optional<KubectlTarget> kubectl;
+  std::optional<HelmTarget> helm;
+  std::optional<ArgoCdTarget> argocd;
+  std::optional<ArgoRolloutsTarget> argo_rollouts;
   SimSettings sim;
+  Verify verify;
+  std::chrono::milliseconds timeout{std::chrono::minutes(5)};  // one rollback and its wait
   Allowed allowed;
   std::string channel;
   std::chrono::milliseconds status_interval{std::chrono::minutes(15)};
@@ -80,6 +131,8 @@ struct Config {
   std::filesystem::path data_dir = "./var";
   Slack slack;
   Logging log;
+  Tools tools;
+  Prometheus prometheus;
   std::vector<Service> services;
 
   const Service* find_service(std::string_view name) const;

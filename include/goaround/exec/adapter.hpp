@@ -35,12 +35,14 @@ struct Plan {
   bool ready() const;  // every pre-flight check passed
 };
 
-// Rollout progress in a Deployment's terms.
+// Rollout progress in a Deployment's terms; tools that report no counts (helm --wait,
+// argocd app wait) leave desired at 0 and say what they are doing in `detail`.
 struct Progress {
   int desired = 0;
   int updated = 0;
   int ready = 0;
   int available = 0;
+  std::string detail;
 };
 
 // Why an execution failed, in the words an on-call engineer would search for.
