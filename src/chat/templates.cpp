@@ -54,6 +54,9 @@ std::string Templates::render(std::string_view name, const boost::json::value& c
   // A line that renders to nothing but spaces is dropped, so sections can sit on lines of
   // their own whether or not they render.
   const auto rendered = it->second->render(to_data(context));
+  if (!it->second->is_valid())
+    throw std::logic_error("templates/" + std::string(name) + ".mustache: " +
+                           it->second->error_message());
   std::string out;
   std::size_t start = 0;
   while (start < rendered.size()) {
