@@ -3,6 +3,8 @@
 # each file's path relative to BASE (e.g. "templates/card.mustache").
 function(goaround_embed)
   cmake_parse_arguments(EMBED "" "OUTPUT;BASE" "FILES" ${ARGN})
+  # Editing an embedded file re-runs the configure step, which regenerates OUTPUT.
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${EMBED_FILES})
   set(entries "")
   set(index 0)
   foreach(path IN LISTS EMBED_FILES)
