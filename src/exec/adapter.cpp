@@ -28,13 +28,18 @@ std::string_view to_string(Failure failure) {
 
 Adapters::Adapters(boost::asio::any_io_executor executor, const config::Config& config) {
   for (const auto& service : config.services) {
-    if (service.adapter == config::AdapterKind::sim) {
-      adapters_.emplace(service.name,
-                        std::make_unique<SimAdapter>(executor, service.name, service.sim));
-    } else {
+    std::unique_ptr<Adapter> adapter;
+    switch (service.adapter) {
+      case config::AdapterKind::sim:
+        adapter = std::make_unique<SimAdapter>(executor, service.name, service.sim);
+        break;
+      default:
+        break;
+    }
+    if (adapter) adapters_.emplace(service.name, std::move(adapter));
+    else
       unavailable_.emplace(service.name, "the " + std::string(config::to_string(service.adapter)) +
                                              " adapter is not part of this build yet");
-    }
   }
 }
 
