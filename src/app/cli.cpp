@@ -123,6 +123,7 @@ asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args)
     std::cerr << help_text(rt.templates, find_subcommand("rollback")) << '\n';
     co_return exit_usage;
   }
+  co_await rt.go_around.recover();
   auto proposal = co_await rt.go_around.propose(request, args.positional[1], args.value("to"),
                                                 args.value("reason").value_or(""));
   if (proposal.refusal) {
@@ -253,6 +254,7 @@ int run(int argc, char** argv) {
     if (sub->name == "rollback") return run_to_completion(rt, headless_rollback(rt, args));
     console::LineReader input(rt.io.get_executor(), STDIN_FILENO);
     run_to_completion(rt, [&]() -> asio::awaitable<int> {
+      co_await rt.go_around.recover();
       co_await console::run_console(rt.bot, rt.transport, input, std::cout,
                                     console::local_operator(), ::isatty(STDIN_FILENO) == 1);
       co_return exit_ok;

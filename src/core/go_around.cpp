@@ -113,6 +113,9 @@ json::object GoAround::card_context(const store::Execution& execution, const Pen
           {"current", revision_json(pending.plan.current)},
           {"target", revision_json(pending.plan.target)},
           {"command", exec::command_line(pending.plan.argv)},
+          {"wait_command", pending.plan.wait_argv.empty()
+                               ? json::value(nullptr)
+                               : json::value(exec::command_line(pending.plan.wait_argv))},
           {"preflight", checks_json(pending.plan.preflight)},
           {"blocked", !pending.plan.ready()},
           {"awaiting", pending.plan.ready()}};
@@ -168,7 +171,8 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
                                           std::string(config::to_string(service->adapter)),
                                           json::serialize(argv_json(pending.plan.argv)),
                                           pending.plan.current.number,
-                                          pending.plan.target.number, requester, reason});
+                                          pending.plan.target.number, requester, reason,
+                                          json::serialize(exec::to_json(pending.plan))});
   }
   auto card = card_context(planned, pending);
   auto message = render("card", card);
@@ -322,6 +326,42 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
   transport_.update(pending.place, pending.card, render("card", card));
   transport_.post(pending.place, message);
   co_return result;
+}
+
+boost::asio::awaitable<void> GoAround::recover() {
+  for (const auto& execution : store_.running_executions()) {
+    const auto incident = store_.incident(execution.incident_id);
+    const chat::Place place{incident->channel, incident->thread};
+    json::object context{{"service", execution.service},
+                         {"execution", execution.id},
+                         {"from", execution.from_revision},
+                         {"to", execution.to_revision},
+                         {"confirmed_by", execution.confirmed_by.value_or("")},
+                         {"started_at", execution.started_at.value_or("")}};
+    const auto notice = render("interrupted", context);
+    record(execution.incident_id, "interrupted", bot_actor, notice.text, context);
+    transport_.post(place, notice);
+    // What the adapter sees now is the only truth left about the interrupted rollback.
+    exec::Verification verification;
+    if (auto* adapter = adapters_.find(execution.service)) {
+      try {
+        verification = co_await adapter->verify(
+            exec::plan_from_json(json::parse(execution.plan_json)));
+      } catch (const std::exception& e) {
+        verification.checks.push_back({"live state readable", false, e.what()});
+      }
+    }
+    json::object checked{{"passed", verification.passed},
+                         {"checks", checks_json(verification.checks)},
+                         {"service", execution.service},
+                         {"to", execution.to_revision},
+                         {"execution", execution.id}};
+    const auto recheck = render("recheck", checked);
+    record(execution.incident_id, "verification", bot_actor, recheck.text, checked);
+    store_.finish_execution(execution.id, {"interrupted", std::nullopt, execution.output_tail,
+                                           json::serialize(checked)});
+    transport_.post(place, recheck);
+  }
 }
 
 }  // namespace goaround::core

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <string_view>
 
+#include "goaround/exec/kubectl_adapter.hpp"
 #include "goaround/exec/sim_adapter.hpp"
 
 namespace goaround::exec {
@@ -32,6 +33,9 @@ Adapters::Adapters(boost::asio::any_io_executor executor, const config::Config& 
     switch (service.adapter) {
       case config::AdapterKind::sim:
         adapter = std::make_unique<SimAdapter>(executor, service.name, service.sim);
+        break;
+      case config::AdapterKind::kubectl:
+        adapter = std::make_unique<KubectlAdapter>(executor, service, config.tools);
         break;
       default:
         break;
@@ -76,6 +80,73 @@ std::string command_line(const std::vector<std::string>& argv) {
     line += '\'';
   }
   return line;
+}
+
+}  // namespace goaround::exec
+
+#include <boost/json.hpp>
+
+namespace goaround::exec {
+namespace {
+
+boost::json::array strings_json(const std::vector<std::string>& words) {
+  boost::json::array out;
+  for (const auto& w : words) out.push_back(boost::json::string(w));
+  return out;
+}
+
+std::vector<std::string> strings_from(const boost::json::value& v) {
+  std::vector<std::string> out;
+  if (const auto* a = v.if_array())
+    for (const auto& w : *a)
+      if (w.is_string()) out.emplace_back(w.get_string());
+  return out;
+}
+
+std::string text_of(const boost::json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+boost::json::object revision_json(const Revision& r) {
+  return {{"number", r.number}, {"image", r.image}, {"change_cause", r.change_cause}};
+}
+
+Revision revision_from(const boost::json::value& v) {
+  const auto* o = v.if_object();
+  if (!o) return {};
+  return {text_of(*o, "number"), text_of(*o, "image"), text_of(*o, "change_cause")};
+}
+
+}  // namespace
+
+boost::json::value to_json(const Plan& plan) {
+  boost::json::array checks;
+  for (const auto& c : plan.preflight)
+    checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+  return {{"current", revision_json(plan.current)},
+          {"target", revision_json(plan.target)},
+          {"argv", strings_json(plan.argv)},
+          {"wait_argv", strings_json(plan.wait_argv)},
+          {"preflight", std::move(checks)}};
+}
+
+Plan plan_from_json(const boost::json::value& json) {
+  Plan plan;
+  const auto* o = json.if_object();
+  if (!o) return plan;
+  if (const auto* v = o->if_contains("current")) plan.current = revision_from(*v);
+  if (const auto* v = o->if_contains("target")) plan.target = revision_from(*v);
+  if (const auto* v = o->if_contains("argv")) plan.argv = strings_from(*v);
+  if (const auto* v = o->if_contains("wait_argv")) plan.wait_argv = strings_from(*v);
+  if (const auto* checks = o->if_contains("preflight"); checks && checks->is_array())
+    for (const auto& c : checks->get_array())
+      if (const auto* co = c.if_object())
+        plan.preflight.push_back({text_of(*co, "name"),
+                                  co->if_contains("passed") && co->at("passed").is_bool() &&
+                                      co->at("passed").get_bool(),
+                                  text_of(*co, "detail")});
+  return plan;
 }
 
 }  // namespace goaround::exec

@@ -105,6 +105,9 @@ constexpr std::array migrations{
         kind        TEXT NOT NULL DEFAULT ''
       );
     )sql"},
+    Migration{4, "execution plans, for re-checking after a restart", R"sql(
+      ALTER TABLE executions ADD COLUMN plan TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(plan));
+    )sql"},
 };
 
 }  // namespace

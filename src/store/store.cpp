@@ -25,7 +25,7 @@ Incident read_incident(SQLite::Statement& q) {
 constexpr const char* execution_columns =
     "id, incident_id, service, adapter, argv, from_revision, to_revision, requested_by, reason, "
     "state, created_at, confirmed_by, started_at, finished_at, exit_code, output_tail, "
-    "verification";
+    "verification, plan";
 
 Execution read_execution(SQLite::Statement& q) {
   Execution e;
@@ -46,6 +46,7 @@ Execution read_execution(SQLite::Statement& q) {
   if (!q.getColumn(14).isNull()) e.exit_code = q.getColumn(14).getInt();
   e.output_tail = q.getColumn(15).getString();
   e.verification = q.getColumn(16).getString();
+  e.plan_json = q.getColumn(17).getString();
   return e;
 }
 
@@ -150,8 +151,8 @@ std::vector<Event> Store::events(std::int64_t incident_id) {
 std::int64_t Store::create_execution(const NewExecution& p) {
   SQLite::Statement q(db_,
                       "INSERT INTO executions (incident_id, service, adapter, argv, from_revision,"
-                      " to_revision, requested_by, reason, state, created_at)"
-                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?)");
+                      " to_revision, requested_by, reason, state, created_at, plan)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'planned', ?, ?)");
   q.bind(1, p.incident_id);
   q.bind(2, p.service);
   q.bind(3, p.adapter);
@@ -161,6 +162,7 @@ std::int64_t Store::create_execution(const NewExecution& p) {
   q.bind(7, p.requested_by);
   q.bind(8, p.reason);
   q.bind(9, now());
+  q.bind(10, p.plan_json);
   q.exec();
   return db_.getLastInsertRowid();
 }
@@ -231,6 +233,14 @@ std::optional<Execution> Store::running_execution(const std::string& service) {
   q.bind(1, service);
   if (!q.executeStep()) return std::nullopt;
   return read_execution(q);
+}
+
+std::vector<Execution> Store::running_executions() {
+  SQLite::Statement q(db_, std::string("SELECT ") + execution_columns +
+                               " FROM executions WHERE state = 'running' ORDER BY id");
+  std::vector<Execution> out;
+  while (q.executeStep()) out.push_back(read_execution(q));
+  return out;
 }
 
 std::optional<ServiceLock> Store::service_lock(const std::string& service) {

@@ -16,6 +16,7 @@ namespace asio = boost::asio;
 namespace {
 
 constexpr const char* fast_services = R"(
+tools: { kubectl: /nonexistent/kubectl }
 services:
   - name: checkout
     environment: prod
@@ -237,11 +238,13 @@ TEST_CASE("an unknown service is answered with the list of known ones") {
   CHECK(h.store.open_incidents().empty());
 }
 
-TEST_CASE("a service whose adapter is not in this build says so and opens nothing") {
+TEST_CASE("a missing tool fails pre-flight with a message naming it, and nothing runs") {
   Harness h;
   h.type(alice, "search");
-  CHECK_THAT(h.whispered(), Contains("Cannot go around *search*: the kubectl adapter is not part of this build yet"));
-  CHECK(h.store.open_incidents().empty());
+  const auto card = h.transport.last("post")->message;
+  CHECK_THAT(card.text, Contains("✗ deployment readable: `/nonexistent/kubectl` was not found"));
+  CHECK(card.buttons.empty());
+  CHECK_FALSE(h.store.execution(1));
 }
 
 TEST_CASE("bad input gets a usage message to the person who typed it") {

@@ -49,6 +49,10 @@ class GoAround {
   boost::asio::awaitable<Result> run(std::int64_t execution_id);
   std::optional<chat::Message> cancel(const Request& request, std::int64_t execution_id);
 
+  // At start-up: go-arounds a previous run left `running` (it died mid-rollback) are marked
+  // interrupted in the timeline and the incident, and the live state is re-checked.
+  boost::asio::awaitable<void> recover();
+
   // Go-arounds between start() and the end of run().
   std::size_t in_flight() const { return in_flight_; }
 

@@ -31,6 +31,7 @@ struct Plan {
   Revision current;
   Revision target;
   std::vector<std::string> argv;  // exactly what will run; shown to people as is
+  std::vector<std::string> wait_argv;  // what execute() runs next to follow the rollout, if any
   std::vector<Check> preflight;
   bool ready() const;  // every pre-flight check passed
 };
@@ -103,4 +104,13 @@ namespace goaround::exec {
 // argv as one line a person could paste into a POSIX shell: words with anything beyond
 // [A-Za-z0-9_./=:,@%+-] are single-quoted.
 std::string command_line(const std::vector<std::string>& argv);
+}  // namespace goaround::exec
+
+#include <boost/json/value.hpp>
+
+namespace goaround::exec {
+// A plan as JSON and back, so that it can be stored with its execution and a restarted bot
+// can verify what an interrupted go-around left behind.
+boost::json::value to_json(const Plan& plan);
+Plan plan_from_json(const boost::json::value& json);
 }  // namespace goaround::exec

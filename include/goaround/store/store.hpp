@@ -54,6 +54,7 @@ struct Execution {
   std::optional<int> exit_code;
   std::string output_tail;
   std::string verification;
+  std::string plan_json;  // the adapter's plan, so a restarted bot can re-check the live state
 };
 
 struct ServiceLock {
@@ -72,6 +73,7 @@ struct NewExecution {
   std::string to_revision;
   std::string requested_by;
   std::string reason;
+  std::string plan_json = "{}";
 };
 
 struct ExecutionFinish {
@@ -125,6 +127,8 @@ class Store {
   // Records the outcome and releases the service lock, atomically.
   void finish_execution(std::int64_t id, const ExecutionFinish& finish);
   std::optional<Execution> running_execution(const std::string& service);
+  // Executions left running by a bot that stopped without finishing them.
+  std::vector<Execution> running_executions();
 
   std::optional<ServiceLock> service_lock(const std::string& service);
 

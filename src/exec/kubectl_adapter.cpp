@@ -1,0 +1,322 @@
+#include "goaround/exec/kubectl_adapter.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <charconv>
+#include <map>
+
+namespace goaround::exec {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto read_timeout = 30s;
+constexpr auto revision_annotation = "deployment.kubernetes.io/revision";
+constexpr auto change_cause_annotation = "kubernetes.io/change-cause";
+
+const json::value* at(const json::value& v, std::initializer_list<std::string_view> path) {
+  const json::value* node = &v;
+  for (auto key : path) {
+    const auto* obj = node->if_object();
+    if (!obj) return nullptr;
+    node = obj->if_contains(key);
+    if (!node) return nullptr;
+  }
+  return node;
+}
+
+std::string text_at(const json::value& v, std::initializer_list<std::string_view> path) {
+  const auto* node = at(v, path);
+  return node && node->is_string() ? std::string(node->get_string()) : std::string();
+}
+
+std::int64_t number_at(const json::value& v, std::initializer_list<std::string_view> path) {
+  const auto* node = at(v, path);
+  return node && node->is_int64() ? node->get_int64() : 0;
+}
+
+std::optional<json::value> parse_json(const std::string& text) {
+  boost::system::error_code ec;
+  auto value = json::parse(text, ec);
+  if (ec) return std::nullopt;
+  return value;
+}
+
+std::optional<int> to_int(std::string_view text) {
+  int n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+// The images of a pod template, comma-joined: what a rollback actually changes.
+std::string template_images(const json::value& object) {
+  std::string images;
+  if (const auto* containers = at(object, {"spec", "template", "spec", "containers"}))
+    if (containers->is_array())
+      for (const auto& c : containers->get_array())
+        images += (images.empty() ? "" : ", ") + text_at(c, {"image"});
+  return images;
+}
+
+Revision revision_of(const json::value& object) {
+  return {text_at(object, {"metadata", "annotations", revision_annotation}),
+          template_images(object),
+          text_at(object, {"metadata", "annotations", change_cause_annotation})};
+}
+
+std::string seconds(std::chrono::milliseconds d) {
+  return std::to_string(std::max<long long>(1, (d.count() + 999) / 1000)) + "s";
+}
+
+Progress progress_of(const json::value& deployment) {
+  return {static_cast<int>(number_at(deployment, {"spec", "replicas"})),
+          static_cast<int>(number_at(deployment, {"status", "updatedReplicas"})),
+          static_cast<int>(number_at(deployment, {"status", "readyReplicas"})),
+          static_cast<int>(number_at(deployment, {"status", "availableReplicas"})),
+          ""};
+}
+
+bool same_progress(const Progress& a, const Progress& b) {
+  return a.desired == b.desired && a.updated == b.updated && a.ready == b.ready &&
+         a.available == b.available;
+}
+
+std::string last_line(const std::string& text) {
+  auto end = text.find_last_not_of('\n');
+  if (end == std::string::npos) return {};
+  const auto start = text.rfind('\n', end);
+  return text.substr(start == std::string::npos ? 0 : start + 1,
+                     end - (start == std::string::npos ? 0 : start + 1) + 1);
+}
+
+Outcome failed(const ProcessResult& result, std::string tail) {
+  Outcome outcome;
+  outcome.failure = classify_kubectl_failure(result);
+  outcome.exit_code = result.exit_code;
+  const auto said = last_line(result.err.empty() ? result.out : result.err);
+  outcome.message = result.error == ProcessError::exit_nonzero && !said.empty() ? said
+                                                                                 : result.message;
+  outcome.output_tail = std::move(tail);
+  return outcome;
+}
+
+}  // namespace
+
+Failure classify_kubectl_failure(const ProcessResult& result) {
+  switch (result.error) {
+    case ProcessError::none: return Failure::none;
+    case ProcessError::not_found:
+    case ProcessError::spawn_failed: return Failure::tool_missing;
+    case ProcessError::timed_out: return Failure::timeout;
+    case ProcessError::exit_nonzero: break;
+  }
+  const auto& err = result.err;
+  const auto has = [&](std::string_view s) { return err.find(s) != std::string::npos; };
+  if (has("(NotFound)")) return Failure::not_found;
+  if (has("(Forbidden)")) return Failure::forbidden;
+  if (has("unable to find specified revision") || has("unable to find the specified revision"))
+    return Failure::revision_missing;
+  if (has("exceeded its progress deadline")) return Failure::progress_deadline_exceeded;
+  if (has("timed out waiting for the condition")) return Failure::timeout;
+  return Failure::tool_failed;
+}
+
+KubectlAdapter::KubectlAdapter(asio::any_io_executor executor, const config::Service& service,
+                               const config::Tools& tools)
+    : executor_(std::move(executor)),
+      target_(service.kubectl.value()),
+      tools_(tools),
+      timeout_(service.timeout) {}
+
+std::vector<std::string> KubectlAdapter::kubectl(std::vector<std::string> args) const {
+  // Flags after the subcommand: kubectl refuses flags placed before a plugin name.
+  args.insert(args.begin(), tools_.kubectl);
+  args.insert(args.end(), {"-n", target_.namespace_name});
+  if (!target_.context.empty()) args.push_back("--context=" + target_.context);
+  if (!tools_.kube_cache_dir.empty()) args.push_back("--cache-dir=" + tools_.kube_cache_dir);
+  return args;
+}
+
+asio::awaitable<ProcessResult> KubectlAdapter::run(std::vector<std::string> argv,
+                                                   std::chrono::milliseconds timeout,
+                                                   LineFn on_line) const {
+  ProcessSpec spec{std::move(argv), {}, timeout};
+  if (!tools_.kubeconfig.empty()) spec.environment["KUBECONFIG"] = tools_.kubeconfig;
+  co_return co_await run_process(std::move(spec), std::move(on_line));
+}
+
+asio::awaitable<Plan> KubectlAdapter::plan(std::optional<std::string> target_revision) {
+  Plan plan;
+  const auto deployment_ref = "deployment/" + target_.deployment;
+  const auto finish = [&](const std::string& target) {
+    plan.target.number = target;
+    plan.argv = kubectl({"rollout", "undo", deployment_ref, "--to-revision=" + target});
+    plan.wait_argv = kubectl({"rollout", "status", deployment_ref, "--timeout=" + seconds(timeout_)});
+  };
+  const auto got = co_await run(kubectl({"get", deployment_ref, "-o", "json"}), read_timeout);
+  const auto deployment = got.ok() ? parse_json(got.out) : std::nullopt;
+  if (!deployment) {
+    plan.preflight.push_back({"deployment readable", false,
+                              got.ok() ? "kubectl printed something that is not JSON"
+                                       : failed(got, "").message});
+    finish(target_revision.value_or("previous"));
+    co_return plan;
+  }
+  plan.current = revision_of(*deployment);
+  const bool paused = at(*deployment, {"spec", "paused"}) &&
+                      at(*deployment, {"spec", "paused"})->is_bool() &&
+                      at(*deployment, {"spec", "paused"})->get_bool();
+  plan.preflight.push_back({"deployment readable", true,
+                            "deployment.apps/" + target_.deployment + " in " +
+                                target_.namespace_name + " is at revision " +
+                                plan.current.number});
+  plan.preflight.push_back({"not paused", !paused,
+                            paused ? "the Deployment is paused; kubectl refuses to roll back a "
+                                     "paused deployment (kubectl rollout resume first)"
+                                   : "rollouts are not paused"});
+
+  // The history is the ReplicaSets the Deployment owns, each with its revision annotation.
+  std::string selector;
+  if (const auto* labels = at(*deployment, {"spec", "selector", "matchLabels"}))
+    if (labels->is_object())
+      for (const auto& [k, v] : labels->get_object())
+        selector += (selector.empty() ? "" : ",") + std::string(k) + "=" +
+                    (v.is_string() ? std::string(v.get_string()) : "");
+  const auto uid = text_at(*deployment, {"metadata", "uid"});
+  const auto listed =
+      co_await run(kubectl({"get", "replicasets", "-l", selector, "-o", "json"}), read_timeout);
+  const auto replicasets = listed.ok() ? parse_json(listed.out) : std::nullopt;
+  std::map<int, Revision> history;
+  if (replicasets)
+    if (const auto* items = at(*replicasets, {"items"}); items && items->is_array())
+      for (const auto& rs : items->get_array()) {
+        bool owned = false;
+        if (const auto* owners = at(rs, {"metadata", "ownerReferences"}); owners && owners->is_array())
+          for (const auto& o : owners->get_array())
+            owned = owned || (text_at(o, {"uid"}) == uid && at(o, {"controller"}) &&
+                              at(o, {"controller"})->is_bool() && at(o, {"controller"})->get_bool());
+        if (!owned) continue;
+        auto revision = revision_of(rs);
+        if (const auto n = to_int(revision.number)) history.emplace(*n, std::move(revision));
+      }
+  if (!replicasets) {
+    plan.preflight.push_back({"history readable", false, failed(listed, "").message});
+    finish(target_revision.value_or("previous"));
+    co_return plan;
+  }
+  // Like kubectl: "previous" is the second-highest revision, not the last healthy one.
+  std::optional<int> wanted = target_revision ? to_int(*target_revision) : std::nullopt;
+  if (!target_revision && history.size() >= 2) wanted = std::prev(history.end(), 2)->first;
+  std::string known;
+  for (const auto& [n, _] : history) known += (known.empty() ? "" : ", ") + std::to_string(n);
+  const auto found = wanted ? history.find(*wanted) : history.end();
+  finish(wanted ? std::to_string(*wanted) : target_revision.value_or("previous"));
+  if (found == history.end()) {
+    plan.preflight.push_back(
+        {"target revision exists", false,
+         (wanted ? "no ReplicaSet carries revision " + std::to_string(*wanted)
+                 : std::string("there is no previous revision")) +
+             "; the history has " + (known.empty() ? "none" : known) +
+             " (older ReplicaSets are removed beyond revisionHistoryLimit)"});
+    co_return plan;
+  }
+  plan.target = found->second;
+  plan.preflight.push_back({"target revision exists", true,
+                            "its ReplicaSet is still there (history: " + known + ")"});
+  const bool differs = plan.target.image != plan.current.image;
+  plan.preflight.push_back({"target differs from current", differs,
+                            differs ? plan.current.image + " → " + plan.target.image
+                                    : "revision " + plan.target.number + " runs " +
+                                          plan.target.image +
+                                          ", the same as live; kubectl would skip the rollback"});
+  co_return plan;
+}
+
+asio::awaitable<Outcome> KubectlAdapter::execute(const Plan& plan, ProgressFn on_progress) {
+  using namespace asio::experimental::awaitable_operators;
+  const auto undo = co_await run(plan.argv, read_timeout);
+  std::string tail = undo.tail();
+  if (!undo.ok()) co_return failed(undo, tail);
+  if (undo.out.find("skipped rollback") != std::string::npos) {
+    // kubectl exits 0 here, but nothing changed: that is not a rollback.
+    Outcome outcome;
+    outcome.failure = Failure::tool_failed;
+    outcome.exit_code = 0;
+    outcome.message = "kubectl skipped the rollback: " + last_line(undo.out);
+    outcome.output_tail = tail;
+    co_return outcome;
+  }
+
+  bool following = true;
+  ProcessResult status;
+  auto follow = [&]() -> asio::awaitable<void> {
+    status = co_await run(plan.wait_argv, timeout_ + 10s);
+    following = false;
+  };
+  // rollout status decides; meanwhile the Deployment's own counters drive the progress bar.
+  auto watch_counters = [&]() -> asio::awaitable<void> {
+    Progress last{-1, -1, -1, -1, ""};
+    asio::steady_timer pause(executor_);
+    while (following) {
+      const auto got = co_await run(kubectl({"get", "deployment/" + target_.deployment, "-o", "json"}),
+                                    read_timeout);
+      if (const auto object = got.ok() ? parse_json(got.out) : std::nullopt) {
+        const auto now = progress_of(*object);
+        if (!same_progress(now, last)) on_progress(now);
+        last = now;
+      }
+      pause.expires_after(300ms);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+  };
+  co_await (follow() && watch_counters());
+  tail += "\n" + status.tail();
+  if (!status.ok()) co_return failed(status, tail);
+  Outcome outcome;
+  outcome.exit_code = 0;
+  outcome.message = last_line(status.out);
+  outcome.output_tail = tail;
+  co_return outcome;
+}
+
+asio::awaitable<Verification> KubectlAdapter::verify(const Plan& plan) {
+  Verification v;
+  const auto got =
+      co_await run(kubectl({"get", "deployment/" + target_.deployment, "-o", "json"}), read_timeout);
+  const auto deployment = got.ok() ? parse_json(got.out) : std::nullopt;
+  if (!deployment) {
+    v.checks.push_back({"deployment readable", false, failed(got, "").message});
+    co_return v;
+  }
+  const auto live = revision_of(*deployment);
+  const bool on_target = live.image == plan.target.image;
+  v.checks.push_back({"live template is the target's", on_target,
+                      "live revision " + live.number + " runs " + live.image +
+                          (on_target ? "" : "; expected " + plan.target.image)});
+  // The same test as `kubectl rollout status` (CLI.md 1.7), read off the object.
+  const auto p = progress_of(*deployment);
+  const auto observed = number_at(*deployment, {"status", "observedGeneration"}) >=
+                        number_at(*deployment, {"metadata", "generation"});
+  const auto replicas = number_at(*deployment, {"status", "replicas"});
+  bool deadline_exceeded = false;
+  if (const auto* conditions = at(*deployment, {"status", "conditions"}); conditions && conditions->is_array())
+    for (const auto& c : conditions->get_array())
+      deadline_exceeded = deadline_exceeded || text_at(c, {"reason"}) == "ProgressDeadlineExceeded";
+  const bool complete = observed && p.updated == p.desired && replicas == p.updated &&
+                        p.available >= p.updated && !deadline_exceeded;
+  v.checks.push_back({"rollout complete", complete,
+                      std::to_string(p.ready) + "/" + std::to_string(p.desired) + " ready, " +
+                          std::to_string(p.available) + " available" +
+                          (deadline_exceeded ? ", progress deadline exceeded" : "") +
+                          (observed ? "" : ", spec change not yet observed")});
+  v.passed = on_target && complete;
+  co_return v;
+}
+
+}  // namespace goaround::exec

@@ -1,0 +1,71 @@
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <catch2/catch.hpp>
+#include <signal.h>
+
+#include <boost/asio/read_until.hpp>
+
+#include "support/process.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace goaround;
+using Catch::Matchers::Contains;
+namespace asio = boost::asio;
+namespace bp = boost::process::v2;
+
+namespace {
+
+std::string slow_config(const testing::TempDir& dir) {
+  return dir
+      .write("goaround.yaml",
+             "data_dir: " + (dir.path() / "var").string() + "\n" +
+                 R"(services:
+  - name: checkout
+    environment: sim
+    adapter: sim
+    sim: { revisions: 42, replicas: 4, step: 400ms }
+)")
+      .string();
+}
+
+std::string query_text(const testing::TempDir& dir, const std::string& sql) {
+  SQLite::Database db((dir.path() / "var" / "goaround.db").string());
+  SQLite::Statement q(db, sql);
+  return q.executeStep() ? q.getColumn(0).getString() : "";
+}
+
+}  // namespace
+
+TEST_CASE("a go-around killed with SIGKILL mid-rollback is marked interrupted and re-checked") {
+  testing::TempDir dir;
+  const auto config = slow_config(dir);
+  {
+    asio::io_context io;
+    asio::readable_pipe out(io);
+    bp::process bot(io, GOAROUND_BINARY, {"rollback", "checkout", "--yes", "--config", config},
+                    bp::process_stdio{nullptr, out, nullptr});
+    std::string seen;
+    boost::system::error_code ec;
+    asio::read_until(out, asio::dynamic_buffer(seen), "1/4 ready", ec);
+    INFO(seen);
+    REQUIRE_FALSE(ec);
+    ::kill(bot.id(), SIGKILL);
+    bot.wait(ec);
+  }
+  CHECK(query_text(dir, "SELECT state FROM executions WHERE id = 1") == "running");
+  CHECK(query_text(dir, "SELECT execution_id FROM service_locks WHERE service = 'checkout'") == "1");
+
+  // The next run of the bot finds it, says so, re-checks, and frees the service.
+  const auto restarted = testing::run_goaround({"rollback", "checkout", "--yes", "--config", config});
+  INFO(restarted.out << restarted.err);
+  CHECK_THAT(restarted.out,
+             Contains("The bot stopped while rolling back *checkout* to revision 41 (go-around #1"));
+  // The simulated deployment restarted with the bot, at revision 42: the re-check must say so.
+  CHECK_THAT(restarted.out, Contains("after the interrupted go-around #1: NOT verified"));
+  CHECK_THAT(restarted.out, Contains("✗ live revision is the target: live revision 42"));
+  CHECK(restarted.exit_code == 0);
+  CHECK(query_text(dir, "SELECT state FROM executions WHERE id = 1") == "interrupted");
+  CHECK(query_text(dir, "SELECT state FROM executions WHERE id = 2") == "succeeded");
+  CHECK(query_text(dir, "SELECT count(*) FROM timeline_events WHERE kind = 'interrupted'") == "1");
+  CHECK(query_text(dir, "SELECT count(*) FROM service_locks") == "0");
+}
