@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "goaround/core/registry.hpp"
+#include "goaround/verify/verify.hpp"
 
 namespace goaround::core {
 namespace json = boost::json;
@@ -288,7 +289,7 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
       card["progress"] = std::move(progress);
       transport_.update(pending.place, pending.card, render("card", card));
     });
-    verification = co_await adapter->verify(pending.plan);
+    verification = co_await verify_all(execution->service, *adapter, pending.plan);
   } catch (const std::exception& e) {
     spdlog::error("go-around #{} of {} failed inside the adapter: {}", id, execution->service,
                   e.what());
@@ -328,6 +329,29 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
   co_return result;
 }
 
+boost::asio::awaitable<exec::Verification> GoAround::verify_all(const std::string& service_name,
+                                                                exec::Adapter& adapter,
+                                                                const exec::Plan& plan) {
+  auto verification = co_await adapter.verify(plan);
+  // Seed 003: the rollout being done is not the service being well; check what users see.
+  const auto& checks = config_.find_service(service_name)->verify;
+  constexpr auto timeout = std::chrono::seconds(10);
+  if (!checks.health_url.empty())
+    verification.checks.push_back(
+        co_await verify::check_health(checks.health_url, checks.expect_status, timeout));
+  if (!checks.query.empty()) {
+    if (config_.prometheus.url.empty())
+      verification.checks.push_back({"metric", false, "verify.query is set but prometheus.url is not"});
+    else
+      verification.checks.push_back(co_await verify::check_metric_below(
+          config_.prometheus.url, checks.query, *checks.below, timeout));
+  }
+  verification.passed =
+      verification.passed && std::all_of(verification.checks.begin(), verification.checks.end(),
+                                          [](const exec::Check& c) { return c.passed; });
+  co_return verification;
+}
+
 boost::asio::awaitable<void> GoAround::recover() {
   for (const auto& execution : store_.running_executions()) {
     const auto incident = store_.incident(execution.incident_id);
@@ -345,8 +369,8 @@ boost::asio::awaitable<void> GoAround::recover() {
     exec::Verification verification;
     if (auto* adapter = adapters_.find(execution.service)) {
       try {
-        verification = co_await adapter->verify(
-            exec::plan_from_json(json::parse(execution.plan_json)));
+        verification = co_await verify_all(execution.service, *adapter,
+                                           exec::plan_from_json(json::parse(execution.plan_json)));
       } catch (const std::exception& e) {
         verification.checks.push_back({"live state readable", false, e.what()});
       }

@@ -65,6 +65,10 @@ class GoAround {
     std::string reason;
   };
 
+  // The adapter's verification plus the service's own checks (health URL, metric).
+  boost::asio::awaitable<exec::Verification> verify_all(const std::string& service,
+                                                        exec::Adapter& adapter,
+                                                        const exec::Plan& plan);
   boost::json::object card_context(const store::Execution& execution, const Pending& pending);
   chat::Message render(std::string_view name, const boost::json::value& context) const;
   std::optional<chat::Message> refusal_if_busy(const std::string& service);
