@@ -133,6 +133,10 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
     co_return Proposal{std::nullopt,
                        render("unknown_service", {{"service", service_name}, {"known", known}})};
   }
+  // A revision reaches the tool's command line: only a plain number may get that far.
+  if (to && (to->empty() || to->size() > 18 ||
+             !std::all_of(to->begin(), to->end(), [](char c) { return c >= '0' && c <= '9'; })))
+    co_return Proposal{std::nullopt, render("bad_revision", {{"revision", *to}})};
   auto* adapter = adapters_.find(service->name);
   if (!adapter)
     co_return Proposal{std::nullopt,
@@ -318,6 +322,7 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
                        {"result", result_name(result)},
                        {"incident", incident}};
   if (outcome.exit_code) summary["exit_code"] = *outcome.exit_code;
+  summary["output_tail"] = outcome.output_tail;
   store_.finish_execution(id, {result == Result::verified ? "succeeded" : "failed",
                                outcome.exit_code, outcome.output_tail,
                                json::serialize(verified)});

@@ -202,6 +202,22 @@ TEST_CASE("a second go-around while one runs is refused with who started it and 
   CHECK(h.store.execution(1)->state == "succeeded");
 }
 
+TEST_CASE("injection attempts never reach a command line") {
+  Harness h;
+  h.type(alice, "checkout --to '41; rm -rf /'");
+  CHECK_THAT(h.whispered(), Contains("`41; rm -rf /` is not a revision"));
+  h.type(alice, "checkout --to '$(id)'");
+  CHECK_THAT(h.whispered(), Contains("`$(id)` is not a revision"));
+  h.type(alice, "checkout --to=--force");
+  CHECK_THAT(h.whispered(), Contains("`--force` is not a revision"));
+  h.type(alice, "'checkout; rm -rf /'");
+  CHECK_THAT(h.whispered(), Contains("Unknown service or subcommand `checkout; rm -rf /`"));
+  h.type(alice, "--help");
+  CHECK_THAT(h.whispered(), Contains("unknown option --help"));
+  CHECK(h.store.open_incidents().empty());
+  for (const auto& s : h.transport.said) CHECK(s.kind == "whisper");
+}
+
 TEST_CASE("only people allowed for the service may confirm, and a denial is written down") {
   Harness h;
   h.type(alice, "checkout");
