@@ -1,6 +1,7 @@
 #include "goaround/app/cli.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -19,6 +20,7 @@
 #include "goaround/core/go_around.hpp"
 #include "goaround/core/incidents.hpp"
 #include "goaround/exec/adapter.hpp"
+#include "goaround/schedule/status_scheduler.hpp"
 #include "goaround/store/store.hpp"
 
 namespace goaround::app {
@@ -32,6 +34,7 @@ const std::vector<core::FlagSpec> global_flags{
     {"data", true, "data folder for goaround.db (default: data_dir from the config, ./var)"},
     {"log-level", true, "trace, debug, info, warn, error, critical or off"},
     {"log-format", true, "text or json"},
+    {"clock", true, "wall (default) or virtual: time moves only with the console's :advance"},
     {"help", false, "this help"}};
 
 struct Subcommand {
@@ -78,26 +81,37 @@ std::string help_text(const chat::Templates& templates, const Subcommand* only) 
   return templates.render("cli_help", {{"subcommands", list}, {"globals", flags_json(global_flags)}});
 }
 
+// The wall clock, or with --clock virtual a clock that only the console's :advance moves.
+std::unique_ptr<time::Clock> make_clock(const core::Arguments& args) {
+  if (args.value("clock") == "virtual")
+    return std::make_unique<time::ManualClock>(std::chrono::system_clock::now());
+  return std::make_unique<time::SystemClock>();
+}
+
 // Everything a running bot needs, wired in dependency order.
 struct Runtime {
-  Runtime(config::Config loaded, const std::filesystem::path& data_dir, std::ostream& out)
-      : config(std::move(loaded)),
-        store((std::filesystem::create_directories(data_dir), data_dir / "goaround.db"), clock),
+  Runtime(config::Config loaded, const std::filesystem::path& data_dir, std::ostream& out,
+          std::unique_ptr<time::Clock> chosen_clock)
+      : clock(std::move(chosen_clock)),
+        config(std::move(loaded)),
+        store((std::filesystem::create_directories(data_dir), data_dir / "goaround.db"), *clock),
         transport(out),
         adapters(io.get_executor(), config),
-        go_around(config, store, adapters, templates, transport, clock),
-        bot{config, store, templates, transport, go_around, registry, io.get_executor()} {
+        go_around(config, store, adapters, templates, transport, *clock),
+        status(config, store, templates, transport, *clock, schedule::prometheus_metric(config)),
+        bot{config, store, templates, transport, go_around, status, registry, io.get_executor()} {
     commands::register_all(registry);
   }
 
   asio::io_context io;
-  time::SystemClock clock;
+  std::unique_ptr<time::Clock> clock;
   config::Config config;
   store::Store store;
   chat::Templates templates;
   console::ConsoleTransport transport;
   exec::Adapters adapters;
   core::GoAround go_around;
+  schedule::StatusScheduler status;
   core::Registry registry;
   core::Bot bot;
 };
@@ -248,15 +262,26 @@ int run(int argc, char** argv) {
                 args.value("log-format").value_or(config->log.format));
   const auto data_dir = std::filesystem::path(args.value("data").value_or(config->data_dir));
   try {
-    Runtime rt(std::move(*config), data_dir, std::cout);
+    Runtime rt(std::move(*config), data_dir, std::cout, make_clock(args));
     spdlog::info("goaround {}: data in {}", sub->name, (data_dir / "goaround.db").string());
     if (sub->name == "timeline") return print_timeline(rt, args);
     if (sub->name == "rollback") return run_to_completion(rt, headless_rollback(rt, args));
     console::LineReader input(rt.io.get_executor(), STDIN_FILENO);
+    auto* virtual_clock = dynamic_cast<time::ManualClock*>(rt.clock.get());
+    console::Advance advance;
+    if (virtual_clock)
+      advance = [&rt, virtual_clock](std::chrono::milliseconds by) -> asio::awaitable<void> {
+        virtual_clock->advance(by);
+        co_await rt.status.tick();
+      };
     run_to_completion(rt, [&]() -> asio::awaitable<int> {
       co_await rt.go_around.recover();
+      if (!virtual_clock)
+        asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(1)), asio::detached);
       co_await console::run_console(rt.bot, rt.transport, input, std::cout,
-                                    console::local_operator(), ::isatty(STDIN_FILENO) == 1);
+                                    console::local_operator(), ::isatty(STDIN_FILENO) == 1,
+                                    advance);
+      rt.status.stop();
       co_return exit_ok;
     }());
     return exit_ok;

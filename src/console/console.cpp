@@ -17,6 +17,7 @@
 #include <sstream>
 
 #include "goaround/core/go_around.hpp"
+#include "goaround/time/clock.hpp"
 
 namespace goaround::console {
 namespace asio = boost::asio;
@@ -150,7 +151,8 @@ std::optional<int> choice_number(const std::string& line) {
 }  // namespace
 
 asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport, LineReader& input,
-                                  std::ostream& out, chat::Person person, bool interactive) {
+                                  std::ostream& out, chat::Person person, bool interactive,
+                                  Advance advance) {
   boost::json::array services;
   for (const auto& name : bot.config.service_names()) services.push_back(boost::json::string(name));
   out << bot.templates.render("console_banner", {{"services", services}, {"person", person.name}})
@@ -163,6 +165,14 @@ asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport, L
     const auto line = trimmed(*read);
     if (line.empty()) continue;
     if (line == "quit" || line == "exit") break;
+    if (line.starts_with(":advance")) {
+      const auto by = time::parse_duration(trimmed(line.substr(8)));
+      if (advance && by) co_await advance(*by);
+      else
+        transport.whisper(request.where, person,
+                          {bot.templates.render("console_advance_usage", {{"virtual", bool(advance)}}), {}});
+      continue;
+    }
     if (const auto number = choice_number(line)) {
       if (const auto action = transport.choose(*number))
         co_await bot.registry.press(bot, request, *action);

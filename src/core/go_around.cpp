@@ -158,6 +158,7 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   const auto opened = store_.open_or_join_incident(service->name, service->environment,
                                                    requester, reason, channel);
   const auto& incident = opened.incident;
+  if (opened.opened) store_.set_commander(incident.id, request.who.id);
   if (opened.opened)
     record(incident.id, "incident_opened", requester,
            templates_.render("event_incident_opened", {{"service", service->name},

@@ -108,6 +108,22 @@ constexpr std::array migrations{
     Migration{4, "execution plans, for re-checking after a restart", R"sql(
       ALTER TABLE executions ADD COLUMN plan TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(plan));
     )sql"},
+    Migration{5, "status cadence state, incident close and commander, corrective actions", R"sql(
+      ALTER TABLE incidents ADD COLUMN commander TEXT NOT NULL DEFAULT '';
+      ALTER TABLE incidents ADD COLUMN summary TEXT NOT NULL DEFAULT '';
+      ALTER TABLE status_schedules ADD COLUMN last_human_at TEXT;
+      ALTER TABLE status_schedules ADD COLUMN reminded_at TEXT;
+      ALTER TABLE status_schedules ADD COLUMN detection_value REAL;
+      ALTER TABLE status_schedules ADD COLUMN last_value REAL;
+      CREATE TABLE actions (
+        id          INTEGER PRIMARY KEY,
+        incident_id INTEGER NOT NULL REFERENCES incidents (id),
+        text        TEXT NOT NULL,
+        owner       TEXT NOT NULL,
+        created_by  TEXT NOT NULL,
+        created_at  TEXT NOT NULL
+      );
+    )sql"},
 };
 
 }  // namespace

@@ -12,14 +12,42 @@ std::optional<std::string> optional_text(const SQLite::Column& c) {
 }
 
 constexpr const char* incident_columns =
-    "id, service, environment, state, opened_at, closed_at, opened_by, reason, channel, thread";
+    "id, service, environment, state, opened_at, closed_at, opened_by, reason, channel, thread, "
+    "commander, summary";
 
 Incident read_incident(SQLite::Statement& q) {
   return Incident{q.getColumn(0).getInt64(),  q.getColumn(1).getString(),
                   q.getColumn(2).getString(), q.getColumn(3).getString(),
                   q.getColumn(4).getString(), optional_text(q.getColumn(5)),
                   q.getColumn(6).getString(), q.getColumn(7).getString(),
-                  q.getColumn(8).getString(), q.getColumn(9).getString()};
+                  q.getColumn(8).getString(), q.getColumn(9).getString(),
+                  q.getColumn(10).getString(), q.getColumn(11).getString()};
+}
+
+std::optional<double> optional_real(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getDouble();
+}
+
+constexpr const char* schedule_columns =
+    "s.incident_id, s.interval_seconds, s.next_due_at, s.last_posted_at, s.last_human_at, "
+    "s.reminded_at, s.detection_value, s.last_value";
+
+Schedule read_schedule(SQLite::Statement& q) {
+  return Schedule{q.getColumn(0).getInt64(),
+                  std::chrono::seconds(q.getColumn(1).getInt64()),
+                  q.getColumn(2).getString(),
+                  optional_text(q.getColumn(3)),
+                  optional_text(q.getColumn(4)),
+                  optional_text(q.getColumn(5)),
+                  optional_real(q.getColumn(6)),
+                  optional_real(q.getColumn(7))};
+}
+
+template <typename T>
+void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& value) {
+  if (value) q.bind(index, *value);
+  else q.bind(index);
 }
 
 constexpr const char* execution_columns =
@@ -94,6 +122,93 @@ void Store::set_incident_thread(std::int64_t incident_id, const std::string& thr
   q.bind(1, thread);
   q.bind(2, incident_id);
   q.exec();
+}
+
+void Store::set_commander(std::int64_t incident_id, const std::string& person_id) {
+  SQLite::Statement q(db_, "UPDATE incidents SET commander = ? WHERE id = ?");
+  q.bind(1, person_id);
+  q.bind(2, incident_id);
+  q.exec();
+}
+
+bool Store::close_incident(std::int64_t incident_id, const std::string& summary) {
+  SQLite::Transaction tx(db_);
+  SQLite::Statement close(db_,
+                          "UPDATE incidents SET state = 'resolved', closed_at = ?, summary = ?"
+                          " WHERE id = ? AND state = 'open'");
+  close.bind(1, now());
+  close.bind(2, summary);
+  close.bind(3, incident_id);
+  if (close.exec() != 1) return false;
+  SQLite::Statement stop(db_, "DELETE FROM status_schedules WHERE incident_id = ?");
+  stop.bind(1, incident_id);
+  stop.exec();
+  tx.commit();
+  return true;
+}
+
+std::optional<Schedule> Store::schedule(std::int64_t incident_id) {
+  SQLite::Statement q(db_, std::string("SELECT ") + schedule_columns +
+                               " FROM status_schedules s WHERE s.incident_id = ?");
+  q.bind(1, incident_id);
+  if (!q.executeStep()) return std::nullopt;
+  return read_schedule(q);
+}
+
+std::vector<Schedule> Store::schedules() {
+  SQLite::Statement q(db_, std::string("SELECT ") + schedule_columns +
+                               " FROM status_schedules s JOIN incidents i ON i.id = s.incident_id"
+                               " WHERE i.state = 'open' ORDER BY s.next_due_at");
+  std::vector<Schedule> out;
+  while (q.executeStep()) out.push_back(read_schedule(q));
+  return out;
+}
+
+void Store::save_schedule(const Schedule& s) {
+  SQLite::Statement q(db_,
+                      "INSERT INTO status_schedules (incident_id, interval_seconds, next_due_at,"
+                      " last_posted_at, last_human_at, reminded_at, detection_value, last_value)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id) DO UPDATE SET"
+                      " interval_seconds = excluded.interval_seconds,"
+                      " next_due_at = excluded.next_due_at, last_posted_at = excluded.last_posted_at,"
+                      " last_human_at = excluded.last_human_at, reminded_at = excluded.reminded_at,"
+                      " detection_value = excluded.detection_value, last_value = excluded.last_value");
+  q.bind(1, s.incident_id);
+  q.bind(2, static_cast<std::int64_t>(s.interval.count()));
+  q.bind(3, s.next_due_at);
+  bind_optional(q, 4, s.last_posted_at);
+  bind_optional(q, 5, s.last_human_at);
+  bind_optional(q, 6, s.reminded_at);
+  bind_optional(q, 7, s.detection_value);
+  bind_optional(q, 8, s.last_value);
+  q.exec();
+}
+
+std::int64_t Store::add_action(std::int64_t incident_id, const std::string& text,
+                               const std::string& owner, const std::string& created_by) {
+  SQLite::Statement q(db_,
+                      "INSERT INTO actions (incident_id, text, owner, created_by, created_at)"
+                      " VALUES (?, ?, ?, ?, ?)");
+  q.bind(1, incident_id);
+  q.bind(2, text);
+  q.bind(3, owner);
+  q.bind(4, created_by);
+  q.bind(5, now());
+  q.exec();
+  return db_.getLastInsertRowid();
+}
+
+std::vector<Action> Store::actions(std::int64_t incident_id) {
+  SQLite::Statement q(db_,
+                      "SELECT id, incident_id, text, owner, created_by, created_at FROM actions"
+                      " WHERE incident_id = ? ORDER BY id");
+  q.bind(1, incident_id);
+  std::vector<Action> out;
+  while (q.executeStep())
+    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+                   q.getColumn(3).getString(), q.getColumn(4).getString(),
+                   q.getColumn(5).getString()});
+  return out;
 }
 
 std::optional<Incident> Store::incident(std::int64_t id) {
@@ -233,6 +348,23 @@ std::optional<Execution> Store::running_execution(const std::string& service) {
   q.bind(1, service);
   if (!q.executeStep()) return std::nullopt;
   return read_execution(q);
+}
+
+std::optional<Execution> Store::latest_execution(std::int64_t incident_id) {
+  SQLite::Statement q(db_, std::string("SELECT ") + execution_columns +
+                               " FROM executions WHERE incident_id = ? ORDER BY id DESC LIMIT 1");
+  q.bind(1, incident_id);
+  if (!q.executeStep()) return std::nullopt;
+  return read_execution(q);
+}
+
+std::vector<Execution> Store::executions(std::int64_t incident_id) {
+  SQLite::Statement q(db_, std::string("SELECT ") + execution_columns +
+                               " FROM executions WHERE incident_id = ? ORDER BY id");
+  q.bind(1, incident_id);
+  std::vector<Execution> out;
+  while (q.executeStep()) out.push_back(read_execution(q));
+  return out;
 }
 
 std::vector<Execution> Store::running_executions() {

@@ -4,10 +4,7 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
-#include "goaround/commands/commands.hpp"
-#include "goaround/core/go_around.hpp"
-#include "support/recording_transport.hpp"
-#include "support/temp_dir.hpp"
+#include "support/bot_harness.hpp"
 
 using namespace goaround;
 using Catch::Matchers::Contains;
@@ -34,70 +31,18 @@ services:
     kubectl: { context: prod, namespace: shop, deployment: search }
 )";
 
-config::Config config_with(const std::string& failure) {
+std::string config_text(const std::string& failure) {
   std::string text = fast_services;
   text.replace(text.find("FAILURE"), 7, failure);
-  auto parsed = config::parse(text, [](const std::string&) { return std::nullopt; });
-  REQUIRE(parsed.problems.empty());
-  return *parsed.config;
+  return text;
 }
 
 const chat::Person alice{"U0ALICE", "alice", {}, false};
 const chat::Person bob{"U0BOB", "bob", {}, false};
 const chat::Person carol{"U0CAROL", "carol", {"oncall-shop"}, false};
 
-// The bot as the app wires it, with a transport that remembers what was said.
-struct Harness {
-  explicit Harness(const std::string& failure = "none")
-      : config(config_with(failure)),
-        store(dir.path() / "goaround.db", clock),
-        adapters(io.get_executor(), config),
-        go_around(config, store, adapters, templates, transport, clock),
-        bot{config, store, templates, transport, go_around, registry, io.get_executor()} {
-    commands::register_all(registry);
-  }
-
-  void type(const chat::Person& who, const std::string& text) {
-    asio::co_spawn(io, registry.dispatch(bot, {who, {"C0INCIDENTS", ""}}, text), asio::detached);
-    settle();
-  }
-  void press(const chat::Person& who, const std::string& action) {
-    asio::co_spawn(io, registry.press(bot, {who, {"C0INCIDENTS", ""}}, action), asio::detached);
-    settle();
-  }
-  void settle() {
-    io.restart();
-    io.run();
-  }
-
-  std::string card_action(const std::string& label) const {
-    for (auto it = transport.said.rbegin(); it != transport.said.rend(); ++it)
-      for (const auto& b : it->message.buttons)
-        if (b.label == label) return b.action;
-    FAIL("no button " << label);
-    return {};
-  }
-  std::vector<std::string> kinds(std::int64_t incident = 1) {
-    std::vector<std::string> out;
-    for (const auto& e : store.events(incident)) out.push_back(e.kind);
-    return out;
-  }
-  std::string whispered() const {
-    const auto* w = transport.last("whisper");
-    return w ? w->message.text : "";
-  }
-
-  testing::TempDir dir;
-  asio::io_context io;
-  time::SystemClock clock;
-  config::Config config;
-  store::Store store;
-  chat::Templates templates;
-  testing::RecordingTransport transport;
-  exec::Adapters adapters;
-  core::GoAround go_around;
-  core::Registry registry;
-  core::Bot bot;
+struct Harness : testing::BotHarness {
+  explicit Harness(const std::string& failure = "none") : BotHarness(config_text(failure)) {}
 };
 
 }  // namespace

@@ -8,6 +8,8 @@ void register_rollback(core::Registry& registry);
 void register_note(core::Registry& registry);
 void register_timeline(core::Registry& registry);
 void register_status(core::Registry& registry);
+void register_close(core::Registry& registry);
+void register_action(core::Registry& registry);
 void register_help(core::Registry& registry);
 
 // All of the above, in the order help lists them.
@@ -16,6 +18,8 @@ inline void register_all(core::Registry& registry) {
   register_note(registry);
   register_timeline(registry);
   register_status(registry);
+  register_close(registry);
+  register_action(registry);
   register_help(registry);
 }
 

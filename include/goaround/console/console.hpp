@@ -4,6 +4,8 @@
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <boost/asio/streambuf.hpp>
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <ostream>
@@ -56,11 +58,16 @@ class LineReader {
   bool eof_ = false;
 };
 
-// The local console: what you would type in Slack (/rollback …), numbers for buttons.
-// At end of input it waits for running go-arounds to finish, then returns.
+// Moves a virtual clock on and runs what became due (the console's `:advance 15m`).
+using Advance = std::function<boost::asio::awaitable<void>(std::chrono::milliseconds)>;
+
+// The local console: what you would type in Slack (/rollback …), numbers for buttons, and
+// with a virtual clock `:advance DURATION`. At end of input it waits for running go-arounds
+// to finish, then returns.
 boost::asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport,
                                          LineReader& input, std::ostream& out,
-                                         chat::Person person, bool interactive);
+                                         chat::Person person, bool interactive,
+                                         Advance advance = {});
 
 // The person at this terminal: the login name, trusted as the local operator.
 chat::Person local_operator();

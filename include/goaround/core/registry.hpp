@@ -15,6 +15,10 @@
 #include "goaround/core/arguments.hpp"
 #include "goaround/store/store.hpp"
 
+namespace goaround::schedule {
+class StatusScheduler;
+}
+
 namespace goaround::core {
 
 class GoAround;
@@ -27,6 +31,7 @@ struct Bot {
   const chat::Templates& templates;
   chat::Transport& transport;
   GoAround& go_around;
+  schedule::StatusScheduler& status;
   const Registry& registry;
   boost::asio::any_io_executor executor;
 };

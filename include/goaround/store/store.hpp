@@ -22,6 +22,8 @@ struct Incident {
   std::string reason;
   std::string channel;
   std::string thread;
+  std::string commander;  // the person id the status reminders mention
+  std::string summary;    // given when closed
 };
 
 // One line of the scribe's log.
@@ -55,6 +57,28 @@ struct Execution {
   std::string output_tail;
   std::string verification;
   std::string plan_json;  // the adapter's plan, so a restarted bot can re-check the live state
+};
+
+// When an incident's next status update is due, and what the last ones were.
+struct Schedule {
+  std::int64_t incident_id = 0;
+  std::chrono::seconds interval{0};
+  std::string next_due_at;
+  std::optional<std::string> last_posted_at;
+  std::optional<std::string> last_human_at;
+  std::optional<std::string> reminded_at;  // reminder sent for the current cycle
+  std::optional<double> detection_value;   // the service's metric when the incident opened
+  std::optional<double> last_value;        // …at the last status update
+};
+
+// A corrective action from the debrief (/rollback action).
+struct Action {
+  std::int64_t id = 0;
+  std::int64_t incident_id = 0;
+  std::string text;
+  std::string owner;
+  std::string created_by;
+  std::string created_at;
 };
 
 struct ServiceLock {
@@ -108,6 +132,17 @@ class Store {
                                const std::string& opened_by, const std::string& reason,
                                const std::string& channel);
   void set_incident_thread(std::int64_t incident_id, const std::string& thread);
+  void set_commander(std::int64_t incident_id, const std::string& person_id);
+  // Resolves the incident and ends its status cadence, atomically; false if it was not open.
+  bool close_incident(std::int64_t incident_id, const std::string& summary);
+
+  std::optional<Schedule> schedule(std::int64_t incident_id);
+  std::vector<Schedule> schedules();  // of open incidents
+  void save_schedule(const Schedule& schedule);
+
+  std::int64_t add_action(std::int64_t incident_id, const std::string& text,
+                          const std::string& owner, const std::string& created_by);
+  std::vector<Action> actions(std::int64_t incident_id);
   std::optional<Incident> incident(std::int64_t id);
   std::optional<Incident> latest_incident();
   std::vector<Incident> open_incidents();
@@ -127,6 +162,8 @@ class Store {
   // Records the outcome and releases the service lock, atomically.
   void finish_execution(std::int64_t id, const ExecutionFinish& finish);
   std::optional<Execution> running_execution(const std::string& service);
+  std::optional<Execution> latest_execution(std::int64_t incident_id);
+  std::vector<Execution> executions(std::int64_t incident_id);
   // Executions left running by a bot that stopped without finishing them.
   std::vector<Execution> running_executions();
 

@@ -1,0 +1,217 @@
+#include "goaround/schedule/status_scheduler.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <cstdio>
+
+#include "goaround/verify/verify.hpp"
+
+namespace goaround::schedule {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* bot_actor = "goaround";
+// Kinds that are about the cadence itself, not what happened: left out of "latest".
+bool is_chatter(const std::string& kind) {
+  return kind == "status_update" || kind == "status_reminder" || kind == "progress" ||
+         kind == "snooze" || kind == "typed" || kind == "pressed";
+}
+
+std::string number(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.4g", v);
+  return buf;
+}
+
+// Falling or rising only past a 5% change, so noise reads as flat.
+std::string direction(double from, double to) {
+  const auto margin = std::max(std::abs(from) * 0.05, 1e-9);
+  if (to < from - margin) return "falling";
+  if (to > from + margin) return "rising";
+  return "flat";
+}
+
+time::TimePoint when(const std::string& utc) {
+  return time::parse_utc(utc).value_or(time::TimePoint{});
+}
+
+}  // namespace
+
+MetricReader prometheus_metric(const config::Config& config) {
+  return [&config](const config::Service& service) -> asio::awaitable<std::optional<double>> {
+    if (config.prometheus.url.empty() || service.verify.query.empty()) co_return std::nullopt;
+    const auto result = co_await verify::prometheus_query(config.prometheus.url,
+                                                          service.verify.query, 10s);
+    if (!result.value) spdlog::warn("status metric for {}: {}", service.name, result.error);
+    co_return result.value;
+  };
+}
+
+StatusScheduler::StatusScheduler(const config::Config& config, store::Store& store,
+                                 const chat::Templates& templates, chat::Transport& transport,
+                                 const time::Clock& clock, MetricReader metric)
+    : config_(config),
+      store_(store),
+      templates_(templates),
+      transport_(transport),
+      clock_(clock),
+      metric_(std::move(metric)) {}
+
+std::chrono::seconds StatusScheduler::grace(std::chrono::seconds interval) {
+  return std::min<std::chrono::seconds>(interval / 5, 5min);
+}
+
+store::Schedule StatusScheduler::start_cadence(const store::Incident& incident,
+                                               std::optional<double> value) {
+  const auto* service = config_.find_service(incident.service);
+  store::Schedule schedule;
+  schedule.incident_id = incident.id;
+  schedule.interval = std::chrono::duration_cast<std::chrono::seconds>(
+      service ? service->status_interval : std::chrono::milliseconds(15min));
+  schedule.next_due_at = time::format_utc(when(incident.opened_at) + schedule.interval);
+  schedule.detection_value = value;
+  store_.save_schedule(schedule);
+  return schedule;
+}
+
+asio::awaitable<void> StatusScheduler::tick() {
+  for (const auto& incident : store_.open_incidents())
+    if (!store_.schedule(incident.id)) {
+      const auto* service = config_.find_service(incident.service);
+      start_cadence(incident, service ? co_await metric_(*service) : std::nullopt);
+    }
+  for (auto schedule : store_.schedules()) {
+    const auto now = clock_.now();
+    const auto due = when(schedule.next_due_at);
+    if (now < due) continue;
+    const auto incident = store_.incident(schedule.incident_id);
+    const auto wait = grace(schedule.interval);
+    if (!schedule.reminded_at && now < due + wait) {
+      post_reminder(*incident, schedule);
+    } else if (!schedule.reminded_at || now >= when(*schedule.reminded_at) + wait) {
+      co_await post_update(*incident, schedule, nullptr, "");
+    }
+  }
+}
+
+asio::awaitable<void> StatusScheduler::run(std::chrono::milliseconds period) {
+  timer_.emplace(co_await asio::this_coro::executor);
+  while (!stopped_) {
+    try {
+      co_await tick();
+    } catch (const std::exception& e) {
+      spdlog::error("status schedule: {}", e.what());  // the next tick tries again
+    }
+    timer_->expires_after(period);
+    boost::system::error_code ignored;
+    co_await timer_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  }
+}
+
+void StatusScheduler::stop() {
+  stopped_ = true;
+  if (timer_) timer_->cancel();
+}
+
+asio::awaitable<void> StatusScheduler::human_update(const store::Incident& incident,
+                                                    const chat::Person& author, std::string text) {
+  auto schedule = store_.schedule(incident.id);
+  if (!schedule) {
+    const auto* service = config_.find_service(incident.service);
+    schedule = start_cadence(incident, service ? co_await metric_(*service) : std::nullopt);
+  }
+  co_await post_update(incident, *schedule, &author, text);
+}
+
+bool StatusScheduler::snooze(std::int64_t incident_id, std::chrono::minutes by,
+                             const chat::Person& who) {
+  auto schedule = store_.schedule(incident_id);
+  if (!schedule) return false;
+  schedule->next_due_at = time::format_utc(clock_.now() + by);
+  schedule->reminded_at.reset();
+  store_.save_schedule(*schedule);
+  const auto name = who.name.empty() ? who.id : who.name;
+  store_.append_event(incident_id, "snooze", name,
+                      templates_.render("event_snooze", {{"person", name},
+                                                         {"minutes", by.count()},
+                                                         {"next", schedule->next_due_at}}));
+  return true;
+}
+
+void StatusScheduler::post_reminder(const store::Incident& incident, store::Schedule schedule) {
+  const auto now = clock_.now();
+  const json::object context{{"incident", incident.id},
+                             {"service", incident.service},
+                             {"commander", incident.commander.empty() ? incident.opened_by
+                                                                      : incident.commander},
+                             {"grace_minutes", grace(schedule.interval).count() / 60}};
+  chat::Message reminder{templates_.render("status_reminder", context), {}};
+  const auto id = std::to_string(incident.id);
+  reminder.buttons = {{"Snooze 30m", "status.snooze:" + id + ":30", chat::ButtonStyle::normal},
+                      {"Snooze 1h", "status.snooze:" + id + ":60", chat::ButtonStyle::normal}};
+  store_.append_event(incident.id, "status_reminder", bot_actor, reminder.text);
+  transport_.post({incident.channel, incident.thread}, reminder);
+  schedule.reminded_at = time::format_utc(now);
+  store_.save_schedule(schedule);
+}
+
+asio::awaitable<void> StatusScheduler::post_update(const store::Incident& incident,
+                                                   store::Schedule schedule,
+                                                   const chat::Person* author,
+                                                   const std::string& text) {
+  const auto* service = config_.find_service(incident.service);
+  const auto value = service ? co_await metric_(*service) : std::nullopt;
+  const auto now = clock_.now();
+  json::object context{{"incident", incident.id},
+                       {"service", incident.service},
+                       {"next_minutes", schedule.interval.count() / 60}};
+  if (author) context["author"] = author->name.empty() ? author->id : author->name;
+  if (!text.empty()) context["text"] = text;
+  if (const auto execution = store_.latest_execution(incident.id))
+    context[execution->state] = json::object{{"from", execution->from_revision},
+                                             {"to", execution->to_revision},
+                                             {"started_at", execution->started_at.value_or("")}};
+  else
+    context["no_go_around"] = true;
+  json::array recent;
+  const auto events = store_.events(incident.id);
+  for (auto e = events.rbegin(); e != events.rend() && recent.size() < 3; ++e) {
+    if (e->kind == "verification" && !context.contains("verification"))
+      context["verification"] = e->text;
+    if (!is_chatter(e->kind))
+      recent.push_back({{"at", e->at}, {"kind", e->kind}, {"actor", e->actor}, {"text", e->text}});
+  }
+  std::reverse(recent.begin(), recent.end());
+  context["recent"] = std::move(recent);
+  if (value) {
+    const auto reference = schedule.last_value ? schedule.last_value : schedule.detection_value;
+    json::object trend{{"now", number(*value)}};
+    if (schedule.detection_value) trend["detection"] = number(*schedule.detection_value);
+    if (schedule.last_value) trend["last"] = number(*schedule.last_value);
+    if (reference) trend["direction"] = direction(*reference, *value);
+    context["trend"] = std::move(trend);
+  }
+  const chat::Message update{templates_.render("status_update", context), {}};
+  json::object data{{"human", author != nullptr}};
+  if (value) data["value"] = *value;
+  store_.append_event(incident.id, "status_update",
+                      author ? (author->name.empty() ? author->id : author->name) : bot_actor,
+                      update.text, json::serialize(data));
+  transport_.post({incident.channel, incident.thread}, update);
+  schedule.last_posted_at = time::format_utc(now);
+  if (author) schedule.last_human_at = schedule.last_posted_at;
+  schedule.reminded_at.reset();
+  schedule.next_due_at = time::format_utc(now + schedule.interval);
+  if (value) schedule.last_value = value;
+  store_.save_schedule(schedule);
+}
+
+}  // namespace goaround::schedule

@@ -1,0 +1,97 @@
+#pragma once
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <catch2/catch.hpp>
+
+#include <deque>
+
+#include "goaround/commands/commands.hpp"
+#include "goaround/core/go_around.hpp"
+#include "goaround/schedule/status_scheduler.hpp"
+#include "support/recording_transport.hpp"
+#include "support/temp_dir.hpp"
+
+namespace goaround::testing {
+
+// The bot as the app wires it, on a virtual clock, with a transport that remembers what was
+// said and a metric that returns the values a test queues (nullopt when none are left).
+struct BotHarness {
+  explicit BotHarness(const std::string& config_text)
+      : config(parsed(config_text)),
+        store(dir.path() / "goaround.db", clock),
+        adapters(io.get_executor(), config),
+        go_around(config, store, adapters, templates, transport, clock),
+        status(config, store, templates, transport, clock,
+               [this](const config::Service&) -> boost::asio::awaitable<std::optional<double>> {
+                 if (metric_values.empty()) co_return std::nullopt;
+                 const auto v = metric_values.front();
+                 metric_values.pop_front();
+                 co_return v;
+               }),
+        bot{config, store, templates, transport, go_around, status, registry, io.get_executor()} {
+    commands::register_all(registry);
+  }
+
+  static config::Config parsed(const std::string& text) {
+    auto result = config::parse(text, [](const std::string&) { return std::nullopt; });
+    REQUIRE(result.problems.empty());
+    return *result.config;
+  }
+
+  void type(const chat::Person& who, const std::string& text, const std::string& thread = "") {
+    boost::asio::co_spawn(io, registry.dispatch(bot, {who, {"C0INCIDENTS", thread}}, text),
+                          boost::asio::detached);
+    settle();
+  }
+  void press(const chat::Person& who, const std::string& action) {
+    boost::asio::co_spawn(io, registry.press(bot, {who, {"C0INCIDENTS", ""}}, action),
+                          boost::asio::detached);
+    settle();
+  }
+  void tick() {
+    boost::asio::co_spawn(io, status.tick(), boost::asio::detached);
+    settle();
+  }
+  void settle() {
+    io.restart();
+    io.run();
+  }
+
+  std::string card_action(const std::string& label) const {
+    for (auto it = transport.said.rbegin(); it != transport.said.rend(); ++it)
+      for (const auto& b : it->message.buttons)
+        if (b.label == label) return b.action;
+    FAIL("no button " << label);
+    return {};
+  }
+  std::vector<std::string> kinds(std::int64_t incident = 1) {
+    std::vector<std::string> out;
+    for (const auto& e : store.events(incident)) out.push_back(e.kind);
+    return out;
+  }
+  std::string whispered() const {
+    const auto* w = transport.last("whisper");
+    return w ? w->message.text : "";
+  }
+  std::string posted() const {
+    const auto* p = transport.last("post");
+    return p ? p->message.text : "";
+  }
+
+  TempDir dir;
+  boost::asio::io_context io;
+  time::ManualClock clock{time::TimePoint(std::chrono::milliseconds(1795450378123))};
+  config::Config config;
+  store::Store store;
+  chat::Templates templates;
+  RecordingTransport transport;
+  exec::Adapters adapters;
+  core::GoAround go_around;
+  std::deque<double> metric_values;
+  schedule::StatusScheduler status;
+  core::Registry registry;
+  core::Bot bot;
+};
+
+}  // namespace goaround::testing
