@@ -1,31 +1,92 @@
-// /rollback timeline [incident]: the scribe's log, one event per line.
+// /rollback timeline [incident] and /rollback timeline edit <entry> [--text T] [--at TIME]:
+// the scribe's log, one entry per line; an edit adds a revision and never overwrites.
 #include <boost/json.hpp>
 
+#include <charconv>
+#include <cstdio>
+
 #include "goaround/commands/commands.hpp"
+#include "goaround/core/go_around.hpp"
 #include "goaround/core/incidents.hpp"
 
 namespace goaround::commands {
 
 namespace {
 
+std::optional<std::int64_t> number(std::string_view text) {
+  if (text.starts_with('#')) text.remove_prefix(1);
+  std::int64_t n = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return n;
+}
+
+// A full UTC timestamp, or HH:MM[:SS] on the entry's own (UTC) day.
+std::optional<std::string> corrected_time(const std::string& given, const std::string& original) {
+  if (time::parse_utc(given)) return given;
+  int h = 0, m = 0, s = 0;
+  char tail = 0;
+  const auto fields = std::sscanf(given.c_str(), "%2d:%2d:%2d%c", &h, &m, &s, &tail);
+  if ((fields != 2 && fields != 3) || h > 23 || m > 59 || s > 59) return std::nullopt;
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.000Z", h, m, s);
+  return original.substr(0, 11) + buf;
+}
+
+boost::asio::awaitable<void> edit(core::Invocation& call) {
+  const auto& args = call.arguments;
+  const auto& usage = call.bot.registry.find("timeline")->usage;
+  const auto id = args.positional.size() == 2 ? number(args.positional[1]) : std::nullopt;
+  const auto entry = id ? call.bot.store.event(*id) : std::nullopt;
+  if (!entry || entry->revises) {
+    call.reply("usage_error", {{"problem", "name the entry to edit by its number (#12 in the timeline)"},
+                               {"usage", usage}});
+    co_return;
+  }
+  store::EventRevision revision;
+  revision.text = args.value("text");
+  revision.withdrawn = args.has("withdraw");
+  if (const auto at = args.value("at")) {
+    revision.at = corrected_time(*at, entry->at);
+    if (!revision.at) {
+      call.reply("usage_error", {{"problem", "`" + *at + "` is not a time: use HH:MM, HH:MM:SS or 2026-11-23T14:02:00.000Z"},
+                                 {"usage", usage}});
+      co_return;
+    }
+  }
+  if (!revision.text && !revision.at && !revision.withdrawn) {
+    call.reply("usage_error", {{"problem", "say what changes: --text, --at or --withdraw"}, {"usage", usage}});
+    co_return;
+  }
+  call.bot.store.revise_event(*id, revision, core::display_name(call.request.who));
+  call.reply("timeline", core::timeline_context(call.bot.store, *call.bot.store.incident(entry->incident_id)));
+}
+
 boost::asio::awaitable<void> timeline(core::Invocation& call) {
   const auto& words = call.arguments.positional;
+  if (!words.empty() && words.front() == "edit") {
+    co_await edit(call);
+    co_return;
+  }
+  if (call.arguments.has("text") || call.arguments.has("at") || call.arguments.has("withdraw")) {
+    call.reply("usage_error", {{"problem", "--text, --at and --withdraw belong to `timeline edit`"},
+                               {"usage", call.bot.registry.find("timeline")->usage}});
+    co_return;
+  }
   std::optional<store::Incident> incident;
   if (words.empty()) {
     incident = call.bot.store.latest_incident();
     if (!incident) {
-    call.reply("usage_error", {{"problem", "there are no incidents yet"},
-                                                         {"usage", "/rollback <service>"}});
-    co_return;
-  }
+      call.reply("usage_error", {{"problem", "there are no incidents yet"}, {"usage", "/rollback <service>"}});
+      co_return;
+    }
   } else {
     auto choice = core::choose_incident(call.bot.store, call.request.where, words.front());
-    if (!choice.incident)
-      {
-    call.reply("usage_error", {{"problem", choice.problem},
-                                           {"usage", call.bot.registry.find("timeline")->usage}});
-    co_return;
-  }
+    if (!choice.incident) {
+      call.reply("usage_error", {{"problem", choice.problem},
+                                 {"usage", call.bot.registry.find("timeline")->usage}});
+      co_return;
+    }
     incident = std::move(choice.incident);
   }
   call.reply("timeline", core::timeline_context(call.bot.store, *incident));
@@ -35,9 +96,12 @@ boost::asio::awaitable<void> timeline(core::Invocation& call) {
 
 void register_timeline(core::Registry& registry) {
   registry.add({"timeline",
-                "/rollback timeline [incident]",
-                "Show an incident's timeline (the latest incident by default).",
-                {},
+                "/rollback timeline [incident] | /rollback timeline edit <entry> [--text T] [--at TIME] [--withdraw]",
+                "Show an incident's timeline (the latest incident by default). `edit` corrects an "
+                "entry's text or time, or withdraws it; the original stays on record.",
+                {{"text", true, "edit: the corrected text"},
+                 {"at", true, "edit: the corrected time, HH:MM[:SS] (UTC) or a full timestamp"},
+                 {"withdraw", false, "edit: mark the entry withdrawn"}},
                 timeline});
 }
 

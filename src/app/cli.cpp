@@ -19,6 +19,7 @@
 #include "goaround/console/console.hpp"
 #include "goaround/core/go_around.hpp"
 #include "goaround/core/incidents.hpp"
+#include "goaround/core/timeline_export.hpp"
 #include "goaround/exec/adapter.hpp"
 #include "goaround/schedule/status_scheduler.hpp"
 #include "goaround/store/store.hpp"
@@ -54,8 +55,10 @@ const std::vector<Subcommand> subcommands{
      {{"to", true, "target revision (default: the one before the live one)"},
       {"reason", true, "why we are going around"},
       {"yes", false, "confirm without asking"}}},
-    {"timeline", "goaround timeline [INCIDENT] [options]",
-     "Print an incident's timeline (the latest by default), one event per line.", {}},
+    {"timeline", "goaround timeline [export] [INCIDENT] [--format md|json|csv] [options]",
+     "Print an incident's timeline (the latest by default), one event per line; `export` writes "
+     "it as Markdown, or as JSON or CSV with every field of every row.",
+     {{"format", true, "export format: md, json or csv (default md)"}}},
     {"check-config", "goaround check-config FILE",
      "Validate a configuration file; print every problem with its line and column.", {}},
 };
@@ -164,7 +167,14 @@ asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args)
   co_return result == core::Result::verified ? exit_ok : exit_failed;
 }
 
-int print_timeline(Runtime& rt, const core::Arguments& args) {
+int print_timeline(Runtime& rt, core::Arguments args) {
+  const bool exporting = args.positional.size() > 1 && args.positional[1] == "export";
+  if (exporting) args.positional.erase(args.positional.begin() + 1);
+  const auto format = core::export_format(args.value("format").value_or("md"));
+  if (!format || (args.has("format") && !exporting)) {
+    std::cerr << "goaround timeline: --format is md, json or csv, and goes with `export`\n";
+    return exit_usage;
+  }
   std::optional<store::Incident> incident;
   std::string problem = "there are no incidents yet";
   if (args.positional.size() > 1) {
@@ -178,7 +188,8 @@ int print_timeline(Runtime& rt, const core::Arguments& args) {
     std::cerr << "goaround timeline: " << problem << '\n';
     return exit_usage;
   }
-  std::cout << rt.templates.render("timeline", core::timeline_context(rt.store, *incident)) << '\n';
+  if (exporting) std::cout << core::export_timeline(rt.store, rt.templates, *incident, *format);
+  else std::cout << rt.templates.render("timeline", core::timeline_context(rt.store, *incident)) << '\n';
   return exit_ok;
 }
 

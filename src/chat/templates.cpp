@@ -13,6 +13,8 @@ namespace {
 
 namespace mstch = kainjow::mustache;
 
+constexpr char blank_line_mark = '\x1e';  // ASCII record separator: never in a template
+
 mstch::data to_data(const boost::json::value& v) {
   switch (v.kind()) {
     case boost::json::kind::object: {
@@ -45,14 +47,27 @@ std::string Templates::render(std::string_view name, const boost::json::value& c
     const auto path = "templates/" + std::string(name) + ".mustache";
     const auto text = resources::embedded_file(path);
     if (!text) throw std::out_of_range("no template " + path);
-    auto compiled = std::make_unique<Compiled>(std::string(*text));
+    // An empty line in the template is meant; a line that renders empty because its section
+    // did not render is not. Mark the meant ones so that only the others are dropped.
+    std::string source;
+    std::size_t start = 0;
+    const std::string_view all = *text;
+    while (start < all.size()) {
+      auto end = all.find('\n', start);
+      if (end == std::string_view::npos) end = all.size();
+      const auto line = all.substr(start, end - start);
+      source += line.empty() ? std::string(1, blank_line_mark) : std::string(line);
+      source += '\n';
+      start = end + 1;
+    }
+    auto compiled = std::make_unique<Compiled>(source);
     if (!compiled->is_valid())
       throw std::logic_error(path + ": " + compiled->error_message());
     compiled->set_custom_escape(escape_);
     it = cache_.emplace(std::string(name), std::move(compiled)).first;
   }
   // A line that renders to nothing but spaces is dropped, so sections can sit on lines of
-  // their own whether or not they render.
+  // their own whether or not they render; lines left empty in the template stay.
   const auto rendered = it->second->render(to_data(context));
   if (!it->second->is_valid())
     throw std::logic_error("templates/" + std::string(name) + ".mustache: " +
@@ -63,7 +78,9 @@ std::string Templates::render(std::string_view name, const boost::json::value& c
     auto end = rendered.find('\n', start);
     if (end == std::string::npos) end = rendered.size();
     const auto line = std::string_view(rendered).substr(start, end - start);
-    if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
+    if (line == std::string_view(&blank_line_mark, 1)) {
+      out += '\n';
+    } else if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
       if (!out.empty()) out += '\n';
       out += line;
     }

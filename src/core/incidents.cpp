@@ -31,9 +31,12 @@ IncidentChoice choose_incident(store::Store& store, const chat::Place& where,
 json::object timeline_context(store::Store& store, const store::Incident& incident) {
   json::array events;
   for (const auto& e : store.events(incident.id)) {
-    auto kind = e.kind;
-    kind.resize(std::max<std::size_t>(kind.size(), 16), ' ');
-    events.push_back({{"at", e.at}, {"kind", kind}, {"actor", e.actor}, {"text", e.text}});
+    auto padded = e.kind;
+    padded.resize(std::max<std::size_t>(padded.size(), 16), ' ');
+    events.push_back({{"id", e.id},          {"at", e.at},
+                      {"kind", e.kind},      {"kind_padded", padded},
+                      {"actor", e.actor},    {"text", e.text},
+                      {"revised", e.revised}, {"withdrawn", e.withdrawn}});
   }
   return {{"incident", incident.id},
           {"service", incident.service},

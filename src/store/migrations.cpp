@@ -124,6 +124,15 @@ constexpr std::array migrations{
         created_at  TEXT NOT NULL
       );
     )sql"},
+    Migration{6, "append-only timeline revisions and captured-message sources", R"sql(
+      -- An edit or withdrawal is a new row that revises the original; nothing is overwritten.
+      ALTER TABLE timeline_events ADD COLUMN revises INTEGER REFERENCES timeline_events (id);
+      -- Where a captured entry came from (e.g. a chat message id), so it is recorded once.
+      ALTER TABLE timeline_events ADD COLUMN source TEXT;
+      CREATE UNIQUE INDEX timeline_events_one_capture ON timeline_events (source)
+        WHERE source IS NOT NULL AND revises IS NULL;
+      CREATE INDEX timeline_events_revisions ON timeline_events (revises) WHERE revises IS NOT NULL;
+    )sql"},
 };
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <stdexcept>
+
 namespace goaround::store {
 namespace {
 
@@ -249,18 +251,131 @@ std::int64_t Store::append_event(std::int64_t incident_id, const std::string& ki
   return db_.getLastInsertRowid();
 }
 
+namespace {
+
+constexpr const char* event_row_columns =
+    "id, incident_id, at, kind, actor, text, data, revises, source";
+
+Event read_event_row(SQLite::Statement& q) {
+  Event e{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
+          q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+          q.getColumn(6).getString()};
+  if (!q.getColumn(7).isNull()) e.revises = q.getColumn(7).getInt64();
+  e.source = optional_text(q.getColumn(8));
+  return e;
+}
+
+}  // namespace
+
 std::vector<Event> Store::events(std::int64_t incident_id) {
+  // The latest revision of each original supplies its time and text.
   SQLite::Statement q(db_,
-                      "SELECT id, incident_id, at, kind, actor, text, data FROM timeline_events"
-                      " WHERE incident_id = ? ORDER BY at, id");
+                      "SELECT o.id, o.incident_id, COALESCE(r.at, o.at), o.kind, o.actor,"
+                      " COALESCE(r.text, o.text), o.data, o.revises, o.source,"
+                      " r.id IS NOT NULL, COALESCE(json_extract(r.data, '$.withdrawn'), 0)"
+                      " FROM timeline_events o LEFT JOIN timeline_events r ON r.id ="
+                      "   (SELECT MAX(id) FROM timeline_events WHERE revises = o.id)"
+                      " WHERE o.incident_id = ? AND o.revises IS NULL"
+                      " ORDER BY COALESCE(r.at, o.at), o.id");
   q.bind(1, incident_id);
   std::vector<Event> out;
-  while (q.executeStep())
-    out.push_back({q.getColumn(0).getInt64(), q.getColumn(1).getInt64(),
-                   q.getColumn(2).getString(), q.getColumn(3).getString(),
-                   q.getColumn(4).getString(), q.getColumn(5).getString(),
-                   q.getColumn(6).getString()});
+  while (q.executeStep()) {
+    auto e = read_event_row(q);
+    e.revised = q.getColumn(9).getInt() != 0;
+    e.withdrawn = q.getColumn(10).getInt() != 0;
+    out.push_back(std::move(e));
+  }
   return out;
+}
+
+std::vector<Event> Store::event_rows(std::int64_t incident_id) {
+  SQLite::Statement q(db_, std::string("SELECT ") + event_row_columns +
+                               " FROM timeline_events WHERE incident_id = ? ORDER BY id");
+  q.bind(1, incident_id);
+  std::vector<Event> out;
+  while (q.executeStep()) out.push_back(read_event_row(q));
+  return out;
+}
+
+std::optional<Event> Store::event(std::int64_t id) {
+  SQLite::Statement q(db_, std::string("SELECT ") + event_row_columns +
+                               " FROM timeline_events WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) return std::nullopt;
+  return read_event_row(q);
+}
+
+std::optional<Event> Store::event_by_source(const std::string& source) {
+  SQLite::Statement q(db_, std::string("SELECT ") + event_row_columns +
+                               " FROM timeline_events WHERE source = ? AND revises IS NULL");
+  q.bind(1, source);
+  if (!q.executeStep()) return std::nullopt;
+  return read_event_row(q);
+}
+
+std::optional<std::int64_t> Store::capture_event(std::int64_t incident_id, const std::string& kind,
+                                                 const std::string& actor, const std::string& text,
+                                                 const std::string& at, const std::string& source,
+                                                 const std::string& data_json) {
+  SQLite::Statement q(db_,
+                      "INSERT INTO timeline_events (incident_id, at, kind, actor, text, data, source)"
+                      " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
+  q.bind(1, incident_id);
+  q.bind(2, at);
+  q.bind(3, kind);
+  q.bind(4, actor);
+  q.bind(5, text);
+  q.bind(6, data_json);
+  q.bind(7, source);
+  if (q.exec() != 1) return std::nullopt;
+  return db_.getLastInsertRowid();
+}
+
+std::int64_t Store::revise_event(std::int64_t event_id, const EventRevision& revision,
+                                 const std::string& editor) {
+  SQLite::Transaction tx(db_);
+  // Revisions build on the latest view of the entry, so a text edit keeps a corrected time.
+  const auto original = event(event_id);
+  if (!original || original->revises) throw std::invalid_argument("no such timeline entry");
+  std::string at = original->at, text = original->text;
+  for (const auto& e : events(original->incident_id))
+    if (e.id == event_id) {
+      at = e.at;
+      text = e.text;
+    }
+  SQLite::Statement q(db_,
+                      "INSERT INTO timeline_events (incident_id, at, kind, actor, text, data, revises)"
+                      " VALUES (?, ?, 'revision', ?, ?, json_object('edited_at', ?, 'withdrawn', ?), ?)");
+  q.bind(1, original->incident_id);
+  q.bind(2, revision.at.value_or(at));
+  q.bind(3, editor);
+  q.bind(4, revision.text.value_or(text));
+  q.bind(5, now());
+  q.bind(6, revision.withdrawn ? 1 : 0);
+  q.bind(7, event_id);
+  q.exec();
+  const auto id = db_.getLastInsertRowid();
+  tx.commit();
+  return id;
+}
+
+void Store::append_events(std::int64_t incident_id, const std::vector<NewEvent>& events) {
+  SQLite::Transaction tx(db_);
+  SQLite::Statement q(db_,
+                      "INSERT INTO timeline_events (incident_id, at, kind, actor, text, data)"
+                      " VALUES (?, ?, ?, ?, ?, ?)");
+  const auto at = now();
+  for (const auto& e : events) {
+    q.bind(1, incident_id);
+    q.bind(2, at);
+    q.bind(3, e.kind);
+    q.bind(4, e.actor);
+    q.bind(5, e.text);
+    q.bind(6, e.data_json);
+    q.exec();
+    q.reset();
+  }
+  tx.commit();
 }
 
 std::int64_t Store::create_execution(const NewExecution& p) {

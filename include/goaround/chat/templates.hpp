@@ -25,7 +25,8 @@ class Templates {
   Templates(const Templates&) = delete;
   Templates& operator=(const Templates&) = delete;
 
-  // Renders templates/<name>.mustache with a JSON context; blank lines are dropped.
+  // Renders templates/<name>.mustache with a JSON context. Lines that render blank are
+  // dropped (sections on lines of their own); lines empty in the template are kept.
   // Throws std::out_of_range for a name that has no template (a programming error).
   std::string render(std::string_view name, const boost::json::value& context) const;
 

@@ -35,6 +35,16 @@ struct Event {
   std::string actor;
   std::string text;
   std::string data_json;  // structured details, always a JSON object
+  std::optional<std::int64_t> revises;  // set on a revision row: the entry it corrects
+  std::optional<std::string> source;    // where a captured entry came from
+  bool revised = false;    // in the latest view: the text or time was corrected
+  bool withdrawn = false;  // in the latest view: marked withdrawn (never deleted)
+};
+
+struct EventRevision {
+  std::optional<std::string> text;
+  std::optional<std::string> at;  // corrected event time, UTC with ms
+  bool withdrawn = false;
 };
 
 // One go-around: planned when its card is shown, then cancelled, or running → a final state.
@@ -150,7 +160,25 @@ class Store {
   std::int64_t append_event(std::int64_t incident_id, const std::string& kind,
                             const std::string& actor, const std::string& text,
                             const std::string& data_json = "{}");
+  // The timeline as people read it: each entry in its latest revision, by time.
   std::vector<Event> events(std::int64_t incident_id);
+  // Every row, originals and revisions, in the order written: the full record.
+  std::vector<Event> event_rows(std::int64_t incident_id);
+  std::optional<Event> event(std::int64_t id);
+  // Records a captured entry once per source; nullopt when that source was already recorded.
+  std::optional<std::int64_t> capture_event(std::int64_t incident_id, const std::string& kind,
+                                            const std::string& actor, const std::string& text,
+                                            const std::string& at, const std::string& source,
+                                            const std::string& data_json = "{}");
+  std::optional<Event> event_by_source(const std::string& source);
+  // Appends a revision of an entry (append-only: the original stays on record).
+  std::int64_t revise_event(std::int64_t event_id, const EventRevision& revision,
+                            const std::string& editor);
+  // Many events in one transaction (bulk capture, benchmarks).
+  struct NewEvent {
+    std::string kind, actor, text, data_json = "{}";
+  };
+  void append_events(std::int64_t incident_id, const std::vector<NewEvent>& events);
 
   std::int64_t create_execution(const NewExecution& planned);
   std::optional<Execution> execution(std::int64_t id);
