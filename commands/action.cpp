@@ -33,9 +33,7 @@ boost::asio::awaitable<void> action(core::Invocation& call) {
   call.bot.store.add_action(choice.incident->id, text.rest(), owner, who);
   const auto line = call.bot.templates.render("event_action", {{"text", text.rest()}, {"owner", owner}});
   call.bot.store.append_event(choice.incident->id, "action", who, line);
-  call.reply("noted", {{"incident", choice.incident->id},
-                       {"service", choice.incident->service},
-                       {"at", "now"}});
+  call.reply("recorded", {{"incident", choice.incident->id}, {"what", line}});
 }
 
 }  // namespace

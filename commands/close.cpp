@@ -68,7 +68,7 @@ boost::asio::awaitable<void> review(core::Invocation& call) {
   call.bot.store.append_event(id, "trigger_review", who, text,
                               json::serialize(json::object{{"correct", answer == "right"},
                                                            {"person", call.request.who.id}}));
-  call.reply("noted", {{"incident", id}, {"service", incident->service}, {"at", "now"}});
+  call.reply("recorded", {{"incident", id}, {"what", text}});
 }
 
 }  // namespace

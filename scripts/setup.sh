@@ -8,7 +8,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev libboost-filesystem1.81-dev libssl-dev
   libsqlitecpp-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev catch2
   libyaml-cpp-dev libkainjow-mustache-dev
-  prometheus
+  prometheus libcairo2-dev
 )
 
 missing=()

@@ -20,6 +20,7 @@
 #include "goaround/core/go_around.hpp"
 #include "goaround/core/incidents.hpp"
 #include "goaround/core/timeline_export.hpp"
+#include "goaround/debrief/debrief.hpp"
 #include "goaround/exec/adapter.hpp"
 #include "goaround/schedule/status_scheduler.hpp"
 #include "goaround/store/store.hpp"
@@ -59,6 +60,10 @@ const std::vector<Subcommand> subcommands{
      "Print an incident's timeline (the latest by default), one event per line; `export` writes "
      "it as Markdown, or as JSON or CSV with every field of every row.",
      {{"format", true, "export format: md, json or csv (default md)"}}},
+    {"debrief", "goaround debrief [INCIDENT] [--out FILE] [options]",
+     "Write an incident's debrief (the latest by default) as Markdown on stdout or into FILE, "
+     "with its chart beside it (FILE-chart.svg and .png; without --out, in the data folder).",
+     {{"out", true, "the Markdown file to write"}}},
     {"check-config", "goaround check-config FILE",
      "Validate a configuration file; print every problem with its line and column.", {}},
 };
@@ -193,6 +198,24 @@ int print_timeline(Runtime& rt, core::Arguments args) {
   return exit_ok;
 }
 
+asio::awaitable<int> write_debrief(Runtime& rt, const core::Arguments& args) {
+  const auto incident = args.positional.size() > 1
+                            ? core::choose_incident(rt.store, {}, args.positional[1]).incident
+                            : rt.store.latest_incident();
+  if (!incident) {
+    std::cerr << "goaround debrief: no such incident\n";
+    co_return exit_usage;
+  }
+  const auto out = args.value("out");
+  const auto written = co_await debrief::generate(
+      rt.store, rt.templates, rt.config, *incident,
+      out ? std::filesystem::path(*out) : debrief::default_path(rt.config, incident->id));
+  if (!out) std::cout << written.text;
+  std::cerr << "goaround debrief: wrote " << written.markdown.string() << ", " << written.svg.string()
+            << " and " << written.png.string() << '\n';
+  co_return exit_ok;
+}
+
 int check_config(const core::Arguments& args, const chat::Templates& templates) {
   if (args.positional.size() != 2) {
     std::cerr << help_text(templates, find_subcommand("check-config")) << '\n';
@@ -273,9 +296,11 @@ int run(int argc, char** argv) {
                 args.value("log-format").value_or(config->log.format));
   const auto data_dir = std::filesystem::path(args.value("data").value_or(config->data_dir));
   try {
+    config->data_dir = data_dir;
     Runtime rt(std::move(*config), data_dir, std::cout, make_clock(args));
     spdlog::info("goaround {}: data in {}", sub->name, (data_dir / "goaround.db").string());
     if (sub->name == "timeline") return print_timeline(rt, args);
+    if (sub->name == "debrief") return run_to_completion(rt, write_debrief(rt, args));
     if (sub->name == "rollback") return run_to_completion(rt, headless_rollback(rt, args));
     console::LineReader input(rt.io.get_executor(), STDIN_FILENO);
     auto* virtual_clock = dynamic_cast<time::ManualClock*>(rt.clock.get());

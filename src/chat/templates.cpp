@@ -89,4 +89,14 @@ std::string Templates::render(std::string_view name, const boost::json::value& c
   return out;
 }
 
+std::string markdown_cell(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '|') out += "\\|";
+    else if (c == '\n') out += "<br>";
+    else out += c;
+  }
+  return out;
+}
+
 }  // namespace goaround::chat

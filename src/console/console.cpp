@@ -80,6 +80,10 @@ void ConsoleTransport::whisper(const chat::Place&, const chat::Person&,
   print("[to you]", message.text);
 }
 
+void ConsoleTransport::attach(const chat::Place&, const std::string& path, const std::string& title) {
+  print("[bot 📎]", title + ": " + path);
+}
+
 std::optional<std::string> ConsoleTransport::choose(int number) const {
   if (number < 1 || number > static_cast<int>(choices_.size())) return std::nullopt;
   return choices_[static_cast<std::size_t>(number - 1)].action;

@@ -68,16 +68,6 @@ std::int64_t to_id(const std::string& text) {
   return n;
 }
 
-std::string markdown_cell(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '|') out += "\\|";
-    else if (c == '\n') out += "<br>";
-    else out += c;
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<ExportFormat> export_format(std::string_view name) {
@@ -93,8 +83,8 @@ std::string export_timeline(store::Store& store, const chat::Templates& template
     auto context = timeline_context(store, incident);
     for (auto& e : context["events"].as_array()) {
       auto& o = e.as_object();
-      o["text"] = markdown_cell(std::string(o["text"].as_string()));
-      o["actor"] = markdown_cell(std::string(o["actor"].as_string()));
+      o["text"] = chat::markdown_cell(o["text"].as_string());
+      o["actor"] = chat::markdown_cell(o["actor"].as_string());
     }
     return templates.render("timeline.md", context) + "\n";
   }

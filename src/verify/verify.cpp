@@ -173,6 +173,49 @@ asio::awaitable<QueryValue> prometheus_query(std::string base_url, std::string q
   co_return out;
 }
 
+asio::awaitable<QueryRange> prometheus_range(std::string base_url, std::string query,
+                                             std::chrono::system_clock::time_point start,
+                                             std::chrono::system_clock::time_point end,
+                                             std::chrono::seconds step,
+                                             std::chrono::milliseconds timeout) {
+  QueryRange out;
+  using std::chrono::duration_cast;
+  const auto epoch = [](std::chrono::system_clock::time_point t) {
+    return std::to_string(duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+  };
+  boost::urls::url url(base_url.ends_with('/') ? base_url + "api/v1/query_range"
+                                               : base_url + "/api/v1/query_range");
+  url.params().set("query", query);
+  url.params().set("start", epoch(start));
+  url.params().set("end", epoch(end));
+  url.params().set("step", std::to_string(std::max<long long>(1, step.count())));
+  const auto response = co_await http_get(std::string(url.buffer()), timeout);
+  boost::system::error_code ec;
+  const auto body = response.status ? boost::json::parse(response.body, ec) : boost::json::value();
+  const auto* series = !ec && body.is_object() && body.as_object().if_contains("data")
+                           ? body.at("data").as_object().if_contains("result")
+                           : nullptr;
+  if (!response.status || !series || !series->is_array()) {
+    out.error = response.status ? "Prometheus answered without a range result" : response.error;
+    co_return out;
+  }
+  if (series->get_array().empty()) {
+    out.error = "the query returned no data";
+    co_return out;
+  }
+  for (const auto& point : series->get_array()[0].at("values").as_array()) {
+    const auto& pair = point.as_array();
+    const double at = pair[0].is_double() ? pair[0].get_double() : static_cast<double>(pair[0].to_number<std::int64_t>());
+    try {
+      out.samples.push_back(
+          {std::chrono::system_clock::time_point(std::chrono::milliseconds(static_cast<long long>(at * 1000))),
+           std::stod(std::string(pair[1].as_string()))});
+    } catch (const std::exception&) {
+    }
+  }
+  co_return out;
+}
+
 asio::awaitable<exec::Check> check_metric_below(std::string base_url, std::string query,
                                                 double below, std::chrono::milliseconds timeout) {
   const auto result = co_await prometheus_query(std::move(base_url), query, timeout);

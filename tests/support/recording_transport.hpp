@@ -31,6 +31,10 @@ class RecordingTransport final : public chat::Transport {
     said.push_back({"whisper", "", to.id, message});
   }
 
+  void attach(const chat::Place&, const std::string& path, const std::string& title) override {
+    said.push_back({"attach", path, "", {title, {}}});
+  }
+
   const Said* last(const std::string& kind) const {
     for (auto it = said.rbegin(); it != said.rend(); ++it)
       if (it->kind == kind) return &*it;

@@ -45,6 +45,8 @@ class Transport {
   virtual void update(const Place& where, const std::string& handle, const Message& message) = 0;
   // Shows a message to one person only (usage, refusals, denials).
   virtual void whisper(const Place& where, const Person& to, const Message& message) = 0;
+  // Shares a file (the debrief, its chart) in the conversation.
+  virtual void attach(const Place& where, const std::string& path, const std::string& title) = 0;
 };
 
 }  // namespace goaround::chat

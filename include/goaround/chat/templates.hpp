@@ -36,4 +36,7 @@ class Templates {
   Escape escape_;
 };
 
+// Text made safe for one cell of a Markdown table: pipes escaped, line breaks as <br>.
+std::string markdown_cell(std::string_view text);
+
 }  // namespace goaround::chat

@@ -10,6 +10,7 @@ void register_timeline(core::Registry& registry);
 void register_status(core::Registry& registry);
 void register_close(core::Registry& registry);
 void register_action(core::Registry& registry);
+void register_debrief(core::Registry& registry);
 void register_help(core::Registry& registry);
 
 // All of the above, in the order help lists them.
@@ -20,6 +21,7 @@ inline void register_all(core::Registry& registry) {
   register_status(registry);
   register_close(registry);
   register_action(registry);
+  register_debrief(registry);
   register_help(registry);
 }
 

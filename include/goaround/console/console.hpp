@@ -28,6 +28,7 @@ class ConsoleTransport final : public chat::Transport {
               const chat::Message& message) override;
   void whisper(const chat::Place& where, const chat::Person& to,
                const chat::Message& message) override;
+  void attach(const chat::Place& where, const std::string& path, const std::string& title) override;
 
   // The action of choice `number` on the latest message that still offers buttons.
   std::optional<std::string> choose(int number) const;

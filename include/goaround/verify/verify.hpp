@@ -4,6 +4,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "goaround/exec/adapter.hpp"
 
@@ -35,5 +36,25 @@ boost::asio::awaitable<QueryValue> prometheus_query(std::string base_url, std::s
 boost::asio::awaitable<exec::Check> check_metric_below(std::string base_url, std::string query,
                                                        double below,
                                                        std::chrono::milliseconds timeout);
+
+}  // namespace goaround::verify
+
+namespace goaround::verify {
+
+struct Sample {
+  std::chrono::system_clock::time_point at;
+  double value = 0;
+};
+struct QueryRange {
+  std::vector<Sample> samples;  // the first series of a range query
+  std::string error;
+};
+
+// A Prometheus range query (GET {base}/api/v1/query_range) for charts.
+boost::asio::awaitable<QueryRange> prometheus_range(std::string base_url, std::string query,
+                                                    std::chrono::system_clock::time_point start,
+                                                    std::chrono::system_clock::time_point end,
+                                                    std::chrono::seconds step,
+                                                    std::chrono::milliseconds timeout);
 
 }  // namespace goaround::verify

@@ -1,0 +1,205 @@
+#include "goaround/debrief/debrief.hpp"
+
+#include <SQLiteCpp/Statement.h>
+#include <boost/json.hpp>
+
+#include <fstream>
+
+#include "goaround/exec/adapter.hpp"
+
+namespace goaround::debrief {
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr std::size_t timeline_limit = 200;  // the rest is in `goaround timeline export`
+
+time::TimePoint when(const std::string& utc) {
+  return time::parse_utc(utc).value_or(time::TimePoint{});
+}
+
+bool result_verified(const store::Event& e) {
+  return e.kind == "result" && e.data_json.find("\"result\":\"verified\"") != std::string::npos;
+}
+
+json::value span(const std::optional<time::TimePoint>& from, const std::optional<time::TimePoint>& to) {
+  if (!from || !to || *to < *from) return nullptr;
+  return json::string(time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(*to - *from)));
+}
+
+// Kinds that say what happened; progress ticks and cadence chatter are left to the export.
+bool tells_the_story(const std::string& kind) {
+  return kind != "progress" && kind != "status_reminder" && kind != "snooze" && kind != "revision";
+}
+
+}  // namespace
+
+Milestones milestones(store::Store& store, const store::Incident& incident) {
+  Milestones m;
+  m.detection = when(incident.opened_at);
+  const auto events = store.events(incident.id);
+  for (const auto& e : events) {
+    const auto at = when(e.at);
+    if (e.kind == "confirmation" && !m.decision) m.decision = at;
+    if (e.kind == "command" && !m.rollback_start) m.rollback_start = at;
+    if (e.kind == "result" && !m.rollback_end) m.rollback_end = at;
+    if (result_verified(e) && !m.recovery) m.recovery = at;
+    if (e.kind == "status_update") m.status_posts.push_back(at);
+  }
+  SQLite::Statement deploy(store.database(),
+                           "SELECT registered_at FROM deployments WHERE service = ? AND"
+                           " registered_at <= ? ORDER BY registered_at DESC LIMIT 1");
+  deploy.bind(1, incident.service);
+  deploy.bind(2, incident.opened_at);
+  if (deploy.executeStep()) m.deploy = when(deploy.getColumn(0).getString());
+  m.start = m.deploy.value_or(m.detection);
+  m.end = incident.closed_at ? when(*incident.closed_at)
+                             : (events.empty() ? m.detection : when(events.back().at));
+  for (const auto& e : events) m.end = std::max(m.end, when(e.at));
+  if (m.end <= m.start) m.end = m.start + 1min;
+  return m;
+}
+
+json::object context(store::Store& store, const store::Incident& incident,
+                     const config::Service* service, const std::string& chart) {
+  const auto m = milestones(store, incident);
+  const auto events = store.events(incident.id);
+  const auto executions = store.executions(incident.id);
+
+  json::array timeline;
+  std::size_t omitted = 0;
+  json::array trigger_notes, reviews, verifications;
+  std::size_t denials = 0, refusals = 0, interruptions = 0, blocked_cards = 0;
+  for (const auto& e : events) {
+    if (e.withdrawn) continue;
+    const auto at = when(e.at);
+    if (tells_the_story(e.kind)) {
+      if (timeline.size() < timeline_limit)
+        timeline.push_back({{"at", e.at}, {"kind", e.kind},
+                            {"actor", chat::markdown_cell(e.actor)}, {"text", chat::markdown_cell(e.text)}});
+      else
+        ++omitted;
+    }
+    // What people saw before they decided is the trigger as it was experienced.
+    if ((e.kind == "note" || e.kind == "trigger" || e.kind == "message") && (!m.decision || at <= *m.decision))
+      trigger_notes.push_back({{"at", e.at}, {"actor", e.actor}, {"text", e.text}});
+    if (e.kind == "trigger_review") reviews.push_back({{"actor", e.actor}, {"text", e.text}});
+    if (e.kind == "verification") verifications.push_back({{"at", e.at}, {"text", e.text}});
+    denials += e.kind == "denial";
+    refusals += e.kind == "refusal";
+    interruptions += e.kind == "interrupted";
+    blocked_cards += e.kind == "card" && e.text.find("pre-flight FAILED") != std::string::npos;
+  }
+
+  json::array commands;
+  for (const auto& x : executions) {
+    if (x.state == "planned" || x.state == "cancelled") continue;
+    const auto plan = exec::plan_from_json(json::parse(x.plan_json));
+    const auto started = x.started_at ? std::optional(when(*x.started_at)) : std::nullopt;
+    const auto finished = x.finished_at ? std::optional(when(*x.finished_at)) : std::nullopt;
+    commands.push_back({{"command", exec::command_line(plan.argv)},
+                        {"exit_code", x.exit_code ? json::value(*x.exit_code) : json::value("none")},
+                        {"state", x.state},
+                        {"started_at", x.started_at.value_or("")},
+                        {"took", span(started, finished)}});
+  }
+
+  const auto decide = span(m.detection, m.decision);
+  json::array lessons;
+  if (m.decision && *m.decision - m.detection > 10min)
+    lessons.push_back(json::string("Deciding took " + std::string(decide.as_string()) +
+                                   ": agree the abort thresholds in the deploy brief, so the call is made before the approach."));
+  if (!m.decision)
+    lessons.push_back(json::string("No go-around was confirmed: if one was needed, what stopped the call?"));
+  if (blocked_cards)
+    lessons.push_back(json::string("A pre-flight check failed: keep rollback targets around (revision history) and practise the rollback."));
+  if (denials)
+    lessons.push_back(json::string(std::to_string(denials) + " request(s) to call stop were denied: check who is allowed for " + incident.service + "."));
+  if (refusals)
+    lessons.push_back(json::string("A second go-around was asked for while one ran: the thread must show the running one more clearly."));
+  if (interruptions)
+    lessons.push_back(json::string("The bot stopped mid-rollback: run it where it survives the incident it handles."));
+  if (m.rollback_end && !m.recovery)
+    lessons.push_back(json::string("The rollback did not verify: the abort path itself needs attention before the next deploy."));
+  if (service && service->verify.health_url.empty() && service->verify.query.empty())
+    lessons.push_back(json::string("Only the rollout was verified: give " + incident.service + " a health URL or a metric check (verify)."));
+  if (lessons.empty())
+    lessons.push_back(json::string("Nothing in the timeline slowed the abort: keep practising it."));
+
+  json::array actions;
+  for (const auto& a : store.actions(incident.id))
+    actions.push_back({{"text", a.text}, {"owner", a.owner}, {"by", a.created_by}});
+
+  json::object durations{{"deploy_to_detection", span(m.deploy, m.detection)},
+                         {"detection_to_decision", decide},
+                         {"decision_to_rollback", span(m.decision, m.rollback_start)},
+                         {"rollback", span(m.rollback_start, m.rollback_end)},
+                         {"time_to_recovery", span(m.detection, m.recovery)}};
+  const auto last = executions.empty() ? std::optional<store::Execution>() : executions.back();
+  return {{"incident", incident.id},
+          {"service", incident.service},
+          {"environment", incident.environment},
+          {"state", incident.state},
+          {"opened_at", incident.opened_at},
+          {"opened_by", incident.opened_by},
+          {"closed_at", incident.closed_at ? json::value(*incident.closed_at) : json::value(nullptr)},
+          {"summary", incident.summary.empty() ? json::value(nullptr) : json::value(incident.summary)},
+          {"reason", incident.reason.empty() ? json::value(nullptr) : json::value(incident.reason)},
+          {"rolled_back", last && last->state == "succeeded"},
+          {"from", last ? json::value(last->from_revision) : json::value(nullptr)},
+          {"to", last ? json::value(last->to_revision) : json::value(nullptr)},
+          {"recovered", m.recovery.has_value()},
+          {"trigger_notes", std::move(trigger_notes)},
+          {"reviews", std::move(reviews)},
+          {"timeline", std::move(timeline)},
+          {"omitted", omitted ? json::value(omitted) : json::value(nullptr)},
+          {"commands", std::move(commands)},
+          {"durations", std::move(durations)},
+          {"verifications", std::move(verifications)},
+          {"lessons", std::move(lessons)},
+          {"actions", std::move(actions)},
+          {"chart", chart.empty() ? json::value(nullptr) : json::value(chart)}};
+}
+
+Written write(store::Store& store, const chat::Templates& templates, const store::Incident& incident,
+              const config::Service* service, const std::vector<verify::Sample>& metric,
+              const std::filesystem::path& markdown_path) {
+  Written out;
+  out.markdown = markdown_path;
+  auto stem = markdown_path;
+  stem.replace_extension();
+  out.svg = stem.string() + "-chart.svg";
+  out.png = stem.string() + "-chart.png";
+  if (markdown_path.has_parent_path()) std::filesystem::create_directories(markdown_path.parent_path());
+  const auto drawn = chart(milestones(store, incident), metric,
+                           "Incident #" + std::to_string(incident.id) + " · " + incident.service);
+  std::ofstream(out.svg, std::ios::binary) << drawn.svg;
+  std::ofstream(out.png, std::ios::binary) << drawn.png;
+  out.text = templates.render("debrief.md", context(store, incident, service, out.svg.filename().string())) + "\n";
+  std::ofstream(out.markdown, std::ios::binary) << out.text;
+  return out;
+}
+
+boost::asio::awaitable<Written> generate(store::Store& store, const chat::Templates& templates,
+                                         const config::Config& config,
+                                         const store::Incident& incident,
+                                         const std::filesystem::path& markdown_path) {
+  const auto* service = config.find_service(incident.service);
+  std::vector<verify::Sample> metric;
+  if (service && !service->verify.query.empty() && !config.prometheus.url.empty()) {
+    const auto m = milestones(store, incident);
+    const auto step = std::max<std::chrono::seconds>(
+        std::chrono::duration_cast<std::chrono::seconds>(m.end - m.start) / 200, 1s);
+    auto range = co_await verify::prometheus_range(config.prometheus.url, service->verify.query,
+                                                   m.start, m.end, step, 10s);
+    metric = std::move(range.samples);
+  }
+  co_return write(store, templates, incident, service, metric, markdown_path);
+}
+
+std::filesystem::path default_path(const config::Config& config, std::int64_t incident_id) {
+  return config.data_dir / "debriefs" / ("incident-" + std::to_string(incident_id) + ".md");
+}
+
+}  // namespace goaround::debrief

@@ -1,0 +1,136 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "goaround/debrief/debrief.hpp"
+#include "support/bot_harness.hpp"
+#include "support/process.hpp"
+#include "support/prometheus.hpp"
+
+using namespace goaround;
+using Catch::Matchers::Contains;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* config_text = R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 42, replicas: 2, step: 1ms }
+    allowed: { users: [U0ALICE] }
+)";
+
+const chat::Person alice{"U0ALICE", "alice", {}, false};
+const chat::Person bob{"U0BOB", "bob", {}, false};
+
+std::string read(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+// A recorded incident on the virtual clock: every timestamp is fixed, so the debrief is too.
+void record_incident(testing::BotHarness& h) {
+  h.store.database().exec(
+      "INSERT INTO deployments (service, environment, revision, registered_at, registered_by)"
+      " VALUES ('checkout', 'prod', '42', '2026-11-23T16:02:58.123Z', 'ci')");
+  h.type(alice, "note '5xx rising on the checkout dashboard, 4.1%'");  // no incident yet: refused
+  h.type(alice, "checkout --reason '5xx at 4.1% after 1.42'");
+  h.clock.advance(1min);
+  h.type(alice, "note '5xx at 4.1%, p99 900 ms'");
+  h.clock.advance(2min);
+  h.press(bob, h.card_action("Confirm go-around"));  // bob may not: denied
+  h.press(alice, h.card_action("Confirm go-around"));
+  h.clock.advance(20min);
+  h.type(alice, "action 'add an automated abort on 5xx > 2%' @bob");
+  h.type(alice, "close 'error rate back to 0.3%'");
+  h.press(alice, h.card_action("Trigger was right"));
+}
+
+}  // namespace
+
+TEST_CASE("the debrief of a recorded incident matches the golden file") {
+  testing::BotHarness h(config_text);
+  record_incident(h);
+  const auto incident = *h.store.incident(1);
+  const auto context = debrief::context(h.store, incident, h.config.find_service("checkout"), "incident-1-chart.svg");
+  const auto text = h.templates.render("debrief.md", context) + "\n";
+  const auto golden = std::filesystem::path(GOAROUND_SOURCE_DIR) / "tests/golden/debrief.md";
+  if (std::getenv("GOAROUND_UPDATE_GOLDEN")) std::ofstream(golden, std::ios::binary) << text;
+  CHECK(text == read(golden));
+}
+
+TEST_CASE("the debrief measures the durations from the timeline") {
+  testing::BotHarness h(config_text);
+  record_incident(h);
+  const auto m = debrief::milestones(h.store, *h.store.incident(1));
+  REQUIRE(m.deploy);
+  CHECK(m.detection - *m.deploy == 10min);
+  REQUIRE(m.decision);
+  CHECK(*m.decision - m.detection == 3min);
+  CHECK(m.recovery);
+  CHECK(m.start == *m.deploy);
+}
+
+TEST_CASE("the chart is an SVG and a PNG of the same picture, with the metric when there is one") {
+  testing::BotHarness h(config_text);
+  record_incident(h);
+  const auto m = debrief::milestones(h.store, *h.store.incident(1));
+  const auto plain = debrief::chart(m, {}, "Incident #1");
+  CHECK_THAT(plain.svg, Contains("<svg"));
+  CHECK(plain.png.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
+  std::vector<verify::Sample> metric;
+  for (int i = 0; i <= 30; ++i) metric.push_back({m.start + i * 1min, 0.041 - i * 0.001});
+  const auto with_metric = debrief::chart(m, metric, "Incident #1");
+  CHECK(with_metric.svg != plain.svg);
+  CHECK(with_metric.png.size() > 0);
+}
+
+TEST_CASE("goaround debrief writes Markdown and the chart, with the metric from a real Prometheus") {
+  testing::RealPrometheus prometheus;
+  testing::TempDir dir;
+  const auto config = dir.write("goaround.yaml",
+                                "data_dir: " + (dir.path() / "var").string() + "\nprometheus: { url: " +
+                                    prometheus.url() + R"( }
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 42, replicas: 2, step: 10ms }
+    verify: { query: 'vector(0.004)', below: 0.01 }
+)");
+  REQUIRE(testing::run_goaround({"rollback", "checkout", "--yes", "--config", config.string()}).exit_code == 0);
+  const auto out = dir.path() / "debrief" / "checkout.md";
+  const auto ran = testing::run_goaround({"debrief", "--out", out.string(), "--config", config.string()});
+  INFO(ran.err);
+  CHECK(ran.exit_code == 0);
+  const auto text = read(out);
+  CHECK_THAT(text, Contains("# Debrief: incident #1, checkout (prod)"));
+  CHECK_THAT(text, Contains("![The incident on a time axis](checkout-chart.svg)"));
+  CHECK_THAT(text, Contains("- `sim rollout undo deployment/checkout --to-revision=41`: succeeded, exit status 0"));
+  const auto svg = read(dir.path() / "debrief" / "checkout-chart.svg");
+  CHECK_THAT(svg, Contains("<svg"));
+  CHECK(std::filesystem::file_size(dir.path() / "debrief" / "checkout-chart.png") > 1000);
+  // Without --out the Markdown goes to stdout and the files into the data folder.
+  const auto to_stdout = testing::run_goaround({"debrief", "1", "--config", config.string()});
+  CHECK_THAT(to_stdout.out, Contains("## Durations"));
+  CHECK(std::filesystem::exists(dir.path() / "var" / "debriefs" / "incident-1.md"));
+}
+
+TEST_CASE("/rollback debrief shares the debrief and its chart in the incident thread") {
+  testing::BotHarness h(config_text);
+  h.config.data_dir = h.dir.path() / "var";
+  record_incident(h);
+  h.type(alice, "debrief");
+  CHECK_THAT(h.posted(), Contains("Debrief for incident #1 (checkout)"));
+  const auto* png = h.transport.last("attach");
+  REQUIRE(png);
+  CHECK(std::filesystem::exists(png->handle));
+  CHECK(h.kinds().back() == "debrief");
+  h.type(alice, "debrief 7");
+  CHECK_THAT(h.whispered(), Contains("there is no incident #7"));
+}
