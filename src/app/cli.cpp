@@ -103,6 +103,7 @@ struct Runtime {
       : clock(std::move(chosen_clock)),
         config(std::move(loaded)),
         store((std::filesystem::create_directories(data_dir), data_dir / "goaround.db"), *clock),
+        templates(config.templates_dir),
         transport(out),
         adapters(io.get_executor(), config),
         go_around(config, store, adapters, templates, transport, *clock),

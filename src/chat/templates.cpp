@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <kainjow/mustache.hpp>
 
+#include <fstream>
 #include <stdexcept>
 #include <string_view>
 
@@ -36,16 +37,26 @@ mstch::data to_data(const boost::json::value& v) {
 
 }  // namespace
 
-Templates::Templates(Escape escape)
-    : escape_(escape ? std::move(escape) : [](const std::string& s) { return s; }) {}
+Templates::Templates(std::filesystem::path overrides, Escape escape)
+    : overrides_(std::move(overrides)),
+      escape_(escape ? std::move(escape) : [](const std::string& s) { return s; }) {}
 
 Templates::~Templates() = default;
 
 std::string Templates::render(std::string_view name, const boost::json::value& context) const {
   auto it = cache_.find(name);
   if (it == cache_.end()) {
-    const auto path = "templates/" + std::string(name) + ".mustache";
-    const auto text = resources::embedded_file(path);
+    const auto file = std::string(name) + ".mustache";
+    auto path = "templates/" + file;
+    std::optional<std::string> text;
+    // An organisation's own copy of a template wins over the one built in.
+    if (!overrides_.empty() && std::filesystem::exists(overrides_ / file)) {
+      path = (overrides_ / file).string();
+      std::ifstream in(path, std::ios::binary);
+      text.emplace((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    } else if (const auto built_in = resources::embedded_file(path)) {
+      text.emplace(*built_in);
+    }
     if (!text) throw std::out_of_range("no template " + path);
     // An empty line in the template is meant; a line that renders empty because its section
     // did not render is not. Mark the meant ones so that only the others are dropped.

@@ -189,7 +189,7 @@ class Validator {
       return cfg;
     }
     if (!expect_map(root, "the configuration",
-                    {"data_dir", "slack", "log", "tools", "prometheus", "services"}))
+                    {"data_dir", "templates_dir", "slack", "log", "tools", "prometheus", "services"}))
       return cfg;
     if (const auto tools = root["tools"]) {
       if (expect_map(tools, "tools", {"kubectl", "helm", "argocd", "argo_rollouts", "kubeconfig",
@@ -208,6 +208,10 @@ class Validator {
         cfg.prometheus.url = url(prometheus, "url", "prometheus", true).value_or("");
     }
     if (auto dir = scalar(root, "data_dir", "config", false)) cfg.data_dir = *dir;
+    if (auto dir = scalar(root, "templates_dir", "config", false)) {
+      if (std::filesystem::is_directory(*dir)) cfg.templates_dir = *dir;
+      else problem(root["templates_dir"], "templates_dir `" + *dir + "` is not a folder");
+    }
     if (const auto slack = root["slack"]) {
       if (expect_map(slack, "slack",
                      {"app_token", "app_token_file", "bot_token", "bot_token_file", "api_url"})) {

@@ -4,6 +4,9 @@
 #include <cctype>
 #include <string_view>
 
+#include "goaround/exec/argo_rollouts_adapter.hpp"
+#include "goaround/exec/argocd_adapter.hpp"
+#include "goaround/exec/helm_adapter.hpp"
 #include "goaround/exec/kubectl_adapter.hpp"
 #include "goaround/exec/sim_adapter.hpp"
 
@@ -36,6 +39,15 @@ Adapters::Adapters(boost::asio::any_io_executor executor, const config::Config& 
         break;
       case config::AdapterKind::kubectl:
         adapter = std::make_unique<KubectlAdapter>(executor, service, config.tools);
+        break;
+      case config::AdapterKind::helm:
+        adapter = std::make_unique<HelmAdapter>(executor, service, config.tools);
+        break;
+      case config::AdapterKind::argocd:
+        adapter = std::make_unique<ArgoCdAdapter>(executor, service, config.tools);
+        break;
+      case config::AdapterKind::argo_rollouts:
+        adapter = std::make_unique<ArgoRolloutsAdapter>(executor, service, config.tools);
         break;
       default:
         break;

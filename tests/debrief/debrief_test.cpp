@@ -134,3 +134,14 @@ TEST_CASE("/rollback debrief shares the debrief and its chart in the incident th
   h.type(alice, "debrief 7");
   CHECK_THAT(h.whispered(), Contains("there is no incident #7"));
 }
+
+TEST_CASE("an organisation's own debrief template replaces the built-in one without a rebuild") {
+  testing::TempDir dir;
+  dir.write("debrief.md.mustache", "# Post-incident review {{incident}}\n\nRecovered: {{#recovered}}yes{{/recovered}}\n");
+  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
+                                                     "\ntemplates_dir: " + dir.path().string() +
+                                                     std::string(config_text));
+  REQUIRE(testing::run_goaround({"rollback", "checkout", "--yes", "--config", config.string()}).exit_code == 0);
+  const auto ran = testing::run_goaround({"debrief", "--config", config.string()});
+  CHECK(ran.out == "# Post-incident review 1\n\nRecovered: yes\n");
+}

@@ -1,6 +1,7 @@
 #pragma once
 #include <boost/json/value.hpp>
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,7 +21,9 @@ namespace goaround::chat {
 class Templates {
  public:
   using Escape = std::function<std::string(const std::string&)>;
-  explicit Templates(Escape escape = {});
+  // `overrides`: a folder whose <name>.mustache files replace the built-in ones (so an
+  // organisation can change its debrief without rebuilding); empty for none.
+  explicit Templates(std::filesystem::path overrides = {}, Escape escape = {});
   ~Templates();
   Templates(const Templates&) = delete;
   Templates& operator=(const Templates&) = delete;
@@ -32,6 +35,7 @@ class Templates {
 
  private:
   using Compiled = kainjow::mustache::basic_mustache<std::string>;
+  std::filesystem::path overrides_;
   mutable std::map<std::string, std::unique_ptr<Compiled>, std::less<>> cache_;
   Escape escape_;
 };

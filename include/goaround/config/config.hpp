@@ -129,6 +129,7 @@ struct Logging {
 
 struct Config {
   std::filesystem::path data_dir = "./var";
+  std::filesystem::path templates_dir;  // replacements for built-in templates; empty: none
   Slack slack;
   Logging log;
   Tools tools;

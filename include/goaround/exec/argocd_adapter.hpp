@@ -1,0 +1,37 @@
+#pragma once
+#include "goaround/exec/adapter.hpp"
+#include "goaround/exec/process.hpp"
+
+namespace goaround::exec {
+
+// Argo CD Applications: plan from `argocd app get -o json` (status.history), refusal when
+// auto-sync is on (the controller would re-apply the bad commit; the way out is a revert in
+// git), `argocd app rollback APP ID`, then `argocd app wait APP --health`, and verification
+// from the Application. The auth token travels only in ARGOCD_AUTH_TOKEN, never in argv.
+class ArgoCdAdapter final : public Adapter {
+ public:
+  ArgoCdAdapter(boost::asio::any_io_executor executor, const config::Service& service,
+                const config::Tools& tools);
+
+  boost::asio::awaitable<Plan> plan(std::optional<std::string> target_revision) override;
+  boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) override;
+  boost::asio::awaitable<Verification> verify(const Plan& plan) override;
+
+ private:
+  std::vector<std::string> argocd(std::vector<std::string> args) const;
+  boost::asio::awaitable<ProcessResult> run(std::vector<std::string> argv,
+                                            std::chrono::milliseconds timeout,
+                                            LineFn on_line = {}) const;
+
+  config::ArgoCdTarget target_;
+  config::Tools tools_;
+  std::chrono::milliseconds timeout_;
+};
+
+// What argocd's error output means in the adapter's terms (gRPC codes, history ids, waits).
+Failure classify_argocd_failure(const ProcessResult& result);
+
+// argocd's error as one line: the `msg` of v3's JSON log line, else the line as printed.
+std::string argocd_error(const ProcessResult& result);
+
+}  // namespace goaround::exec

@@ -1,0 +1,61 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/value.hpp>
+
+#include <chrono>
+#include <initializer_list>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "goaround/config/config.hpp"
+#include "goaround/exec/adapter.hpp"
+#include "goaround/exec/process.hpp"
+
+// What the helm, argocd and Argo Rollouts adapters share: running a tool with the controlled
+// environment, reading its JSON, and turning its failures into an Outcome.
+namespace goaround::exec::tool {
+
+// Bound on a read-only call (history, get, status): they answer in seconds or not at all.
+inline constexpr std::chrono::seconds read_timeout{30};
+
+// KUBECONFIG (when configured) plus `extra`; nothing else of the bot's environment.
+std::map<std::string, std::string> environment(const config::Tools& tools,
+                                               std::map<std::string, std::string> extra = {});
+
+// A duration as a whole number of seconds in Go's syntax ("300s"), rounded up, at least 1s.
+std::string go_seconds(std::chrono::milliseconds duration);
+// The same number without the unit, for tools that take seconds ("300").
+std::string whole_seconds(std::chrono::milliseconds duration);
+
+std::optional<boost::json::value> parse_json(const std::string& text);
+const boost::json::value* at(const boost::json::value& v,
+                             std::initializer_list<std::string_view> path);
+std::string text_at(const boost::json::value& v, std::initializer_list<std::string_view> path);
+std::optional<std::int64_t> number_at(const boost::json::value& v,
+                                      std::initializer_list<std::string_view> path);
+std::optional<int> to_int(std::string_view text);
+
+std::string last_line(const std::string& text);
+
+// Substrings of a tool's output and what they mean; the first match wins.
+using FailureTexts = std::initializer_list<std::pair<std::string_view, Failure>>;
+
+// The failure kind of a finished call: the process runner's own errors first (missing binary,
+// killed at the deadline), then the tool's words in stderr and stdout, else tool_failed.
+Failure classify(const ProcessResult& result, FailureTexts texts);
+
+// A failed call as an Outcome; `said` is the tool's own error line when it has one.
+Outcome failed(const ProcessResult& result, Failure failure, std::string said, std::string tail);
+
+// Why a read gave no usable answer: the tool's own error line, else the runner's message
+// (missing binary, killed at the deadline), or that its output was not the JSON asked for.
+std::string unusable(const ProcessResult& result, std::string said, std::string_view tool_name);
+
+// The tool's last stderr line (else stdout), without the "Error: " prefix the Go CLIs add.
+std::string error_line(const ProcessResult& result);
+
+}  // namespace goaround::exec::tool

@@ -1,0 +1,203 @@
+#include "goaround/exec/argocd_adapter.hpp"
+
+#include <boost/json.hpp>
+
+#include <map>
+
+#include "goaround/exec/tool_support.hpp"
+
+namespace goaround::exec {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One entry of status.history: what was synced, by id.
+struct Deployment {
+  std::string revision;  // git SHA or chart version
+  std::string deployed_at;
+};
+
+std::map<std::int64_t, Deployment> history_of(const json::value& app) {
+  std::map<std::int64_t, Deployment> out;
+  if (const auto* entries = tool::at(app, {"status", "history"}); entries && entries->is_array())
+    for (const auto& e : entries->get_array())
+      if (const auto id = tool::number_at(e, {"id"}))
+        out[*id] = {tool::text_at(e, {"revision"}), tool::text_at(e, {"deployedAt"})};
+  return out;
+}
+
+Revision revision_of(std::int64_t id, const Deployment& d) {
+  return {std::to_string(id), d.revision, d.deployed_at.empty() ? "" : "deployed " + d.deployed_at};
+}
+
+std::string short_sha(const std::string& revision) { return revision.substr(0, 7); }
+
+}  // namespace
+
+std::string argocd_error(const ProcessResult& result) {
+  const auto line = tool::error_line(result);
+  if (const auto logged = tool::parse_json(line))
+    if (const auto msg = tool::text_at(*logged, {"msg"}); !msg.empty()) return msg;
+  return line;
+}
+
+Failure classify_argocd_failure(const ProcessResult& result) {
+  return tool::classify(
+      result, {{"does not have deployment", Failure::revision_missing},
+               {"should have at least two successful deployments", Failure::revision_missing},
+               {"waiting for app", Failure::timeout},
+               {"code = NotFound", Failure::not_found},
+               {"code = PermissionDenied", Failure::forbidden},
+               {"code = Unauthenticated", Failure::forbidden}});
+}
+
+ArgoCdAdapter::ArgoCdAdapter(asio::any_io_executor, const config::Service& service,
+                             const config::Tools& tools)
+    : target_(service.argocd.value()), tools_(tools), timeout_(service.timeout) {}
+
+std::vector<std::string> ArgoCdAdapter::argocd(std::vector<std::string> args) const {
+  args.insert(args.begin(), tools_.argocd);
+  if (!target_.server.empty()) args.insert(args.end(), {"--server", target_.server});
+  if (target_.grpc_web) args.push_back("--grpc-web");
+  if (target_.plaintext) args.push_back("--plaintext");
+  return args;
+}
+
+asio::awaitable<ProcessResult> ArgoCdAdapter::run(std::vector<std::string> argv,
+                                                  std::chrono::milliseconds timeout,
+                                                  LineFn on_line) const {
+  std::map<std::string, std::string> token;
+  if (!target_.auth_token.empty()) token.emplace("ARGOCD_AUTH_TOKEN", target_.auth_token.reveal());
+  co_return co_await run_process(
+      {std::move(argv), tool::environment(tools_, std::move(token)), timeout}, std::move(on_line));
+}
+
+asio::awaitable<Plan> ArgoCdAdapter::plan(std::optional<std::string> target_revision) {
+  Plan plan;
+  const auto& app_name = target_.app;
+  const auto finish = [&](const std::string& id) {
+    plan.target.number = id;
+    plan.argv = argocd({"app", "rollback", app_name, id});
+    plan.wait_argv =
+        argocd({"app", "wait", app_name, "--health", "--timeout", tool::whole_seconds(timeout_)});
+  };
+  const auto got = co_await run(argocd({"app", "get", app_name, "-o", "json"}), tool::read_timeout);
+  const auto app = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+  if (!app) {
+    plan.preflight.push_back(
+        {"application readable", false, tool::unusable(got, argocd_error(got), "argocd")});
+    finish(target_revision.value_or("previous"));
+    co_return plan;
+  }
+  const auto history = history_of(*app);
+  const auto sync = tool::text_at(*app, {"status", "sync", "status"});
+  const auto health = tool::text_at(*app, {"status", "health", "status"});
+  plan.preflight.push_back(
+      {"application readable", !history.empty(),
+       history.empty() ? "application " + app_name + " has no deployment history"
+                       : "application " + app_name + " is " + sync + ", " + health +
+                             ", at history id " + std::to_string(history.rbegin()->first)});
+  if (history.empty()) {
+    finish(target_revision.value_or("previous"));
+    co_return plan;
+  }
+  const auto& [current_id, current] = *history.rbegin();
+  plan.current = revision_of(current_id, current);
+
+  // Seed 001: with auto-sync the controller owns the cluster state; a rollback would be
+  // reverted on the next sync (and Argo CD refuses it). Git is where the bad change must go.
+  const bool automated = tool::at(*app, {"spec", "syncPolicy", "automated"}) != nullptr;
+  const auto repo = tool::text_at(*app, {"spec", "source", "repoURL"});
+  plan.preflight.push_back(
+      {"auto-sync is off", !automated,
+       automated ? "auto-sync is on (spec.syncPolicy.automated): Argo CD refuses `app rollback`, "
+                   "and its controller would re-apply the bad commit " +
+                       current.revision + " from git anyway. Take the GitOps path: revert commit " +
+                       current.revision + " in the config repo" + (repo.empty() ? "" : " " + repo) +
+                       " (git revert --no-edit " + current.revision + ", then push), then `" +
+                       command_line(argocd({"app", "sync", app_name})) + "`"
+                 : "auto-sync is off; a rollback will stay until someone syncs again"});
+
+  // Like `argocd app rollback` without an id: the entry before the live one.
+  std::optional<std::int64_t> wanted;
+  if (target_revision) {
+    if (const auto n = tool::to_int(*target_revision)) wanted = *n;
+  } else if (history.size() >= 2) {
+    wanted = std::prev(history.end(), 2)->first;
+  }
+  const auto found = wanted ? history.find(*wanted) : history.end();
+  finish(wanted ? std::to_string(*wanted) : target_revision.value_or("previous"));
+  if (found == history.end()) {
+    plan.preflight.push_back(
+        {"target in history", false,
+         wanted ? "application " + app_name + " has no history id " + std::to_string(*wanted) +
+                      " (ids " + std::to_string(history.begin()->first) + ".." +
+                      std::to_string(current_id) + ")"
+         : target_revision ? "`" + *target_revision + "` is not a history id"
+                           : "only one deployment in the history; nothing to go back to"});
+    co_return plan;
+  }
+  plan.target = revision_of(found->first, found->second);
+  plan.preflight.push_back(
+      {"target in history", true,
+       "history id " + plan.target.number + " deployed " + short_sha(plan.target.image)});
+  const bool differs = found->second.revision != current.revision;
+  plan.preflight.push_back(
+      {"target differs from current", differs,
+       differs ? short_sha(current.revision) + " → " + short_sha(found->second.revision)
+               : "history id " + plan.target.number + " deployed " + short_sha(current.revision) +
+                     ", the revision that is live; a rollback would change nothing"});
+  co_return plan;
+}
+
+asio::awaitable<Outcome> ArgoCdAdapter::execute(const Plan& plan, ProgressFn on_progress) {
+  const auto report = [&](std::string_view line) { on_progress({0, 0, 0, 0, std::string(line)}); };
+  // `app rollback` waits for its sync operation; `app wait --health` then for the workloads.
+  const auto rollback = co_await run(plan.argv, timeout_ + 30s, report);
+  std::string tail = rollback.tail();
+  if (!rollback.ok())
+    co_return tool::failed(rollback, classify_argocd_failure(rollback), argocd_error(rollback),
+                           tail);
+  const auto wait = co_await run(plan.wait_argv, timeout_ + 30s, report);
+  tail += "\n" + wait.tail();
+  if (!wait.ok())
+    co_return tool::failed(wait, classify_argocd_failure(wait), argocd_error(wait), tail);
+  Outcome outcome;
+  outcome.exit_code = 0;
+  outcome.message =
+      "application " + target_.app + " synced to history id " + plan.target.number + " and healthy";
+  outcome.output_tail = tail;
+  co_return outcome;
+}
+
+asio::awaitable<Verification> ArgoCdAdapter::verify(const Plan& plan) {
+  Verification v;
+  const auto got =
+      co_await run(argocd({"app", "get", target_.app, "-o", "json"}), tool::read_timeout);
+  const auto app = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+  if (!app) {
+    v.checks.push_back(
+        {"application readable", false, tool::unusable(got, argocd_error(got), "argocd")});
+    co_return v;
+  }
+  // The rollback's sync is the newest history entry; it must have deployed the target's revision.
+  const auto history = history_of(*app);
+  const auto live = history.empty() ? std::string() : history.rbegin()->second.revision;
+  const bool on_target = !live.empty() && live == plan.target.image;
+  v.checks.push_back({"live revision is the target's", on_target,
+                      "newest deployment is " + (live.empty() ? "none" : short_sha(live)) +
+                          (on_target ? "" : "; expected " + short_sha(plan.target.image))});
+  const auto health = tool::text_at(*app, {"status", "health", "status"});
+  v.checks.push_back({"application healthy", health == "Healthy", "health is " + health});
+  const auto phase = tool::text_at(*app, {"status", "operationState", "phase"});
+  const auto message = tool::text_at(*app, {"status", "operationState", "message"});
+  v.checks.push_back({"sync operation succeeded", phase == "Succeeded",
+                      "operation " + (phase.empty() ? "unknown" : phase) +
+                          (message.empty() ? "" : ": " + message)});
+  v.passed = on_target && health == "Healthy" && phase == "Succeeded";
+  co_return v;
+}
+
+}  // namespace goaround::exec

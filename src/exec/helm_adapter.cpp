@@ -1,0 +1,184 @@
+#include "goaround/exec/helm_adapter.hpp"
+
+#include <boost/json.hpp>
+
+#include <map>
+
+#include "goaround/exec/tool_support.hpp"
+
+namespace goaround::exec {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+// One entry of `helm history -o json`.
+struct HelmRevision {
+  int number = 0;
+  std::string status;
+  Revision revision;
+};
+
+std::map<int, HelmRevision> history_of(const json::value& history) {
+  std::map<int, HelmRevision> out;
+  if (const auto* entries = history.if_array())
+    for (const auto& e : *entries) {
+      const auto number = tool::number_at(e, {"revision"});
+      if (!number) continue;
+      const auto app_version = tool::text_at(e, {"app_version"});
+      out[static_cast<int>(*number)] = {
+          static_cast<int>(*number),
+          tool::text_at(e, {"status"}),
+          {std::to_string(*number),
+           tool::text_at(e, {"chart"}) + (app_version.empty() ? "" : " (app " + app_version + ")"),
+           tool::text_at(e, {"description"})}};
+    }
+  return out;
+}
+
+// Only these revisions ran to completion once; a failed or pending one is no known-good state.
+bool was_deployed(const HelmRevision& r) {
+  return r.status == "deployed" || r.status == "superseded";
+}
+
+}  // namespace
+
+Failure classify_helm_failure(const ProcessResult& result) {
+  return tool::classify(result, {{"release: not found", Failure::not_found},
+                                 {"has no ", Failure::revision_missing},
+                                 {"context deadline exceeded", Failure::timeout},
+                                 {"timed out waiting for the condition", Failure::timeout},
+                                 {"forbidden", Failure::forbidden}});
+}
+
+HelmAdapter::HelmAdapter(asio::any_io_executor, const config::Service& service,
+                         const config::Tools& tools)
+    : target_(service.helm.value()), tools_(tools), timeout_(service.timeout) {}
+
+std::vector<std::string> HelmAdapter::helm(std::vector<std::string> args) const {
+  args.insert(args.begin(), tools_.helm);
+  if (!target_.namespace_name.empty()) args.insert(args.end(), {"-n", target_.namespace_name});
+  if (!target_.context.empty()) args.insert(args.end(), {"--kube-context", target_.context});
+  return args;
+}
+
+asio::awaitable<ProcessResult> HelmAdapter::run(std::vector<std::string> argv,
+                                                std::chrono::milliseconds timeout,
+                                                LineFn on_line) const {
+  co_return co_await run_process({std::move(argv), tool::environment(tools_), timeout},
+                                 std::move(on_line));
+}
+
+asio::awaitable<Plan> HelmAdapter::plan(std::optional<std::string> target_revision) {
+  Plan plan;
+  const auto finish = [&](const std::string& target) {
+    plan.target.number = target;
+    plan.argv = helm(
+        {"rollback", target_.release, target, "--wait", "--timeout", tool::go_seconds(timeout_)});
+  };
+  const auto got =
+      co_await run(helm({"history", target_.release, "-o", "json"}), tool::read_timeout);
+  const auto parsed = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+  if (!parsed) {
+    plan.preflight.push_back(
+        {"release history readable", false, tool::unusable(got, tool::error_line(got), "helm")});
+    finish(target_revision.value_or("previous"));
+    co_return plan;
+  }
+  const auto history = history_of(*parsed);
+  const HelmRevision* current = nullptr;
+  for (const auto& [_, r] : history)
+    if (r.status == "deployed") current = &r;
+  plan.preflight.push_back(
+      {"release history readable", current != nullptr,
+       current ? "release " + target_.release + " is at revision " + current->revision.number
+               : "no revision of " + target_.release + " is deployed (" +
+                     std::to_string(history.size()) + " in the history)"});
+  if (!current) {
+    finish(target_revision.value_or("previous"));
+    co_return plan;
+  }
+  plan.current = current->revision;
+
+  // Unlike `helm rollback` without a revision (current − 1, failed or not), the default is the
+  // newest revision before the current one that actually ran.
+  std::optional<int> wanted = target_revision ? tool::to_int(*target_revision) : std::nullopt;
+  if (!target_revision)
+    for (const auto& [n, r] : history)
+      if (n < current->number && was_deployed(r)) wanted = n;
+  const auto found = wanted ? history.find(*wanted) : history.end();
+  finish(wanted ? std::to_string(*wanted) : target_revision.value_or("previous"));
+  if (found == history.end()) {
+    plan.preflight.push_back(
+        {"target revision exists", false,
+         wanted ? "release " + target_.release + " has no revision " + std::to_string(*wanted) +
+                      " in its history (" + std::to_string(history.begin()->first) + ".." +
+                      std::to_string(history.rbegin()->first) + ")"
+         : target_revision ? "`" + *target_revision + "` is not a revision number"
+                           : "no earlier revision was ever deployed; nothing to go back to"});
+    co_return plan;
+  }
+  const auto& target = found->second;
+  plan.target = target.revision;
+  plan.preflight.push_back({"target revision exists", true,
+                            "revision " + plan.target.number + ": " + plan.target.change_cause});
+  plan.preflight.push_back(
+      {"target was deployed", was_deployed(target),
+       was_deployed(target) ? "revision " + plan.target.number + " is " + target.status
+                            : "revision " + plan.target.number + " is " + target.status +
+                                  "; it never ran to completion, so it is no known-good state"});
+  const bool differs = target.number != current->number;
+  plan.preflight.push_back({"target differs from current", differs,
+                            differs ? "live is revision " + plan.current.number
+                                    : "revision " + plan.target.number + " is already deployed"});
+  co_return plan;
+}
+
+asio::awaitable<Outcome> HelmAdapter::execute(const Plan& plan, ProgressFn on_progress) {
+  // helm's own --timeout ends the wait; the margin only catches a helm that hangs past it.
+  const auto result = co_await run(plan.argv, timeout_ + 30s, [&](std::string_view line) {
+    on_progress({0, 0, 0, 0, std::string(line)});
+  });
+  if (!result.ok())
+    co_return tool::failed(result, classify_helm_failure(result), tool::error_line(result),
+                           result.tail());
+  Outcome outcome;
+  outcome.exit_code = 0;
+  outcome.message = tool::last_line(result.out);
+  outcome.output_tail = result.tail();
+  co_return outcome;
+}
+
+asio::awaitable<Verification> HelmAdapter::verify(const Plan& plan) {
+  Verification v;
+  const auto got =
+      co_await run(helm({"status", target_.release, "-o", "json"}), tool::read_timeout);
+  const auto release = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+  if (!release) {
+    v.checks.push_back(
+        {"release readable", false, tool::unusable(got, tool::error_line(got), "helm")});
+    co_return v;
+  }
+  const auto status = tool::text_at(*release, {"info", "status"});
+  const auto version = tool::number_at(*release, {"version"});
+  const auto live = version ? std::to_string(*version) : std::string("?");
+  v.checks.push_back(
+      {"release deployed", status == "deployed",
+       "revision " + live + " is " + (status.empty() ? "of unknown status" : status)});
+  // A rollback is a new revision whose description names the revision it restored.
+  const auto description = tool::text_at(*release, {"info", "description"});
+  const auto expected = "Rollback to " + plan.target.number;
+  const auto current = tool::to_int(plan.current.number);
+  const bool restored = description == expected && version && current && *version > *current;
+  v.checks.push_back({"live revision restores the target", restored,
+                      "revision " + live + ": " +
+                          (description.empty() ? "no description" : description) +
+                          (restored ? ""
+                                    : "; expected a revision after " + plan.current.number +
+                                          " saying `" + expected + "`")});
+  v.passed = status == "deployed" && restored;
+  co_return v;
+}
+
+}  // namespace goaround::exec
