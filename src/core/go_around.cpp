@@ -138,11 +138,6 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
              !std::all_of(to->begin(), to->end(), [](char c) { return c >= '0' && c <= '9'; })))
     co_return Proposal{std::nullopt, render("bad_revision", {{"revision", *to}})};
   auto* adapter = adapters_.find(service->name);
-  if (!adapter)
-    co_return Proposal{std::nullopt,
-                       render("adapter_unavailable",
-                              {{"service", service->name},
-                               {"reason", adapters_.unavailable_reason(service->name)}})};
   const auto requester = display_name(request.who);
   if (auto busy = refusal_if_busy(service->name)) {
     if (const auto lock = store_.service_lock(service->name))

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 #include <string_view>
 
 #include "goaround/exec/argo_rollouts_adapter.hpp"
@@ -30,33 +31,30 @@ std::string_view to_string(Failure failure) {
   return "unknown";
 }
 
-Adapters::Adapters(boost::asio::any_io_executor executor, const config::Config& config) {
-  for (const auto& service : config.services) {
-    std::unique_ptr<Adapter> adapter;
-    switch (service.adapter) {
-      case config::AdapterKind::sim:
-        adapter = std::make_unique<SimAdapter>(executor, service.name, service.sim);
-        break;
-      case config::AdapterKind::kubectl:
-        adapter = std::make_unique<KubectlAdapter>(executor, service, config.tools);
-        break;
-      case config::AdapterKind::helm:
-        adapter = std::make_unique<HelmAdapter>(executor, service, config.tools);
-        break;
-      case config::AdapterKind::argocd:
-        adapter = std::make_unique<ArgoCdAdapter>(executor, service, config.tools);
-        break;
-      case config::AdapterKind::argo_rollouts:
-        adapter = std::make_unique<ArgoRolloutsAdapter>(executor, service, config.tools);
-        break;
-      default:
-        break;
-    }
-    if (adapter) adapters_.emplace(service.name, std::move(adapter));
-    else
-      unavailable_.emplace(service.name, "the " + std::string(config::to_string(service.adapter)) +
-                                             " adapter is not part of this build yet");
+namespace {
+
+std::unique_ptr<Adapter> make_adapter(boost::asio::any_io_executor executor,
+                                      const config::Service& service, const config::Tools& tools) {
+  switch (service.adapter) {
+    case config::AdapterKind::sim:
+      return std::make_unique<SimAdapter>(executor, service.name, service.sim);
+    case config::AdapterKind::kubectl:
+      return std::make_unique<KubectlAdapter>(executor, service, tools);
+    case config::AdapterKind::helm:
+      return std::make_unique<HelmAdapter>(executor, service, tools);
+    case config::AdapterKind::argocd:
+      return std::make_unique<ArgoCdAdapter>(executor, service, tools);
+    case config::AdapterKind::argo_rollouts:
+      return std::make_unique<ArgoRolloutsAdapter>(executor, service, tools);
   }
+  throw std::logic_error("unknown adapter kind");
+}
+
+}  // namespace
+
+Adapters::Adapters(boost::asio::any_io_executor executor, const config::Config& config) {
+  for (const auto& service : config.services)
+    adapters_.emplace(service.name, make_adapter(executor, service, config.tools));
 }
 
 Adapters::~Adapters() = default;
@@ -66,10 +64,6 @@ Adapter* Adapters::find(const std::string& service) {
   return it == adapters_.end() ? nullptr : it->second.get();
 }
 
-std::string Adapters::unavailable_reason(const std::string& service) const {
-  const auto it = unavailable_.find(service);
-  return it == unavailable_.end() ? "no adapter is configured" : it->second;
-}
 
 }  // namespace goaround::exec
 

@@ -89,13 +89,11 @@ class Adapters {
  public:
   Adapters(boost::asio::any_io_executor executor, const config::Config& config);
   ~Adapters();
-  // nullptr when the service's adapter cannot run in this build; see unavailable_reason.
+  // nullptr for a service that is not configured.
   Adapter* find(const std::string& service);
-  std::string unavailable_reason(const std::string& service) const;
 
  private:
   std::map<std::string, std::unique_ptr<Adapter>> adapters_;
-  std::map<std::string, std::string> unavailable_;
 };
 
 }  // namespace goaround::exec
