@@ -152,6 +152,14 @@ std::optional<int> choice_number(const std::string& line) {
   return n;
 }
 
+asio::awaitable<void> until_idle(core::Bot& bot) {
+  asio::steady_timer wait(bot.executor);
+  while (bot.go_around.in_flight() > 0) {
+    wait.expires_after(std::chrono::milliseconds(50));
+    co_await wait.async_wait(asio::use_awaitable);
+  }
+}
+
 }  // namespace
 
 asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport, LineReader& input,
@@ -169,6 +177,10 @@ asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport, L
     const auto line = trimmed(*read);
     if (line.empty()) continue;
     if (line == "quit" || line == "exit") break;
+    if (line == ":wait") {  // scripts: let running go-arounds finish before the next line
+      co_await until_idle(bot);
+      continue;
+    }
     if (line.starts_with(":advance")) {
       const auto by = time::parse_duration(trimmed(line.substr(8)));
       if (advance && by) co_await advance(*by);
@@ -191,11 +203,7 @@ asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport, L
     }
   }
   // End of input: let running go-arounds finish and report before leaving.
-  asio::steady_timer wait(bot.executor);
-  while (bot.go_around.in_flight() > 0) {
-    wait.expires_after(std::chrono::milliseconds(50));
-    co_await wait.async_wait(asio::use_awaitable);
-  }
+  co_await until_idle(bot);
 }
 
 }  // namespace goaround::console

@@ -194,3 +194,27 @@ TEST_CASE("logs can be JSON, one object per line, with the message escaped") {
                                           "info", "--log-format", "json"});
   CHECK_THAT(ran.err, Contains(R"("level":"info","logger":"goaround","msg":"goaround timeline: data in )"));
 }
+
+TEST_CASE("in the console a go-around gets scheduled status posts in virtual time") {
+  testing::TempDir dir;
+  const auto config = config_file(dir);
+  const auto ran = testing::run_goaround(
+      {"--config", config, "--clock", "virtual"},
+      "/rollback checkout\n1\n:wait\n:advance 15m\n:advance 3m\n/rollback status all quiet, next update in 15\n"
+      ":advance 10m\n/rollback close recovered\n:advance 1h\n:advance\n");
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("a status update for incident #1 (checkout) is due"));
+  CHECK_THAT(ran.out, Contains("[1] Snooze 30m [2] Snooze 1h"));
+  CHECK_THAT(ran.out, Contains("*Status update · checkout · incident #1*\n"));
+  CHECK_THAT(ran.out, Contains("Go-around: rolled back to revision 41 and verified"));
+  CHECK_THAT(ran.out, Contains("*Status update · checkout · incident #1* from"));
+  CHECK_THAT(ran.out, Contains("all quiet, next update in 15"));
+  CHECK_THAT(ran.out, Contains("Usage: :advance DURATION"));
+  const auto kinds = event_kinds(dir);
+  CHECK(std::count(kinds.begin(), kinds.end(), "status_reminder") == 1);
+  CHECK(std::count(kinds.begin(), kinds.end(), "status_update") == 2);
+  CHECK(kinds.back() == "closed");
+  const auto wall = testing::run_goaround({"--config", config}, ":advance 15m\n");
+  CHECK_THAT(wall.out, Contains(":advance needs the virtual clock"));
+}

@@ -63,8 +63,8 @@ class LineReader {
 using Advance = std::function<boost::asio::awaitable<void>(std::chrono::milliseconds)>;
 
 // The local console: what you would type in Slack (/rollback …), numbers for buttons, and
-// with a virtual clock `:advance DURATION`. At end of input it waits for running go-arounds
-// to finish, then returns.
+// with a virtual clock `:advance DURATION`; `:wait` waits for running go-arounds (for
+// scripts). At end of input it waits for running go-arounds to finish, then returns.
 boost::asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport,
                                          LineReader& input, std::ostream& out,
                                          chat::Person person, bool interactive,
