@@ -14,6 +14,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr std::size_t timeline_limit = 200;  // the rest is in `goaround timeline export`
+constexpr std::size_t trigger_note_limit = 20;
 
 time::TimePoint when(const std::string& utc) {
   return time::parse_utc(utc).value_or(time::TimePoint{});
@@ -35,10 +36,25 @@ bool tells_the_story(const std::string& kind) {
 
 }  // namespace
 
-Milestones milestones(store::Store& store, const store::Incident& incident) {
+namespace {
+
+std::optional<time::TimePoint> last_deploy(store::Store& store, const store::Incident& incident) {
+  SQLite::Statement deploy(store.database(),
+                           "SELECT registered_at FROM deployments WHERE service = ? AND"
+                           " registered_at <= ? ORDER BY registered_at DESC LIMIT 1");
+  deploy.bind(1, incident.service);
+  deploy.bind(2, incident.opened_at);
+  if (!deploy.executeStep()) return std::nullopt;
+  return when(deploy.getColumn(0).getString());
+}
+
+}  // namespace
+
+Milestones milestones(const store::Incident& incident, const std::vector<store::Event>& events,
+                      std::optional<time::TimePoint> deploy) {
   Milestones m;
   m.detection = when(incident.opened_at);
-  const auto events = store.events(incident.id);
+  m.deploy = deploy;
   for (const auto& e : events) {
     const auto at = when(e.at);
     if (e.kind == "confirmation" && !m.decision) m.decision = at;
@@ -47,24 +63,22 @@ Milestones milestones(store::Store& store, const store::Incident& incident) {
     if (result_verified(e) && !m.recovery) m.recovery = at;
     if (e.kind == "status_update") m.status_posts.push_back(at);
   }
-  SQLite::Statement deploy(store.database(),
-                           "SELECT registered_at FROM deployments WHERE service = ? AND"
-                           " registered_at <= ? ORDER BY registered_at DESC LIMIT 1");
-  deploy.bind(1, incident.service);
-  deploy.bind(2, incident.opened_at);
-  if (deploy.executeStep()) m.deploy = when(deploy.getColumn(0).getString());
   m.start = m.deploy.value_or(m.detection);
-  m.end = incident.closed_at ? when(*incident.closed_at)
-                             : (events.empty() ? m.detection : when(events.back().at));
-  for (const auto& e : events) m.end = std::max(m.end, when(e.at));
+  m.end = incident.closed_at ? when(*incident.closed_at) : m.detection;
+  if (!events.empty()) m.end = std::max(m.end, when(events.back().at));
   if (m.end <= m.start) m.end = m.start + 1min;
   return m;
 }
 
-json::object context(store::Store& store, const store::Incident& incident,
-                     const config::Service* service, const std::string& chart) {
-  const auto m = milestones(store, incident);
-  const auto events = store.events(incident.id);
+Milestones milestones(store::Store& store, const store::Incident& incident) {
+  return milestones(incident, store.events(incident.id), last_deploy(store, incident));
+}
+
+namespace {
+
+json::object context_of(store::Store& store, const store::Incident& incident,
+                        const std::vector<store::Event>& events, const Milestones& m,
+                        const config::Service* service, const std::string& chart) {
   const auto executions = store.executions(incident.id);
 
   json::array timeline;
@@ -82,8 +96,12 @@ json::object context(store::Store& store, const store::Incident& incident,
         ++omitted;
     }
     // What people saw before they decided is the trigger as it was experienced.
-    if ((e.kind == "note" || e.kind == "trigger" || e.kind == "message") && (!m.decision || at <= *m.decision))
+    if ((e.kind == "note" || e.kind == "trigger" || e.kind == "message" || e.kind == "marked") &&
+        (!m.decision || at <= *m.decision)) {
       trigger_notes.push_back({{"at", e.at}, {"actor", e.actor}, {"text", e.text}});
+      // What was seen just before the decision matters most; keep the latest few.
+      if (trigger_notes.size() > trigger_note_limit) trigger_notes.erase(trigger_notes.begin());
+    }
     if (e.kind == "trigger_review") reviews.push_back({{"actor", e.actor}, {"text", e.text}});
     if (e.kind == "verification") verifications.push_back({{"at", e.at}, {"text", e.text}});
     denials += e.kind == "denial";
@@ -162,6 +180,15 @@ json::object context(store::Store& store, const store::Incident& incident,
           {"chart", chart.empty() ? json::value(nullptr) : json::value(chart)}};
 }
 
+}  // namespace
+
+json::object context(store::Store& store, const store::Incident& incident,
+                     const config::Service* service, const std::string& chart) {
+  const auto events = store.events(incident.id);
+  return context_of(store, incident, events,
+                    milestones(incident, events, last_deploy(store, incident)), service, chart);
+}
+
 Written write(store::Store& store, const chat::Templates& templates, const store::Incident& incident,
               const config::Service* service, const std::vector<verify::Sample>& metric,
               const std::filesystem::path& markdown_path) {
@@ -172,11 +199,13 @@ Written write(store::Store& store, const chat::Templates& templates, const store
   out.svg = stem.string() + "-chart.svg";
   out.png = stem.string() + "-chart.png";
   if (markdown_path.has_parent_path()) std::filesystem::create_directories(markdown_path.parent_path());
-  const auto drawn = chart(milestones(store, incident), metric,
-                           "Incident #" + std::to_string(incident.id) + " · " + incident.service);
+  const auto events = store.events(incident.id);
+  const auto m = milestones(incident, events, last_deploy(store, incident));
+  const auto drawn = chart(m, metric, "Incident #" + std::to_string(incident.id) + " · " + incident.service);
   std::ofstream(out.svg, std::ios::binary) << drawn.svg;
   std::ofstream(out.png, std::ios::binary) << drawn.png;
-  out.text = templates.render("debrief.md", context(store, incident, service, out.svg.filename().string())) + "\n";
+  out.text = templates.render("debrief.md", context_of(store, incident, events, m, service,
+                                                       out.svg.filename().string())) + "\n";
   std::ofstream(out.markdown, std::ios::binary) << out.text;
   return out;
 }

@@ -3,7 +3,9 @@
 #include <SQLiteCpp/Statement.h>
 #include <SQLiteCpp/Transaction.h>
 
+#include <algorithm>
 #include <stdexcept>
+#include <unordered_map>
 
 namespace goaround::store {
 namespace {
@@ -268,24 +270,29 @@ Event read_event_row(SQLite::Statement& q) {
 }  // namespace
 
 std::vector<Event> Store::events(std::int64_t incident_id) {
-  // The latest revision of each original supplies its time and text.
-  SQLite::Statement q(db_,
-                      "SELECT o.id, o.incident_id, COALESCE(r.at, o.at), o.kind, o.actor,"
-                      " COALESCE(r.text, o.text), o.data, o.revises, o.source,"
-                      " r.id IS NOT NULL, COALESCE(json_extract(r.data, '$.withdrawn'), 0)"
-                      " FROM timeline_events o LEFT JOIN timeline_events r ON r.id ="
-                      "   (SELECT MAX(id) FROM timeline_events WHERE revises = o.id)"
-                      " WHERE o.incident_id = ? AND o.revises IS NULL"
-                      " ORDER BY COALESCE(r.at, o.at), o.id");
-  q.bind(1, incident_id);
-  std::vector<Event> out;
-  while (q.executeStep()) {
-    auto e = read_event_row(q);
-    e.revised = q.getColumn(9).getInt() != 0;
-    e.withdrawn = q.getColumn(10).getInt() != 0;
-    out.push_back(std::move(e));
+  // One pass over the rows in the order written: each revision overrides its original's
+  // time and text (the last revision wins), then the view is ordered by time.
+  auto rows = event_rows(incident_id);
+  std::unordered_map<std::int64_t, std::size_t> latest;
+  for (std::size_t i = 0; i < rows.size(); ++i)
+    if (rows[i].revises) latest[*rows[i].revises] = i;
+  std::vector<Event> view;
+  view.reserve(rows.size() - latest.size());
+  for (auto& e : rows) {
+    if (e.revises) continue;
+    if (const auto it = latest.find(e.id); it != latest.end()) {
+      const auto& revision = rows[it->second];
+      e.at = revision.at;
+      e.text = revision.text;
+      e.revised = true;
+      e.withdrawn = revision.data_json.find("\"withdrawn\":1") != std::string::npos;
+    }
+    view.push_back(std::move(e));
   }
-  return out;
+  const auto by_time = [](const Event& a, const Event& b) { return a.at < b.at; };
+  if (!std::is_sorted(view.begin(), view.end(), by_time))  // only edits of times unsort it
+    std::stable_sort(view.begin(), view.end(), by_time);
+  return view;
 }
 
 std::vector<Event> Store::event_rows(std::int64_t incident_id) {

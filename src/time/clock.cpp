@@ -22,22 +22,26 @@ std::string format_utc(TimePoint at) {
 }
 
 std::optional<TimePoint> parse_utc(std::string_view text) {
-  int y, mo, d, h, mi, s, ms;
-  char z = 0;
-  const std::string copy(text);
-  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d.%3d%c", &y, &mo, &d, &h, &mi, &s, &ms,
-                  &z) != 8 ||
-      z != 'Z' || text.size() != 24)
+  // Fixed layout YYYY-MM-DDTHH:MM:SS.mmmZ, read by position: timelines parse many of these.
+  if (text.size() != 24 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||
+      text[16] != ':' || text[19] != '.' || text[23] != 'Z')
     return std::nullopt;
-  std::tm tm{};
-  tm.tm_year = y - 1900;
-  tm.tm_mon = mo - 1;
-  tm.tm_mday = d;
-  tm.tm_hour = h;
-  tm.tm_min = mi;
-  tm.tm_sec = s;
-  const std::time_t t = timegm(&tm);
-  return std::chrono::system_clock::from_time_t(t) + std::chrono::milliseconds(ms);
+  const auto field = [&](std::size_t at, std::size_t len) -> int {
+    int value = 0;
+    for (std::size_t i = at; i < at + len; ++i) {
+      if (text[i] < '0' || text[i] > '9') return -1;
+      value = value * 10 + (text[i] - '0');
+    }
+    return value;
+  };
+  const int y = field(0, 4), mo = field(5, 2), d = field(8, 2), h = field(11, 2),
+            mi = field(14, 2), s = field(17, 2), ms = field(20, 3);
+  if (y < 0 || mo < 1 || mo > 12 || d < 1 || d > 31 || h < 0 || h > 23 || mi < 0 || mi > 59 ||
+      s < 0 || s > 60 || ms < 0)
+    return std::nullopt;
+  using namespace std::chrono;
+  const auto date = sys_days(year(y) / month(static_cast<unsigned>(mo)) / day(static_cast<unsigned>(d)));
+  return time_point_cast<system_clock::duration>(date + hours(h) + minutes(mi) + seconds(s) + milliseconds(ms));
 }
 
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {

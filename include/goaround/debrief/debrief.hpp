@@ -29,6 +29,9 @@ struct Milestones {
 };
 
 Milestones milestones(store::Store& store, const store::Incident& incident);
+// The same from a timeline already read (store::Store::events) and the last deploy, if any.
+Milestones milestones(const store::Incident& incident, const std::vector<store::Event>& events,
+                      std::optional<time::TimePoint> deploy);
 
 // The template context for templates/debrief.md.mustache: summary, trigger and whether it was
 // right, timeline, commands with exit status, durations, verification, what would have made
