@@ -1,0 +1,95 @@
+#include "goaround/slack/events.hpp"
+
+#include <boost/json.hpp>
+
+#include <charconv>
+#include <chrono>
+
+#include "goaround/time/clock.hpp"
+
+namespace goaround::slack {
+namespace json = boost::json;
+
+namespace {
+
+std::string text_of(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+}
+
+const json::object* object_at(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  return v ? v->if_object() : nullptr;
+}
+
+}  // namespace
+
+std::optional<std::string> ts_to_utc(std::string_view ts) {
+  const auto dot = ts.find('.');
+  long long seconds = 0, micros = 0;
+  const auto whole = ts.substr(0, dot);
+  if (std::from_chars(whole.data(), whole.data() + whole.size(), seconds).ec != std::errc{})
+    return std::nullopt;
+  if (dot != std::string_view::npos) {
+    auto fraction = std::string(ts.substr(dot + 1));
+    fraction.resize(6, '0');
+    if (std::from_chars(fraction.data(), fraction.data() + 6, micros).ec != std::errc{})
+      return std::nullopt;
+  }
+  return time::format_utc(time::TimePoint(std::chrono::seconds(seconds) +
+                                          std::chrono::microseconds(micros)));
+}
+
+std::optional<chat::ChannelEvent> decode_channel_event(const json::value& envelope) {
+  const auto* outer = envelope.if_object();
+  if (!outer) return std::nullopt;
+  // Either the Socket Mode envelope or the event_callback payload itself.
+  const auto* payload = object_at(*outer, "payload") ? object_at(*outer, "payload") : outer;
+  const auto* event = object_at(*payload, "event");
+  if (!event) return std::nullopt;
+  const auto type = text_of(*event, "type");
+  chat::ChannelEvent out;
+  if (type == "message") {
+    const auto subtype = text_of(*event, "subtype");
+    out.channel = text_of(*event, "channel");
+    out.from_bot = event->contains("bot_id") || subtype == "bot_message";
+    if (subtype == "message_changed") {
+      const auto* message = object_at(*event, "message");
+      if (!message) return std::nullopt;
+      out.kind = chat::ChannelEvent::Kind::message_changed;
+      out.user = text_of(*message, "user");
+      out.text = text_of(*message, "text");
+      out.ts = text_of(*message, "ts");
+      out.thread_ts = text_of(*message, "thread_ts");
+      out.from_bot = message->contains("bot_id");
+    } else if (subtype == "message_deleted") {
+      out.kind = chat::ChannelEvent::Kind::message_deleted;
+      out.ts = text_of(*event, "deleted_ts");
+    } else if (subtype.empty() || subtype == "thread_broadcast" || subtype == "file_share") {
+      out.kind = chat::ChannelEvent::Kind::message;
+      out.user = text_of(*event, "user");
+      out.text = text_of(*event, "text");
+      out.ts = text_of(*event, "ts");
+      out.thread_ts = text_of(*event, "thread_ts");
+    } else {
+      return std::nullopt;  // joins, topic changes and the like are not the scribe's
+    }
+  } else if (type == "reaction_added" || type == "reaction_removed") {
+    const auto* item = object_at(*event, "item");
+    if (!item || text_of(*item, "type") != "message") return std::nullopt;
+    out.kind = type == "reaction_added" ? chat::ChannelEvent::Kind::reaction_added
+                                        : chat::ChannelEvent::Kind::reaction_removed;
+    out.user = text_of(*event, "user");
+    out.reaction = text_of(*event, "reaction");
+    out.channel = text_of(*item, "channel");
+    out.ts = text_of(*item, "ts");
+  } else {
+    return std::nullopt;
+  }
+  const auto at = ts_to_utc(out.ts);
+  if (out.channel.empty() || out.ts.empty() || !at) return std::nullopt;
+  out.at = *at;
+  return out;
+}
+
+}  // namespace goaround::slack
