@@ -35,6 +35,48 @@ const Command* Registry::find(std::string_view name) const {
 
 namespace {
 
+// The incident open where a request was made: its thread, else its channel.
+std::optional<store::Incident> incident_in_place(Bot& bot, const Request& request) {
+  std::optional<store::Incident> found;
+  for (auto& incident : bot.store.open_incidents()) {
+    if (incident.channel != request.where.channel) continue;
+    if (!request.where.thread.empty() && incident.thread == request.where.thread) {
+      found = std::move(incident);
+      break;
+    }
+    found = std::move(incident);
+  }
+  return found;
+}
+
+// Every command typed and button pressed goes into the timeline of the incident open in that
+// place, before it runs; a command that opens the incident is recorded right after it.
+class TypedRecord {
+ public:
+  TypedRecord(Bot& bot, const Request& request, std::string kind, std::string text)
+      : bot_(bot), request_(request), kind_(std::move(kind)), text_(std::move(text)) {
+    recorded_ = record();
+  }
+  void after() {
+    if (!recorded_) record();
+  }
+
+ private:
+  bool record() {
+    const auto incident = incident_in_place(bot_, request_);
+    if (!incident) return false;
+    const auto who = request_.who.name.empty() ? request_.who.id : request_.who.name;
+    bot_.store.append_event(incident->id, kind_, who, text_,
+                            json::serialize(json::object{{"person", request_.who.id}}));
+    return true;
+  }
+
+  Bot& bot_;
+  const Request& request_;
+  std::string kind_, text_;
+  bool recorded_ = false;
+};
+
 void usage_error(const Invocation& call, const std::string& problem, const Command* command) {
   call.reply("usage_error", {{"problem", problem},
                              {"usage", command ? command->usage : "/rollback help"}});
@@ -64,6 +106,7 @@ boost::asio::awaitable<void> Registry::dispatch(Bot& bot, Request request,
     co_return;
   }
   call.arguments = std::move(parsed.arguments);
+  TypedRecord typed(bot, call.request, "typed", "/rollback " + text);
   try {
     co_await command->handler(call);
   } catch (const std::exception& e) {
@@ -71,6 +114,7 @@ boost::asio::awaitable<void> Registry::dispatch(Bot& bot, Request request,
     spdlog::error("command `{}` failed: {}", command->name, e.what());
     call.reply("internal_error", {{"what", command->name.empty() ? "go-around" : command->name}});
   }
+  typed.after();
 }
 
 boost::asio::awaitable<void> Registry::press(Bot& bot, Request request,
@@ -85,6 +129,7 @@ boost::asio::awaitable<void> Registry::press(Bot& bot, Request request,
                                {"usage", "/rollback help"}});
     co_return;
   }
+  TypedRecord pressed(bot, call.request, "pressed", action);
   try {
     call.arguments.positional = {colon == std::string::npos ? "" : action.substr(colon + 1)};
     co_await it->second(call);
@@ -92,6 +137,7 @@ boost::asio::awaitable<void> Registry::press(Bot& bot, Request request,
     spdlog::error("button `{}` failed: {}", name, e.what());
     call.reply("internal_error", {{"what", name}});
   }
+  pressed.after();
 }
 
 }  // namespace goaround::core

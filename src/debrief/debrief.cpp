@@ -29,9 +29,11 @@ json::value span(const std::optional<time::TimePoint>& from, const std::optional
   return json::string(time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(*to - *from)));
 }
 
-// Kinds that say what happened; progress ticks and cadence chatter are left to the export.
-bool tells_the_story(const std::string& kind) {
-  return kind != "progress" && kind != "status_reminder" && kind != "snooze" && kind != "revision";
+// Progress ticks and cadence chatter: left to the export, never read for a debrief.
+const std::vector<std::string> chatter{"progress", "status_reminder", "snooze", "typed", "pressed"};
+
+std::vector<store::Event> story(store::Store& store, const store::Incident& incident) {
+  return store.events(incident.id, chatter);
 }
 
 }  // namespace
@@ -71,7 +73,7 @@ Milestones milestones(const store::Incident& incident, const std::vector<store::
 }
 
 Milestones milestones(store::Store& store, const store::Incident& incident) {
-  return milestones(incident, store.events(incident.id), last_deploy(store, incident));
+  return milestones(incident, story(store, incident), last_deploy(store, incident));
 }
 
 namespace {
@@ -88,13 +90,11 @@ json::object context_of(store::Store& store, const store::Incident& incident,
   for (const auto& e : events) {
     if (e.withdrawn) continue;
     const auto at = when(e.at);
-    if (tells_the_story(e.kind)) {
-      if (timeline.size() < timeline_limit)
-        timeline.push_back({{"at", e.at}, {"kind", e.kind},
-                            {"actor", chat::markdown_cell(e.actor)}, {"text", chat::markdown_cell(e.text)}});
-      else
-        ++omitted;
-    }
+    if (timeline.size() < timeline_limit)
+      timeline.push_back({{"at", e.at}, {"kind", e.kind},
+                          {"actor", chat::markdown_cell(e.actor)}, {"text", chat::markdown_cell(e.text)}});
+    else
+      ++omitted;
     // What people saw before they decided is the trigger as it was experienced.
     if ((e.kind == "note" || e.kind == "trigger" || e.kind == "message" || e.kind == "marked") &&
         (!m.decision || at <= *m.decision)) {
@@ -184,7 +184,7 @@ json::object context_of(store::Store& store, const store::Incident& incident,
 
 json::object context(store::Store& store, const store::Incident& incident,
                      const config::Service* service, const std::string& chart) {
-  const auto events = store.events(incident.id);
+  const auto events = story(store, incident);
   return context_of(store, incident, events,
                     milestones(incident, events, last_deploy(store, incident)), service, chart);
 }
@@ -199,7 +199,7 @@ Written write(store::Store& store, const chat::Templates& templates, const store
   out.svg = stem.string() + "-chart.svg";
   out.png = stem.string() + "-chart.png";
   if (markdown_path.has_parent_path()) std::filesystem::create_directories(markdown_path.parent_path());
-  const auto events = store.events(incident.id);
+  const auto events = story(store, incident);
   const auto m = milestones(incident, events, last_deploy(store, incident));
   const auto drawn = chart(m, metric, "Incident #" + std::to_string(incident.id) + " · " + incident.service);
   std::ofstream(out.svg, std::ios::binary) << drawn.svg;

@@ -269,10 +269,10 @@ Event read_event_row(SQLite::Statement& q) {
 
 }  // namespace
 
-std::vector<Event> Store::events(std::int64_t incident_id) {
+std::vector<Event> Store::events(std::int64_t incident_id, const std::vector<std::string>& skip_kinds) {
   // One pass over the rows in the order written: each revision overrides its original's
   // time and text (the last revision wins), then the view is ordered by time.
-  auto rows = event_rows(incident_id);
+  auto rows = event_rows(incident_id, skip_kinds);
   std::unordered_map<std::int64_t, std::size_t> latest;
   for (std::size_t i = 0; i < rows.size(); ++i)
     if (rows[i].revises) latest[*rows[i].revises] = i;
@@ -295,10 +295,19 @@ std::vector<Event> Store::events(std::int64_t incident_id) {
   return view;
 }
 
-std::vector<Event> Store::event_rows(std::int64_t incident_id) {
-  SQLite::Statement q(db_, std::string("SELECT ") + event_row_columns +
-                               " FROM timeline_events WHERE incident_id = ? ORDER BY id");
+std::vector<Event> Store::event_rows(std::int64_t incident_id,
+                                     const std::vector<std::string>& skip_kinds) {
+  // Revisions are always read: they may revise an entry of any kind that is read.
+  std::string sql = std::string("SELECT ") + event_row_columns +
+                    " FROM timeline_events WHERE incident_id = ?";
+  if (!skip_kinds.empty()) {
+    sql += " AND (revises IS NOT NULL OR kind NOT IN (?";
+    for (std::size_t i = 1; i < skip_kinds.size(); ++i) sql += ", ?";
+    sql += "))";
+  }
+  SQLite::Statement q(db_, sql + " ORDER BY id");
   q.bind(1, incident_id);
+  for (std::size_t i = 0; i < skip_kinds.size(); ++i) q.bind(static_cast<int>(i) + 2, skip_kinds[i]);
   std::vector<Event> out;
   while (q.executeStep()) out.push_back(read_event_row(q));
   return out;

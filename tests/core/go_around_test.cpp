@@ -67,7 +67,7 @@ TEST_CASE("the full go-around on the sim adapter is announced, verified and writ
   CHECK(h.kinds() == std::vector<std::string>{"incident_opened", "card", "confirmation", "command",
                                               "progress", "progress", "progress", "progress",
                                               "verification", "result"});
-  const auto events = h.store.events(1);
+  const auto events = h.store.events(1, {"typed", "pressed"});
   CHECK_THAT(events[3].text, Contains("Rolling back *checkout* to revision 41"));
   CHECK_THAT(events[7].text, Contains("3/3 ready"));
   CHECK_THAT(events[8].text, Contains("Verification passed"));
@@ -84,6 +84,21 @@ TEST_CASE("the full go-around on the sim adapter is announced, verified and writ
   CHECK(h.transport.latest[card_handle].buttons.empty());
   CHECK_THAT(h.transport.latest[card_handle].text, Contains("Confirmed by alice"));
   CHECK_THAT(h.transport.last("post")->message.text, Contains("verified"));
+}
+
+TEST_CASE("every command typed and button pressed in the incident's place is written down") {
+  Harness h;
+  h.type(alice, "checkout --reason 'typed first'");
+  h.press(alice, h.card_action("Confirm go-around"));
+  h.type(bob, "status");
+  std::vector<std::string> typed;
+  for (const auto& e : h.store.events(1))
+    if (e.kind == "typed" || e.kind == "pressed") typed.push_back(e.actor + " " + e.text);
+  CHECK(typed == std::vector<std::string>{"alice /rollback checkout --reason 'typed first'",
+                                          "alice goaround.confirm:1", "bob /rollback status"});
+  const auto all = h.store.events(1);
+  const auto pressed = std::find_if(all.begin(), all.end(), [](const auto& e) { return e.kind == "pressed"; });
+  CHECK(std::next(pressed)->kind == "confirmation");
 }
 
 TEST_CASE("a rollout that never becomes ready is reported as failed, never as done") {
@@ -110,7 +125,7 @@ TEST_CASE("a target whose ReplicaSet is gone fails pre-flight and nothing runs")
   CHECK(card->message.buttons.empty());
   CHECK_FALSE(h.store.execution(1));
   CHECK(h.kinds() == std::vector<std::string>{"incident_opened", "card"});
-  CHECK_THAT(h.store.events(1).back().text, Contains("pre-flight FAILED"));
+  CHECK_THAT(h.store.events(1, {"typed"}).back().text, Contains("pre-flight FAILED"));
 }
 
 TEST_CASE("a revision that is not in the history fails pre-flight") {

@@ -43,13 +43,13 @@ TEST_CASE("an edit adds a revision: the view shows the latest, the original stay
   CHECK(edited->revised);
   CHECK(latest.front().id == note_id);  // the corrected time sorts it first
   CHECK_THAT(h.whispered(), Contains("error rate 4.7% at 14:02 (edited)"));
-  const auto rows = h.store.event_rows(1);
+  const auto rows = h.store.event_rows(1, {"typed"});
   CHECK(std::any_of(rows.begin(), rows.end(), [](const auto& e) { return e.text == "error rate 4.1% at 14:02"; }));
   CHECK(rows.back().revises == note_id);
 
   h.type(alice, "timeline edit " + std::to_string(note_id) + " --withdraw");
   CHECK_THAT(h.whispered(), Contains("(withdrawn)"));
-  CHECK(h.store.event_rows(1).size() == rows.size() + 1);
+  CHECK(h.store.event_rows(1, {"typed"}).size() == rows.size() + 1);
 }
 
 TEST_CASE("a timeline edit with nothing to change or a bad time is refused") {

@@ -65,9 +65,10 @@ struct BotHarness {
     FAIL("no button " << label);
     return {};
   }
+  // The kinds in the timeline, leaving out the typed commands and pressed buttons around them.
   std::vector<std::string> kinds(std::int64_t incident = 1) {
     std::vector<std::string> out;
-    for (const auto& e : store.events(incident)) out.push_back(e.kind);
+    for (const auto& e : store.events(incident, {"typed", "pressed"})) out.push_back(e.kind);
     return out;
   }
   std::string whispered() const {

@@ -160,10 +160,12 @@ class Store {
   std::int64_t append_event(std::int64_t incident_id, const std::string& kind,
                             const std::string& actor, const std::string& text,
                             const std::string& data_json = "{}");
-  // The timeline as people read it: each entry in its latest revision, by time.
-  std::vector<Event> events(std::int64_t incident_id);
+  // The timeline as people read it: each entry in its latest revision, by time; entries of
+  // `skip_kinds` are not read at all (a debrief has no use for 90,000 progress ticks).
+  std::vector<Event> events(std::int64_t incident_id, const std::vector<std::string>& skip_kinds = {});
   // Every row, originals and revisions, in the order written: the full record.
-  std::vector<Event> event_rows(std::int64_t incident_id);
+  std::vector<Event> event_rows(std::int64_t incident_id,
+                                const std::vector<std::string>& skip_kinds = {});
   std::optional<Event> event(std::int64_t id);
   // Records a captured entry once per source; nullopt when that source was already recorded.
   std::optional<std::int64_t> capture_event(std::int64_t incident_id, const std::string& kind,
