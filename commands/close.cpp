@@ -37,6 +37,7 @@ boost::asio::awaitable<void> close(core::Invocation& call) {
     co_return;
   }
   const auto who = core::display_name(call.request.who);
+  call.bot.go_around.withdraw_cards(incident.id, "incident #" + std::to_string(incident.id) + " closed");
   const json::object context{{"incident", incident.id},
                              {"service", incident.service},
                              {"person", who},

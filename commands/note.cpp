@@ -26,12 +26,9 @@ boost::asio::awaitable<void> note(core::Invocation& call) {
   const auto id = call.bot.store.append_event(
       choice.incident->id, "note", core::display_name(call.request.who), text,
       boost::json::serialize(boost::json::object{{"person", call.request.who.id}}));
-  const auto events = call.bot.store.events(choice.incident->id);
-  const auto at = std::find_if(events.begin(), events.end(),
-                               [&](const store::Event& e) { return e.id == id; })->at;
   call.reply("noted", {{"incident", choice.incident->id},
                        {"service", choice.incident->service},
-                       {"at", at}});
+                       {"at", call.bot.store.event(id)->at}});
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // /rollback <service> [--to REV] [--reason TEXT]: the go-around, and its card's buttons.
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
-#include <spdlog/spdlog.h>
 
 #include <charconv>
 
@@ -46,15 +46,7 @@ asio::awaitable<void> confirm(core::Invocation& call) {
     co_return;
   }
   // The button's answer does not wait for the rollback; it reports into the incident.
-  asio::co_spawn(call.bot.executor, call.bot.go_around.run(*id),
-                 [id = *id](std::exception_ptr error, core::Result) {
-                   if (!error) return;
-                   try {
-                     std::rethrow_exception(error);
-                   } catch (const std::exception& e) {
-                     spdlog::error("go-around #{} stopped: {}", id, e.what());
-                   }
-                 });
+  asio::co_spawn(call.bot.executor, call.bot.go_around.run(*id), asio::detached);
 }
 
 asio::awaitable<void> cancel(core::Invocation& call) {

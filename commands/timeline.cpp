@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 
 #include <charconv>
-#include <cstdio>
 
 #include "goaround/commands/commands.hpp"
 #include "goaround/core/go_around.hpp"
@@ -21,16 +20,19 @@ std::optional<std::int64_t> number(std::string_view text) {
   return n;
 }
 
-// A full UTC timestamp, or HH:MM[:SS] on the entry's own (UTC) day.
+// Entries people wrote; what the bot recorded (cards, commands, results) is not theirs to edit.
+bool editable(const std::string& kind) { return kind == "note" || kind == "message" || kind == "marked"; }
+
+// A full UTC timestamp, or HH:MM[:SS] on the entry's own (UTC) day; checked by reading it back.
 std::optional<std::string> corrected_time(const std::string& given, const std::string& original) {
   if (time::parse_utc(given)) return given;
-  int h = 0, m = 0, s = 0;
-  char tail = 0;
-  const auto fields = std::sscanf(given.c_str(), "%2d:%2d:%2d%c", &h, &m, &s, &tail);
-  if ((fields != 2 && fields != 3) || h > 23 || m > 59 || s > 59) return std::nullopt;
-  char buf[16];
-  std::snprintf(buf, sizeof buf, "%02d:%02d:%02d.000Z", h, m, s);
-  return original.substr(0, 11) + buf;
+  std::string full = given;
+  if (given.size() == 5) full += ":00";
+  if (full.size() != 8) return std::nullopt;
+  full = original.substr(0, 11) + full + ".000Z";
+  const auto parsed = time::parse_utc(full);
+  if (!parsed || time::format_utc(*parsed) != full) return std::nullopt;
+  return full;
 }
 
 boost::asio::awaitable<void> edit(core::Invocation& call) {
@@ -43,9 +45,15 @@ boost::asio::awaitable<void> edit(core::Invocation& call) {
                                {"usage", usage}});
     co_return;
   }
+  if (!editable(entry->kind)) {
+    call.reply("usage_error", {{"problem", "entry #" + std::to_string(entry->id) + " is a " + entry->kind +
+                                               " the bot recorded; only notes and captured messages can be edited"},
+                               {"usage", usage}});
+    co_return;
+  }
   store::EventRevision revision;
   revision.text = args.value("text");
-  revision.withdrawn = args.has("withdraw");
+  if (args.has("withdraw")) revision.withdrawn = true;
   if (const auto at = args.value("at")) {
     revision.at = corrected_time(*at, entry->at);
     if (!revision.at) {

@@ -5,6 +5,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -96,6 +98,26 @@ std::unique_ptr<time::Clock> make_clock(const core::Arguments& args) {
   return std::make_unique<time::SystemClock>();
 }
 
+// Held for the life of a bot process on the data folder. Only the holder may treat `running`
+// go-arounds as left behind by a dead bot; with another bot alive they are its live ones.
+class InstanceLock {
+ public:
+  explicit InstanceLock(const std::filesystem::path& data_dir)
+      : fd_(::open((data_dir / "goaround.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
+    held_ = fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
+  }
+  ~InstanceLock() {
+    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
+  }
+  InstanceLock(const InstanceLock&) = delete;
+  InstanceLock& operator=(const InstanceLock&) = delete;
+  bool held() const { return held_; }
+
+ private:
+  int fd_;
+  bool held_ = false;
+};
+
 // Everything a running bot needs, wired in dependency order.
 struct Runtime {
   Runtime(config::Config loaded, const std::filesystem::path& data_dir, std::ostream& out,
@@ -103,6 +125,7 @@ struct Runtime {
       : clock(std::move(chosen_clock)),
         config(std::move(loaded)),
         store((std::filesystem::create_directories(data_dir), data_dir / "goaround.db"), *clock),
+        instance(data_dir),
         templates(config.templates_dir),
         transport(out),
         adapters(io.get_executor(), config),
@@ -116,6 +139,7 @@ struct Runtime {
   std::unique_ptr<time::Clock> clock;
   config::Config config;
   store::Store store;
+  InstanceLock instance;
   chat::Templates templates;
   console::ConsoleTransport transport;
   exec::Adapters adapters;
@@ -139,6 +163,11 @@ T run_to_completion(Runtime& rt, asio::awaitable<T> task) {
   return std::move(*result);
 }
 
+asio::awaitable<void> recover_if_alone(Runtime& rt) {
+  if (rt.instance.held()) co_await rt.go_around.recover();
+  else spdlog::info("another goaround runs on this data folder; its go-arounds are its own");
+}
+
 asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args) {
   const auto person = console::local_operator();
   const core::Request request{person, {"console", ""}};
@@ -146,7 +175,7 @@ asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args)
     std::cerr << help_text(rt.templates, find_subcommand("rollback")) << '\n';
     co_return exit_usage;
   }
-  co_await rt.go_around.recover();
+  co_await recover_if_alone(rt);
   auto proposal = co_await rt.go_around.propose(request, args.positional[1], args.value("to"),
                                                 args.value("reason").value_or(""));
   if (proposal.refusal) {
@@ -293,6 +322,15 @@ int run(int argc, char** argv) {
     std::cerr << e.what() << '\n';
     return exit_usage;
   }
+  if (const auto level = args.value("log-level");
+      level && spdlog::level::from_str(*level) == spdlog::level::off && *level != "off") {
+    std::cerr << "goaround: --log-level must be trace, debug, info, warn, error, critical or off\n";
+    return exit_usage;
+  }
+  if (const auto format = args.value("log-format"); format && *format != "text" && *format != "json") {
+    std::cerr << "goaround: --log-format must be text or json\n";
+    return exit_usage;
+  }
   setup_logging(args.value("log-level").value_or(""), config->log.level,
                 args.value("log-format").value_or(config->log.format));
   const auto data_dir = std::filesystem::path(args.value("data").value_or(config->data_dir));
@@ -312,13 +350,15 @@ int run(int argc, char** argv) {
         co_await rt.status.tick();
       };
     run_to_completion(rt, [&]() -> asio::awaitable<int> {
-      co_await rt.go_around.recover();
+      // However the console ends, the status loop must stop or the process never exits.
+      const std::unique_ptr<schedule::StatusScheduler, void (*)(schedule::StatusScheduler*)>
+          stop_status(&rt.status, [](schedule::StatusScheduler* s) { s->stop(); });
+      co_await recover_if_alone(rt);
       if (!virtual_clock)
         asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(1)), asio::detached);
       co_await console::run_console(rt.bot, rt.transport, input, std::cout,
                                     console::local_operator(), ::isatty(STDIN_FILENO) == 1,
                                     advance);
-      rt.status.stop();
       co_return exit_ok;
     }());
     return exit_ok;

@@ -9,6 +9,8 @@
 #include <set>
 #include <sstream>
 
+#include <boost/url/parse.hpp>
+
 #include "goaround/resources/embedded.hpp"
 #include "goaround/time/clock.hpp"
 
@@ -50,6 +52,10 @@ EnvLookup process_environment() {
   };
 }
 
+const std::vector<std::string_view> reserved_names{"note",  "timeline", "status", "close",
+                                                   "action", "debrief", "help",   "brief",
+                                                   "freeze", "decide",  "serve"};
+
 bool is_dns_label(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
   const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
@@ -79,6 +85,10 @@ class Validator {
       return false;
     }
     for (const auto& entry : map) {
+      if (!entry.first.IsScalar()) {
+        problem(entry.first, "keys in " + std::string(where) + " must be plain names");
+        continue;
+      }
       const auto key = entry.first.as<std::string>();
       if (std::find(known.begin(), known.end(), key) == known.end()) {
         std::string list;
@@ -156,6 +166,10 @@ class Validator {
     const auto full = std::string(where) + "." + key;
     if (inline_node && file_node) {
       problem(file_node, "give " + full + " or " + full + "_file, not both");
+      return {};
+    }
+    if ((file_node && !file_node.IsScalar()) || (inline_node && !inline_node.IsScalar())) {
+      problem(file_node ? file_node : inline_node, full + " must be a single value");
       return {};
     }
     if (file_node) {
@@ -296,8 +310,14 @@ class Validator {
                                  bool required) {
     auto value = scalar(map, key, where, required);
     if (!value) return std::nullopt;
-    if (!value->starts_with("http://") && !value->starts_with("https://")) {
+    const auto parsed = boost::urls::parse_uri(*value);
+    if (!parsed || (parsed->scheme() != "http" && parsed->scheme() != "https") || !parsed->has_authority()) {
       problem(map[key], where + "." + key + " must be an http:// or https:// URL");
+      return std::nullopt;
+    }
+    // The URL is shown in checks and messages; credentials in it would be too.
+    if (parsed->has_userinfo()) {
+      problem(map[key], where + "." + key + " must not carry a user or password");
       return std::nullopt;
     }
     return value;
@@ -329,7 +349,9 @@ class Validator {
                      "status_interval"}))
       return svc;
     if (auto name = scalar(node, "name", where, true)) {
-      if (is_dns_label(*name)) svc.name = *name;
+      if (std::find(reserved_names.begin(), reserved_names.end(), *name) != reserved_names.end())
+        problem(node["name"], where + ".name `" + *name + "` is a /rollback subcommand; name the service otherwise");
+      else if (is_dns_label(*name)) svc.name = *name;
       else problem(node["name"], where + ".name `" + *name +
                                      "` must be a DNS-1123 label (lowercase letters, digits, '-')");
     }
@@ -445,14 +467,15 @@ class Validator {
 Parsed parse(std::string_view yaml_text, const EnvLookup& env) {
   Parsed result;
   YAML::Node root;
+  Validator validator(env);
+  Config cfg;
   try {
     root = YAML::Load(std::string(yaml_text));
-  } catch (const YAML::ParserException& e) {
-    result.problems.push_back({e.mark.line + 1, e.mark.column + 1, e.msg});
-    return result;
+    cfg = validator.config(root);
+  } catch (const YAML::Exception& e) {
+    // A shape the validator did not foresee is still a problem with a position, not a crash.
+    validator.problems.push_back({e.mark.line + 1, e.mark.column + 1, e.msg});
   }
-  Validator validator(env);
-  auto cfg = validator.config(root);
   result.problems = std::move(validator.problems);
   if (result.problems.empty()) result.config = std::move(cfg);
   return result;

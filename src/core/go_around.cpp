@@ -162,7 +162,8 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
                                                        {"reason", text_or_null(reason)}}),
            {{"opened_by", request.who.id}});
 
-  Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason};
+  Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason,
+                  service->name, incident.id};
   store::Execution planned;
   planned.id = 0;
   planned.incident_id = incident.id;
@@ -232,11 +233,40 @@ std::optional<chat::Message> GoAround::start(const Request& request, std::int64_
                                                           {"person", request.who.id}});
   transport_.update(it->second.place, it->second.card, render("card", card));
   ++in_flight_;
+  // Other cards for this service were planned against a state that is about to change.
+  std::vector<std::int64_t> stale;
+  for (const auto& [other, pending] : pending_)
+    if (other != id && pending.service == service.name) stale.push_back(other);
+  for (const auto other : stale) withdraw_card(other, "superseded by go-around #" + std::to_string(id));
   return std::nullopt;
+}
+
+void GoAround::withdraw_card(std::int64_t id, const std::string& why) {
+  const auto it = pending_.find(id);
+  if (it == pending_.end()) return;
+  if (store_.cancel_execution(id)) {
+    const auto execution = store_.execution(id);
+    auto card = card_context(*execution, it->second);
+    card["awaiting"] = false;
+    card["withdrawn"] = why;
+    record(execution->incident_id, "cancellation", bot_actor,
+           templates_.render("event_withdrawn", {{"execution", id}, {"why", why}}), {{"execution", id}});
+    transport_.update(it->second.place, it->second.card, render("card", card));
+  }
+  pending_.erase(it);
+}
+
+void GoAround::withdraw_cards(std::int64_t incident_id, const std::string& why) {
+  std::vector<std::int64_t> ids;
+  for (const auto& [id, pending] : pending_)
+    if (pending.incident_id == incident_id) ids.push_back(id);
+  for (const auto id : ids) withdraw_card(id, why);
 }
 
 std::optional<chat::Message> GoAround::cancel(const Request& request, std::int64_t id) {
   const auto execution = store_.execution(id);
+  if (execution && !may_call_stop(*config_.find_service(execution->service), request.who))
+    return render("denied", {{"service", execution->service}, {"person", display_name(request.who)}});
   if (!execution || !store_.cancel_execution(id))
     return render("not_waiting",
                   {{"execution", id}, {"state", execution ? execution->state : "unknown"}});
@@ -259,6 +289,29 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
   // start() counted this go-around in; whatever happens below, it is counted out.
   const std::unique_ptr<std::size_t, void (*)(std::size_t*)> counted(
       &in_flight_, [](std::size_t* n) { --*n; });
+  std::exception_ptr failure;
+  try {
+    co_return co_await run_steps(id);
+  } catch (const std::exception& e) {
+    spdlog::error("go-around #{} stopped: {}", id, e.what());
+    failure = std::current_exception();
+  }
+  // Something below the adapter failed (the database, the transport): never leave the
+  // service locked behind a go-around nobody is running.
+  try {
+    if (const auto execution = store_.execution(id); execution && execution->state == "running") {
+      store_.finish_execution(id, {"failed", std::nullopt, "", ""});
+      const auto incident = store_.incident(execution->incident_id);
+      transport_.post({incident->channel, incident->thread},
+                      render("internal_error", {{"what", "go-around #" + std::to_string(id)}}));
+    }
+  } catch (const std::exception& e) {
+    spdlog::error("go-around #{}: could not record the failure: {}", id, e.what());
+  }
+  co_return Result::failed;
+}
+
+boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   auto node = pending_.extract(id);
   const auto execution = store_.execution(id);
   Pending& pending = node.mapped();
@@ -289,12 +342,17 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
       card["progress"] = std::move(progress);
       transport_.update(pending.place, pending.card, render("card", card));
     });
-    verification = co_await verify_all(execution->service, *adapter, pending.plan);
   } catch (const std::exception& e) {
     spdlog::error("go-around #{} of {} failed inside the adapter: {}", id, execution->service,
                   e.what());
     outcome.failure = exec::Failure::tool_failed;
     outcome.message = e.what();
+  }
+  // Verified even after a failed execute: what is live now is what people need to know.
+  try {
+    verification = co_await verify_all(execution->service, *adapter, pending.plan);
+  } catch (const std::exception& e) {
+    verification.checks.push_back({"verification ran", false, e.what()});
   }
   const auto result = !outcome.ok()           ? Result::failed
                       : verification.passed ? Result::verified

@@ -21,7 +21,7 @@ std::optional<store::Incident> Scribe::incident_for(const std::string& channel,
   return found;
 }
 
-boost::asio::awaitable<bool> Scribe::capture(const chat::ChannelEvent& event, MessageLookup lookup) {
+boost::asio::awaitable<bool> Scribe::capture(chat::ChannelEvent event, MessageLookup lookup) {
   using Kind = chat::ChannelEvent::Kind;
   if (event.from_bot) co_return false;
   const auto source = capture_source(event.channel, event.ts);

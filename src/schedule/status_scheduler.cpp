@@ -169,6 +169,12 @@ asio::awaitable<void> StatusScheduler::post_update(const store::Incident& incide
                                                    const std::string& text) {
   const auto* service = config_.find_service(incident.service);
   const auto value = service ? co_await metric_(*service) : std::nullopt;
+  // The metric query waited: someone may have posted or closed meanwhile. Work on what is
+  // stored now; a closed incident gets nothing, and a bot update that lost its turn is dropped.
+  const auto current = store_.schedule(incident.id);
+  if (!current) co_return;
+  if (!author && current->next_due_at != schedule.next_due_at) co_return;
+  schedule = *current;
   const auto now = clock_.now();
   json::object context{{"incident", incident.id},
                        {"service", incident.service},

@@ -28,13 +28,15 @@ std::optional<std::string> ts_to_utc(std::string_view ts) {
   const auto dot = ts.find('.');
   long long seconds = 0, micros = 0;
   const auto whole = ts.substr(0, dot);
-  if (std::from_chars(whole.data(), whole.data() + whole.size(), seconds).ec != std::errc{})
-    return std::nullopt;
+  const auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
+  if (ec != std::errc{} || end != whole.data() + whole.size()) return std::nullopt;
   if (dot != std::string_view::npos) {
     auto fraction = std::string(ts.substr(dot + 1));
-    fraction.resize(6, '0');
-    if (std::from_chars(fraction.data(), fraction.data() + 6, micros).ec != std::errc{})
+    if (fraction.empty() || fraction.size() > 6 ||
+        fraction.find_first_not_of("0123456789") != std::string::npos)
       return std::nullopt;
+    fraction.resize(6, '0');
+    std::from_chars(fraction.data(), fraction.data() + 6, micros);
   }
   return time::format_utc(time::TimePoint(std::chrono::seconds(seconds) +
                                           std::chrono::microseconds(micros)));

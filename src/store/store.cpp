@@ -354,10 +354,12 @@ std::int64_t Store::revise_event(std::int64_t event_id, const EventRevision& rev
   const auto original = event(event_id);
   if (!original || original->revises) throw std::invalid_argument("no such timeline entry");
   std::string at = original->at, text = original->text;
+  bool withdrawn = false;
   for (const auto& e : events(original->incident_id))
     if (e.id == event_id) {
       at = e.at;
       text = e.text;
+      withdrawn = e.withdrawn;
     }
   SQLite::Statement q(db_,
                       "INSERT INTO timeline_events (incident_id, at, kind, actor, text, data, revises)"
@@ -367,7 +369,7 @@ std::int64_t Store::revise_event(std::int64_t event_id, const EventRevision& rev
   q.bind(3, editor);
   q.bind(4, revision.text.value_or(text));
   q.bind(5, now());
-  q.bind(6, revision.withdrawn ? 1 : 0);
+  q.bind(6, revision.withdrawn.value_or(withdrawn) ? 1 : 0);
   q.bind(7, event_id);
   q.exec();
   const auto id = db_.getLastInsertRowid();

@@ -40,7 +40,9 @@ std::optional<TimePoint> parse_utc(std::string_view text) {
       s < 0 || s > 60 || ms < 0)
     return std::nullopt;
   using namespace std::chrono;
-  const auto date = sys_days(year(y) / month(static_cast<unsigned>(mo)) / day(static_cast<unsigned>(d)));
+  const year_month_day ymd{year(y), month(static_cast<unsigned>(mo)), day(static_cast<unsigned>(d))};
+  if (!ymd.ok()) return std::nullopt;  // 31 February and friends
+  const auto date = sys_days(ymd);
   return time_point_cast<system_clock::duration>(date + hours(h) + minutes(mi) + seconds(s) + milliseconds(ms));
 }
 

@@ -151,7 +151,8 @@ asio::awaitable<QueryValue> prometheus_query(std::string base_url, std::string q
     co_return out;
   }
   // Instant vector: data.result[0].value = [time, "value"]; scalar: data.result = [time, "value"].
-  const auto* data = obj->at("data").if_object();
+  const auto* data_value = obj->if_contains("data");
+  const auto* data = data_value ? data_value->if_object() : nullptr;
   const auto* result = data ? data->if_contains("result") : nullptr;
   const boost::json::value* sample = nullptr;
   if (data && result && result->is_array()) {
@@ -190,27 +191,35 @@ asio::awaitable<QueryRange> prometheus_range(std::string base_url, std::string q
   url.params().set("end", epoch(end));
   url.params().set("step", std::to_string(std::max<long long>(1, step.count())));
   const auto response = co_await http_get(std::string(url.buffer()), timeout);
+  if (!response.status) {
+    out.error = response.error;
+    co_return out;
+  }
+  // data.result[0].values = [[time, "value"], …]; anything else shaped is no data.
   boost::system::error_code ec;
-  const auto body = response.status ? boost::json::parse(response.body, ec) : boost::json::value();
-  const auto* series = !ec && body.is_object() && body.as_object().if_contains("data")
-                           ? body.at("data").as_object().if_contains("result")
-                           : nullptr;
-  if (!response.status || !series || !series->is_array()) {
-    out.error = response.status ? "Prometheus answered without a range result" : response.error;
+  const auto body = boost::json::parse(response.body, ec);
+  const boost::json::value* node = ec ? nullptr : &body;
+  for (const auto* key : {"data", "result"})
+    node = node && node->is_object() ? node->as_object().if_contains(key) : nullptr;
+  const auto* series = node ? node->if_array() : nullptr;
+  const auto* first = series && !series->empty() ? series->front().if_object() : nullptr;
+  const auto* values_node = first ? first->if_contains("values") : nullptr;
+  const auto* values = values_node ? values_node->if_array() : nullptr;
+  if (!values) {
+    out.error = series && series->empty() ? "the query returned no data"
+                                          : "Prometheus answered without a range result";
     co_return out;
   }
-  if (series->get_array().empty()) {
-    out.error = "the query returned no data";
-    co_return out;
-  }
-  for (const auto& point : series->get_array()[0].at("values").as_array()) {
-    const auto& pair = point.as_array();
-    const double at = pair[0].is_double() ? pair[0].get_double() : static_cast<double>(pair[0].to_number<std::int64_t>());
+  for (const auto& point : *values) {
+    const auto* pair = point.if_array();
+    if (!pair || pair->size() != 2 || !(*pair)[0].is_number() || !(*pair)[1].is_string()) continue;
     try {
+      const auto at = (*pair)[0].to_number<double>();
       out.samples.push_back(
           {std::chrono::system_clock::time_point(std::chrono::milliseconds(static_cast<long long>(at * 1000))),
-           std::stod(std::string(pair[1].as_string()))});
+           std::stod(std::string((*pair)[1].get_string()))});
     } catch (const std::exception&) {
+      // a sample that is not a number is skipped, the rest of the line still drawn
     }
   }
   co_return out;

@@ -20,7 +20,7 @@ namespace {
 
 // The real goaround and the real kubectl against the Kubernetes API stand-in on loopback.
 struct Cluster {
-  Cluster() {
+  explicit Cluster(const std::string& timeout = "20s") {
     testing::StandinDeployment checkout;
     checkout.namespace_name = "shop";
     checkout.name = "checkout";
@@ -39,7 +39,7 @@ services:
     environment: prod
     adapter: kubectl
     kubectl: { context: prod, namespace: shop, deployment: checkout }
-    timeout: 20s
+    timeout: )" + timeout + R"(
 )").string();
   }
   testing::Ran rollback(std::vector<std::string> extra = {}) const {
@@ -91,8 +91,7 @@ TEST_CASE("a kubectl rollout that exceeds its progress deadline is reported as f
 }
 
 TEST_CASE("a kubectl rollout that never finishes times out and says so") {
-  Cluster cluster;
-  std::ofstream(cluster.config, std::ios::app) << "    timeout: 2s\n";
+  Cluster cluster("2s");
   cluster.api.set_rollout("shop", "checkout", testing::RolloutBehaviour::stuck, 100ms);
   const auto ran = cluster.rollback();
   INFO(ran.out << ran.err);

@@ -3,7 +3,9 @@
 #include <catch2/catch.hpp>
 #include <signal.h>
 
+#include <boost/asio/read.hpp>
 #include <boost/asio/read_until.hpp>
+#include <boost/asio/write.hpp>
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -68,4 +70,28 @@ TEST_CASE("a go-around killed with SIGKILL mid-rollback is marked interrupted an
   CHECK(query_text(dir, "SELECT state FROM executions WHERE id = 2") == "succeeded");
   CHECK(query_text(dir, "SELECT count(*) FROM timeline_events WHERE kind = 'interrupted'") == "1");
   CHECK(query_text(dir, "SELECT count(*) FROM service_locks") == "0");
+}
+
+TEST_CASE("a second goaround on the same data never mistakes a live go-around for an interrupted one") {
+  testing::TempDir dir;
+  const auto config = slow_config(dir);
+  asio::io_context io;
+  asio::writable_pipe in(io);
+  asio::readable_pipe out(io);
+  bp::process console(io, GOAROUND_BINARY, {"--config", config}, bp::process_stdio{in, out, nullptr});
+  asio::write(in, asio::buffer(std::string("/rollback checkout\n1\n")));
+  std::string seen;
+  boost::system::error_code ec;
+  asio::read_until(out, asio::dynamic_buffer(seen), "1/4 ready", ec);
+  REQUIRE_FALSE(ec);
+  const auto headless = testing::run_goaround({"rollback", "checkout", "--yes", "--config", config});
+  INFO(headless.out << headless.err);
+  CHECK(headless.exit_code == 3);
+  CHECK_THAT(headless.out, Contains("*checkout* is already going around"));
+  CHECK_THAT(headless.out, !Contains("The bot stopped while rolling back"));
+  in.close();  // the console finishes its go-around and leaves
+  asio::read(out, asio::dynamic_buffer(seen), ec);
+  console.wait(ec);
+  CHECK_THAT(seen, Contains("rolled back to revision 41 and verified"));
+  CHECK(query_text(dir, "SELECT state FROM executions WHERE id = 1") == "succeeded");
 }

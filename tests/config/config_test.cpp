@@ -173,3 +173,21 @@ TEST_CASE("DNS-1123 labels") {
   CHECK_FALSE(config::is_dns_label("a_b"));
   CHECK_FALSE(config::is_dns_label(std::string(64, 'a')));
 }
+
+TEST_CASE("odd shapes, subcommand names and credentials in URLs are problems, not crashes") {
+  const auto parsed = config::parse(R"yaml(slack: {app_token: {a: 1}}
+prometheus: { url: "http://admin:secret@127.0.0.1:9090" }
+services:
+  - name: status
+    environment: e
+    adapter: sim
+  - {name: b, environment: e, adapter: sim, [x]: 1}
+)yaml",
+                                    env({}));
+  CHECK_FALSE(parsed.config);
+  CHECK(has_problem(parsed, 1, 20, "slack.app_token must be a single value"));
+  CHECK(has_problem(parsed, 2, 20, "must not carry a user or password"));
+  CHECK(has_problem(parsed, 4, 11, "`status` is a /rollback subcommand"));
+  CHECK(has_problem(parsed, 7, 45, "keys in services[1] must be plain names"));
+  for (const auto& p : parsed.problems) CHECK(p.message.find("secret") == std::string::npos);
+}

@@ -293,6 +293,45 @@ TEST_CASE("help is built from the registry, and a name cannot be registered twic
   CHECK_THROWS_WITH(commands::register_note(h.registry), Contains("registered twice"));
 }
 
+TEST_CASE("every subcommand is a reserved word that no service may be named") {
+  Harness h;
+  for (const auto& c : h.registry.commands())
+    if (!c.name.empty())
+      CHECK(std::find(config::reserved_names.begin(), config::reserved_names.end(), c.name) !=
+            config::reserved_names.end());
+}
+
+TEST_CASE("only people allowed for the service may cancel a card") {
+  Harness h;
+  h.type(alice, "checkout");
+  h.press(bob, h.card_action("Cancel"));
+  CHECK_THAT(h.whispered(), Contains("bob is not allowed to call stop on *checkout*"));
+  CHECK(h.store.execution(1)->state == "planned");
+}
+
+TEST_CASE("when a go-around starts, older cards for the service are withdrawn, not left to run later") {
+  Harness h;
+  h.type(alice, "checkout");
+  const auto first_confirm = h.card_action("Confirm go-around");
+  h.type(carol, "checkout --to 40");
+  h.press(carol, h.card_action("Confirm go-around"));
+  CHECK(h.store.execution(2)->state == "succeeded");
+  CHECK(h.store.execution(1)->state == "cancelled");
+  CHECK_THAT(h.transport.latest["m1"].text, Contains("Withdrawn: superseded by go-around #2"));
+  h.press(alice, first_confirm);
+  CHECK_THAT(h.whispered(), Contains("is not waiting for confirmation (it is cancelled)"));
+}
+
+TEST_CASE("closing an incident withdraws its waiting cards") {
+  Harness h;
+  h.type(alice, "checkout");
+  const auto confirm = h.card_action("Confirm go-around");
+  h.type(alice, "close");
+  CHECK(h.store.execution(1)->state == "cancelled");
+  h.press(alice, confirm);
+  CHECK_THAT(h.whispered(), Contains("(it is cancelled)"));
+}
+
 TEST_CASE("who may call stop") {
   config::Service open_service;
   CHECK(core::may_call_stop(open_service, bob));

@@ -50,15 +50,26 @@ TEST_CASE("an edit adds a revision: the view shows the latest, the original stay
   h.type(alice, "timeline edit " + std::to_string(note_id) + " --withdraw");
   CHECK_THAT(h.whispered(), Contains("(withdrawn)"));
   CHECK(h.store.event_rows(1, {"typed"}).size() == rows.size() + 1);
+  // A later text edit keeps it withdrawn.
+  h.type(alice, "timeline edit " + std::to_string(note_id) + " --text 'error rate 4.8%'");
+  CHECK_THAT(h.whispered(), Contains("error rate 4.8% (edited) (withdrawn)"));
 }
 
 TEST_CASE("a timeline edit with nothing to change or a bad time is refused") {
   testing::BotHarness h(config_text);
   h.type(alice, "checkout");
-  h.type(alice, "timeline edit 2");
+  h.type(alice, "note first look");
+  const auto note = std::to_string(h.store.events(1, {"typed"}).back().id);
+  h.type(alice, "timeline edit " + note);
   CHECK_THAT(h.whispered(), Contains("say what changes"));
-  h.type(alice, "timeline edit 2 --at 25:99");
+  h.type(alice, "timeline edit " + note + " --at 25:99");
   CHECK_THAT(h.whispered(), Contains("`25:99` is not a time"));
+  h.type(alice, "timeline edit " + note + " --at -1:-5");
+  CHECK_THAT(h.whispered(), Contains("`-1:-5` is not a time"));
+  h.type(alice, "timeline edit " + note + " --at 12:30abc");
+  CHECK_THAT(h.whispered(), Contains("is not a time"));
+  h.type(alice, "timeline edit 2 --text 'never happened'");
+  CHECK_THAT(h.whispered(), Contains("entry #2 is a card the bot recorded"));
   h.type(alice, "timeline edit 999 --text x");
   CHECK_THAT(h.whispered(), Contains("name the entry to edit"));
   h.type(alice, "timeline --text x");
@@ -78,7 +89,9 @@ TEST_CASE("JSON and CSV exports carry every field of every row and parse back") 
   h.type(alice, "checkout --reason 'checkout 5xx, \"quoted\", commas'");
   h.press(alice, h.card_action("Confirm go-around"));
   h.type(alice, "note 'line one | pipe'");
-  h.type(alice, "timeline edit 2 --text 'edited, with \"quotes\"'");
+  const auto note = std::to_string(h.store.events(1, {"typed"}).back().id);
+  h.type(alice, "timeline edit " + note + " --text 'edited, with \"quotes\"'");
+  h.type(alice, "note 'line one | pipe'");
   h.store.capture_event(1, "message", "bob", "from the thread", "2026-11-23T14:03:00.000Z", "slack:C1:1.2");
   const auto rows = h.store.event_rows(1);
   const auto incident = *h.store.incident(1);

@@ -176,6 +176,9 @@ Config load(const std::optional<std::filesystem::path>& path,
 // The embedded default: two simulated services, checkout and payments.
 std::string_view embedded_default();
 
+// Words /rollback takes as subcommands (now or in planned issues): no service may be named so.
+extern const std::vector<std::string_view> reserved_names;
+
 // DNS-1123 label: lowercase letters, digits and '-', 1..63, starting and ending alphanumeric.
 bool is_dns_label(std::string_view name);
 

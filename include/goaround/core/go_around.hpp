@@ -48,6 +48,8 @@ class GoAround {
   // Executes a started go-around to its end: announce, execute, verify, result.
   boost::asio::awaitable<Result> run(std::int64_t execution_id);
   std::optional<chat::Message> cancel(const Request& request, std::int64_t execution_id);
+  // Cards still waiting in an incident stop waiting (the incident closed).
+  void withdraw_cards(std::int64_t incident_id, const std::string& why);
 
   // At start-up: go-arounds a previous run left `running` (it died mid-rollback) are marked
   // interrupted in the timeline and the incident, and the live state is re-checked.
@@ -63,7 +65,11 @@ class GoAround {
     std::string card;  // handle of the posted card
     std::string requested_by;
     std::string reason;
+    std::string service;
+    std::int64_t incident_id = 0;
   };
+  boost::asio::awaitable<Result> run_steps(std::int64_t execution_id);
+  void withdraw_card(std::int64_t execution_id, const std::string& why);
 
   // The adapter's verification plus the service's own checks (health URL, metric).
   boost::asio::awaitable<exec::Verification> verify_all(const std::string& service,

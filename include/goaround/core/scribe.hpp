@@ -25,7 +25,8 @@ class Scribe {
   explicit Scribe(store::Store& store) : store_(store) {}
 
   // True when the timeline changed.
-  boost::asio::awaitable<bool> capture(const chat::ChannelEvent& event, MessageLookup lookup);
+  // Takes the event by value: the capture outlives the caller's copy across the look-up.
+  boost::asio::awaitable<bool> capture(chat::ChannelEvent event, MessageLookup lookup);
 
  private:
   std::optional<store::Incident> incident_for(const std::string& channel,

@@ -44,7 +44,7 @@ struct Event {
 struct EventRevision {
   std::optional<std::string> text;
   std::optional<std::string> at;  // corrected event time, UTC with ms
-  bool withdrawn = false;
+  std::optional<bool> withdrawn;  // unset: as the entry is now
 };
 
 // One go-around: planned when its card is shown, then cancelled, or running → a final state.
