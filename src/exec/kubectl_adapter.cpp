@@ -1,11 +1,11 @@
 #include "goaround/exec/kubectl_adapter.hpp"
+#include "goaround/exec/tool_support.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
-#include <charconv>
 #include <map>
 
 namespace goaround::exec {
@@ -15,43 +15,18 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto read_timeout = 30s;
+using tool::at;
+using tool::last_line;
+using tool::parse_json;
+using tool::read_timeout;
+using tool::text_at;
+using tool::to_int;
+
 constexpr auto revision_annotation = "deployment.kubernetes.io/revision";
 constexpr auto change_cause_annotation = "kubernetes.io/change-cause";
 
-const json::value* at(const json::value& v, std::initializer_list<std::string_view> path) {
-  const json::value* node = &v;
-  for (auto key : path) {
-    const auto* obj = node->if_object();
-    if (!obj) return nullptr;
-    node = obj->if_contains(key);
-    if (!node) return nullptr;
-  }
-  return node;
-}
-
-std::string text_at(const json::value& v, std::initializer_list<std::string_view> path) {
-  const auto* node = at(v, path);
-  return node && node->is_string() ? std::string(node->get_string()) : std::string();
-}
-
-std::int64_t number_at(const json::value& v, std::initializer_list<std::string_view> path) {
-  const auto* node = at(v, path);
-  return node && node->is_int64() ? node->get_int64() : 0;
-}
-
-std::optional<json::value> parse_json(const std::string& text) {
-  boost::system::error_code ec;
-  auto value = json::parse(text, ec);
-  if (ec) return std::nullopt;
-  return value;
-}
-
-std::optional<int> to_int(std::string_view text) {
-  int n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return n;
+int count_at(const json::value& v, std::initializer_list<std::string_view> path) {
+  return static_cast<int>(tool::number_at(v, path).value_or(0));
 }
 
 // The images of a pod template, comma-joined: what a rollback actually changes.
@@ -70,16 +45,10 @@ Revision revision_of(const json::value& object) {
           text_at(object, {"metadata", "annotations", change_cause_annotation})};
 }
 
-std::string seconds(std::chrono::milliseconds d) {
-  return std::to_string(std::max<long long>(1, (d.count() + 999) / 1000)) + "s";
-}
-
 Progress progress_of(const json::value& deployment) {
-  return {static_cast<int>(number_at(deployment, {"spec", "replicas"})),
-          static_cast<int>(number_at(deployment, {"status", "updatedReplicas"})),
-          static_cast<int>(number_at(deployment, {"status", "readyReplicas"})),
-          static_cast<int>(number_at(deployment, {"status", "availableReplicas"})),
-          ""};
+  return {count_at(deployment, {"spec", "replicas"}), count_at(deployment, {"status", "updatedReplicas"}),
+          count_at(deployment, {"status", "readyReplicas"}),
+          count_at(deployment, {"status", "availableReplicas"}), ""};
 }
 
 bool same_progress(const Progress& a, const Progress& b) {
@@ -87,44 +56,20 @@ bool same_progress(const Progress& a, const Progress& b) {
          a.available == b.available;
 }
 
-std::string last_line(const std::string& text) {
-  auto end = text.find_last_not_of('\n');
-  if (end == std::string::npos) return {};
-  const auto start = text.rfind('\n', end);
-  return text.substr(start == std::string::npos ? 0 : start + 1,
-                     end - (start == std::string::npos ? 0 : start + 1) + 1);
-}
-
 Outcome failed(const ProcessResult& result, std::string tail) {
-  Outcome outcome;
-  outcome.failure = classify_kubectl_failure(result);
-  outcome.exit_code = result.exit_code;
-  const auto said = last_line(result.err.empty() ? result.out : result.err);
-  outcome.message = result.error == ProcessError::exit_nonzero && !said.empty() ? said
-                                                                                 : result.message;
-  outcome.output_tail = std::move(tail);
-  return outcome;
+  return tool::failed(result, classify_kubectl_failure(result),
+                      last_line(result.err.empty() ? result.out : result.err), std::move(tail));
 }
 
 }  // namespace
 
 Failure classify_kubectl_failure(const ProcessResult& result) {
-  switch (result.error) {
-    case ProcessError::none: return Failure::none;
-    case ProcessError::not_found:
-    case ProcessError::spawn_failed: return Failure::tool_missing;
-    case ProcessError::timed_out: return Failure::timeout;
-    case ProcessError::exit_nonzero: break;
-  }
-  const auto& err = result.err;
-  const auto has = [&](std::string_view s) { return err.find(s) != std::string::npos; };
-  if (has("(NotFound)")) return Failure::not_found;
-  if (has("(Forbidden)")) return Failure::forbidden;
-  if (has("unable to find specified revision") || has("unable to find the specified revision"))
-    return Failure::revision_missing;
-  if (has("exceeded its progress deadline")) return Failure::progress_deadline_exceeded;
-  if (has("timed out waiting for the condition")) return Failure::timeout;
-  return Failure::tool_failed;
+  return tool::classify(result, {{"(NotFound)", Failure::not_found},
+                                 {"(Forbidden)", Failure::forbidden},
+                                 {"unable to find specified revision", Failure::revision_missing},
+                                 {"unable to find the specified revision", Failure::revision_missing},
+                                 {"exceeded its progress deadline", Failure::progress_deadline_exceeded},
+                                 {"timed out waiting for the condition", Failure::timeout}});
 }
 
 KubectlAdapter::KubectlAdapter(asio::any_io_executor executor, const config::Service& service,
@@ -146,9 +91,8 @@ std::vector<std::string> KubectlAdapter::kubectl(std::vector<std::string> args) 
 asio::awaitable<ProcessResult> KubectlAdapter::run(std::vector<std::string> argv,
                                                    std::chrono::milliseconds timeout,
                                                    LineFn on_line) const {
-  ProcessSpec spec{std::move(argv), {}, timeout};
-  if (!tools_.kubeconfig.empty()) spec.environment["KUBECONFIG"] = tools_.kubeconfig;
-  co_return co_await run_process(std::move(spec), std::move(on_line));
+  co_return co_await run_process({std::move(argv), tool::environment(tools_), timeout},
+                                 std::move(on_line));
 }
 
 asio::awaitable<Plan> KubectlAdapter::plan(std::optional<std::string> target_revision) {
@@ -157,7 +101,7 @@ asio::awaitable<Plan> KubectlAdapter::plan(std::optional<std::string> target_rev
   const auto finish = [&](const std::string& target) {
     plan.target.number = target;
     plan.argv = kubectl({"rollout", "undo", deployment_ref, "--to-revision=" + target});
-    plan.wait_argv = kubectl({"rollout", "status", deployment_ref, "--timeout=" + seconds(timeout_)});
+    plan.wait_argv = kubectl({"rollout", "status", deployment_ref, "--timeout=" + tool::go_seconds(timeout_)});
   };
   const auto got = co_await run(kubectl({"get", deployment_ref, "-o", "json"}), read_timeout);
   const auto deployment = got.ok() ? parse_json(got.out) : std::nullopt;
@@ -301,9 +245,9 @@ asio::awaitable<Verification> KubectlAdapter::verify(const Plan& plan) {
                           (on_target ? "" : "; expected " + plan.target.image)});
   // The same test as `kubectl rollout status` (CLI.md 1.7), read off the object.
   const auto p = progress_of(*deployment);
-  const auto observed = number_at(*deployment, {"status", "observedGeneration"}) >=
-                        number_at(*deployment, {"metadata", "generation"});
-  const auto replicas = number_at(*deployment, {"status", "replicas"});
+  const auto observed = count_at(*deployment, {"status", "observedGeneration"}) >=
+                        count_at(*deployment, {"metadata", "generation"});
+  const auto replicas = count_at(*deployment, {"status", "replicas"});
   bool deadline_exceeded = false;
   if (const auto* conditions = at(*deployment, {"status", "conditions"}); conditions && conditions->is_array())
     for (const auto& c : conditions->get_array())

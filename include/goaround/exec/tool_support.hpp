@@ -15,7 +15,7 @@
 #include "goaround/exec/adapter.hpp"
 #include "goaround/exec/process.hpp"
 
-// What the helm, argocd and Argo Rollouts adapters share: running a tool with the controlled
+// What the kubectl, helm, argocd and Argo Rollouts adapters share: running a tool with the controlled
 // environment, reading its JSON, and turning its failures into an Outcome.
 namespace goaround::exec::tool {
 
