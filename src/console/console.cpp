@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 #include <cstdlib>
@@ -105,6 +106,7 @@ asio::awaitable<std::optional<std::string>> LineReader::next() {
     char chunk[4096];
     while (!eof_) {
       const auto got = ::read(fd_, chunk, sizeof chunk);
+      if (got < 0 && errno == EINTR) continue;
       if (got <= 0) {
         eof_ = true;
         break;

@@ -134,7 +134,7 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
                        render("unknown_service", {{"service", service_name}, {"known", known}})};
   }
   // A revision reaches the tool's command line: only a plain number may get that far.
-  if (to && (to->empty() || to->size() > 18 ||
+  if (to && (to->empty() || to->size() > 9 ||
              !std::all_of(to->begin(), to->end(), [](char c) { return c >= '0' && c <= '9'; })))
     co_return Proposal{std::nullopt, render("bad_revision", {{"revision", *to}})};
   auto* adapter = adapters_.find(service->name);

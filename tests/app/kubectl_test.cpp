@@ -71,6 +71,8 @@ TEST_CASE("a kubectl go-around runs the real kubectl end to end, with progress a
   CHECK_THAT(ran.out, Contains("Rolling back *checkout* to revision 2: `/usr/bin/kubectl rollout undo "
                                "deployment/checkout --to-revision=2 -n shop --context=prod --cache-dir="));
   CHECK_THAT(ran.out, Contains("then following it with `/usr/bin/kubectl rollout status deployment/checkout --timeout=20s"));
+  CHECK_THAT(ran.out, Contains("--to-revision=2 -n shop --context=prod"));
+  CHECK_THAT(ran.out, Contains(", then `/usr/bin/kubectl rollout status deployment/checkout"));  // on the card
   CHECK_THAT(ran.out, Contains("3/3 ready"));
   CHECK_THAT(ran.out, Contains("✓ live template is the target's: live revision 4 runs registry.local/checkout:1.41"));
   CHECK_THAT(ran.out, Contains("rolled back to revision 2 and verified"));

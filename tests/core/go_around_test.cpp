@@ -170,6 +170,8 @@ TEST_CASE("injection attempts never reach a command line") {
   CHECK_THAT(h.whispered(), Contains("`$(id)` is not a revision"));
   h.type(alice, "checkout --to=--force");
   CHECK_THAT(h.whispered(), Contains("`--force` is not a revision"));
+  h.type(alice, "checkout --to 99999999999999");
+  CHECK_THAT(h.whispered(), Contains("`99999999999999` is not a revision"));
   h.type(alice, "'checkout; rm -rf /'");
   CHECK_THAT(h.whispered(), Contains("Unknown service or subcommand `checkout; rm -rf /`"));
   h.type(alice, "--help");
