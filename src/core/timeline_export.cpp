@@ -153,9 +153,9 @@ std::vector<store::Event> parse_timeline_csv(std::string_view text) {
     if (f.size() != csv_columns.size())
       throw std::invalid_argument("CSV: record " + std::to_string(r) + " has " +
                                   std::to_string(f.size()) + " fields");
-    store::Event e{to_id(f[0]), to_id(f[1]), f[2], f[3], f[4], f[5], f[6]};
-    if (!f[7].empty()) e.revises = to_id(f[7]);
-    if (!f[8].empty()) e.source = f[8];
+    store::Event e{to_id(f[0]), to_id(f[1]), f[2], f[3], f[4], f[5], f[6],
+                   f[7].empty() ? std::nullopt : std::optional(to_id(f[7])),
+                   f[8].empty() ? std::nullopt : std::optional(f[8])};
     out.push_back(std::move(e));
   }
   return out;

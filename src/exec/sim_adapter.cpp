@@ -23,7 +23,7 @@ SimAdapter::SimAdapter(asio::any_io_executor executor, std::string deployment,
       deployment_(std::move(deployment)),
       settings_(std::move(settings)),
       live_(settings_.revisions),
-      status_{settings_.replicas, settings_.replicas, settings_.replicas, settings_.replicas} {}
+      status_{settings_.replicas, settings_.replicas, settings_.replicas, settings_.replicas, ""} {}
 
 Revision SimAdapter::revision(int number) const {
   const auto version = "1." + std::to_string(number);
@@ -79,7 +79,7 @@ asio::awaitable<Outcome> SimAdapter::execute(const Plan& plan, ProgressFn on_pro
   }
   live_ = *target;
   std::string tail = "deployment.apps/" + deployment_ + " rolled back\n";
-  status_ = {settings_.replicas, 0, 0, 0};
+  status_ = {settings_.replicas, 0, 0, 0, ""};
   on_progress(status_);
   const bool pods_become_ready = settings_.failure != config::SimFailure::never_ready;
   const auto started = std::chrono::steady_clock::now();

@@ -259,12 +259,15 @@ constexpr const char* event_row_columns =
     "id, incident_id, at, kind, actor, text, data, revises, source";
 
 Event read_event_row(SQLite::Statement& q) {
-  Event e{q.getColumn(0).getInt64(), q.getColumn(1).getInt64(), q.getColumn(2).getString(),
-          q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
-          q.getColumn(6).getString()};
-  if (!q.getColumn(7).isNull()) e.revises = q.getColumn(7).getInt64();
-  e.source = optional_text(q.getColumn(8));
-  return e;
+  return Event{q.getColumn(0).getInt64(),
+               q.getColumn(1).getInt64(),
+               q.getColumn(2).getString(),
+               q.getColumn(3).getString(),
+               q.getColumn(4).getString(),
+               q.getColumn(5).getString(),
+               q.getColumn(6).getString(),
+               q.getColumn(7).isNull() ? std::nullopt : std::optional(q.getColumn(7).getInt64()),
+               optional_text(q.getColumn(8))};
 }
 
 }  // namespace
