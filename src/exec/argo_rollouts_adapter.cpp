@@ -16,49 +16,7 @@ namespace {
 constexpr auto revision_annotation = "rollout.argoproj.io/revision";
 constexpr auto pod_template_hash = "rollouts-pod-template-hash";
 
-std::string template_images(const json::value& object) {
-  std::string images;
-  if (const auto* containers = tool::at(object, {"spec", "template", "spec", "containers"});
-      containers && containers->is_array())
-    for (const auto& c : containers->get_array())
-      images += (images.empty() ? "" : ", ") + tool::text_at(c, {"image"});
-  return images;
-}
-
-Revision revision_of(const json::value& object) {
-  return {tool::text_at(object, {"metadata", "annotations", revision_annotation}),
-          template_images(object), ""};
-}
-
-std::string selector_of(const json::value& rollout) {
-  std::string selector;
-  if (const auto* labels = tool::at(rollout, {"spec", "selector", "matchLabels"});
-      labels && labels->is_object())
-    for (const auto& [k, v] : labels->get_object())
-      selector += (selector.empty() ? "" : ",") + std::string(k) + "=" +
-                  (v.is_string() ? std::string(v.get_string()) : "");
-  return selector;
-}
-
-// The Rollout's history: its owned ReplicaSets by revision.
-std::map<int, Revision> history_of(const json::value& replicasets, const std::string& owner_uid) {
-  std::map<int, Revision> history;
-  if (const auto* items = tool::at(replicasets, {"items"}); items && items->is_array())
-    for (const auto& rs : items->get_array()) {
-      bool owned = false;
-      if (const auto* owners = tool::at(rs, {"metadata", "ownerReferences"});
-          owners && owners->is_array())
-        for (const auto& o : owners->get_array()) {
-          const auto* controller = tool::at(o, {"controller"});
-          owned = owned || (tool::text_at(o, {"uid"}) == owner_uid && controller &&
-                            controller->is_bool() && controller->get_bool());
-        }
-      auto revision = revision_of(rs);
-      if (const auto n = tool::to_int(revision.number); owned && n)
-        history.emplace(*n, std::move(revision));
-    }
-  return history;
-}
+Revision revision_of(const json::value& object) { return tool::revision_of(object, revision_annotation); }
 
 std::string_view strategy_name(config::RolloutStrategy s) {
   return s == config::RolloutStrategy::bluegreen ? "blueGreen" : "canary";
@@ -86,11 +44,7 @@ std::vector<std::string> ArgoRolloutsAdapter::plugin(std::vector<std::string> ar
 }
 
 std::vector<std::string> ArgoRolloutsAdapter::kubectl(std::vector<std::string> args) const {
-  args.insert(args.begin(), tools_.kubectl);
-  args.insert(args.end(), {"-n", target_.namespace_name});
-  if (!target_.context.empty()) args.push_back("--context=" + target_.context);
-  if (!tools_.kube_cache_dir.empty()) args.push_back("--cache-dir=" + tools_.kube_cache_dir);
-  return args;
+  return tool::kubectl_argv(tools_, target_.namespace_name, target_.context, std::move(args));
 }
 
 std::vector<std::string> ArgoRolloutsAdapter::abort_argv() const {
@@ -149,7 +103,7 @@ asio::awaitable<Plan> ArgoRolloutsAdapter::plan(std::optional<std::string> targe
            "` runs before the undo: it sends all traffic to the stable ReplicaSet at once"});
 
   const auto listed =
-      co_await run(kubectl({"get", "replicasets", "-l", selector_of(*rollout), "-o", "json"}),
+      co_await run(kubectl({"get", "replicasets", "-l", tool::match_labels_selector(*rollout), "-o", "json"}),
                    tool::read_timeout);
   const auto replicasets = listed.ok() ? tool::parse_json(listed.out) : std::nullopt;
   if (!replicasets) {
@@ -158,7 +112,7 @@ asio::awaitable<Plan> ArgoRolloutsAdapter::plan(std::optional<std::string> targe
     finish(target_revision.value_or("previous"));
     co_return plan;
   }
-  const auto history = history_of(*replicasets, tool::text_at(*rollout, {"metadata", "uid"}));
+  const auto history = tool::owned_revisions(*replicasets, tool::text_at(*rollout, {"metadata", "uid"}), revision_annotation);
   std::optional<int> wanted = target_revision ? tool::to_int(*target_revision) : std::nullopt;
   if (!target_revision && history.size() >= 2) wanted = std::prev(history.end(), 2)->first;
   std::string known;

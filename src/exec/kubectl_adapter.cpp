@@ -23,27 +23,12 @@ using tool::text_at;
 using tool::to_int;
 
 constexpr auto revision_annotation = "deployment.kubernetes.io/revision";
-constexpr auto change_cause_annotation = "kubernetes.io/change-cause";
 
 int count_at(const json::value& v, std::initializer_list<std::string_view> path) {
   return static_cast<int>(tool::number_at(v, path).value_or(0));
 }
 
-// The images of a pod template, comma-joined: what a rollback actually changes.
-std::string template_images(const json::value& object) {
-  std::string images;
-  if (const auto* containers = at(object, {"spec", "template", "spec", "containers"}))
-    if (containers->is_array())
-      for (const auto& c : containers->get_array())
-        images += (images.empty() ? "" : ", ") + text_at(c, {"image"});
-  return images;
-}
-
-Revision revision_of(const json::value& object) {
-  return {text_at(object, {"metadata", "annotations", revision_annotation}),
-          template_images(object),
-          text_at(object, {"metadata", "annotations", change_cause_annotation})};
-}
+Revision revision_of(const json::value& object) { return tool::revision_of(object, revision_annotation); }
 
 Progress progress_of(const json::value& deployment) {
   return {count_at(deployment, {"spec", "replicas"}), count_at(deployment, {"status", "updatedReplicas"}),
@@ -80,12 +65,7 @@ KubectlAdapter::KubectlAdapter(asio::any_io_executor executor, const config::Ser
       timeout_(service.timeout) {}
 
 std::vector<std::string> KubectlAdapter::kubectl(std::vector<std::string> args) const {
-  // Flags after the subcommand: kubectl refuses flags placed before a plugin name.
-  args.insert(args.begin(), tools_.kubectl);
-  args.insert(args.end(), {"-n", target_.namespace_name});
-  if (!target_.context.empty()) args.push_back("--context=" + target_.context);
-  if (!tools_.kube_cache_dir.empty()) args.push_back("--cache-dir=" + tools_.kube_cache_dir);
-  return args;
+  return tool::kubectl_argv(tools_, target_.namespace_name, target_.context, std::move(args));
 }
 
 asio::awaitable<ProcessResult> KubectlAdapter::run(std::vector<std::string> argv,
@@ -126,29 +106,14 @@ asio::awaitable<Plan> KubectlAdapter::plan(std::optional<std::string> target_rev
                                    : "rollouts are not paused"});
 
   // The history is the ReplicaSets the Deployment owns, each with its revision annotation.
-  std::string selector;
-  if (const auto* labels = at(*deployment, {"spec", "selector", "matchLabels"}))
-    if (labels->is_object())
-      for (const auto& [k, v] : labels->get_object())
-        selector += (selector.empty() ? "" : ",") + std::string(k) + "=" +
-                    (v.is_string() ? std::string(v.get_string()) : "");
-  const auto uid = text_at(*deployment, {"metadata", "uid"});
-  const auto listed =
-      co_await run(kubectl({"get", "replicasets", "-l", selector, "-o", "json"}), read_timeout);
+  const auto listed = co_await run(
+      kubectl({"get", "replicasets", "-l", tool::match_labels_selector(*deployment), "-o", "json"}),
+      read_timeout);
   const auto replicasets = listed.ok() ? parse_json(listed.out) : std::nullopt;
-  std::map<int, Revision> history;
-  if (replicasets)
-    if (const auto* items = at(*replicasets, {"items"}); items && items->is_array())
-      for (const auto& rs : items->get_array()) {
-        bool owned = false;
-        if (const auto* owners = at(rs, {"metadata", "ownerReferences"}); owners && owners->is_array())
-          for (const auto& o : owners->get_array())
-            owned = owned || (text_at(o, {"uid"}) == uid && at(o, {"controller"}) &&
-                              at(o, {"controller"})->is_bool() && at(o, {"controller"})->get_bool());
-        if (!owned) continue;
-        auto revision = revision_of(rs);
-        if (const auto n = to_int(revision.number)) history.emplace(*n, std::move(revision));
-      }
+  const auto history =
+      replicasets ? tool::owned_revisions(*replicasets, text_at(*deployment, {"metadata", "uid"}),
+                                          revision_annotation)
+                  : std::map<int, Revision>{};
   if (!replicasets) {
     plan.preflight.push_back({"history readable", false, failed(listed, "").message});
     finish(target_revision.value_or("previous"));

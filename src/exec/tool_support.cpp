@@ -110,4 +110,55 @@ std::string unusable(const ProcessResult& result, std::string said, std::string_
   return message_of(result, std::move(said));
 }
 
+std::vector<std::string> kubectl_argv(const config::Tools& tools, const std::string& namespace_name,
+                                      const std::string& context, std::vector<std::string> args) {
+  args.insert(args.begin(), tools.kubectl);
+  args.insert(args.end(), {"-n", namespace_name});
+  if (!context.empty()) args.push_back("--context=" + context);
+  if (!tools.kube_cache_dir.empty()) args.push_back("--cache-dir=" + tools.kube_cache_dir);
+  return args;
+}
+
+std::string template_images(const json::value& object) {
+  std::string images;
+  if (const auto* containers = at(object, {"spec", "template", "spec", "containers"});
+      containers && containers->is_array())
+    for (const auto& c : containers->get_array())
+      images += (images.empty() ? "" : ", ") + text_at(c, {"image"});
+  return images;
+}
+
+std::string match_labels_selector(const json::value& object) {
+  std::string selector;
+  if (const auto* labels = at(object, {"spec", "selector", "matchLabels"}); labels && labels->is_object())
+    for (const auto& [k, v] : labels->get_object())
+      selector += (selector.empty() ? "" : ",") + std::string(k) + "=" +
+                  (v.is_string() ? std::string(v.get_string()) : "");
+  return selector;
+}
+
+Revision revision_of(const json::value& object, std::string_view revision_annotation) {
+  return {text_at(object, {"metadata", "annotations", revision_annotation}), template_images(object),
+          text_at(object, {"metadata", "annotations", "kubernetes.io/change-cause"})};
+}
+
+std::map<int, Revision> owned_revisions(const json::value& replicasets, const std::string& owner_uid,
+                                        std::string_view revision_annotation) {
+  std::map<int, Revision> history;
+  const auto* items = at(replicasets, {"items"});
+  if (!items || !items->is_array()) return history;
+  for (const auto& rs : items->get_array()) {
+    bool owned = false;
+    if (const auto* owners = at(rs, {"metadata", "ownerReferences"}); owners && owners->is_array())
+      for (const auto& o : owners->get_array()) {
+        const auto* controller = at(o, {"controller"});
+        owned = owned || (text_at(o, {"uid"}) == owner_uid && controller && controller->is_bool() &&
+                          controller->get_bool());
+      }
+    auto revision = revision_of(rs, revision_annotation);
+    if (const auto n = to_int(revision.number); owned && n) history.emplace(*n, std::move(revision));
+  }
+  return history;
+}
+
 }  // namespace goaround::exec::tool

@@ -58,4 +58,22 @@ std::string unusable(const ProcessResult& result, std::string said, std::string_
 // The tool's last stderr line (else stdout), without the "Error: " prefix the Go CLIs add.
 std::string error_line(const ProcessResult& result);
 
+// kubectl's argv for one call: flags after the subcommand (kubectl refuses flags before a
+// plugin name), namespace, context and cache dir from the configuration.
+std::vector<std::string> kubectl_argv(const config::Tools& tools, const std::string& namespace_name,
+                                      const std::string& context, std::vector<std::string> args);
+
+// Kubernetes objects as `kubectl get -o json` prints them.
+// The images of an object's pod template, comma-joined: what a rollback actually changes.
+std::string template_images(const boost::json::value& object);
+// spec.selector.matchLabels as a label selector ("app=web,tier=front").
+std::string match_labels_selector(const boost::json::value& object);
+// An object's revision: `revision_annotation`, its images and kubernetes.io/change-cause.
+Revision revision_of(const boost::json::value& object, std::string_view revision_annotation);
+// The history of a Deployment or Rollout: the ReplicaSets it controls (ownerReference uid,
+// controller true), by revision number.
+std::map<int, Revision> owned_revisions(const boost::json::value& replicasets,
+                                        const std::string& owner_uid,
+                                        std::string_view revision_annotation);
+
 }  // namespace goaround::exec::tool
