@@ -47,7 +47,7 @@ boost::asio::awaitable<void> close(core::Invocation& call) {
   const auto id = std::to_string(incident.id);
   closed.buttons = {{"Trigger was right", "review.trigger:" + id + ":right", chat::ButtonStyle::primary},
                     {"Trigger was wrong", "review.trigger:" + id + ":wrong", chat::ButtonStyle::normal}};
-  call.bot.transport.post({incident.channel, incident.thread}, closed);
+  co_await call.bot.transport.post({incident.channel, incident.thread}, closed);
 }
 
 // review.trigger:<incident>:right|wrong

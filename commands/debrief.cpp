@@ -35,7 +35,7 @@ boost::asio::awaitable<void> debrief(core::Invocation& call) {
   const chat::Message posted{call.bot.templates.render("debrief_posted", context), {}};
   store.append_event(incident.id, "debrief", who, posted.text);
   const chat::Place place{incident.channel, incident.thread};
-  call.bot.transport.post(place, posted);
+  co_await call.bot.transport.post(place, posted);
   call.bot.transport.attach(place, written.png.string(), "Incident #" + std::to_string(incident.id) + " timeline");
   call.bot.transport.attach(place, written.markdown.string(), "Debrief, incident #" + std::to_string(incident.id));
 }

@@ -56,12 +56,12 @@ void ConsoleTransport::offer(const std::string& handle, const std::vector<chat::
   out_.flush();
 }
 
-std::string ConsoleTransport::post(const chat::Place&, const chat::Message& message) {
+asio::awaitable<std::string> ConsoleTransport::post(const chat::Place&, const chat::Message& message) {
   const auto handle = "console-" + std::to_string(next_handle_++);
   print("[bot]", message.text);
   shown_[handle] = message.text;
   offer(handle, message.buttons);
-  return handle;
+  co_return handle;
 }
 
 void ConsoleTransport::update(const chat::Place&, const std::string& handle,

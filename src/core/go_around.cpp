@@ -191,7 +191,7 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
     message.buttons = {{"Confirm go-around", "goaround.confirm:" + id, chat::ButtonStyle::danger},
                        {"Cancel", "goaround.cancel:" + id, chat::ButtonStyle::normal}};
   }
-  pending.card = transport_.post(pending.place, message);
+  pending.card = co_await transport_.post(pending.place, message);
   if (incident.thread.empty()) {
     store_.set_incident_thread(incident.id, pending.card);
     pending.place.thread = pending.card;
@@ -302,7 +302,7 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
     if (const auto execution = store_.execution(id); execution && execution->state == "running") {
       store_.finish_execution(id, {"failed", std::nullopt, "", ""});
       const auto incident = store_.incident(execution->incident_id);
-      transport_.post({incident->channel, incident->thread},
+      co_await transport_.post({incident->channel, incident->thread},
                       render("internal_error", {{"what", "go-around #" + std::to_string(id)}}));
     }
   } catch (const std::exception& e) {
@@ -325,7 +325,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
 
   const auto announce = render("announce", card);
   record(incident, "command", bot_actor, announce.text, {{"argv", argv_json(pending.plan.argv)}});
-  transport_.post(pending.place, announce);
+  co_await transport_.post(pending.place, announce);
 
   exec::Outcome outcome;
   exec::Verification verification;
@@ -384,7 +384,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   record(incident, "result", bot_actor, message.text, summary);
   card["outcome"] = message.text;
   transport_.update(pending.place, pending.card, render("card", card));
-  transport_.post(pending.place, message);
+  co_await transport_.post(pending.place, message);
   co_return result;
 }
 
@@ -423,7 +423,7 @@ boost::asio::awaitable<void> GoAround::recover() {
                          {"started_at", execution.started_at.value_or("")}};
     const auto notice = render("interrupted", context);
     record(execution.incident_id, "interrupted", bot_actor, notice.text, context);
-    transport_.post(place, notice);
+    co_await transport_.post(place, notice);
     // What the adapter sees now is the only truth left about the interrupted rollback.
     exec::Verification verification;
     if (auto* adapter = adapters_.find(execution.service)) {
@@ -443,7 +443,7 @@ boost::asio::awaitable<void> GoAround::recover() {
     record(execution.incident_id, "verification", bot_actor, recheck.text, checked);
     store_.finish_execution(execution.id, {"interrupted", std::nullopt, execution.output_tail,
                                            json::serialize(checked)});
-    transport_.post(place, recheck);
+    co_await transport_.post(place, recheck);
   }
 }
 

@@ -95,7 +95,7 @@ asio::awaitable<void> StatusScheduler::tick() {
     const auto incident = store_.incident(schedule.incident_id);
     const auto wait = grace(schedule.interval);
     if (!schedule.reminded_at && now < due + wait) {
-      post_reminder(*incident, schedule);
+      co_await post_reminder(*incident, schedule);
     } else if (!schedule.reminded_at || now >= when(*schedule.reminded_at) + wait) {
       co_await post_update(*incident, schedule, nullptr, "");
     }
@@ -146,7 +146,7 @@ bool StatusScheduler::snooze(std::int64_t incident_id, std::chrono::minutes by,
   return true;
 }
 
-void StatusScheduler::post_reminder(const store::Incident& incident, store::Schedule schedule) {
+asio::awaitable<void> StatusScheduler::post_reminder(const store::Incident& incident, store::Schedule schedule) {
   const auto now = clock_.now();
   const json::object context{{"incident", incident.id},
                              {"service", incident.service},
@@ -158,7 +158,7 @@ void StatusScheduler::post_reminder(const store::Incident& incident, store::Sche
   reminder.buttons = {{"Snooze 30m", "status.snooze:" + id + ":30", chat::ButtonStyle::normal},
                       {"Snooze 1h", "status.snooze:" + id + ":60", chat::ButtonStyle::normal}};
   store_.append_event(incident.id, "status_reminder", bot_actor, reminder.text);
-  transport_.post({incident.channel, incident.thread}, reminder);
+  co_await transport_.post({incident.channel, incident.thread}, reminder);
   schedule.reminded_at = time::format_utc(now);
   store_.save_schedule(schedule);
 }
@@ -211,7 +211,7 @@ asio::awaitable<void> StatusScheduler::post_update(const store::Incident& incide
   store_.append_event(incident.id, "status_update",
                       author ? (author->name.empty() ? author->id : author->name) : bot_actor,
                       update.text, json::serialize(data));
-  transport_.post({incident.channel, incident.thread}, update);
+  co_await transport_.post({incident.channel, incident.thread}, update);
   schedule.last_posted_at = time::format_utc(now);
   if (author) schedule.last_human_at = schedule.last_posted_at;
   schedule.reminded_at.reset();

@@ -17,11 +17,11 @@ class RecordingTransport final : public chat::Transport {
     chat::Message message;
   };
 
-  std::string post(const chat::Place&, const chat::Message& message) override {
+  boost::asio::awaitable<std::string> post(const chat::Place&, const chat::Message& message) override {
     const auto handle = "m" + std::to_string(said.size() + 1);
     said.push_back({"post", handle, "", message});
     latest[handle] = message;
-    return handle;
+    co_return handle;
   }
   void update(const chat::Place&, const std::string& handle, const chat::Message& message) override {
     said.push_back({"update", handle, "", message});

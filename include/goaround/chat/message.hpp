@@ -1,4 +1,6 @@
 #pragma once
+#include <boost/asio/awaitable.hpp>
+
 #include <string>
 #include <vector>
 
@@ -34,13 +36,13 @@ struct Person {
   bool local_operator = false;  // at the bot's own terminal, which already has its power
 };
 
-// A chat system as the bot's core sees it. Calls never block: a transport queues what it
-// cannot deliver at once and keeps the order of messages within a place.
+// A chat system as the bot's core sees it. A transport keeps the order of what is said; only
+// post() waits, for the handle of what it posted (a thread is started from it).
 class Transport {
  public:
   virtual ~Transport() = default;
-  // Posts in public and returns a handle for later updates (a Slack ts, a console number).
-  virtual std::string post(const Place& where, const Message& message) = 0;
+  // Posts in public; completes with a handle for updates and threads (a Slack ts, a number).
+  virtual boost::asio::awaitable<std::string> post(const Place& where, const Message& message) = 0;
   // Replaces a posted message in place (the card's progress and result).
   virtual void update(const Place& where, const std::string& handle, const Message& message) = 0;
   // Shows a message to one person only (usage, refusals, denials).

@@ -23,7 +23,7 @@ class ConsoleTransport final : public chat::Transport {
  public:
   explicit ConsoleTransport(std::ostream& out) : out_(out) {}
 
-  std::string post(const chat::Place& where, const chat::Message& message) override;
+  boost::asio::awaitable<std::string> post(const chat::Place& where, const chat::Message& message) override;
   void update(const chat::Place& where, const std::string& handle,
               const chat::Message& message) override;
   void whisper(const chat::Place& where, const chat::Person& to,

@@ -51,7 +51,7 @@ class StatusScheduler {
   store::Schedule start_cadence(const store::Incident& incident, std::optional<double> value);
   boost::asio::awaitable<void> post_update(const store::Incident& incident, store::Schedule schedule,
                                            const chat::Person* author, const std::string& text);
-  void post_reminder(const store::Incident& incident, store::Schedule schedule);
+  boost::asio::awaitable<void> post_reminder(const store::Incident& incident, store::Schedule schedule);
 
   const config::Config& config_;
   store::Store& store_;
