@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/signal_set.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -21,10 +22,14 @@
 #include "goaround/console/console.hpp"
 #include "goaround/core/go_around.hpp"
 #include "goaround/core/incidents.hpp"
+#include "goaround/core/scribe.hpp"
 #include "goaround/core/timeline_export.hpp"
 #include "goaround/debrief/debrief.hpp"
 #include "goaround/exec/adapter.hpp"
 #include "goaround/schedule/status_scheduler.hpp"
+#include "goaround/slack/slack_transport.hpp"
+#include "goaround/slack/socket_mode.hpp"
+#include "goaround/app/slack_bot.hpp"
 #include "goaround/store/store.hpp"
 
 namespace goaround::app {
@@ -66,6 +71,10 @@ const std::vector<Subcommand> subcommands{
      "Write an incident's debrief (the latest by default) as Markdown on stdout or into FILE, "
      "with its chart beside it (FILE-chart.svg and .png; without --out, in the data folder).",
      {{"out", true, "the Markdown file to write"}}},
+    {"serve", "goaround serve [options]",
+     "The long-running bot on Slack (Socket Mode) with the status schedule; needs "
+     "slack.app_token and slack.bot_token. Stops cleanly on SIGTERM or SIGINT; exit 4 when "
+     "Slack disabled the app's Socket Mode.", {}},
     {"check-config", "goaround check-config FILE",
      "Validate a configuration file; print every problem with its line and column.", {}},
 };
@@ -120,14 +129,18 @@ class InstanceLock {
 
 // Everything a running bot needs, wired in dependency order.
 struct Runtime {
+  // `slack`: talk through the Slack Web API instead of the terminal.
   Runtime(config::Config loaded, const std::filesystem::path& data_dir, std::ostream& out,
-          std::unique_ptr<time::Clock> chosen_clock)
+          std::unique_ptr<time::Clock> chosen_clock, bool slack = false)
       : clock(std::move(chosen_clock)),
         config(std::move(loaded)),
         store((std::filesystem::create_directories(data_dir), data_dir / "goaround.db"), *clock),
         instance(data_dir),
-        templates(config.templates_dir),
-        transport(out),
+        templates(config.templates_dir, slack ? chat::Templates::Escape(slack::escape) : nullptr),
+        console(out),
+        web(config.slack.api_url, config.slack.bot_token),
+        slack_transport(io.get_executor(), web),
+        transport(slack ? static_cast<chat::Transport&>(slack_transport) : console),
         adapters(io.get_executor(), config),
         go_around(config, store, adapters, templates, transport, *clock),
         status(config, store, templates, transport, *clock, schedule::prometheus_metric(config)),
@@ -141,7 +154,10 @@ struct Runtime {
   store::Store store;
   InstanceLock instance;
   chat::Templates templates;
-  console::ConsoleTransport transport;
+  console::ConsoleTransport console;
+  slack::WebApi web;
+  slack::SlackTransport slack_transport;
+  chat::Transport& transport;
   exec::Adapters adapters;
   core::GoAround go_around;
   schedule::StatusScheduler status;
@@ -168,6 +184,26 @@ asio::awaitable<void> recover_if_alone(Runtime& rt) {
   else spdlog::info("another goaround runs on this data folder; its go-arounds are its own");
 }
 
+// The bot on Slack until a signal: envelopes go to the same registry as the console's lines.
+asio::awaitable<int> serve_slack(Runtime& rt) {
+  co_await recover_if_alone(rt);
+  core::Scribe scribe(rt.store);
+  slack::SocketModeClient socket(rt.io.get_executor(), rt.web, rt.config.slack.app_token, rt.store,
+                                 envelope_handler(rt.bot, rt.web, scribe));
+  asio::signal_set signals(rt.io, SIGINT, SIGTERM);
+  signals.async_wait([&](boost::system::error_code ec, int) {
+    if (ec) return;
+    spdlog::info("goaround serve: stopping");
+    socket.stop();
+    rt.status.stop();
+  });
+  asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(5)), asio::detached);
+  const bool disabled = co_await socket.run();
+  rt.status.stop();
+  signals.cancel();
+  co_return disabled ? exit_link_disabled : exit_ok;
+}
+
 asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args) {
   const auto person = console::local_operator();
   const core::Request request{person, {"console", ""}};
@@ -179,7 +215,7 @@ asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args)
   auto proposal = co_await rt.go_around.propose(request, args.positional[1], args.value("to"),
                                                 args.value("reason").value_or(""));
   if (proposal.refusal) {
-    rt.transport.whisper(request.where, person, *proposal.refusal);
+    rt.console.whisper(request.where, person, *proposal.refusal);
     co_return exit_not_started;
   }
   if (!proposal.execution_id) co_return exit_not_started;  // the card says which check failed
@@ -195,7 +231,7 @@ asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args)
     }
   }
   if (auto refusal = rt.go_around.start(request, id)) {
-    rt.transport.whisper(request.where, person, *refusal);
+    rt.console.whisper(request.where, person, *refusal);
     co_return exit_not_started;
   }
   const auto result = co_await rt.go_around.run(id);
@@ -336,7 +372,14 @@ int run(int argc, char** argv) {
   const auto data_dir = std::filesystem::path(args.value("data").value_or(config->data_dir));
   try {
     config->data_dir = data_dir;
-    Runtime rt(std::move(*config), data_dir, std::cout, make_clock(args));
+    const bool serving = sub->name == "serve";
+    if (serving && (config->slack.app_token.empty() || config->slack.bot_token.empty())) {
+      std::cerr << "goaround serve: slack.app_token and slack.bot_token must both resolve "
+                   "(set the environment variables the configuration names)\n";
+      return exit_usage;
+    }
+    Runtime rt(std::move(*config), data_dir, std::cout, make_clock(args), serving);
+    if (serving) return run_to_completion(rt, serve_slack(rt));
     spdlog::info("goaround {}: data in {}", sub->name, (data_dir / "goaround.db").string());
     if (sub->name == "timeline") return print_timeline(rt, args);
     if (sub->name == "debrief") return run_to_completion(rt, write_debrief(rt, args));
@@ -356,7 +399,7 @@ int run(int argc, char** argv) {
       co_await recover_if_alone(rt);
       if (!virtual_clock)
         asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(1)), asio::detached);
-      co_await console::run_console(rt.bot, rt.transport, input, std::cout,
+      co_await console::run_console(rt.bot, rt.console, input, std::cout,
                                     console::local_operator(), ::isatty(STDIN_FILENO) == 1,
                                     advance);
       co_return exit_ok;

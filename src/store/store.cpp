@@ -511,6 +511,16 @@ std::vector<Execution> Store::running_executions() {
   return out;
 }
 
+bool Store::record_envelope(const std::string& id, const std::string& kind) {
+  SQLite::Statement q(db_,
+                      "INSERT INTO processed_envelopes (envelope_id, received_at, kind) VALUES (?, ?, ?)"
+                      " ON CONFLICT DO NOTHING");
+  q.bind(1, id);
+  q.bind(2, now());
+  q.bind(3, kind);
+  return q.exec() == 1;
+}
+
 std::optional<ServiceLock> Store::service_lock(const std::string& service) {
   SQLite::Statement q(db_,
                       "SELECT service, execution_id, holder, acquired_at FROM service_locks"

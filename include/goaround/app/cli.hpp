@@ -8,6 +8,7 @@ enum ExitStatus : int {
   exit_failed = 1,        // a go-around ran and failed, or its verification did
   exit_usage = 2,         // bad command line or invalid configuration
   exit_not_started = 3,   // refused, pre-flight failed, or not confirmed
+  exit_link_disabled = 4, // serve: Slack turned Socket Mode off for the app
 };
 
 // The whole command line: console (default), rollback, timeline, check-config.

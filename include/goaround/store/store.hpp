@@ -199,6 +199,9 @@ class Store {
 
   std::optional<ServiceLock> service_lock(const std::string& service);
 
+  // Remembers a delivered envelope (or event) id; false when it was seen before.
+  bool record_envelope(const std::string& id, const std::string& kind);
+
  private:
   std::string now() const { return time::format_utc(clock_.now()); }
 

@@ -1,0 +1,15 @@
+#pragma once
+#include "goaround/core/registry.hpp"
+#include "goaround/core/scribe.hpp"
+#include "goaround/slack/socket_mode.hpp"
+#include "goaround/slack/web_api.hpp"
+
+namespace goaround::app {
+
+// What the bot does with each Slack envelope once it is acked: slash commands and buttons go
+// to the command registry (with the person's user groups looked up for "who may call stop"),
+// channel events to the scribe.
+slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi& api,
+                                                  core::Scribe& scribe);
+
+}  // namespace goaround::app

@@ -1,0 +1,88 @@
+#include "goaround/app/slack_bot.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+#include "goaround/slack/events.hpp"
+
+namespace goaround::app {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+namespace {
+
+std::string text_at(const json::object& o, std::initializer_list<std::string_view> path) {
+  const json::object* node = &o;
+  const json::value* value = nullptr;
+  for (auto key : path) {
+    value = node ? node->if_contains(key) : nullptr;
+    if (!value) return {};
+    node = value->if_object();
+  }
+  return value && value->is_string() ? std::string(value->get_string()) : std::string();
+}
+
+// The configured groups this person belongs to (usergroups.users.list per group).
+asio::awaitable<std::vector<std::string>> groups_of(const config::Config& config, slack::WebApi& api,
+                                                    const std::string& user) {
+  std::set<std::string> groups;
+  for (const auto& service : config.services)
+    groups.insert(service.allowed.groups.begin(), service.allowed.groups.end());
+  std::vector<std::string> member_of;
+  for (const auto& group : groups) {
+    const auto reply = co_await api.call("usergroups.users.list", {{"usergroup", group}});
+    if (const auto* users = reply.body.if_contains("users"); reply.ok && users && users->is_array())
+      for (const auto& u : users->get_array())
+        if (u.is_string() && u.get_string() == user) member_of.push_back(group);
+  }
+  co_return member_of;
+}
+
+}  // namespace
+
+slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi& api,
+                                                  core::Scribe& scribe) {
+  return [&bot, &api, &scribe](json::object envelope) -> asio::awaitable<void> {
+    const auto type = text_at(envelope, {"type"});
+    const auto* payload_value = envelope.if_contains("payload");
+    const auto* payload = payload_value ? payload_value->if_object() : nullptr;
+    if (!payload) co_return;
+    if (type == "slash_commands") {
+      const auto user = text_at(*payload, {"user_id"});
+      const core::Request request{
+          {user, text_at(*payload, {"user_name"}), co_await groups_of(bot.config, api, user), false},
+          {text_at(*payload, {"channel_id"}), ""}};
+      co_await bot.registry.dispatch(bot, request, text_at(*payload, {"text"}));
+    } else if (type == "interactive" && text_at(*payload, {"type"}) == "block_actions") {
+      const auto* actions = payload->if_contains("actions");
+      if (!actions || !actions->is_array() || actions->get_array().empty()) co_return;
+      const auto* action = actions->get_array()[0].if_object();
+      if (!action) co_return;
+      const auto user = text_at(*payload, {"user", "id"});
+      const core::Request request{
+          {user, text_at(*payload, {"user", "username"}), co_await groups_of(bot.config, api, user), false},
+          {text_at(*payload, {"channel", "id"}), ""}};
+      co_await bot.registry.press(bot, request, text_at(*action, {"action_id"}));
+    } else if (type == "events_api") {
+      const auto event = slack::decode_channel_event(envelope);
+      if (!event) co_return;
+      co_await scribe.capture(*event, [&api](const std::string& channel, const std::string& ts)
+                                          -> asio::awaitable<std::optional<chat::ChannelMessage>> {
+        const auto reply = co_await api.call("conversations.history",
+                                             {{"channel", channel}, {"latest", ts}, {"inclusive", true}, {"limit", 1}});
+        const auto* messages = reply.body.if_contains("messages");
+        if (!reply.ok || !messages || !messages->is_array() || messages->get_array().empty()) co_return std::nullopt;
+        const auto* m = messages->get_array()[0].if_object();
+        if (!m) co_return std::nullopt;
+        co_return chat::ChannelMessage{text_at(*m, {"user"}), text_at(*m, {"text"}), ts,
+                                       text_at(*m, {"thread_ts"})};
+      });
+    } else {
+      spdlog::info("slack: acked an envelope of type `{}` with nothing to do", type);
+    }
+  };
+}
+
+}  // namespace goaround::app

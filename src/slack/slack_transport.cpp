@@ -1,0 +1,124 @@
+#include "goaround/slack/slack_transport.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+
+#include "goaround/net/http_client.hpp"
+
+namespace goaround::slack {
+namespace asio = boost::asio;
+namespace json = boost::json;
+
+std::string escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '&') out += "&amp;";
+    else if (c == '<') out += "&lt;";
+    else if (c == '>') out += "&gt;";
+    else out += c;
+  }
+  return out;
+}
+
+json::array blocks(const chat::Message& message) {
+  json::array out;
+  // A section holds at most 3,000 characters.
+  for (std::size_t at = 0; at < message.text.size(); at += 3000)
+    out.push_back({{"type", "section"},
+                   {"text", {{"type", "mrkdwn"}, {"text", message.text.substr(at, 3000)}}}});
+  if (!message.buttons.empty()) {
+    json::array elements;
+    for (const auto& b : message.buttons) {
+      json::object button{{"type", "button"},
+                          {"text", {{"type", "plain_text"}, {"text", b.label}}},
+                          {"action_id", b.action},
+                          {"value", b.action}};
+      if (b.style == chat::ButtonStyle::primary) button["style"] = "primary";
+      if (b.style == chat::ButtonStyle::danger) button["style"] = "danger";
+      elements.push_back(std::move(button));
+    }
+    out.push_back({{"type", "actions"}, {"elements", std::move(elements)}});
+  }
+  return out;
+}
+
+SlackTransport::SlackTransport(asio::any_io_executor executor, WebApi& api)
+    : executor_(std::move(executor)), api_(api) {}
+
+void SlackTransport::enqueue(Job job) {
+  queue_.push_back(std::move(job));
+  if (draining_) return;
+  draining_ = true;
+  asio::co_spawn(executor_, drain(), asio::detached);
+}
+
+asio::awaitable<void> SlackTransport::drain() {
+  while (!queue_.empty()) {
+    auto job = std::move(queue_.front());
+    queue_.pop_front();
+    co_await job();
+  }
+  draining_ = false;
+}
+
+asio::awaitable<std::string> SlackTransport::post(const chat::Place& where, const chat::Message& message) {
+  // The queue runs the post in turn; this waits on a timer that the job cancels when done.
+  auto done = std::make_shared<asio::steady_timer>(executor_, asio::steady_timer::time_point::max());
+  auto ts = std::make_shared<std::string>();
+  json::object args{{"channel", where.channel}, {"text", message.text}, {"blocks", blocks(message)}};
+  if (!where.thread.empty()) args["thread_ts"] = where.thread;
+  enqueue([this, args = std::move(args), done, ts]() -> asio::awaitable<void> {
+    const auto reply = co_await api_.call("chat.postMessage", args);
+    if (reply.ok)
+      if (const auto* v = reply.body.if_contains("ts"); v && v->is_string()) *ts = v->get_string();
+    done->cancel();
+  });
+  boost::system::error_code ignored;
+  co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  co_return *ts;
+}
+
+void SlackTransport::update(const chat::Place& where, const std::string& handle, const chat::Message& message) {
+  json::object args{{"channel", where.channel}, {"ts", handle}, {"text", message.text}, {"blocks", blocks(message)}};
+  enqueue([this, args = std::move(args)]() -> asio::awaitable<void> {
+    co_await api_.call("chat.update", args);
+  });
+}
+
+void SlackTransport::whisper(const chat::Place& where, const chat::Person& to, const chat::Message& message) {
+  json::object args{{"channel", where.channel}, {"user", to.id}, {"text", message.text}, {"blocks", blocks(message)}};
+  if (!where.thread.empty()) args["thread_ts"] = where.thread;
+  enqueue([this, args = std::move(args)]() -> asio::awaitable<void> {
+    co_await api_.call("chat.postEphemeral", args);
+  });
+}
+
+void SlackTransport::attach(const chat::Place& where, const std::string& path, const std::string& title) {
+  enqueue([this, where, path, title]() -> asio::awaitable<void> {
+    // The external upload flow: get an upload URL, send the bytes there, then share the file.
+    std::ifstream in(path, std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const auto name = std::filesystem::path(path).filename().string();
+    const auto slot = co_await api_.call("files.getUploadURLExternal",
+                                         {{"filename", name}, {"length", bytes.size()}});
+    if (!slot.ok) co_return;
+    const auto* url = slot.body.if_contains("upload_url");
+    const auto* id = slot.body.if_contains("file_id");
+    if (!url || !url->is_string() || !id || !id->is_string()) co_return;
+    co_await net::http_request({"POST", std::string(url->get_string()),
+                                {{"Content-Type", "application/octet-stream"}}, bytes,
+                                std::chrono::seconds(30)});
+    json::object complete{{"files", json::array{{{"id", id->get_string()}, {"title", title}}}},
+                          {"channel_id", where.channel}};
+    if (!where.thread.empty()) complete["thread_ts"] = where.thread;
+    co_await api_.call("files.completeUploadExternal", complete);
+  });
+}
+
+}  // namespace goaround::slack

@@ -1,0 +1,237 @@
+#include "goaround/slack/socket_mode.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/websocket.hpp>
+#include <boost/beast/websocket/ssl.hpp>
+#include <boost/json.hpp>
+#include <boost/url.hpp>
+#include <spdlog/spdlog.h>
+
+#include <random>
+
+namespace goaround::slack {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+bool loopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
+// Errors after which retrying cannot help (the official SDK stops on the same ones).
+bool unrecoverable(const std::string& error) {
+  return error == "not_authed" || error == "invalid_auth" || error == "account_inactive" ||
+         error == "user_removed_from_team" || error == "team_disabled";
+}
+
+template <typename Stream>
+void set_timeouts(Stream& ws) {
+  // Slack pings; we ping too when idle, and a link silent for this long is dead.
+  websocket::stream_base::timeout timeout{30s, 15s, true};
+  ws.set_option(timeout);
+}
+
+}  // namespace
+
+SocketModeClient::SocketModeClient(asio::any_io_executor executor, WebApi& api,
+                                   config::Secret app_token, store::Store& store, Handler handler)
+    : executor_(std::move(executor)),
+      api_(api),
+      app_token_(std::move(app_token)),
+      store_(store),
+      handler_(std::move(handler)) {}
+
+void SocketModeClient::stop() {
+  stopped_ = true;
+  if (close_all_) close_all_();
+  if (finished_) finished_->cancel();
+}
+
+asio::awaitable<bool> SocketModeClient::run() {
+  finished_.emplace(executor_, asio::steady_timer::time_point::max());
+  asio::co_spawn(executor_, keep_connected(), asio::detached);
+  boost::system::error_code ignored;
+  co_await finished_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
+  co_return link_disabled_;
+}
+
+asio::awaitable<void> SocketModeClient::keep_connected() {
+  std::mt19937 random{std::random_device{}()};
+  asio::steady_timer pause(executor_);
+  auto backoff = 1s;
+  while (!stopped_) {
+    const auto opened = co_await api_.call_with(app_token_, "apps.connections.open", {});
+    const auto* url = opened.body.if_contains("url");
+    if (opened.ok && url && url->is_string()) {
+      const auto began = std::chrono::steady_clock::now();
+      const auto ended = co_await serve(std::string(url->get_string()));
+      if (ended == Ended::replaced) co_return;  // the replacement keeps the link from here
+      if (ended == Ended::link_disabled) {
+        link_disabled_ = true;
+        stopped_ = true;
+        break;
+      }
+      if (std::chrono::steady_clock::now() - began > 60s) backoff = 1s;  // it had been healthy
+    } else if (unrecoverable(opened.error)) {
+      spdlog::critical("slack: apps.connections.open refused the app token ({}); not retrying",
+                       opened.error);
+      stopped_ = true;
+      break;
+    }
+    if (stopped_) break;
+    // Exponential backoff with jitter, so many bots do not come back in step.
+    const auto jitter = std::chrono::milliseconds(random() % 1000);
+    spdlog::warn("slack: reconnecting in {} ms", (backoff + jitter).count());
+    pause.expires_after(backoff + jitter);
+    co_await pause.async_wait(asio::use_awaitable);
+    backoff = std::min<std::chrono::seconds>(backoff * 2, 60s);
+  }
+  if (live_ == 0 && finished_) finished_->cancel();
+}
+
+std::optional<std::string> SocketModeClient::take(const std::string& frame, Ended& ended, bool& replace) {
+  json::error_code ec;
+  auto value = json::parse(frame, ec);
+  auto* message = ec ? nullptr : value.if_object();
+  if (!message) {
+    spdlog::warn("slack: ignored a frame that is not a JSON object");
+    return std::nullopt;
+  }
+  const auto type = message->if_contains("type") && message->at("type").is_string()
+                        ? std::string(message->at("type").as_string())
+                        : std::string();
+  if (type == "hello") {
+    spdlog::info("slack: connected (Socket Mode)");
+    return std::nullopt;
+  }
+  if (type == "disconnect") {
+    const auto* reason = message->if_contains("reason");
+    const auto why = reason && reason->is_string() ? std::string(reason->get_string()) : "";
+    spdlog::info("slack: disconnect requested ({})", why);
+    if (why == "link_disabled") {
+      spdlog::critical("slack: Socket Mode was disabled for this app; stopping");
+      ended = Ended::link_disabled;
+    } else if (why == "warning" || why == "refresh_requested") {
+      replace = true;
+    }
+    return std::nullopt;
+  }
+  const auto* id = message->if_contains("envelope_id");
+  if (!id || !id->is_string()) return std::nullopt;
+  const std::string envelope_id(id->get_string());
+  // Durable before the ack: a redelivery of this id, or of the same event, is acked and dropped.
+  bool fresh = store_.record_envelope(envelope_id, type);
+  if (const auto* payload = message->if_contains("payload"); fresh && payload && payload->is_object())
+    if (const auto* event_id = payload->as_object().if_contains("event_id"); event_id && event_id->is_string())
+      fresh = store_.record_envelope("event:" + std::string(event_id->get_string()), type);
+  json::object ack{{"envelope_id", envelope_id}};
+  if (const auto* accepts = message->if_contains("accepts_response_payload");
+      accepts && accepts->is_bool() && accepts->get_bool())
+    ack["payload"] = json::object{};
+  if (fresh) asio::co_spawn(executor_, handler_(std::move(*message)), asio::detached);
+  else spdlog::info("slack: envelope {} seen before; acked, not run again", envelope_id);
+  return json::serialize(ack);
+}
+
+template <typename Stream>
+asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws) {
+  Ended ended = Ended::closed;
+  bool replaced = false;
+  for (;;) {
+    beast::flat_buffer buffer;
+    boost::system::error_code ec;
+    co_await ws.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+    bool replace = false;
+    // Acks are written here, one at a time, in the order the envelopes came.
+    if (const auto ack = take(beast::buffers_to_string(buffer.data()), ended, replace)) {
+      co_await ws.async_write(asio::buffer(*ack), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) break;
+    }
+    if (ended == Ended::link_disabled) break;
+    if (replace && !replaced && !stopped_) {
+      // Make before break: the new connection opens while this one still serves.
+      replaced = true;
+      asio::co_spawn(executor_, keep_connected(), asio::detached);
+    }
+  }
+  if (stopped_) co_return Ended::stopped;
+  if (ended == Ended::link_disabled) co_return ended;
+  co_return replaced ? Ended::replaced : Ended::closed;
+}
+
+asio::awaitable<SocketModeClient::Ended> SocketModeClient::serve(const std::string& url) {
+  const auto parsed = boost::urls::parse_uri(url);
+  if (!parsed || (parsed->scheme() != "wss" && parsed->scheme() != "ws")) {
+    spdlog::error("slack: apps.connections.open gave a URL that is not ws(s)");
+    co_return Ended::closed;
+  }
+  const std::string host(parsed->host_address());
+  const bool tls = parsed->scheme() == "wss";
+  if (!tls && !loopback(host)) {
+    spdlog::error("slack: refusing a plain ws:// link to {}; only loopback may skip TLS", host);
+    co_return Ended::closed;
+  }
+  const std::string port = parsed->has_port() ? std::string(parsed->port()) : (tls ? "443" : "80");
+  std::string target(parsed->encoded_target());
+  if (target.empty()) target = "/";
+  boost::system::error_code ec;
+  asio::ip::tcp::resolver resolver(executor_);
+  const auto endpoints = co_await resolver.async_resolve(host, port, asio::redirect_error(asio::use_awaitable, ec));
+  if (ec) co_return Ended::closed;
+
+  ++live_;
+  Ended ended = Ended::closed;
+  if (!tls) {
+    websocket::stream<beast::tcp_stream> ws(executor_);
+    beast::get_lowest_layer(ws).expires_after(30s);
+    co_await beast::get_lowest_layer(ws).async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) {
+      beast::get_lowest_layer(ws).expires_never();
+      set_timeouts(ws);
+      co_await ws.async_handshake(host + ":" + port, target, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!ec) {
+      close_all_ = [&ws] { beast::get_lowest_layer(ws).close(); };
+      ended = co_await read_loop(ws);
+    }
+  } else {
+    asio::ssl::context ssl(asio::ssl::context::tls_client);
+    ssl.set_default_verify_paths();
+    ssl.set_verify_mode(asio::ssl::verify_peer);
+    websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(executor_, ssl);
+    // SNI: Slack's hosts need it to handshake, and the certificate must name the host.
+    SSL_set_tlsext_host_name(ws.next_layer().native_handle(), host.c_str());
+    ws.next_layer().set_verify_callback(asio::ssl::host_name_verification(host));
+    beast::get_lowest_layer(ws).expires_after(30s);
+    co_await beast::get_lowest_layer(ws).async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) co_await ws.next_layer().async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+    if (!ec) {
+      beast::get_lowest_layer(ws).expires_never();
+      set_timeouts(ws);
+      co_await ws.async_handshake(host, target, asio::redirect_error(asio::use_awaitable, ec));
+    }
+    if (!ec) {
+      close_all_ = [&ws] { beast::get_lowest_layer(ws).close(); };
+      ended = co_await read_loop(ws);
+    }
+  }
+  close_all_ = nullptr;
+  if (ec) spdlog::warn("slack: connecting failed: {}", ec.message());
+  --live_;
+  if (stopped_ && live_ == 0 && finished_) finished_->cancel();
+  co_return ended;
+}
+
+}  // namespace goaround::slack

@@ -1,0 +1,68 @@
+#include "goaround/slack/web_api.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "goaround/net/http_client.hpp"
+
+namespace goaround::slack {
+namespace asio = boost::asio;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+WebApi::WebApi(std::string api_url, config::Secret bot_token)
+    : api_url_(std::move(api_url)), bot_token_(std::move(bot_token)) {}
+
+asio::awaitable<ApiReply> WebApi::call(const std::string& method, json::object args) {
+  co_return co_await call_with(bot_token_, method, std::move(args));
+}
+
+asio::awaitable<ApiReply> WebApi::call_with(const config::Secret& token, const std::string& method,
+                                            json::object args) {
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  const auto body = json::serialize(args);
+  ApiReply reply;
+  auto backoff = 500ms;
+  for (int attempt = 1; attempt <= 5; ++attempt) {
+    const auto got = co_await net::http_request(
+        {"POST", api_url_ + method,
+         {{"Authorization", "Bearer " + token.reveal()},
+          {"Content-Type", "application/json; charset=utf-8"}},
+         body, 10s});
+    std::chrono::milliseconds wait = backoff;
+    if (got.status == 429) {
+      // Rate limited: Slack says how long, per method.
+      wait = std::chrono::seconds(got.retry_after ? std::stoi(*got.retry_after) : 1);
+      spdlog::warn("slack {}: rate limited, retrying in {} s", method, wait.count() / 1000);
+    } else if (got.status && *got.status < 500) {
+      boost::system::error_code ec;
+      auto parsed = json::parse(got.body, ec);
+      if (ec || !parsed.is_object()) {
+        reply.error = "the answer was not JSON (HTTP " + std::to_string(*got.status) + ")";
+        break;
+      }
+      reply.body = std::move(parsed.as_object());
+      const auto* ok = reply.body.if_contains("ok");
+      reply.ok = ok && ok->is_bool() && ok->get_bool();
+      if (!reply.ok) {
+        const auto* error = reply.body.if_contains("error");
+        reply.error = error && error->is_string() ? std::string(error->get_string()) : "unknown_error";
+        spdlog::warn("slack {}: {}", method, reply.error);
+      }
+      co_return reply;
+    } else {
+      reply.error = got.status ? "HTTP " + std::to_string(*got.status) : got.error;
+      spdlog::warn("slack {}: {} (attempt {})", method, reply.error, attempt);
+      backoff *= 2;
+    }
+    pause.expires_after(wait);
+    co_await pause.async_wait(asio::use_awaitable);
+  }
+  if (reply.error.empty()) reply.error = "gave up after retries";
+  co_return reply;
+}
+
+}  // namespace goaround::slack

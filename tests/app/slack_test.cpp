@@ -1,0 +1,148 @@
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <boost/asio/read.hpp>
+#include <catch2/catch.hpp>
+#include <signal.h>
+
+#include <thread>
+
+#include <fstream>
+#include <sstream>
+
+#include "support/process.hpp"
+#include "support/slack_emulator.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace goaround;
+using Catch::Matchers::Contains;
+using namespace std::chrono_literals;
+namespace asio = boost::asio;
+namespace bp = boost::process::v2;
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* app_token = "xapp-1-A111-test-app-token";
+constexpr const char* bot_token = "xoxb-111-test-bot-token";
+
+json::value fixture(const std::string& name) {
+  std::ifstream in(std::string(GOAROUND_SHARED_DIR) + "/slack/fixtures/" + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  return json::parse(text.str());
+}
+
+bool posted(const std::vector<testing::SlackEmulator::Call>& calls, const std::string& method,
+            const std::string& part) {
+  return std::any_of(calls.begin(), calls.end(), [&](const auto& c) {
+    return c.method == method && json::serialize(c.body).find(part) != std::string::npos;
+  });
+}
+
+// The real `goaround serve` against the emulator, its logs collected to check for tokens.
+struct ServedBot {
+  explicit ServedBot(testing::SlackEmulator& slack) {
+    dir.write("app-token", app_token);
+    config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
+                                            "\nlog: { level: info }\nslack:\n  app_token_file: " +
+                                            (dir.path() / "app-token").string() +
+                                            "\n  bot_token: ${GOAROUND_TEST_BOT_TOKEN}\n  api_url: " +
+                                            slack.api_url() + R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 42, replicas: 2, step: 20ms }
+    channel: C111
+)").string();
+    ::setenv("GOAROUND_TEST_BOT_TOKEN", bot_token, 1);
+    bot.emplace(io, GOAROUND_BINARY, std::vector<std::string>{"serve", "--config", config},
+                bp::process_stdio{nullptr, out, err});
+  }
+  std::string stop() {
+    ::kill(bot->id(), SIGTERM);
+    std::string logs;
+    boost::system::error_code ec;
+    asio::read(err, asio::dynamic_buffer(logs), ec);
+    exit_code = bot->wait(ec);
+    return logs;
+  }
+  int executions() const {
+    SQLite::Database db((dir.path() / "var" / "goaround.db").string());
+    SQLite::Statement q(db, "SELECT count(*) FROM executions WHERE state != 'planned'");
+    q.executeStep();
+    return q.getColumn(0).getInt();
+  }
+
+  testing::TempDir dir;
+  std::string config;
+  asio::io_context io;
+  asio::readable_pipe out{io}, err{io};
+  std::optional<bp::process> bot;
+  int exit_code = -1;
+};
+
+}  // namespace
+
+TEST_CASE("through Slack payloads: /rollback shows the card, Confirm runs it once, all lands in the thread") {
+  testing::SlackEmulator slack;
+  ServedBot served(slack);
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return !calls.empty(); }));
+  CHECK(slack.calls().front().method == "apps.connections.open");
+  CHECK(slack.calls().front().authorization == std::string("Bearer ") + app_token);
+  REQUIRE(slack.wait_for_connections(1));
+
+  auto command = fixture("socket_slash_commands_envelope.json");
+  command.at("payload").as_object()["command"] = "/rollback";
+  command.at("payload").as_object()["text"] = "checkout --reason '5xx at 4%'";
+  std::this_thread::sleep_for(200ms);  // let hello arrive first
+  REQUIRE(slack.deliver(command));
+  REQUIRE(slack.wait_for_frame([](const auto& frames) {
+    return std::any_of(frames.begin(), frames.end(), [](const json::value& f) {
+      return f.is_object() && f.as_object().contains("envelope_id");
+    });
+  }));
+  CHECK(json::serialize(slack.frames().back()) == R"({"envelope_id":"xxx-11-222-yyy-zzz","payload":{}})");
+  REQUIRE(slack.wait_for_call([](const auto& calls) {
+    return posted(calls, "chat.postMessage", "goaround.confirm:1");
+  }));
+  const auto calls = slack.calls();
+  const auto card = std::find_if(calls.begin(), calls.end(), [](const auto& c) { return c.method == "chat.postMessage"; });
+  CHECK(card->authorization == std::string("Bearer ") + bot_token);
+  CHECK_THAT(json::serialize(card->body), Contains("*Go-around: checkout* (prod)"));
+  CHECK_THAT(json::serialize(card->body), Contains(R"("channel":"C111")"));
+
+  auto press = fixture("socket_block_actions_envelope.json");
+  auto& payload = press.at("payload").as_object();
+  payload["actions"].as_array()[0].as_object()["action_id"] = "goaround.confirm:1";
+  payload["actions"].as_array()[0].as_object()["value"] = "goaround.confirm:1";
+  press.as_object()["envelope_id"] = "press-1";
+  REQUIRE(slack.deliver(press));
+  REQUIRE(slack.wait_for_call([](const auto& calls) {
+    return posted(calls, "chat.postMessage", "rolled back to revision 41 and verified");
+  }));
+  CHECK(posted(slack.calls(), "chat.update", "Confirmed by"));
+  CHECK(posted(slack.calls(), "chat.postMessage", "thread_ts"));
+
+  // The same envelope again (a redelivery): acked, never run twice.
+  const auto acks_before = slack.frames().size();
+  REQUIRE(slack.deliver(press));
+  REQUIRE(slack.wait_for_frame([&](const auto& frames) { return frames.size() > acks_before; }));
+  std::this_thread::sleep_for(300ms);
+  CHECK(served.executions() == 1);
+
+  const auto logs = served.stop();
+  CHECK(served.exit_code == 0);
+  CHECK_THAT(logs, Contains("slack: connected (Socket Mode)"));
+  CHECK_THAT(logs, !Contains("xapp-"));
+  CHECK_THAT(logs, !Contains("xoxb-"));
+}
+
+TEST_CASE("serve without Slack tokens says what is missing") {
+  testing::TempDir dir;
+  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
+                                                     "\nservices: [{name: checkout, environment: e, adapter: sim}]\n");
+  const auto ran = testing::run_goaround({"serve", "--config", config.string()});
+  CHECK(ran.exit_code == 2);
+  CHECK_THAT(ran.err, Contains("slack.app_token and slack.bot_token must both resolve"));
+}

@@ -1,0 +1,196 @@
+#include "support/slack_emulator.hpp"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace goaround::testing {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+namespace json = boost::json;
+using tcp = asio::ip::tcp;
+
+struct SlackEmulator::Impl {
+  asio::io_context io;
+  tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
+  std::thread thread;
+  mutable std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<Call> calls;
+  std::vector<json::value> frames;
+  std::vector<std::shared_ptr<websocket::stream<beast::tcp_stream>>> sockets;
+  int connections = 0;
+  long next_ts = 1;
+
+  unsigned short port() const { return acceptor.local_endpoint().port(); }
+
+  json::object answer(const std::string& method, const std::string& authorization,
+                      const json::value& body) {
+    const bool app_token = authorization.rfind("Bearer xapp-", 0) == 0;
+    const bool bot_token = authorization.rfind("Bearer xoxb-", 0) == 0;
+    if (method == "apps.connections.open") {
+      if (!app_token) return {{"ok", false}, {"error", "invalid_auth"}};
+      return {{"ok", true},
+              {"url", "ws://127.0.0.1:" + std::to_string(port()) + "/link/?ticket=t" +
+                          std::to_string(next_ts++)}};
+    }
+    if (!bot_token) return {{"ok", false}, {"error", "not_authed"}};
+    const auto* args = body.if_object();
+    const auto channel = args && args->if_contains("channel") ? args->at("channel") : json::value("C0");
+    if (method == "chat.postMessage") {
+      return {{"ok", true}, {"channel", channel}, {"ts", "1700000000." + std::to_string(100000 + next_ts++)}};
+    }
+    if (method == "chat.update" || method == "chat.postEphemeral" || method == "files.completeUploadExternal")
+      return {{"ok", true}};
+    if (method == "files.getUploadURLExternal")
+      return {{"ok", true},
+              {"upload_url", "http://127.0.0.1:" + std::to_string(port()) + "/upload/F1"},
+              {"file_id", "F1"}};
+    if (method == "usergroups.users.list") return {{"ok", true}, {"users", json::array{}}};
+    return {{"ok", false}, {"error", "unknown_method"}};
+  }
+
+  asio::awaitable<void> session(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    for (;;) {
+      http::request<http::string_body> request;
+      boost::system::error_code ec;
+      co_await http::async_read(stream, buffer, request, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      if (websocket::is_upgrade(request)) {
+        auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(stream));
+        co_await ws->async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        {
+          std::lock_guard lock(mutex);
+          sockets.push_back(ws);
+          ++connections;
+        }
+        changed.notify_all();
+        const std::string hello = R"({"type":"hello","num_connections":1,"debug_info":{"host":"applink-emulator"},"connection_info":{"app_id":"A111"}})";
+        co_await ws->async_write(asio::buffer(hello), asio::redirect_error(asio::use_awaitable, ec));
+        for (;;) {
+          beast::flat_buffer frame;
+          co_await ws->async_read(frame, asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) break;
+          json::error_code jec;
+          auto value = json::parse(beast::buffers_to_string(frame.data()), jec);
+          std::lock_guard lock(mutex);
+          frames.push_back(jec ? json::value(beast::buffers_to_string(frame.data())) : value);
+          changed.notify_all();
+        }
+        co_return;
+      }
+      http::response<http::string_body> response{http::status::ok, request.version()};
+      response.set(http::field::content_type, "application/json");
+      const std::string target(request.target());
+      if (target.rfind("/api/", 0) == 0) {
+        const auto method = target.substr(5);
+        json::error_code jec;
+        const auto body = json::parse(request.body(), jec);
+        const std::string authorization(request[http::field::authorization]);
+        json::object reply;
+        {
+          std::lock_guard lock(mutex);
+          calls.push_back({method, authorization, jec ? json::value() : body});
+          reply = answer(method, authorization, body);
+          changed.notify_all();
+        }
+        response.body() = json::serialize(reply);
+      } else {
+        response.body() = "OK";
+      }
+      response.keep_alive(request.keep_alive());
+      response.prepare_payload();
+      co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec || !request.keep_alive()) co_return;
+    }
+  }
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      boost::system::error_code ec;
+      auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) co_return;
+      asio::co_spawn(io, session(std::move(socket)), asio::detached);
+    }
+  }
+
+  template <typename T, typename Ready>
+  bool wait(const std::vector<T>& items, Ready ready, std::chrono::milliseconds limit) {
+    std::unique_lock lock(mutex);
+    return changed.wait_for(lock, limit, [&] { return ready(items); });
+  }
+};
+
+SlackEmulator::SlackEmulator() : impl_(std::make_unique<Impl>()) {
+  asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
+  impl_->thread = std::thread([this] { impl_->io.run(); });
+}
+
+SlackEmulator::~SlackEmulator() {
+  asio::post(impl_->io, [this] {
+    impl_->acceptor.close();
+    for (auto& ws : impl_->sockets) beast::get_lowest_layer(*ws).close();
+  });
+  impl_->io.stop();
+  impl_->thread.join();
+}
+
+std::string SlackEmulator::api_url() const {
+  return "http://127.0.0.1:" + std::to_string(impl_->port()) + "/api/";
+}
+
+bool SlackEmulator::deliver(const json::value& envelope) {
+  std::shared_ptr<websocket::stream<beast::tcp_stream>> ws;
+  {
+    std::lock_guard lock(impl_->mutex);
+    if (impl_->sockets.empty()) return false;
+    ws = impl_->sockets.back();
+  }
+  auto text = std::make_shared<std::string>(json::serialize(envelope));
+  asio::post(impl_->io, [ws, text] {
+    ws->async_write(asio::buffer(*text), [ws, text](boost::system::error_code, std::size_t) {});
+  });
+  return true;
+}
+
+bool SlackEmulator::wait_for_call(const std::function<bool(const std::vector<Call>&)>& ready,
+                                  std::chrono::milliseconds limit) {
+  return impl_->wait(impl_->calls, ready, limit);
+}
+
+bool SlackEmulator::wait_for_frame(const std::function<bool(const std::vector<json::value>&)>& ready,
+                                   std::chrono::milliseconds limit) {
+  return impl_->wait(impl_->frames, ready, limit);
+}
+
+bool SlackEmulator::wait_for_connections(int count, std::chrono::milliseconds limit) {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->changed.wait_for(lock, limit, [&] { return impl_->connections >= count; });
+}
+
+std::vector<SlackEmulator::Call> SlackEmulator::calls() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->calls;
+}
+
+std::vector<json::value> SlackEmulator::frames() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->frames;
+}
+
+int SlackEmulator::connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->connections;
+}
+
+}  // namespace goaround::testing

@@ -1,0 +1,46 @@
+#pragma once
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace goaround::testing {
+
+// A loopback stand-in for Slack: the Web API methods the bot calls under /api/, and the
+// Socket Mode websocket that apps.connections.open hands out (it sends hello on connect).
+// It records every call and every frame the bot sends, and lets a test deliver envelopes.
+class SlackEmulator {
+ public:
+  struct Call {
+    std::string method;
+    std::string authorization;
+    boost::json::value body;
+  };
+
+  SlackEmulator();
+  ~SlackEmulator();
+
+  std::string api_url() const;  // "http://127.0.0.1:PORT/api/"
+  // Delivers an envelope on the most recent connection; false when none is open.
+  bool deliver(const boost::json::value& envelope);
+  // Waits until `ready` holds for the calls (or frames) so far, up to `limit`.
+  bool wait_for_call(const std::function<bool(const std::vector<Call>&)>& ready,
+                     std::chrono::milliseconds limit = std::chrono::seconds(20));
+  bool wait_for_frame(const std::function<bool(const std::vector<boost::json::value>&)>& ready,
+                      std::chrono::milliseconds limit = std::chrono::seconds(20));
+  // Waits until the bot holds at least `count` websocket connections (counting every one made).
+  bool wait_for_connections(int count, std::chrono::milliseconds limit = std::chrono::seconds(20));
+  std::vector<Call> calls() const;
+  std::vector<boost::json::value> frames() const;  // what the bot sent on the websocket (acks)
+  int connections() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace goaround::testing
