@@ -191,13 +191,20 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
     message.buttons = {{"Confirm go-around", "goaround.confirm:" + id, chat::ButtonStyle::danger},
                        {"Cancel", "goaround.cancel:" + id, chat::ButtonStyle::normal}};
   }
-  pending.card = co_await transport_.post(pending.place, message);
-  if (incident.thread.empty()) {
-    store_.set_incident_thread(incident.id, pending.card);
-    pending.place.thread = pending.card;
+  if (!pending.plan.ready()) {
+    const auto handle = co_await transport_.post(pending.place, message);
+    if (incident.thread.empty()) store_.set_incident_thread(incident.id, handle);
+    co_return Proposal{};
   }
-  if (!pending.plan.ready()) co_return Proposal{};
+  // Known before the post completes: a press that races the post's answer finds the card.
+  const auto place = pending.place;
   pending_.emplace(planned.id, std::move(pending));
+  const auto handle = co_await transport_.post(place, message);
+  if (const auto it = pending_.find(planned.id); it != pending_.end()) {
+    it->second.card = handle;
+    if (incident.thread.empty()) it->second.place.thread = handle;
+  }
+  if (incident.thread.empty()) store_.set_incident_thread(incident.id, handle);
   co_return Proposal{planned.id, std::nullopt};
 }
 
@@ -209,6 +216,8 @@ std::optional<chat::Message> GoAround::start(const Request& request, std::int64_
   const auto it = pending_.find(id);
   if (it == pending_.end())
     return render("card_expired", {{"execution", id}, {"service", execution->service}});
+  if (it->second.card.empty())
+    return render("not_waiting", {{"execution", id}, {"state", "still being posted; press again"}});
   const auto& service = *config_.find_service(execution->service);
   const auto who = display_name(request.who);
   if (!may_call_stop(service, request.who)) {

@@ -112,6 +112,7 @@ TEST_CASE("through Slack payloads: /rollback shows the card, Confirm runs it onc
   CHECK_THAT(json::serialize(card->body), Contains("*Go-around: checkout* (prod)"));
   CHECK_THAT(json::serialize(card->body), Contains(R"("channel":"C111")"));
 
+  std::this_thread::sleep_for(300ms);  // a person sees the card before pressing
   auto press = fixture("socket_block_actions_envelope.json");
   auto& payload = press.at("payload").as_object();
   payload["actions"].as_array()[0].as_object()["action_id"] = "goaround.confirm:1";
