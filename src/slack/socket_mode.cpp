@@ -54,8 +54,9 @@ SocketModeClient::SocketModeClient(asio::any_io_executor executor, WebApi& api,
 
 void SocketModeClient::stop() {
   stopped_ = true;
-  if (close_all_) close_all_();
-  if (finished_) finished_->cancel();
+  const auto closers = closers_;  // closing ends read loops, which erase their entries
+  for (const auto& [_, close] : closers) close();
+  if (live_ == 0 && finished_) finished_->cancel();
 }
 
 asio::awaitable<bool> SocketModeClient::run() {
@@ -79,7 +80,7 @@ asio::awaitable<void> SocketModeClient::keep_connected() {
       if (ended == Ended::replaced) co_return;  // the replacement keeps the link from here
       if (ended == Ended::link_disabled) {
         link_disabled_ = true;
-        stopped_ = true;
+        stop();  // every connection, the replaced ones too
         break;
       }
       if (std::chrono::steady_clock::now() - began > 60s) backoff = 1s;  // it had been healthy
@@ -192,6 +193,7 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::serve(const std::stri
   if (ec) co_return Ended::closed;
 
   ++live_;
+  const int connection = next_connection_++;
   Ended ended = Ended::closed;
   if (!tls) {
     websocket::stream<beast::tcp_stream> ws(executor_);
@@ -203,7 +205,7 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::serve(const std::stri
       co_await ws.async_handshake(host + ":" + port, target, asio::redirect_error(asio::use_awaitable, ec));
     }
     if (!ec) {
-      close_all_ = [&ws] { beast::get_lowest_layer(ws).close(); };
+      closers_[connection] = [&ws] { beast::get_lowest_layer(ws).close(); };
       ended = co_await read_loop(ws);
     }
   } else {
@@ -223,11 +225,11 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::serve(const std::stri
       co_await ws.async_handshake(host, target, asio::redirect_error(asio::use_awaitable, ec));
     }
     if (!ec) {
-      close_all_ = [&ws] { beast::get_lowest_layer(ws).close(); };
+      closers_[connection] = [&ws] { beast::get_lowest_layer(ws).close(); };
       ended = co_await read_loop(ws);
     }
   }
-  close_all_ = nullptr;
+  closers_.erase(connection);
   if (ec) spdlog::warn("slack: connecting failed: {}", ec.message());
   --live_;
   if (stopped_ && live_ == 0 && finished_) finished_->cancel();

@@ -147,3 +147,31 @@ TEST_CASE("serve without Slack tokens says what is missing") {
   CHECK(ran.exit_code == 2);
   CHECK_THAT(ran.err, Contains("slack.app_token and slack.bot_token must both resolve"));
 }
+
+TEST_CASE("refresh_requested: the new connection opens before the old one goes; link_disabled stops with exit 4") {
+  testing::SlackEmulator slack;
+  ServedBot served(slack);
+  REQUIRE(slack.wait_for_connections(1));
+  std::this_thread::sleep_for(200ms);
+  REQUIRE(slack.deliver(fixture("socket_disconnect_refresh_requested.json")));
+  REQUIRE(slack.wait_for_connections(2));  // while the first is still open: no gap
+  const auto calls = slack.calls();
+  const auto opens = std::count_if(calls.begin(), calls.end(),
+                                   [](const auto& c) { return c.method == "apps.connections.open"; });
+  CHECK(opens == 2);
+  std::this_thread::sleep_for(200ms);
+  auto command = fixture("socket_slash_commands_envelope.json");
+  command.at("payload").as_object()["text"] = "help";
+  command.as_object()["envelope_id"] = "after-refresh";
+  REQUIRE(slack.deliver(command));  // on the new connection
+  REQUIRE(slack.wait_for_call([](const auto& calls) {
+    return posted(calls, "chat.postEphemeral", "/rollback note");
+  }));
+  REQUIRE(slack.deliver(fixture("socket_disconnect_link_disabled.json")));
+  boost::system::error_code ec;
+  std::string logs;
+  asio::read(served.err, asio::dynamic_buffer(logs), ec);
+  const int code = served.bot->wait(ec);
+  CHECK(code == 4);
+  CHECK_THAT(logs, Contains("Socket Mode was disabled for this app; stopping"));
+}

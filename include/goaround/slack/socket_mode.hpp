@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -47,7 +48,8 @@ class SocketModeClient {
   bool stopped_ = false;
   bool link_disabled_ = false;
   int live_ = 0;  // connections being served
-  std::function<void()> close_all_;
+  std::map<int, std::function<void()>> closers_;  // one per open connection
+  int next_connection_ = 0;
   std::optional<boost::asio::steady_timer> finished_;
 };
 
