@@ -3,5 +3,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/build.sh
+# Slack's official Node SDK, only to check the test Slack emulator against the real client.
+mkdir -p build/slack-sdk
+cp tests/slack/official_sdk/package.json build/slack-sdk/
+(cd build/slack-sdk && npm install --no-audit --no-fund --silent >/dev/null)
 cd build
 ctest --output-on-failure -j2 --timeout 300
