@@ -41,7 +41,7 @@ bool posted(const std::vector<testing::SlackEmulator::Call>& calls, const std::s
 
 // The real `goaround serve` against the emulator, its logs collected to check for tokens.
 struct ServedBot {
-  explicit ServedBot(testing::SlackEmulator& slack) {
+  explicit ServedBot(testing::SlackEmulator& slack, const std::string& allowed = "") {
     dir.write("app-token", app_token);
     config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
                                             "\nlog: { level: info }\nslack:\n  app_token_file: " +
@@ -54,7 +54,7 @@ services:
     adapter: sim
     sim: { revisions: 42, replicas: 2, step: 20ms }
     channel: C111
-)").string();
+)" + allowed).string();
     ::setenv("GOAROUND_TEST_BOT_TOKEN", bot_token, 1);
     bot.emplace(io, GOAROUND_BINARY, std::vector<std::string>{"serve", "--config", config},
                 bp::process_stdio{nullptr, out, err});
@@ -174,4 +174,54 @@ TEST_CASE("refresh_requested: the new connection opens before the old one goes; 
   const int code = served.bot->wait(ec);
   CHECK(code == 4);
   CHECK_THAT(logs, Contains("Socket Mode was disabled for this app; stopping"));
+}
+
+TEST_CASE("malformed frames are logged and survived; a rate-limited post waits and still goes out") {
+  testing::SlackEmulator slack;
+  ServedBot served(slack);
+  REQUIRE(slack.wait_for_connections(1));
+  std::this_thread::sleep_for(200ms);
+  REQUIRE(slack.deliver_text("this is not json"));
+  REQUIRE(slack.deliver(json::parse(R"({"envelope_id":"odd-1","type":"something_new","payload":{}})")));
+  REQUIRE(slack.wait_for_frame([](const auto& frames) {
+    return std::any_of(frames.begin(), frames.end(), [](const json::value& f) {
+      return f.is_object() && f.as_object().contains("envelope_id") && f.at("envelope_id") == "odd-1";
+    });
+  }));
+  slack.rate_limit_next("chat.postMessage", 1);
+  auto command = fixture("socket_slash_commands_envelope.json");
+  command.at("payload").as_object()["text"] = "checkout";
+  REQUIRE(slack.deliver(command));
+  REQUIRE(slack.wait_for_call([](const auto& calls) {
+    return std::count_if(calls.begin(), calls.end(), [](const auto& c) { return c.method == "chat.postMessage"; }) == 2;
+  }));
+  const auto logs = served.stop();
+  CHECK(served.exit_code == 0);
+  CHECK_THAT(logs, Contains("ignored a frame that is not a JSON object"));
+  CHECK_THAT(logs, Contains("rate limited, retrying in 1 s"));
+}
+
+TEST_CASE("in Slack, who may call stop includes members of the allowed user groups") {
+  testing::SlackEmulator slack;
+  slack.set_group("S0ONCALL", {"U111"});
+  ServedBot served(slack, "    allowed: { users: [U0NOBODY], groups: [S0ONCALL] }\n");
+  REQUIRE(slack.wait_for_connections(1));
+  std::this_thread::sleep_for(200ms);
+  auto command = fixture("socket_slash_commands_envelope.json");
+  command.at("payload").as_object()["text"] = "checkout";
+  REQUIRE(slack.deliver(command));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "chat.postMessage", "goaround.confirm:1"); }));
+  std::this_thread::sleep_for(300ms);
+  auto stranger = fixture("socket_block_actions_envelope.json");
+  stranger.at("payload").as_object()["user"].as_object()["id"] = "U999";
+  stranger.at("payload").as_object()["actions"].as_array()[0].as_object()["action_id"] = "goaround.confirm:1";
+  stranger.as_object()["envelope_id"] = "stranger";
+  REQUIRE(slack.deliver(stranger));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "chat.postEphemeral", "is not allowed to call stop"); }));
+  auto member = stranger;
+  member.at("payload").as_object()["user"].as_object()["id"] = "U111";
+  member.as_object()["envelope_id"] = "member";
+  REQUIRE(slack.deliver(member));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "chat.postMessage", "and verified"); }));
+  served.stop();
 }

@@ -6,6 +6,8 @@
 #include <boost/beast/websocket.hpp>
 
 #include <condition_variable>
+#include <deque>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -28,6 +30,8 @@ struct SlackEmulator::Impl {
   std::vector<std::shared_ptr<websocket::stream<beast::tcp_stream>>> sockets;
   int connections = 0;
   long next_ts = 1;
+  std::map<std::string, int> rate_limited;  // method → Retry-After seconds, once
+  std::map<std::string, std::vector<std::string>> groups;
 
   unsigned short port() const { return acceptor.local_endpoint().port(); }
 
@@ -53,7 +57,13 @@ struct SlackEmulator::Impl {
       return {{"ok", true},
               {"upload_url", "http://127.0.0.1:" + std::to_string(port()) + "/upload/F1"},
               {"file_id", "F1"}};
-    if (method == "usergroups.users.list") return {{"ok", true}, {"users", json::array{}}};
+    if (method == "usergroups.users.list") {
+      json::array users;
+      const auto group = args && args->if_contains("usergroup") ? std::string(args->at("usergroup").as_string()) : "";
+      if (const auto it = groups.find(group); it != groups.end())
+        for (const auto& u : it->second) users.push_back(json::string(u));
+      return {{"ok", true}, {"users", std::move(users)}};
+    }
     return {{"ok", false}, {"error", "unknown_method"}};
   }
 
@@ -69,14 +79,15 @@ struct SlackEmulator::Impl {
         auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(stream));
         co_await ws->async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return;
+        // hello goes out before the connection is offered to deliveries: one writer at a time.
+        const std::string hello = R"({"type":"hello","num_connections":1,"debug_info":{"host":"applink-emulator"},"connection_info":{"app_id":"A111"}})";
+        co_await ws->async_write(asio::buffer(hello), asio::redirect_error(asio::use_awaitable, ec));
         {
           std::lock_guard lock(mutex);
           sockets.push_back(ws);
           ++connections;
         }
         changed.notify_all();
-        const std::string hello = R"({"type":"hello","num_connections":1,"debug_info":{"host":"applink-emulator"},"connection_info":{"app_id":"A111"}})";
-        co_await ws->async_write(asio::buffer(hello), asio::redirect_error(asio::use_awaitable, ec));
         for (;;) {
           beast::flat_buffer frame;
           co_await ws->async_read(frame, asio::redirect_error(asio::use_awaitable, ec));
@@ -101,7 +112,14 @@ struct SlackEmulator::Impl {
         {
           std::lock_guard lock(mutex);
           calls.push_back({method, authorization, jec ? json::value() : body});
-          reply = answer(method, authorization, body);
+          if (const auto it = rate_limited.find(method); it != rate_limited.end()) {
+            response.result(http::status::too_many_requests);
+            response.set(http::field::retry_after, std::to_string(it->second));
+            reply = {{"ok", false}, {"error", "ratelimited"}};
+            rate_limited.erase(it);
+          } else {
+            reply = answer(method, authorization, body);
+          }
           changed.notify_all();
         }
         response.body() = json::serialize(reply);
@@ -122,6 +140,21 @@ struct SlackEmulator::Impl {
       if (ec) co_return;
       asio::co_spawn(io, session(std::move(socket)), asio::detached);
     }
+  }
+
+  // One write at a time per websocket (Beast's rule): frames wait in an outbox.
+  std::map<void*, std::deque<std::string>> outbox;
+  std::map<void*, bool> writing;
+  void flush(const std::shared_ptr<websocket::stream<beast::tcp_stream>>& ws) {
+    auto& queue = outbox[ws.get()];
+    if (writing[ws.get()] || queue.empty()) return;
+    writing[ws.get()] = true;
+    auto text = std::make_shared<std::string>(std::move(queue.front()));
+    queue.pop_front();
+    ws->async_write(asio::buffer(*text), [this, ws, text](boost::system::error_code ec, std::size_t) {
+      writing[ws.get()] = false;
+      if (!ec) flush(ws);
+    });
   }
 
   template <typename T, typename Ready>
@@ -150,15 +183,29 @@ std::string SlackEmulator::api_url() const {
 }
 
 bool SlackEmulator::deliver(const json::value& envelope) {
+  return deliver_text(json::serialize(envelope));
+}
+
+void SlackEmulator::rate_limit_next(const std::string& method, int seconds) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->rate_limited[method] = seconds;
+}
+
+void SlackEmulator::set_group(const std::string& group, std::vector<std::string> members) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->groups[group] = std::move(members);
+}
+
+bool SlackEmulator::deliver_text(const std::string& frame) {
   std::shared_ptr<websocket::stream<beast::tcp_stream>> ws;
   {
     std::lock_guard lock(impl_->mutex);
     if (impl_->sockets.empty()) return false;
     ws = impl_->sockets.back();
   }
-  auto text = std::make_shared<std::string>(json::serialize(envelope));
-  asio::post(impl_->io, [ws, text] {
-    ws->async_write(asio::buffer(*text), [ws, text](boost::system::error_code, std::size_t) {});
+  asio::post(impl_->io, [this, ws, frame] {
+    impl_->outbox[ws.get()].push_back(frame);
+    impl_->flush(ws);
   });
   return true;
 }

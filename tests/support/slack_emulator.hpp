@@ -34,6 +34,12 @@ class SlackEmulator {
                       std::chrono::milliseconds limit = std::chrono::seconds(20));
   // Waits until the bot holds at least `count` websocket connections (counting every one made).
   bool wait_for_connections(int count, std::chrono::milliseconds limit = std::chrono::seconds(20));
+  // The next call of `method` is answered 429 with Retry-After: `seconds`.
+  void rate_limit_next(const std::string& method, int seconds);
+  // usergroups.users.list answers these members for `group`.
+  void set_group(const std::string& group, std::vector<std::string> members);
+  // Sends a raw text frame (for malformed input).
+  bool deliver_text(const std::string& frame);
   std::vector<Call> calls() const;
   std::vector<boost::json::value> frames() const;  // what the bot sent on the websocket (acks)
   int connections() const;
