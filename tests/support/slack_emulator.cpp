@@ -31,6 +31,7 @@ struct SlackEmulator::Impl {
   int connections = 0;
   long next_ts = 1;
   std::map<std::string, int> rate_limited;  // method → Retry-After seconds, once
+  std::map<std::string, std::chrono::steady_clock::time_point> acked;
   std::map<std::string, std::vector<std::string>> groups;
 
   unsigned short port() const { return acceptor.local_endpoint().port(); }
@@ -57,6 +58,7 @@ struct SlackEmulator::Impl {
       return {{"ok", true},
               {"upload_url", "http://127.0.0.1:" + std::to_string(port()) + "/upload/F1"},
               {"file_id", "F1"}};
+    if (method == "auth.test") return {{"ok", true}, {"user_id", "U0BOT"}, {"team_id", "T111"}, {"bot_id", "B0BOT"}};
     if (method == "usergroups.users.list") {
       json::array users;
       const auto group = args && args->if_contains("usergroup") ? std::string(args->at("usergroup").as_string()) : "";
@@ -92,9 +94,13 @@ struct SlackEmulator::Impl {
           beast::flat_buffer frame;
           co_await ws->async_read(frame, asio::redirect_error(asio::use_awaitable, ec));
           if (ec) break;
+          const auto arrived = std::chrono::steady_clock::now();
           json::error_code jec;
           auto value = json::parse(beast::buffers_to_string(frame.data()), jec);
           std::lock_guard lock(mutex);
+          if (!jec && value.is_object())
+            if (const auto* id = value.as_object().if_contains("envelope_id"); id && id->is_string())
+              acked.emplace(std::string(id->get_string()), arrived);
           frames.push_back(jec ? json::value(beast::buffers_to_string(frame.data())) : value);
           changed.notify_all();
         }
@@ -223,6 +229,11 @@ bool SlackEmulator::wait_for_frame(const std::function<bool(const std::vector<js
 bool SlackEmulator::wait_for_connections(int count, std::chrono::milliseconds limit) {
   std::unique_lock lock(impl_->mutex);
   return impl_->changed.wait_for(lock, limit, [&] { return impl_->connections >= count; });
+}
+
+std::map<std::string, std::chrono::steady_clock::time_point> SlackEmulator::ack_times() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->acked;
 }
 
 std::vector<SlackEmulator::Call> SlackEmulator::calls() const {

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,8 @@ class SlackEmulator {
   void set_group(const std::string& group, std::vector<std::string> members);
   // Sends a raw text frame (for malformed input).
   bool deliver_text(const std::string& frame);
+  // When each envelope's ack arrived, by envelope id (for latency measurements).
+  std::map<std::string, std::chrono::steady_clock::time_point> ack_times() const;
   std::vector<Call> calls() const;
   std::vector<boost::json::value> frames() const;  // what the bot sent on the websocket (acks)
   int connections() const;
