@@ -225,3 +225,46 @@ TEST_CASE("in Slack, who may call stop includes members of the allowed user grou
   REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "chat.postMessage", "and verified"); }));
   served.stop();
 }
+
+TEST_CASE("through Slack: thread messages go into the timeline and the debrief is uploaded to the thread") {
+  testing::SlackEmulator slack;
+  ServedBot served(slack);
+  REQUIRE(slack.wait_for_connections(1));
+  std::this_thread::sleep_for(200ms);
+  auto command = fixture("socket_slash_commands_envelope.json");
+  command.at("payload").as_object()["text"] = "checkout";
+  REQUIRE(slack.deliver(command));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "chat.postMessage", "goaround.confirm:1"); }));
+  std::this_thread::sleep_for(300ms);
+  std::string thread;
+  {
+    SQLite::Database db((served.dir.path() / "var" / "goaround.db").string());
+    SQLite::Statement q(db, "SELECT thread FROM incidents WHERE id = 1");
+    REQUIRE(q.executeStep());
+    thread = q.getColumn(0).getString();
+  }
+  REQUIRE_FALSE(thread.empty());
+  auto message = fixture("socket_events_api_message_envelope.json");
+  auto& event = message.at("payload").at("event").as_object();
+  event["thread_ts"] = thread;
+  event["text"] = "pods OOMKilled on node-7";
+  REQUIRE(slack.deliver(message));
+  REQUIRE(slack.deliver(message));  // delivered twice, recorded once
+  std::this_thread::sleep_for(500ms);
+  auto debrief = command;
+  debrief.at("payload").as_object()["text"] = "debrief";
+  debrief.as_object()["envelope_id"] = "debrief-1";
+  REQUIRE(slack.deliver(debrief));
+  REQUIRE(slack.wait_for_call([](const auto& calls) {
+    return std::any_of(calls.begin(), calls.end(), [](const auto& c) { return c.method == "files.completeUploadExternal"; });
+  }));
+  CHECK(posted(slack.calls(), "files.getUploadURLExternal", "incident-1-chart.png"));
+  CHECK(posted(slack.calls(), "files.completeUploadExternal", thread));
+  served.stop();
+  SQLite::Database db((served.dir.path() / "var" / "goaround.db").string());
+  SQLite::Statement q(db, "SELECT count(*), max(text), max(actor) FROM timeline_events WHERE kind = 'message'");
+  REQUIRE(q.executeStep());
+  CHECK(q.getColumn(0).getInt() == 1);
+  CHECK(q.getColumn(1).getString() == "pods OOMKilled on node-7");
+  CHECK(q.getColumn(2).getString() == "U222");
+}
