@@ -39,25 +39,8 @@ const Check& check(const std::vector<Check>& checks, const std::string& name) {
   throw std::logic_error("unreachable");
 }
 
-struct Run {
-  StandinTools standin;
-  boost::asio::io_context io;
-  std::optional<HelmAdapter> adapter;
-  std::vector<std::string> progress;
-
-  explicit Run(std::chrono::milliseconds timeout = 5min) {
-    adapter.emplace(io.get_executor(), cart(timeout), standin.tools());
-  }
-  Plan plan(std::optional<std::string> to = std::nullopt) {
-    return complete(io, adapter->plan(to));
-  }
-  Outcome execute(const Plan& plan) {
-    return complete(io, adapter->execute(plan, [&](const Progress& p) {
-      CHECK(p.desired == 0);
-      progress.push_back(p.detail);
-    }));
-  }
-  Verification verify(const Plan& plan) { return complete(io, adapter->verify(plan)); }
+struct Run : testing::AdapterRun<HelmAdapter> {
+  explicit Run(std::chrono::milliseconds timeout = 5min) : AdapterRun(cart(timeout)) {}
 };
 
 }  // namespace

@@ -10,7 +10,10 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
 #include "goaround/config/config.hpp"
+#include "goaround/exec/adapter.hpp"
 #include "support/temp_dir.hpp"
 
 namespace goaround::testing {
@@ -78,5 +81,27 @@ T complete(boost::asio::io_context& io, boost::asio::awaitable<T> step) {
   io.run();
   return std::move(result.value());
 }
+
+// One adapter against a fresh set of stand-in tools, each step run to completion; the tools
+// report no replica counts, so progress is their output lines.
+template <typename Adapter>
+struct AdapterRun {
+  StandinTools standin;
+  boost::asio::io_context io;
+  std::optional<Adapter> adapter;
+  std::vector<std::string> progress;
+
+  explicit AdapterRun(const config::Service& service) {
+    adapter.emplace(io.get_executor(), service, standin.tools());
+  }
+  exec::Plan plan(std::optional<std::string> to = std::nullopt) { return complete(io, adapter->plan(to)); }
+  exec::Outcome execute(const exec::Plan& plan) {
+    return complete(io, adapter->execute(plan, [&](const exec::Progress& p) {
+      CHECK(p.desired == 0);
+      progress.push_back(p.detail);
+    }));
+  }
+  exec::Verification verify(const exec::Plan& plan) { return complete(io, adapter->verify(plan)); }
+};
 
 }  // namespace goaround::testing
