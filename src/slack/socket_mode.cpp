@@ -201,6 +201,8 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::serve(const std::stri
     co_await beast::get_lowest_layer(ws).async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       beast::get_lowest_layer(ws).expires_never();
+      // Acks are tiny frames that must leave at once, not wait to be coalesced (Nagle).
+      beast::get_lowest_layer(ws).socket().set_option(asio::ip::tcp::no_delay(true), ec);
       set_timeouts(ws);
       co_await ws.async_handshake(host + ":" + port, target, asio::redirect_error(asio::use_awaitable, ec));
     }
@@ -221,6 +223,7 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::serve(const std::stri
     if (!ec) co_await ws.next_layer().async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       beast::get_lowest_layer(ws).expires_never();
+      beast::get_lowest_layer(ws).socket().set_option(asio::ip::tcp::no_delay(true), ec);
       set_timeouts(ws);
       co_await ws.async_handshake(host, target, asio::redirect_error(asio::use_awaitable, ec));
     }
