@@ -50,9 +50,10 @@ slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi&
     const auto* payload = payload_value ? payload_value->if_object() : nullptr;
     if (!payload) co_return;
     if (type == "slash_commands") {
-      const auto user = text_at(*payload, {"user_id"});
+      // Typing a command needs no right (a card is only a proposal), so no group look-ups
+      // on this path; the buttons that act are authorised with them below.
       const core::Request request{
-          {user, text_at(*payload, {"user_name"}), co_await groups_of(bot.config, api, user), false},
+          {text_at(*payload, {"user_id"}), text_at(*payload, {"user_name"}), {}, false},
           {text_at(*payload, {"channel_id"}), ""}};
       co_await bot.registry.dispatch(bot, request, text_at(*payload, {"text"}));
     } else if (type == "interactive" && text_at(*payload, {"type"}) == "block_actions") {

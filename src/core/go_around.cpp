@@ -88,7 +88,7 @@ std::int64_t GoAround::record(std::int64_t incident, const std::string& kind,
   return store_.append_event(incident, kind, actor, text, json::serialize(data));
 }
 
-std::optional<chat::Message> GoAround::refusal_if_busy(const std::string& service) {
+std::optional<GoAround::Busy> GoAround::refusal_if_busy(const std::string& service) {
   const auto lock = store_.service_lock(service);
   if (!lock) return std::nullopt;
   const auto running = store_.execution(lock->execution_id);
@@ -101,7 +101,8 @@ std::optional<chat::Message> GoAround::refusal_if_busy(const std::string& servic
     context["to"] = running->to_revision;
     context["incident"] = running->incident_id;
   }
-  return render("refused_busy", context);
+  return Busy{render("refused_busy", context), lock->execution_id,
+              running ? std::optional(running->incident_id) : std::nullopt};
 }
 
 json::object GoAround::card_context(const store::Execution& execution, const Pending& pending) {
@@ -140,11 +141,10 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   auto* adapter = adapters_.find(service->name);
   const auto requester = display_name(request.who);
   if (auto busy = refusal_if_busy(service->name)) {
-    if (const auto lock = store_.service_lock(service->name))
-      if (const auto running = store_.execution(lock->execution_id))
-        record(running->incident_id, "refusal", requester, busy->text,
-               {{"requested_by", request.who.id}, {"running_execution", lock->execution_id}});
-    co_return Proposal{std::nullopt, std::move(busy)};
+    if (busy->incident)
+      record(*busy->incident, "refusal", requester, busy->message.text,
+             {{"requested_by", request.who.id}, {"running_execution", busy->execution}});
+    co_return Proposal{std::nullopt, std::move(busy->message)};
   }
 
   auto plan = co_await adapter->plan(to);
@@ -227,10 +227,10 @@ std::optional<chat::Message> GoAround::start(const Request& request, std::int64_
     return denial;
   }
   if (!store_.start_execution(id, who)) {
-    auto busy = refusal_if_busy(service.name);
-    if (!busy) busy = render("not_waiting", {{"execution", id}, {"state", "changed"}});
-    record(execution->incident_id, "refusal", who, busy->text, {{"execution", id}});
-    return busy;
+    const auto busy = refusal_if_busy(service.name);
+    auto refusal = busy ? busy->message : render("not_waiting", {{"execution", id}, {"state", "changed"}});
+    record(execution->incident_id, "refusal", who, refusal.text, {{"execution", id}});
+    return refusal;
   }
   const auto started = store_.execution(id);
   auto card = card_context(*started, it->second);

@@ -77,7 +77,13 @@ class GoAround {
                                                         const exec::Plan& plan);
   boost::json::object card_context(const store::Execution& execution, const Pending& pending);
   chat::Message render(std::string_view name, const boost::json::value& context) const;
-  std::optional<chat::Message> refusal_if_busy(const std::string& service);
+  // The service's lock is held: the refusal to show, and whose go-around holds it.
+  struct Busy {
+    chat::Message message;
+    std::int64_t execution = 0;
+    std::optional<std::int64_t> incident;
+  };
+  std::optional<Busy> refusal_if_busy(const std::string& service);
   std::int64_t record(std::int64_t incident, const std::string& kind, const std::string& actor,
                       const std::string& text, const boost::json::object& data = {});
 
