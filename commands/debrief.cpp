@@ -5,6 +5,7 @@
 #include "goaround/commands/commands.hpp"
 #include "goaround/core/go_around.hpp"
 #include "goaround/core/incidents.hpp"
+#include "goaround/core/deploys.hpp"
 #include "goaround/debrief/debrief.hpp"
 
 namespace goaround::commands {
@@ -38,6 +39,7 @@ boost::asio::awaitable<void> debrief(core::Invocation& call) {
   co_await call.bot.transport.post(place, posted);
   call.bot.transport.attach(place, written.png.string(), "Incident #" + std::to_string(incident.id) + " timeline");
   call.bot.transport.attach(place, written.markdown.string(), "Debrief, incident #" + std::to_string(incident.id));
+  co_await core::ChangeFreeze(call.bot.config, store, call.bot.templates, call.bot.transport).debriefed(incident, who);
 }
 
 }  // namespace

@@ -2,7 +2,10 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
@@ -16,6 +19,7 @@
 #include <iostream>
 
 #include "goaround/app/logging.hpp"
+#include "goaround/chat/log_transport.hpp"
 #include "goaround/chat/templates.hpp"
 #include "goaround/commands/commands.hpp"
 #include "goaround/config/config.hpp"
@@ -26,11 +30,14 @@
 #include "goaround/core/timeline_export.hpp"
 #include "goaround/debrief/debrief.hpp"
 #include "goaround/exec/adapter.hpp"
+#include "goaround/http/listener.hpp"
+#include "goaround/metrics/metrics.hpp"
 #include "goaround/schedule/status_scheduler.hpp"
 #include "goaround/slack/slack_transport.hpp"
 #include "goaround/slack/socket_mode.hpp"
 #include "goaround/app/slack_bot.hpp"
 #include "goaround/store/store.hpp"
+#include "goaround/triggers/triggers.hpp"
 
 namespace goaround::app {
 namespace asio = boost::asio;
@@ -44,7 +51,8 @@ const std::vector<core::FlagSpec> global_flags{
     {"log-level", true, "trace, debug, info, warn, error, critical or off"},
     {"log-format", true, "text or json"},
     {"clock", true, "wall (default) or virtual: time moves only with the console's :advance"},
-    {"help", false, "this help"}};
+    {"help", false, "this help"},
+    {"version", false, "print the version and exit"}};
 
 struct Subcommand {
   std::string name;
@@ -72,9 +80,10 @@ const std::vector<Subcommand> subcommands{
      "with its chart beside it (FILE-chart.svg and .png; without --out, in the data folder).",
      {{"out", true, "the Markdown file to write"}}},
     {"serve", "goaround serve [options]",
-     "The long-running bot on Slack (Socket Mode) with the status schedule; needs "
-     "slack.app_token and slack.bot_token. Stops cleanly on SIGTERM or SIGINT; exit 4 when "
-     "Slack disabled the app's Socket Mode.", {}},
+     "The long-running bot: Slack (Socket Mode) when slack.app_token and slack.bot_token "
+     "resolve, otherwise what would be posted goes to the log; the status schedule, the "
+     "triggers and the HTTP listener (http.listen) run either way. Stops cleanly on SIGTERM or "
+     "SIGINT; exit 4 when Slack disabled the app's Socket Mode.", {}},
     {"check-config", "goaround check-config FILE",
      "Validate a configuration file; print every problem with its line and column.", {}},
 };
@@ -128,25 +137,32 @@ class InstanceLock {
 };
 
 // Everything a running bot needs, wired in dependency order.
+enum class Voice { console, slack, log };
+
 struct Runtime {
-  // `slack`: talk through the Slack Web API instead of the terminal.
+  // `voice`: where the bot talks: the terminal, the Slack Web API, or the log.
   Runtime(config::Config loaded, const std::filesystem::path& data_dir, std::ostream& out,
-          std::unique_ptr<time::Clock> chosen_clock, bool slack = false)
+          std::unique_ptr<time::Clock> chosen_clock, Voice voice = Voice::console)
       : clock(std::move(chosen_clock)),
         config(std::move(loaded)),
         store((std::filesystem::create_directories(data_dir), data_dir / "goaround.db"), *clock),
         instance(data_dir),
-        templates(config.templates_dir, slack ? chat::Templates::Escape(slack::escape) : nullptr),
+        templates(config.templates_dir, voice == Voice::slack ? chat::Templates::Escape(slack::escape) : nullptr),
         console(out),
         web(config.slack.api_url, config.slack.bot_token),
         slack_transport(io.get_executor(), web),
-        transport(slack ? static_cast<chat::Transport&>(slack_transport) : console),
+        transport(voice == Voice::slack ? static_cast<chat::Transport&>(slack_transport)
+                  : voice == Voice::log ? static_cast<chat::Transport&>(log_transport)
+                                        : console),
         adapters(io.get_executor(), config),
         go_around(config, store, adapters, templates, transport, *clock),
         status(config, store, templates, transport, *clock, schedule::prometheus_metric(config)),
-        bot{config, store, templates, transport, go_around, status, registry, io.get_executor()} {
+        bot{config, store, templates, transport, go_around, status, registry, io.get_executor(), *clock},
+        triggers(bot, *clock, triggers::prometheus_query(config)) {
     commands::register_all(registry);
+    metrics::process_metrics().open_incidents = [this] { return double(store.open_incidents().size()); };
   }
+  ~Runtime() { metrics::process_metrics().open_incidents = nullptr; }
 
   asio::io_context io;
   std::unique_ptr<time::Clock> clock;
@@ -155,6 +171,7 @@ struct Runtime {
   InstanceLock instance;
   chat::Templates templates;
   console::ConsoleTransport console;
+  chat::LogTransport log_transport;
   slack::WebApi web;
   slack::SlackTransport slack_transport;
   chat::Transport& transport;
@@ -163,6 +180,7 @@ struct Runtime {
   schedule::StatusScheduler status;
   core::Registry registry;
   core::Bot bot;
+  triggers::Monitor triggers;
 };
 
 // Runs a coroutine on the runtime's loop to completion and returns its value.
@@ -184,22 +202,60 @@ asio::awaitable<void> recover_if_alone(Runtime& rt) {
   else spdlog::info("another goaround runs on this data folder; its go-arounds are its own");
 }
 
-// The bot on Slack until a signal: envelopes go to the same registry as the console's lines.
-asio::awaitable<int> serve_slack(Runtime& rt) {
+// The long-running bot until a signal: Slack envelopes (when configured) go to the same
+// registry as the console's lines; the schedule, the triggers and the HTTP listener run beside.
+asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   co_await recover_if_alone(rt);
   core::Scribe scribe(rt.store);
-  slack::SocketModeClient socket(rt.io.get_executor(), rt.web, rt.config.slack.app_token, rt.store,
-                                 envelope_handler(rt.bot, rt.web, scribe));
+  std::optional<slack::SocketModeClient> socket;
+  if (slack_on)
+    socket.emplace(rt.io.get_executor(), rt.web, rt.config.slack.app_token, rt.store,
+                   envelope_handler(rt.bot, rt.web, scribe));
+  else
+    spdlog::info("goaround serve: no Slack tokens configured; messages go to the log");
+  http::Routes routes(rt.bot, [&]() -> std::optional<std::string> {
+    if (socket && !socket->connected()) return "slack: not connected";
+    if (std::string why; !rt.store.writable(why)) return "database not writable: " + why;
+    return std::nullopt;
+  });
+  std::optional<http::Listener> listener;
+  if (!rt.config.http.host.empty()) {
+    listener.emplace(rt.io.get_executor(), routes);
+    listener->listen(rt.config.http.host, rt.config.http.port);
+    if (rt.config.http.token.empty())
+      spdlog::warn("http: http.token is not set; deployment registration is refused");
+    asio::co_spawn(rt.io, listener->run(), asio::detached);
+  }
+  asio::steady_timer until_signal(rt.io, asio::steady_timer::time_point::max());
   asio::signal_set signals(rt.io, SIGINT, SIGTERM);
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
     spdlog::info("goaround serve: stopping");
-    socket.stop();
+    if (socket) socket->stop();
+    if (listener) listener->stop();
     rt.status.stop();
+    rt.triggers.stop();
+    until_signal.cancel();
   });
   asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(5)), asio::detached);
-  const bool disabled = co_await socket.run();
+  asio::co_spawn(rt.io, rt.triggers.run(rt.config.prometheus.poll_interval), asio::detached);
+  bool disabled = false;
+  if (socket) {
+    disabled = co_await socket->run();
+  } else {
+    boost::system::error_code ec;
+    co_await until_signal.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+  // Go-arounds already confirmed finish before the process goes: a half-run rollback helps no one.
+  asio::steady_timer drain(rt.io);
+  while (rt.go_around.in_flight() > 0) {
+    spdlog::info("goaround serve: waiting for {} go-around(s) to finish", rt.go_around.in_flight());
+    drain.expires_after(std::chrono::milliseconds(200));
+    co_await drain.async_wait(asio::use_awaitable);
+  }
+  if (listener) listener->stop();
   rt.status.stop();
+  rt.triggers.stop();
   signals.cancel();
   co_return disabled ? exit_link_disabled : exit_ok;
 }
@@ -344,6 +400,10 @@ int run(int argc, char** argv) {
   }
   auto& args = parsed.arguments;
   if (args.positional.empty()) args.positional.push_back("console");
+  if (args.has("version")) {
+    std::cout << "goaround " << GOAROUND_VERSION << '\n';
+    return exit_ok;
+  }
   if (args.has("help")) {
     std::cout << help_text(templates, loose.arguments.positional.empty() ? nullptr : sub) << '\n';
     return exit_ok;
@@ -373,13 +433,15 @@ int run(int argc, char** argv) {
   try {
     config->data_dir = data_dir;
     const bool serving = sub->name == "serve";
-    if (serving && (config->slack.app_token.empty() || config->slack.bot_token.empty())) {
-      std::cerr << "goaround serve: slack.app_token and slack.bot_token must both resolve "
-                   "(set the environment variables the configuration names)\n";
+    const bool slack_on = !config->slack.app_token.empty() && !config->slack.bot_token.empty();
+    if (serving && !slack_on && (!config->slack.app_token.empty() || !config->slack.bot_token.empty())) {
+      std::cerr << "goaround serve: only one of slack.app_token and slack.bot_token resolved; "
+                   "Slack needs both (set the environment variables the configuration names)\n";
       return exit_usage;
     }
-    Runtime rt(std::move(*config), data_dir, std::cout, make_clock(args), serving);
-    if (serving) return run_to_completion(rt, serve_slack(rt));
+    Runtime rt(std::move(*config), data_dir, std::cout, make_clock(args),
+               !serving ? Voice::console : slack_on ? Voice::slack : Voice::log);
+    if (serving) return run_to_completion(rt, serve(rt, slack_on));
     spdlog::info("goaround {}: data in {}", sub->name, (data_dir / "goaround.db").string());
     if (sub->name == "timeline") return print_timeline(rt, args);
     if (sub->name == "debrief") return run_to_completion(rt, write_debrief(rt, args));
@@ -391,14 +453,19 @@ int run(int argc, char** argv) {
       advance = [&rt, virtual_clock](std::chrono::milliseconds by) -> asio::awaitable<void> {
         virtual_clock->advance(by);
         co_await rt.status.tick();
+        co_await rt.triggers.tick();
       };
     run_to_completion(rt, [&]() -> asio::awaitable<int> {
       // However the console ends, the status loop must stop or the process never exits.
       const std::unique_ptr<schedule::StatusScheduler, void (*)(schedule::StatusScheduler*)>
           stop_status(&rt.status, [](schedule::StatusScheduler* s) { s->stop(); });
       co_await recover_if_alone(rt);
-      if (!virtual_clock)
+      const std::unique_ptr<triggers::Monitor, void (*)(triggers::Monitor*)> stop_triggers(
+          &rt.triggers, [](triggers::Monitor* m) { m->stop(); });
+      if (!virtual_clock) {
         asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(1)), asio::detached);
+        asio::co_spawn(rt.io, rt.triggers.run(rt.config.prometheus.poll_interval), asio::detached);
+      }
       co_await console::run_console(rt.bot, rt.console, input, std::cout,
                                     console::local_operator(), ::isatty(STDIN_FILENO) == 1,
                                     advance);

@@ -27,6 +27,19 @@ std::string_view to_string(AdapterKind kind) {
   return "unknown";
 }
 
+std::string_view to_string(Comparison comparison) {
+  return comparison == Comparison::greater_than ? "greater_than" : "less_than";
+}
+
+std::string_view to_string(Severity severity) {
+  switch (severity) {
+    case Severity::auto_rollback: return "auto_rollback";
+    case Severity::page_and_suggest: return "page_and_suggest";
+    case Severity::log_only: return "log_only";
+  }
+  return "unknown";
+}
+
 const Service* Config::find_service(std::string_view name) const {
   const auto it = std::find_if(services.begin(), services.end(),
                                [&](const Service& s) { return s.name == name; });
@@ -54,7 +67,8 @@ EnvLookup process_environment() {
 
 const std::vector<std::string_view> reserved_names{"note",  "timeline", "status", "close",
                                                    "action", "debrief", "help",   "brief",
-                                                   "freeze", "decide",  "serve"};
+                                                   "freeze", "decide",  "serve",
+                                                   "unfreeze"};
 
 bool is_dns_label(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
@@ -203,7 +217,8 @@ class Validator {
       return cfg;
     }
     if (!expect_map(root, "the configuration",
-                    {"data_dir", "templates_dir", "slack", "log", "tools", "prometheus", "services"}))
+                    {"data_dir", "templates_dir", "slack", "log", "tools", "prometheus", "http",
+                     "freeze_until_debrief", "services"}))
       return cfg;
     if (const auto tools = root["tools"]) {
       if (expect_map(tools, "tools", {"kubectl", "helm", "argocd", "argo_rollouts", "kubeconfig",
@@ -218,9 +233,32 @@ class Validator {
       }
     }
     if (const auto prometheus = root["prometheus"]) {
-      if (expect_map(prometheus, "prometheus", {"url"}))
+      if (expect_map(prometheus, "prometheus", {"url", "poll_interval"})) {
         cfg.prometheus.url = url(prometheus, "url", "prometheus", true).value_or("");
+        if (auto v = duration(prometheus, "poll_interval", "prometheus")) cfg.prometheus.poll_interval = *v;
+      }
     }
+    if (const auto http = root["http"]) {
+      if (expect_map(http, "http", {"listen", "token", "token_file"})) {
+        const auto listen = scalar(http, "listen", "http", false).value_or("127.0.0.1:8080");
+        const auto colon = listen.rfind(':');
+        int port = -1;
+        try {
+          std::size_t used = 0;
+          if (colon != std::string::npos) port = std::stoi(listen.substr(colon + 1), &used);
+          if (used != listen.size() - colon - 1) port = -1;
+        } catch (const std::exception&) {
+        }
+        if (colon == std::string::npos || colon == 0 || port < 0 || port > 65535)
+          problem(http["listen"] ? http["listen"] : http, "http.listen must be host:port, e.g. 127.0.0.1:8080");
+        else {
+          cfg.http.host = listen.substr(0, colon);
+          cfg.http.port = static_cast<unsigned short>(port);
+        }
+        cfg.http.token = secret(http, "token", "http");
+      }
+    }
+    if (auto v = boolean(root, "freeze_until_debrief", "config")) cfg.freeze_until_debrief = *v;
     if (auto dir = scalar(root, "data_dir", "config", false)) cfg.data_dir = *dir;
     if (auto dir = scalar(root, "templates_dir", "config", false)) {
       if (std::filesystem::is_directory(*dir)) cfg.templates_dir = *dir;
@@ -346,7 +384,7 @@ class Validator {
     if (!expect_map(node, where,
                     {"name", "environment", "adapter", "kubectl", "helm", "argocd",
                      "argo_rollouts", "sim", "verify", "timeout", "allowed", "channel",
-                     "status_interval"}))
+                     "status_interval", "watch_window", "cooldown", "prompt_after", "triggers"}))
       return svc;
     if (auto name = scalar(node, "name", where, true)) {
       if (std::find(reserved_names.begin(), reserved_names.end(), *name) != reserved_names.end())
@@ -456,7 +494,54 @@ class Validator {
     }
     svc.channel = scalar(node, "channel", where, false).value_or("");
     if (auto interval = duration(node, "status_interval", where)) svc.status_interval = *interval;
+    if (auto v = duration(node, "watch_window", where)) svc.watch_window = *v;
+    if (auto v = duration(node, "cooldown", where)) svc.cooldown = *v;
+    if (auto v = duration(node, "prompt_after", where)) svc.prompt_after = *v;
+    if (const auto triggers = node["triggers"]) {
+      if (!triggers.IsSequence()) problem(triggers, where + ".triggers must be a list");
+      else
+        for (std::size_t i = 0; i < triggers.size(); ++i) {
+          auto t = trigger(triggers[i], where + ".triggers[" + std::to_string(i) + "]");
+          if (std::any_of(svc.triggers.begin(), svc.triggers.end(),
+                          [&](const Trigger& other) { return other.name == t.name; }))
+            problem(triggers[i]["name"], where + ": trigger `" + t.name + "` is defined twice");
+          svc.triggers.push_back(std::move(t));
+        }
+    }
     return svc;
+  }
+
+  Trigger trigger(const YAML::Node& node, const std::string& where) {
+    Trigger t;
+    if (!expect_map(node, where, {"name", "query", "threshold", "comparison", "for", "severity"}))
+      return t;
+    t.name = label(node, "name", where, true);
+    t.query = scalar(node, "query", where, true).value_or("");
+    if (auto v = scalar(node, "threshold", where, true)) {
+      try {
+        std::size_t used = 0;
+        t.threshold = std::stod(*v, &used);
+        if (used != v->size()) throw std::invalid_argument(*v);
+      } catch (const std::exception&) {
+        problem(node["threshold"], where + ".threshold must be a number");
+      }
+    }
+    if (auto v = scalar(node, "comparison", where, false)) {
+      if (*v == "greater_than") t.comparison = Comparison::greater_than;
+      else if (*v == "less_than") t.comparison = Comparison::less_than;
+      else problem(node["comparison"], where + ".comparison must be greater_than or less_than");
+    }
+    if (auto v = scalar(node, "for", where, false)) {
+      if (auto hold = time::parse_duration(*v)) t.hold = *hold;
+      else problem(node["for"], where + ".for: `" + *v + "` is not a duration (examples: 0s, 30s, 2m)");
+    }
+    if (auto v = scalar(node, "severity", where, true)) {
+      if (*v == "auto_rollback") t.severity = Severity::auto_rollback;
+      else if (*v == "page_and_suggest") t.severity = Severity::page_and_suggest;
+      else if (*v == "log_only") t.severity = Severity::log_only;
+      else problem(node["severity"], where + ".severity must be auto_rollback, page_and_suggest or log_only");
+    }
+    return t;
   }
 
   const EnvLookup& env_;

@@ -6,7 +6,13 @@
 #include <algorithm>
 #include <memory>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
+
+#include "goaround/core/deploys.hpp"
 #include "goaround/core/registry.hpp"
+#include "goaround/metrics/metrics.hpp"
 #include "goaround/verify/verify.hpp"
 
 namespace goaround::core {
@@ -120,7 +126,27 @@ json::object GoAround::card_context(const store::Execution& execution, const Pen
                                : json::value(exec::command_line(pending.plan.wait_argv))},
           {"preflight", checks_json(pending.plan.preflight)},
           {"blocked", !pending.plan.ready()},
-          {"awaiting", pending.plan.ready()}};
+          {"awaiting", pending.plan.ready()},
+          {"deployment", deployment_context(store_, execution.service, clock_.now())},
+          {"brief", brief_context(store_, execution.service)}};
+}
+
+boost::asio::awaitable<std::optional<chat::Message>> GoAround::automatic(const std::string& service,
+                                                                         const chat::Person& trigger,
+                                                                         std::string reason) {
+  if (const auto frozen = store_.active_freeze(service))
+    co_return render("automatic_refused_frozen", {{"service", service},
+                                                  {"by", frozen->frozen_by},
+                                                  {"reason", frozen->reason},
+                                                  {"trigger", display_name(trigger)}});
+  const Request request{trigger, {"", ""}};
+  auto proposal = co_await propose(request, service, std::nullopt, std::move(reason));
+  if (proposal.refusal) co_return proposal.refusal;
+  if (!proposal.execution_id) co_return std::nullopt;  // the card says which check failed
+  if (auto refusal = start(request, *proposal.execution_id)) co_return refusal;
+  boost::asio::co_spawn(co_await boost::asio::this_coro::executor, run(*proposal.execution_id),
+                        boost::asio::detached);
+  co_return std::nullopt;
 }
 
 boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& request,
@@ -335,6 +361,12 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   const auto announce = render("announce", card);
   record(incident, "command", bot_actor, announce.text, {{"argv", argv_json(pending.plan.argv)}});
   co_await transport_.post(pending.place, announce);
+  // Nobody re-ships the bad change in the confusion: deploys wait for the debrief.
+  if (config_.freeze_until_debrief)
+    if (const auto incident_row = store_.incident(incident))
+      co_await ChangeFreeze(config_, store_, templates_, transport_).freeze(pending.place, execution->service,
+                            "go-around #" + std::to_string(id) + " (" + incident_row->reason + ")",
+                            bot_actor, incident);
 
   exec::Outcome outcome;
   exec::Verification verification;
@@ -391,6 +423,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
                                json::serialize(verified)});
   const auto message = render("result", summary);
   record(incident, "result", bot_actor, message.text, summary);
+  metrics::process_metrics().executions.inc({execution->adapter, std::string(result_name(result))});
   card["outcome"] = message.text;
   transport_.update(pending.place, pending.card, render("card", card));
   co_await transport_.post(pending.place, message);

@@ -47,4 +47,15 @@ json::object timeline_context(store::Store& store, const store::Incident& incide
           {"events", std::move(events)}};
 }
 
+boost::asio::awaitable<std::string> post_in_incident(store::Store& store, chat::Transport& transport,
+                                                     store::Incident& incident,
+                                                     const chat::Message& message) {
+  const auto handle = co_await transport.post({incident.channel, incident.thread}, message);
+  if (incident.thread.empty()) {
+    store.set_incident_thread(incident.id, handle);
+    incident.thread = handle;
+  }
+  co_return handle;
+}
+
 }  // namespace goaround::core

@@ -16,6 +16,14 @@ void Invocation::reply(const chat::Message& message) const {
   bot.transport.whisper(request.where, request.who, message);
 }
 
+const config::Service* Invocation::service(std::string_view name) const {
+  if (const auto* found = bot.config.find_service(name)) return found;
+  json::array known;
+  for (const auto& n : bot.config.service_names()) known.push_back(json::string(n));
+  reply("unknown_service", {{"service", name}, {"known", known}});
+  return nullptr;
+}
+
 void Registry::add(Command command) {
   if (find(command.name))
     throw std::logic_error("command registered twice: `" + command.name + "`");

@@ -5,6 +5,7 @@
 
 #include <fstream>
 
+#include "goaround/core/deploys.hpp"
 #include "goaround/exec/adapter.hpp"
 
 namespace goaround::debrief {
@@ -177,7 +178,8 @@ json::object context_of(store::Store& store, const store::Incident& incident,
           {"verifications", std::move(verifications)},
           {"lessons", std::move(lessons)},
           {"actions", std::move(actions)},
-          {"chart", chart.empty() ? json::value(nullptr) : json::value(chart)}};
+          {"chart", chart.empty() ? json::value(nullptr) : json::value(chart)},
+          {"brief", core::brief_context(store, incident.service)}};
 }
 
 }  // namespace

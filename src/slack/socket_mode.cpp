@@ -36,32 +36,57 @@ bool unrecoverable(const std::string& error) {
 }
 
 template <typename Stream>
-void set_timeouts(Stream& ws) {
+void set_timeouts(Stream& ws, std::chrono::milliseconds idle) {
   // Slack pings; we ping too when idle, and a link silent for this long is dead.
-  websocket::stream_base::timeout timeout{30s, 15s, true};
+  websocket::stream_base::timeout timeout{30s, idle, true};
   ws.set_option(timeout);
 }
 
 }  // namespace
 
 SocketModeClient::SocketModeClient(asio::any_io_executor executor, WebApi& api,
-                                   config::Secret app_token, store::Store& store, Handler handler)
+                                   config::Secret app_token, store::Store& store, Handler handler,
+                                   Options options)
     : executor_(std::move(executor)),
       api_(api),
       app_token_(std::move(app_token)),
       store_(store),
-      handler_(std::move(handler)) {}
+      handler_(std::move(handler)),
+      options_(options) {}
 
 void SocketModeClient::stop() {
   stopped_ = true;
   const auto closers = closers_;  // closing ends read loops, which erase their entries
   for (const auto& [_, close] : closers) close();
-  if (live_ == 0 && finished_) finished_->cancel();
+  for (auto* pause : pauses_) pause->cancel();  // a loop waiting to reconnect ends now
+  finish_if_done();
+}
+
+// run() returns once stopped and nothing refers to the client any more: no connection served
+// and no loop left (one waiting to reconnect, or in apps.connections.open, would otherwise
+// wake up inside a destroyed client).
+void SocketModeClient::finish_if_done() {
+  if (stopped_ && live_ == 0 && loops_ == 0 && finished_) finished_->cancel();
+}
+
+void SocketModeClient::spawn_loop() {
+  ++loops_;  // counted from the spawn, so a stop() before the loop starts still waits for it
+  asio::co_spawn(executor_, keep_connected(), [this](std::exception_ptr failure) {
+    if (failure) {
+      try {
+        std::rethrow_exception(failure);
+      } catch (const std::exception& e) {
+        spdlog::error("slack: the connection loop failed: {}", e.what());
+      }
+    }
+    --loops_;
+    finish_if_done();
+  });
 }
 
 asio::awaitable<bool> SocketModeClient::run() {
   finished_.emplace(executor_, asio::steady_timer::time_point::max());
-  asio::co_spawn(executor_, keep_connected(), asio::detached);
+  spawn_loop();
   boost::system::error_code ignored;
   co_await finished_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
   co_return link_disabled_;
@@ -70,6 +95,12 @@ asio::awaitable<bool> SocketModeClient::run() {
 asio::awaitable<void> SocketModeClient::keep_connected() {
   std::mt19937 random{std::random_device{}()};
   asio::steady_timer pause(executor_);
+  pauses_.insert(&pause);
+  struct Forget {
+    std::set<asio::steady_timer*>& pauses;
+    asio::steady_timer* pause;
+    ~Forget() { pauses.erase(pause); }
+  } forget{pauses_, &pause};
   auto backoff = 1s;
   while (!stopped_) {
     const auto opened = co_await api_.call_with(app_token_, "apps.connections.open", {});
@@ -95,10 +126,10 @@ asio::awaitable<void> SocketModeClient::keep_connected() {
     const auto jitter = std::chrono::milliseconds(random() % 1000);
     spdlog::warn("slack: reconnecting in {} ms", (backoff + jitter).count());
     pause.expires_after(backoff + jitter);
-    co_await pause.async_wait(asio::use_awaitable);
+    boost::system::error_code cancelled;  // by stop()
+    co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, cancelled));
     backoff = std::min<std::chrono::seconds>(backoff * 2, 60s);
   }
-  if (live_ == 0 && finished_) finished_->cancel();
 }
 
 std::optional<std::string> SocketModeClient::take(const std::string& frame, Ended& ended, bool& replace) {
@@ -153,7 +184,20 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws)
     beast::flat_buffer buffer;
     boost::system::error_code ec;
     co_await ws.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
-    if (ec) break;
+    if (ec) {
+      // Say why the link ended: a dead link and one Slack closed call for different looks.
+      if (stopped_ || ended == Ended::link_disabled) {
+      } else if (ec == beast::error::timeout) {
+        spdlog::warn("slack: no frame and no pong for {} ms; the link is dead",
+                     options_.idle_timeout.count());
+      } else if (ec == websocket::error::closed) {
+        spdlog::info("slack: the link was closed by Slack (code {})",
+                     static_cast<int>(ws.reason().code));
+      } else {
+        spdlog::warn("slack: the link broke: {}", ec.message());
+      }
+      break;
+    }
     bool replace = false;
     // Acks are written here, one at a time, in the order the envelopes came.
     if (const auto ack = take(beast::buffers_to_string(buffer.data()), ended, replace)) {
@@ -164,7 +208,7 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws)
     if (replace && !replaced && !stopped_) {
       // Make before break: the new connection opens while this one still serves.
       replaced = true;
-      asio::co_spawn(executor_, keep_connected(), asio::detached);
+      spawn_loop();
     }
   }
   if (stopped_) co_return Ended::stopped;
@@ -197,24 +241,23 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::serve(const std::stri
   Ended ended = Ended::closed;
   if (!tls) {
     websocket::stream<beast::tcp_stream> ws(executor_);
+    closers_[connection] = [&ws] { beast::get_lowest_layer(ws).close(); };
     beast::get_lowest_layer(ws).expires_after(30s);
     co_await beast::get_lowest_layer(ws).async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
     if (!ec) {
       beast::get_lowest_layer(ws).expires_never();
       // Acks are tiny frames that must leave at once, not wait to be coalesced (Nagle).
       beast::get_lowest_layer(ws).socket().set_option(asio::ip::tcp::no_delay(true), ec);
-      set_timeouts(ws);
+      set_timeouts(ws, options_.idle_timeout);
       co_await ws.async_handshake(host + ":" + port, target, asio::redirect_error(asio::use_awaitable, ec));
     }
-    if (!ec) {
-      closers_[connection] = [&ws] { beast::get_lowest_layer(ws).close(); };
-      ended = co_await read_loop(ws);
-    }
+    if (!ec && !stopped_) ended = co_await read_loop(ws);
   } else {
     asio::ssl::context ssl(asio::ssl::context::tls_client);
     ssl.set_default_verify_paths();
     ssl.set_verify_mode(asio::ssl::verify_peer);
     websocket::stream<beast::ssl_stream<beast::tcp_stream>> ws(executor_, ssl);
+    closers_[connection] = [&ws] { beast::get_lowest_layer(ws).close(); };
     // SNI: Slack's hosts need it to handshake, and the certificate must name the host.
     SSL_set_tlsext_host_name(ws.next_layer().native_handle(), host.c_str());
     ws.next_layer().set_verify_callback(asio::ssl::host_name_verification(host));
@@ -224,18 +267,15 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::serve(const std::stri
     if (!ec) {
       beast::get_lowest_layer(ws).expires_never();
       beast::get_lowest_layer(ws).socket().set_option(asio::ip::tcp::no_delay(true), ec);
-      set_timeouts(ws);
+      set_timeouts(ws, options_.idle_timeout);
       co_await ws.async_handshake(host, target, asio::redirect_error(asio::use_awaitable, ec));
     }
-    if (!ec) {
-      closers_[connection] = [&ws] { beast::get_lowest_layer(ws).close(); };
-      ended = co_await read_loop(ws);
-    }
+    if (!ec && !stopped_) ended = co_await read_loop(ws);
   }
   closers_.erase(connection);
-  if (ec) spdlog::warn("slack: connecting failed: {}", ec.message());
+  if (ec && !stopped_) spdlog::warn("slack: connecting failed: {}", ec.message());
   --live_;
-  if (stopped_ && live_ == 0 && finished_) finished_->cancel();
+  if (stopped_) co_return Ended::stopped;
   co_return ended;
 }
 

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "goaround/metrics/metrics.hpp"
 #include "goaround/net/http_client.hpp"
 
 namespace goaround::slack {
@@ -37,6 +38,7 @@ asio::awaitable<ApiReply> WebApi::call_with(const config::Secret& token, const s
       // Rate limited: Slack says how long, per method.
       wait = std::chrono::seconds(got.retry_after ? std::stoi(*got.retry_after) : 1);
       spdlog::warn("slack {}: rate limited, retrying in {} s", method, wait.count() / 1000);
+      metrics::process_metrics().slack_rate_limits.inc({method});
     } else if (got.status && *got.status < 500) {
       boost::system::error_code ec;
       auto parsed = json::parse(got.body, ec);
@@ -51,6 +53,7 @@ asio::awaitable<ApiReply> WebApi::call_with(const config::Secret& token, const s
         const auto* error = reply.body.if_contains("error");
         reply.error = error && error->is_string() ? std::string(error->get_string()) : "unknown_error";
         spdlog::warn("slack {}: {}", method, reply.error);
+        metrics::process_metrics().slack_api_errors.inc({method, reply.error});
       }
       co_return reply;
     } else {
@@ -62,6 +65,7 @@ asio::awaitable<ApiReply> WebApi::call_with(const config::Secret& token, const s
     co_await pause.async_wait(asio::use_awaitable);
   }
   if (reply.error.empty()) reply.error = "gave up after retries";
+  metrics::process_metrics().slack_api_errors.inc({method, reply.error});
   co_return reply;
 }
 

@@ -133,6 +133,20 @@ constexpr std::array migrations{
         WHERE source IS NOT NULL AND revises IS NULL;
       CREATE INDEX timeline_events_revisions ON timeline_events (revises) WHERE revises IS NOT NULL;
     )sql"},
+    Migration{7, "change freezes", R"sql(
+      CREATE TABLE freezes (
+        id          INTEGER PRIMARY KEY,
+        scope       TEXT NOT NULL,  -- a service, or '*' for all
+        reason      TEXT NOT NULL,
+        frozen_by   TEXT NOT NULL,
+        frozen_at   TEXT NOT NULL,
+        incident_id INTEGER REFERENCES incidents (id),
+        lifted_at   TEXT,
+        lifted_by   TEXT
+      );
+      CREATE UNIQUE INDEX freezes_one_active ON freezes (scope) WHERE lifted_at IS NULL;
+      CREATE INDEX briefs_by_service ON briefs (service, id);
+    )sql"},
 };
 
 }  // namespace

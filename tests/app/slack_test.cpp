@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "support/process.hpp"
+#include "support/served_bot.hpp"
 #include "support/slack_emulator.hpp"
 #include "support/temp_dir.hpp"
 
@@ -20,69 +21,11 @@ namespace asio = boost::asio;
 namespace bp = boost::process::v2;
 namespace json = boost::json;
 
-namespace {
-
-constexpr const char* app_token = "xapp-1-A111-test-app-token";
-constexpr const char* bot_token = "xoxb-111-test-bot-token";
-
-json::value fixture(const std::string& name) {
-  std::ifstream in(std::string(GOAROUND_SHARED_DIR) + "/slack/fixtures/" + name);
-  std::stringstream text;
-  text << in.rdbuf();
-  return json::parse(text.str());
-}
-
-bool posted(const std::vector<testing::SlackEmulator::Call>& calls, const std::string& method,
-            const std::string& part) {
-  return std::any_of(calls.begin(), calls.end(), [&](const auto& c) {
-    return c.method == method && json::serialize(c.body).find(part) != std::string::npos;
-  });
-}
-
-// The real `goaround serve` against the emulator, its logs collected to check for tokens.
-struct ServedBot {
-  explicit ServedBot(testing::SlackEmulator& slack, const std::string& allowed = "") {
-    dir.write("app-token", app_token);
-    config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                            "\nlog: { level: info }\nslack:\n  app_token_file: " +
-                                            (dir.path() / "app-token").string() +
-                                            "\n  bot_token: ${GOAROUND_TEST_BOT_TOKEN}\n  api_url: " +
-                                            slack.api_url() + R"(
-services:
-  - name: checkout
-    environment: prod
-    adapter: sim
-    sim: { revisions: 42, replicas: 2, step: 20ms }
-    channel: C111
-)" + allowed).string();
-    ::setenv("GOAROUND_TEST_BOT_TOKEN", bot_token, 1);
-    bot.emplace(io, GOAROUND_BINARY, std::vector<std::string>{"serve", "--config", config},
-                bp::process_stdio{nullptr, out, err});
-  }
-  std::string stop() {
-    ::kill(bot->id(), SIGTERM);
-    std::string logs;
-    boost::system::error_code ec;
-    asio::read(err, asio::dynamic_buffer(logs), ec);
-    exit_code = bot->wait(ec);
-    return logs;
-  }
-  int executions() const {
-    SQLite::Database db((dir.path() / "var" / "goaround.db").string());
-    SQLite::Statement q(db, "SELECT count(*) FROM executions WHERE state != 'planned'");
-    q.executeStep();
-    return q.getColumn(0).getInt();
-  }
-
-  testing::TempDir dir;
-  std::string config;
-  asio::io_context io;
-  asio::readable_pipe out{io}, err{io};
-  std::optional<bp::process> bot;
-  int exit_code = -1;
-};
-
-}  // namespace
+using testing::app_token;
+using testing::bot_token;
+using testing::fixture;
+using testing::posted;
+using testing::ServedBot;
 
 TEST_CASE("through Slack payloads: /rollback shows the card, Confirm runs it once, all lands in the thread") {
   testing::SlackEmulator slack;
@@ -139,16 +82,18 @@ TEST_CASE("through Slack payloads: /rollback shows the card, Confirm runs it onc
   CHECK_THAT(logs, !Contains("xoxb-"));
 }
 
-TEST_CASE("serve without Slack tokens says what is missing") {
+TEST_CASE("serve with only one of the Slack tokens says what is missing") {
   testing::TempDir dir;
+  dir.write("app-token", app_token);
   const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                                     "\nservices: [{name: checkout, environment: e, adapter: sim}]\n");
+                                                     "\nslack: { app_token_file: " + (dir.path() / "app-token").string() +
+                                                     " }\nservices: [{name: checkout, environment: e, adapter: sim}]\n");
   const auto ran = testing::run_goaround({"serve", "--config", config.string()});
   CHECK(ran.exit_code == 2);
-  CHECK_THAT(ran.err, Contains("slack.app_token and slack.bot_token must both resolve"));
+  CHECK_THAT(ran.err, Contains("only one of slack.app_token and slack.bot_token resolved"));
 }
 
-TEST_CASE("refresh_requested: the new connection opens before the old one goes; link_disabled stops with exit 4") {
+TEST_CASE("refresh_requested: the new connection opens before the old one goes — link_disabled stops with exit 4") {
   testing::SlackEmulator slack;
   ServedBot served(slack);
   REQUIRE(slack.wait_for_connections(1));
@@ -176,7 +121,7 @@ TEST_CASE("refresh_requested: the new connection opens before the old one goes; 
   CHECK_THAT(logs, Contains("Socket Mode was disabled for this app; stopping"));
 }
 
-TEST_CASE("malformed frames are logged and survived; a rate-limited post waits and still goes out") {
+TEST_CASE("malformed frames are logged and survived — a rate-limited post waits and still goes out") {
   testing::SlackEmulator slack;
   ServedBot served(slack);
   REQUIRE(slack.wait_for_connections(1));

@@ -24,7 +24,7 @@ TEST_CASE("an unclosed quote is an error, not a guess") {
   CHECK(split_words("note 'x").error == "a quote is not closed");
 }
 
-TEST_CASE("options take values in either form; unknown, repeated or valueless ones are errors") {
+TEST_CASE("options take values in either form — unknown, repeated or valueless ones are errors") {
   const std::vector<FlagSpec> flags{{"to", true, ""}, {"reason", true, ""}, {"yes", false, ""}};
   auto parsed = parse_arguments({"checkout", "--to", "41", "--reason=5xx spike", "--yes"}, flags);
   REQUIRE(parsed.error.empty());

@@ -64,15 +64,17 @@ TEST_CASE("the full go-around on the sim adapter is announced, verified and writ
 
   h.press(alice, h.card_action("Confirm go-around"));
 
-  CHECK(h.kinds() == std::vector<std::string>{"incident_opened", "card", "confirmation", "command",
+  // The go-around freezes the service's deploys until the debrief (freeze_until_debrief).
+  CHECK(h.kinds() == std::vector<std::string>{"incident_opened", "card", "confirmation", "command", "freeze",
                                               "progress", "progress", "progress", "progress",
                                               "verification", "result"});
   const auto events = h.store.events(1, {"typed", "pressed"});
   CHECK_THAT(events[3].text, Contains("Rolling back *checkout* to revision 41"));
-  CHECK_THAT(events[7].text, Contains("3/3 ready"));
-  CHECK_THAT(events[8].text, Contains("Verification passed"));
-  CHECK_THAT(events[9].text, Contains("rolled back to revision 41 and verified in"));
-  CHECK_THAT(events[9].data_json, Contains("\"result\":\"verified\""));
+  CHECK_THAT(events[4].text, Contains("deploys of checkout are frozen by goaround"));
+  CHECK_THAT(events[8].text, Contains("3/3 ready"));
+  CHECK_THAT(events[9].text, Contains("Verification passed"));
+  CHECK_THAT(events[10].text, Contains("rolled back to revision 41 and verified in"));
+  CHECK_THAT(events[10].data_json, Contains("\"result\":\"verified\""));
   const auto execution = h.store.execution(1);
   CHECK(execution->state == "succeeded");
   CHECK(execution->confirmed_by == "alice");

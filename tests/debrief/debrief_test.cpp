@@ -126,11 +126,16 @@ TEST_CASE("/rollback debrief shares the debrief and its chart in the incident th
   h.config.data_dir = h.dir.path() / "var";
   record_incident(h);
   h.type(alice, "debrief");
-  CHECK_THAT(h.posted(), Contains("Debrief for incident #1 (checkout)"));
+  // The debrief is posted, then the go-around's change freeze lifts.
+  CHECK_THAT(h.posted(), Contains("Deploys of checkout are open again"));
+  CHECK(std::any_of(h.transport.said.begin(), h.transport.said.end(), [](const auto& s) {
+    return s.message.text.find("Debrief for incident #1 (checkout)") != std::string::npos;
+  }));
   const auto* png = h.transport.last("attach");
   REQUIRE(png);
   CHECK(std::filesystem::exists(png->handle));
-  CHECK(h.kinds().back() == "debrief");
+  CHECK(h.kinds().back() == "unfreeze");
+  CHECK(h.kinds()[h.kinds().size() - 2] == "debrief");
   h.type(alice, "debrief 7");
   CHECK_THAT(h.whispered(), Contains("there is no incident #7"));
 }

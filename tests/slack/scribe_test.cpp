@@ -138,7 +138,7 @@ TEST_CASE("a :memo: on a channel message captures it once, with its author and t
   CHECK_FALSE(s.deliver(heart_eyes));
 }
 
-TEST_CASE("removing the :memo: withdraws the entry and never deletes it; marking again restores it") {
+TEST_CASE("removing the :memo: withdraws the entry and never deletes it — marking again restores it") {
   Scribing s;
   s.deliver(memo_on_channel_message());
   CHECK(s.deliver(memo_on_channel_message("reaction_removed")));

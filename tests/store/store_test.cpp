@@ -36,7 +36,7 @@ TEST_CASE("a new store is migrated, in WAL mode, with foreign keys and a busy ti
     CHECK(db.tableExists(table));
   SQLite::Statement versions(db, "SELECT group_concat(version) FROM schema_migrations");
   versions.executeStep();
-  CHECK(versions.getColumn(0).getString() == "1,2,3,4,5,6");
+  CHECK(versions.getColumn(0).getString() == "1,2,3,4,5,6,7");
 }
 
 TEST_CASE("a database written by the first migration is migrated forward and keeps its rows") {
@@ -82,7 +82,7 @@ TEST_CASE("events are stamped in UTC with milliseconds and must carry a JSON obj
   CHECK_THROWS(store.append_event(999, "note", "alice", "no such incident"));
 }
 
-TEST_CASE("a service has at most one open incident; a second go-around joins it") {
+TEST_CASE("a service has at most one open incident — a second go-around joins it") {
   testing::TempDir dir;
   time::ManualClock clock(time::TimePoint(1795450378123ms));
   store::Store store(dir.path() / "goaround.db", clock);

@@ -29,7 +29,7 @@ struct BotHarness {
                  metric_values.pop_front();
                  co_return v;
                }),
-        bot{config, store, templates, transport, go_around, status, registry, io.get_executor()} {
+        bot{config, store, templates, transport, go_around, status, registry, io.get_executor(), clock} {
     commands::register_all(registry);
   }
 

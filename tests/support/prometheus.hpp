@@ -15,14 +15,20 @@
 
 namespace goaround::testing {
 
-// A real Prometheus server (Debian's /usr/bin/prometheus) on a free loopback port, with no
-// scrape targets: PromQL such as vector(0.2) still evaluates. Stopped by its PID.
+// A real Prometheus server (Debian's /usr/bin/prometheus) on a free loopback port. With no
+// scrape target, PromQL such as vector(0.2) still evaluates; with one (host:port), it scrapes
+// that every second. Stopped by its PID.
 class RealPrometheus {
  public:
-  RealPrometheus() {
+  explicit RealPrometheus(const std::string& scrape_target = "") {
     namespace bp = boost::process::v2;
     port_ = free_port();
-    const auto config = dir_.write("prometheus.yml", "global:\n  scrape_interval: 15s\n");
+    const auto config = dir_.write(
+        "prometheus.yml",
+        scrape_target.empty()
+            ? std::string("global:\n  scrape_interval: 15s\n")
+            : "global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nscrape_configs:\n"
+              "  - job_name: exporter\n    static_configs:\n      - targets: ['" + scrape_target + "']\n");
     process_.emplace(io_, "/usr/bin/prometheus",
                      std::vector<std::string>{"--config.file=" + config.string(),
                                               "--storage.tsdb.path=" + (dir_.path() / "data").string(),

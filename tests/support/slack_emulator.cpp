@@ -7,8 +7,10 @@
 
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 namespace goaround::testing {
@@ -18,8 +20,22 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 namespace json = boost::json;
 using tcp = asio::ip::tcp;
+using Socket = websocket::stream<beast::tcp_stream>;
 
 struct SlackEmulator::Impl {
+  // One websocket. Touched on the io thread, except the record (guarded by `mutex`).
+  struct Link {
+    Connection record;
+    std::shared_ptr<Socket> ws;
+    std::deque<std::optional<std::string>> outbox;  // text frames; nothing = a close frame
+    bool writing = false;
+    bool ended = false;  // dropped, closed or frozen: nothing more is written
+  };
+  struct SlowAck {
+    std::chrono::milliseconds deadline;
+    bool new_envelope_id;
+  };
+
   asio::io_context io;
   tcp::acceptor acceptor{io, {asio::ip::make_address("127.0.0.1"), 0}};
   std::thread thread;
@@ -27,12 +43,15 @@ struct SlackEmulator::Impl {
   std::condition_variable changed;
   std::vector<Call> calls;
   std::vector<json::value> frames;
-  std::vector<std::shared_ptr<websocket::stream<beast::tcp_stream>>> sockets;
+  std::vector<std::shared_ptr<Link>> links;  // by connection id
   int connections = 0;
   long next_ts = 1;
   std::map<std::string, int> rate_limited;  // method → Retry-After seconds, once
   std::map<std::string, std::chrono::steady_clock::time_point> acked;
   std::map<std::string, std::vector<std::string>> groups;
+  std::optional<SlowAck> slow_next;
+  std::multiset<std::string> ignore_ack;  // envelope ids whose next ack counts as late
+  std::vector<std::string> ignored;
 
   unsigned short port() const { return acceptor.local_endpoint().port(); }
 
@@ -69,6 +88,36 @@ struct SlackEmulator::Impl {
     return {{"ok", false}, {"error", "unknown_method"}};
   }
 
+  // The link ended (the bot closed it, or we did); a frozen link never ends this way.
+  void ended(Link& link) {
+    link.ended = true;
+    {
+      std::lock_guard lock(mutex);
+      if (!link.record.closed && !link.record.frozen) link.record.closed = Clock::now();
+    }
+    changed.notify_all();
+  }
+
+  void received(const beast::flat_buffer& frame) {
+    const auto arrived = std::chrono::steady_clock::now();
+    const auto text = beast::buffers_to_string(frame.data());
+    json::error_code jec;
+    auto value = json::parse(text, jec);
+    std::lock_guard lock(mutex);
+    if (!jec && value.is_object())
+      if (const auto* id = value.as_object().if_contains("envelope_id"); id && id->is_string()) {
+        const std::string envelope_id(id->get_string());
+        if (const auto late = ignore_ack.find(envelope_id); late != ignore_ack.end()) {
+          ignore_ack.erase(late);  // as if it came after the deadline: the redelivery follows
+          ignored.push_back(envelope_id);
+        } else {
+          acked.emplace(envelope_id, arrived);
+        }
+      }
+    frames.push_back(jec ? json::value(text) : value);
+    changed.notify_all();
+  }
+
   asio::awaitable<void> session(tcp::socket socket) {
     beast::tcp_stream stream(std::move(socket));
     beast::flat_buffer buffer;
@@ -78,32 +127,29 @@ struct SlackEmulator::Impl {
       co_await http::async_read(stream, buffer, request, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
       if (websocket::is_upgrade(request)) {
-        auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(stream));
-        co_await ws->async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
+        auto link = std::make_shared<Link>();
+        link->ws = std::make_shared<Socket>(std::move(stream));
+        auto& ws = *link->ws;
+        co_await ws.async_accept(request, asio::redirect_error(asio::use_awaitable, ec));
         if (ec) co_return;
         // hello goes out before the connection is offered to deliveries: one writer at a time.
         const std::string hello = R"({"type":"hello","num_connections":1,"debug_info":{"host":"applink-emulator"},"connection_info":{"app_id":"A111"}})";
-        co_await ws->async_write(asio::buffer(hello), asio::redirect_error(asio::use_awaitable, ec));
+        co_await ws.async_write(asio::buffer(hello), asio::redirect_error(asio::use_awaitable, ec));
         {
           std::lock_guard lock(mutex);
-          sockets.push_back(ws);
+          link->record.id = static_cast<int>(links.size());
+          link->record.opened = Clock::now();
+          links.push_back(link);
           ++connections;
         }
         changed.notify_all();
         for (;;) {
           beast::flat_buffer frame;
-          co_await ws->async_read(frame, asio::redirect_error(asio::use_awaitable, ec));
-          if (ec) break;
-          const auto arrived = std::chrono::steady_clock::now();
-          json::error_code jec;
-          auto value = json::parse(beast::buffers_to_string(frame.data()), jec);
-          std::lock_guard lock(mutex);
-          if (!jec && value.is_object())
-            if (const auto* id = value.as_object().if_contains("envelope_id"); id && id->is_string())
-              acked.emplace(std::string(id->get_string()), arrived);
-          frames.push_back(jec ? json::value(beast::buffers_to_string(frame.data())) : value);
-          changed.notify_all();
+          co_await ws.async_read(frame, asio::redirect_error(asio::use_awaitable, ec));
+          if (ec) break;  // closed, dropped, or cancelled by freeze_connection()
+          received(frame);
         }
+        ended(*link);
         co_return;
       }
       http::response<http::string_body> response{http::status::ok, request.version()};
@@ -148,18 +194,69 @@ struct SlackEmulator::Impl {
     }
   }
 
-  // One write at a time per websocket (Beast's rule): frames wait in an outbox.
-  std::map<void*, std::deque<std::string>> outbox;
-  std::map<void*, bool> writing;
-  void flush(const std::shared_ptr<websocket::stream<beast::tcp_stream>>& ws) {
-    auto& queue = outbox[ws.get()];
-    if (writing[ws.get()] || queue.empty()) return;
-    writing[ws.get()] = true;
-    auto text = std::make_shared<std::string>(std::move(queue.front()));
-    queue.pop_front();
-    ws->async_write(asio::buffer(*text), [this, ws, text](boost::system::error_code ec, std::size_t) {
-      writing[ws.get()] = false;
-      if (!ec) flush(ws);
+  // One write at a time per websocket (Beast's rule): frames wait in the link's outbox.
+  void flush(const std::shared_ptr<Link>& link) {
+    if (link->writing || link->ended || link->outbox.empty()) return;
+    link->writing = true;
+    auto item = std::move(link->outbox.front());
+    link->outbox.pop_front();
+    if (!item) {
+      link->ws->async_close(websocket::close_reason(websocket::close_code::going_away),
+                            [link](boost::system::error_code) { link->writing = false; });
+      return;
+    }
+    auto text = std::make_shared<std::string>(std::move(*item));
+    link->ws->async_write(asio::buffer(*text), [this, link, text](boost::system::error_code ec, std::size_t) {
+      link->writing = false;
+      if (!ec) flush(link);
+    });
+  }
+
+  // Called with `mutex` held.
+  std::shared_ptr<Link> latest_live() const {
+    for (auto it = links.rbegin(); it != links.rend(); ++it)
+      if (!(*it)->record.closed && !(*it)->record.frozen) return *it;
+    return nullptr;
+  }
+  std::shared_ptr<Link> live(int id) const {
+    if (id < 0 || id >= static_cast<int>(links.size())) return nullptr;
+    const auto& link = links[static_cast<std::size_t>(id)];
+    return link->record.closed || link->record.frozen ? nullptr : link;
+  }
+
+  void send(const std::shared_ptr<Link>& link, std::optional<std::string> frame) {
+    asio::post(io, [this, link, frame = std::move(frame)] {
+      link->outbox.push_back(frame);
+      flush(link);
+    });
+  }
+
+  // Remembers a slow ack for this envelope when one was asked for, and schedules its redelivery.
+  void maybe_slow(const json::value& envelope) {
+    const auto* object = envelope.if_object();
+    const auto* id = object ? object->if_contains("envelope_id") : nullptr;
+    if (!id || !id->is_string()) return;
+    SlowAck slow;
+    {
+      std::lock_guard lock(mutex);
+      if (!slow_next) return;
+      slow = *slow_next;
+      slow_next.reset();
+      ignore_ack.insert(std::string(id->get_string()));
+    }
+    auto again = *object;
+    again["retry_attempt"] = 1;
+    again["retry_reason"] = "timeout";
+    if (slow.new_envelope_id) again["envelope_id"] = std::string(id->get_string()) + "-retry1";
+    auto timer = std::make_shared<asio::steady_timer>(io, slow.deadline);
+    timer->async_wait([this, timer, frame = json::serialize(again)](boost::system::error_code ec) {
+      if (ec) return;
+      std::shared_ptr<Link> link;
+      {
+        std::lock_guard lock(mutex);
+        link = latest_live();
+      }
+      if (link) send(link, frame);
     });
   }
 
@@ -176,10 +273,17 @@ SlackEmulator::SlackEmulator() : impl_(std::make_unique<Impl>()) {
 }
 
 SlackEmulator::~SlackEmulator() {
-  asio::post(impl_->io, [this] {
+  std::promise<void> closed;
+  asio::post(impl_->io, [this, &closed] {
     impl_->acceptor.close();
-    for (auto& ws : impl_->sockets) beast::get_lowest_layer(*ws).close();
+    std::lock_guard lock(impl_->mutex);
+    for (auto& link : impl_->links) {
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(*link->ws).socket().close(ignored);
+    }
+    closed.set_value();
   });
+  closed.get_future().wait();  // every socket closed (frozen ones too) before the loop stops
   impl_->io.stop();
   impl_->thread.join();
 }
@@ -189,7 +293,38 @@ std::string SlackEmulator::api_url() const {
 }
 
 bool SlackEmulator::deliver(const json::value& envelope) {
-  return deliver_text(json::serialize(envelope));
+  std::shared_ptr<Impl::Link> link;
+  {
+    std::lock_guard lock(impl_->mutex);
+    link = impl_->latest_live();
+  }
+  if (!link) return false;
+  impl_->maybe_slow(envelope);
+  impl_->send(link, json::serialize(envelope));
+  return true;
+}
+
+bool SlackEmulator::deliver_on(int id, const json::value& envelope) {
+  std::shared_ptr<Impl::Link> link;
+  {
+    std::lock_guard lock(impl_->mutex);
+    link = impl_->live(id);
+  }
+  if (!link) return false;
+  impl_->maybe_slow(envelope);
+  impl_->send(link, json::serialize(envelope));
+  return true;
+}
+
+bool SlackEmulator::deliver_text(const std::string& frame) {
+  std::shared_ptr<Impl::Link> link;
+  {
+    std::lock_guard lock(impl_->mutex);
+    link = impl_->latest_live();
+  }
+  if (!link) return false;
+  impl_->send(link, frame);
+  return true;
 }
 
 void SlackEmulator::rate_limit_next(const std::string& method, int seconds) {
@@ -202,18 +337,66 @@ void SlackEmulator::set_group(const std::string& group, std::vector<std::string>
   impl_->groups[group] = std::move(members);
 }
 
-bool SlackEmulator::deliver_text(const std::string& frame) {
-  std::shared_ptr<websocket::stream<beast::tcp_stream>> ws;
+std::optional<int> SlackEmulator::drop_connection() {
+  std::shared_ptr<Impl::Link> link;
   {
     std::lock_guard lock(impl_->mutex);
-    if (impl_->sockets.empty()) return false;
-    ws = impl_->sockets.back();
+    link = impl_->latest_live();
+    if (!link) return std::nullopt;
+    link->record.closed = Clock::now();  // from now on nothing is delivered there
   }
-  asio::post(impl_->io, [this, ws, frame] {
-    impl_->outbox[ws.get()].push_back(frame);
-    impl_->flush(ws);
+  impl_->changed.notify_all();
+  // After whatever was delivered before: those frames may or may not reach the bot.
+  asio::post(impl_->io, [this, link] {
+    link->ended = true;
+    auto& socket = beast::get_lowest_layer(*link->ws).socket();
+    boost::system::error_code ignored;
+    socket.set_option(asio::socket_base::linger(true, 0), ignored);  // RST, not FIN
+    socket.close(ignored);
+  });
+  return link->record.id;
+}
+
+bool SlackEmulator::close_connection_after(int id, std::chrono::milliseconds delay) {
+  std::shared_ptr<Impl::Link> link;
+  {
+    std::lock_guard lock(impl_->mutex);
+    link = impl_->live(id);
+  }
+  if (!link) return false;
+  auto timer = std::make_shared<asio::steady_timer>(impl_->io, delay);
+  timer->async_wait([this, timer, link](boost::system::error_code ec) {
+    if (!ec) impl_->send(link, std::nullopt);
   });
   return true;
+}
+
+std::optional<int> SlackEmulator::freeze_connection() {
+  std::shared_ptr<Impl::Link> link;
+  {
+    std::lock_guard lock(impl_->mutex);
+    link = impl_->latest_live();
+    if (!link) return std::nullopt;
+    link->record.frozen = Clock::now();
+  }
+  impl_->changed.notify_all();
+  asio::post(impl_->io, [link] {
+    // Stop reading: Beast only answers pings from inside a read. The socket stays open.
+    link->ended = true;
+    boost::system::error_code ignored;
+    beast::get_lowest_layer(*link->ws).socket().cancel(ignored);
+  });
+  return link->record.id;
+}
+
+void SlackEmulator::slow_ack_next(std::chrono::milliseconds deadline, bool new_envelope_id) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->slow_next = Impl::SlowAck{deadline, new_envelope_id};
+}
+
+std::vector<std::string> SlackEmulator::ignored_acks() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->ignored;
 }
 
 bool SlackEmulator::wait_for_call(const std::function<bool(const std::vector<Call>&)>& ready,
@@ -229,6 +412,14 @@ bool SlackEmulator::wait_for_frame(const std::function<bool(const std::vector<js
 bool SlackEmulator::wait_for_connections(int count, std::chrono::milliseconds limit) {
   std::unique_lock lock(impl_->mutex);
   return impl_->changed.wait_for(lock, limit, [&] { return impl_->connections >= count; });
+}
+
+bool SlackEmulator::wait_for_closed(int id, std::chrono::milliseconds limit) {
+  std::unique_lock lock(impl_->mutex);
+  return impl_->changed.wait_for(lock, limit, [&] {
+    return id >= 0 && id < static_cast<int>(impl_->links.size()) &&
+           impl_->links[static_cast<std::size_t>(id)]->record.closed.has_value();
+  });
 }
 
 std::map<std::string, std::chrono::steady_clock::time_point> SlackEmulator::ack_times() const {
@@ -249,6 +440,13 @@ std::vector<json::value> SlackEmulator::frames() const {
 int SlackEmulator::connections() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->connections;
+}
+
+std::vector<SlackEmulator::Connection> SlackEmulator::connection_log() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<Connection> log;
+  for (const auto& link : impl_->links) log.push_back(link->record);
+  return log;
 }
 
 }  // namespace goaround::testing

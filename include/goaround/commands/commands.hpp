@@ -11,6 +11,11 @@ void register_status(core::Registry& registry);
 void register_close(core::Registry& registry);
 void register_action(core::Registry& registry);
 void register_debrief(core::Registry& registry);
+void register_decide(core::Registry& registry);
+void register_brief(core::Registry& registry);
+void register_freeze(core::Registry& registry);
+void register_unfreeze(core::Registry& registry);
+void register_unstable(core::Registry& registry);
 void register_help(core::Registry& registry);
 
 // All of the above, in the order help lists them.
@@ -22,6 +27,11 @@ inline void register_all(core::Registry& registry) {
   register_close(registry);
   register_action(registry);
   register_debrief(registry);
+  register_decide(registry);
+  register_brief(registry);
+  register_freeze(registry);
+  register_unfreeze(registry);
+  register_unstable(registry);
   register_help(registry);
 }
 

@@ -80,6 +80,14 @@ struct Tools {
 
 struct Prometheus {
   std::string url;  // e.g. http://127.0.0.1:9090; empty: no metric checks
+  std::chrono::milliseconds poll_interval{std::chrono::seconds(15)};  // trigger evaluation
+};
+
+// The HTTP listener: CI's deploy registration, health and /metrics.
+struct Http {
+  std::string host;  // empty: no listener
+  unsigned short port = 0;
+  Secret token;  // bearer token for POST /v1/deployments; empty: registration refused
 };
 
 enum class SimFailure { none, never_ready, revision_missing };
@@ -100,6 +108,22 @@ struct Allowed {
   bool anyone() const { return users.empty() && groups.empty(); }
 };
 
+// Seed 002's automated rollback controller: a PromQL signal, its threshold and how long it
+// must hold before anything happens, and what happens then.
+enum class Comparison { greater_than, less_than };
+enum class Severity { auto_rollback, page_and_suggest, log_only };
+std::string_view to_string(Comparison comparison);
+std::string_view to_string(Severity severity);
+
+struct Trigger {
+  std::string name;
+  std::string query;
+  double threshold = 0;
+  Comparison comparison = Comparison::greater_than;
+  std::chrono::milliseconds hold{0};  // `for`: how long the condition must hold; 0: at once
+  Severity severity = Severity::page_and_suggest;
+};
+
 struct Service {
   std::string name;
   std::string environment;
@@ -114,6 +138,14 @@ struct Service {
   Allowed allowed;
   std::string channel;
   std::chrono::milliseconds status_interval{std::chrono::minutes(15)};
+  // After each registered deployment, auto_rollback triggers may act for this long; outside it
+  // they only suggest (an old deploy is rarely what broke).
+  std::chrono::milliseconds watch_window{std::chrono::minutes(30)};
+  // After a go-around ends, no trigger starts another for this long.
+  std::chrono::milliseconds cooldown{std::chrono::minutes(5)};
+  // An incident open this long with a trigger firing and no go-around: ask the channel.
+  std::chrono::milliseconds prompt_after{std::chrono::minutes(10)};
+  std::vector<Trigger> triggers;
 };
 
 struct Slack {
@@ -134,6 +166,9 @@ struct Config {
   Logging log;
   Tools tools;
   Prometheus prometheus;
+  Http http;
+  // A go-around freezes its service's deploys until the incident's debrief is written.
+  bool freeze_until_debrief = true;
   std::vector<Service> services;
 
   const Service* find_service(std::string_view name) const;

@@ -42,6 +42,14 @@ class GoAround {
                                            std::optional<std::string> to_revision,
                                            std::string reason);
 
+  // A go-around a trigger asked for: the same card, announcement and verification, confirmed
+  // by the trigger itself. Refused (the message says why) while the service's deploys are
+  // frozen (people are in charge) or a go-around of it is running; otherwise it is started and
+  // runs on its own.
+  boost::asio::awaitable<std::optional<chat::Message>> automatic(const std::string& service,
+                                                                 const chat::Person& trigger,
+                                                                 std::string reason);
+
   // Confirmation: checks who may call stop and takes the service's lock. Returns the
   // message for the person when it is refused; otherwise call run().
   std::optional<chat::Message> start(const Request& request, std::int64_t execution_id);

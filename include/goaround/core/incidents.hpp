@@ -1,4 +1,5 @@
 #pragma once
+#include <boost/asio/awaitable.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -18,6 +19,11 @@ struct IncidentChoice {
 };
 IncidentChoice choose_incident(store::Store& store, const chat::Place& where,
                                std::optional<std::string> named);
+
+// Posts into the incident's thread; the first post (a new incident) becomes the thread.
+boost::asio::awaitable<std::string> post_in_incident(store::Store& store, chat::Transport& transport,
+                                                     store::Incident& incident,
+                                                     const chat::Message& message);
 
 // The template context for an incident's timeline (templates/timeline.mustache).
 boost::json::object timeline_context(store::Store& store, const store::Incident& incident);

@@ -14,6 +14,7 @@
 #include "goaround/config/config.hpp"
 #include "goaround/core/arguments.hpp"
 #include "goaround/store/store.hpp"
+#include "goaround/time/clock.hpp"
 
 namespace goaround::schedule {
 class StatusScheduler;
@@ -34,6 +35,7 @@ struct Bot {
   schedule::StatusScheduler& status;
   const Registry& registry;
   boost::asio::any_io_executor executor;
+  const time::Clock& clock;
 };
 
 // Who asked, and where.
@@ -51,6 +53,8 @@ struct Invocation {
   // Answers only the person who asked, with templates/<name>.mustache.
   void reply(std::string_view template_name, const boost::json::value& context) const;
   void reply(const chat::Message& message) const;
+  // The configured service of that name; otherwise tells the person the known ones.
+  const config::Service* service(std::string_view name) const;
 };
 
 using CommandHandler = std::function<boost::asio::awaitable<void>(Invocation&)>;

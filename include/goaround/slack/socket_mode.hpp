@@ -4,9 +4,11 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "goaround/config/config.hpp"
@@ -14,6 +16,12 @@
 #include "goaround/store/store.hpp"
 
 namespace goaround::slack {
+
+struct SocketModeOptions {
+  // A link that brings no frame and no pong for this long is dead: after half of it without a
+  // frame a ping goes out, and when the other half passes too the link is dropped and replaced.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(15)};
+};
 
 // Socket Mode: apps.connections.open, then the websocket it names (wss with SNI and
 // certificate checks; plain ws only to a loopback host). Each envelope is recorded, acked,
@@ -23,16 +31,23 @@ namespace goaround::slack {
 class SocketModeClient {
  public:
   using Handler = std::function<boost::asio::awaitable<void>(boost::json::object envelope)>;
+  using Options = SocketModeOptions;
 
   SocketModeClient(boost::asio::any_io_executor executor, WebApi& api, config::Secret app_token,
-                   store::Store& store, Handler handler);
+                   store::Store& store, Handler handler, Options options = {});
 
-  // Keeps connected until stop() or link_disabled; true when Slack disabled the link.
+  // Keeps connected until stop() or link_disabled; true when Slack disabled the link. It
+  // returns only once nothing of the client is running any more (no reconnect waiting).
   boost::asio::awaitable<bool> run();
   void stop();
+  // A websocket to Slack is open (for /readyz).
+  bool connected() const { return live_ > 0; }
 
  private:
   enum class Ended { closed, replaced, link_disabled, stopped };
+  // Starts a keep_connected() loop; run() waits for every loop to end.
+  void spawn_loop();
+  void finish_if_done();
   boost::asio::awaitable<void> keep_connected();
   boost::asio::awaitable<Ended> serve(const std::string& url);
   template <typename Stream>
@@ -45,9 +60,12 @@ class SocketModeClient {
   config::Secret app_token_;
   store::Store& store_;
   Handler handler_;
+  Options options_;
   bool stopped_ = false;
   bool link_disabled_ = false;
-  int live_ = 0;  // connections being served
+  int live_ = 0;   // connections being served
+  int loops_ = 0;  // keep_connected() loops running
+  std::set<boost::asio::steady_timer*> pauses_;  // reconnect waits, cut short by stop()
   std::map<int, std::function<void()>> closers_;  // one per open connection
   int next_connection_ = 0;
   std::optional<boost::asio::steady_timer> finished_;

@@ -98,6 +98,39 @@ struct ServiceLock {
   std::string acquired_at;
 };
 
+// A deployment CI registered (POST /v1/deployments); `data_json` carries image, previous
+// revision, feature flag and whatever else CI sent.
+struct Deployment {
+  std::int64_t id = 0;
+  std::string service;
+  std::string environment;
+  std::string revision;
+  std::string registered_at;
+  std::string registered_by;
+  std::string migration_kind;  // none | additive | destructive
+  std::string data_json = "{}";
+};
+
+// Seed 000's five-line brief before takeoff; the five lines are in `data_json`.
+struct Brief {
+  std::int64_t id = 0;
+  std::string service;
+  std::string created_at;
+  std::string author;
+  std::string text;  // where it came from: "form", "ci", "command"
+  std::string data_json = "{}";
+};
+
+// Deploys of a service (or of every service: scope "*") held while people sort out an abort.
+struct Freeze {
+  std::int64_t id = 0;
+  std::string scope;
+  std::string reason;
+  std::string frozen_by;
+  std::string frozen_at;
+  std::optional<std::int64_t> incident_id;  // set when a go-around froze it (lifted by the debrief)
+};
+
 struct NewExecution {
   std::int64_t incident_id = 0;
   std::string service;
@@ -132,6 +165,8 @@ class Store {
 
   int schema_version();
   SQLite::Database& database() { return db_; }
+  // The database takes a write lock now (for /readyz); false with the reason in `why`.
+  bool writable(std::string& why);
 
   // Opens an incident for the service, or returns the one already open (opened=false).
   struct Opened {
@@ -198,6 +233,24 @@ class Store {
   std::vector<Execution> running_executions();
 
   std::optional<ServiceLock> service_lock(const std::string& service);
+
+  // When the service's last go-around ended, if one did.
+  std::optional<std::string> last_go_around_end(const std::string& service);
+
+  std::int64_t add_deployment(const Deployment& deployment);
+  std::optional<Deployment> latest_deployment(const std::string& service);
+  std::int64_t add_brief(const Brief& brief);
+  std::optional<Brief> latest_brief(const std::string& service);
+
+  // Freezes `scope` (a service or "*"); false when it was frozen already.
+  bool freeze(const Freeze& freeze);
+  // The freeze holding this service's deploys (its own, or "*"), if any.
+  std::optional<Freeze> active_freeze(const std::string& service);
+  std::vector<Freeze> active_freezes();
+  // Lifts the freeze on `scope`; false when there was none.
+  bool unfreeze(const std::string& scope, const std::string& by);
+  // Lifts the freezes an incident's go-around set; returns the scopes lifted.
+  std::vector<std::string> unfreeze_incident(std::int64_t incident_id, const std::string& by);
 
   // Remembers a delivered envelope (or event) id; false when it was seen before.
   bool record_envelope(const std::string& id, const std::string& kind);

@@ -1,0 +1,137 @@
+// /rollback decide <service>: seed 002's "roll back or fix forward?" walked with buttons. What
+// the bot knows answers itself; every answer, and the verdict, goes into the timeline.
+#include <boost/json.hpp>
+
+#include <charconv>
+
+#include "goaround/commands/commands.hpp"
+#include "goaround/core/decision.hpp"
+#include "goaround/core/go_around.hpp"
+#include "goaround/core/incidents.hpp"
+
+namespace goaround::commands {
+namespace json = boost::json;
+
+namespace {
+
+constexpr const char* bot_actor = "goaround";
+
+json::object step_context(const core::Walk::Step& step) {
+  json::object context{{"check", step.question->check},
+                       {"question", step.question->text},
+                       {"answer", step.answer->label}};
+  if (step.known) context["because"] = step.known->because;
+  return context;
+}
+
+// Replays `path`, records what facts answered, and asks the next question or gives the verdict.
+boost::asio::awaitable<void> advance(core::Invocation& call, store::Incident incident, const std::string& path) {
+  auto& bot = call.bot;
+  const auto* service = bot.config.find_service(incident.service);
+  const auto facts = co_await core::known_facts(bot.config, bot.store, *service,
+                                                bot.clock.now());
+  const auto& tree = core::DecisionTree::builtin();
+  const auto w = core::walk(tree, path, facts);
+  if (!w.error.empty()) {
+    call.reply("usage_error", {{"problem", w.error}, {"usage", bot.registry.find("decide")->usage}});
+    co_return;
+  }
+  for (const auto& step : w.answered_now)
+    bot.store.append_event(incident.id, "decision_answer", bot_actor,
+                           bot.templates.render("event_decision_answer", step_context(step)));
+  json::array known;
+  for (const auto& step : w.answered_now) known.push_back(step_context(step));
+  const auto id = std::to_string(incident.id);
+  if (w.ask) {
+    chat::Message question{bot.templates.render("decide_question", {{"service", incident.service},
+                                                                    {"incident", incident.id},
+                                                                    {"check", w.ask->check},
+                                                                    {"question", w.ask->text},
+                                                                    {"known", known}}),
+                           {}};
+    for (const auto& answer : w.ask->answers)
+      question.buttons.push_back({answer.label, "goaround.decide:" + id + ":" + w.path_with(answer.value)});
+    co_await core::post_in_incident(bot.store, bot.transport, incident, question);
+    co_return;
+  }
+  json::array path_steps;
+  for (const auto& step : w.steps) path_steps.push_back(step_context(step));
+  const json::object verdict{{"service", incident.service}, {"incident", incident.id},
+                             {"verdict", w.outcome->verdict}, {"reason", w.outcome->reason},
+                             {"known", known}, {"steps", path_steps}};
+  chat::Message message{bot.templates.render("decide_outcome", verdict), {}};
+  bot.store.append_event(incident.id, "decision", core::display_name(call.request.who),
+                         bot.templates.render("event_decision", verdict),
+                         json::serialize(json::object{{"verdict", w.outcome->verdict}, {"outcome", w.outcome->id}}));
+  if (w.outcome->go_around)
+    message.buttons.push_back({"Go around now", "goaround.go:" + id, chat::ButtonStyle::danger});
+  co_await core::post_in_incident(bot.store, bot.transport, incident, message);
+}
+
+boost::asio::awaitable<void> decide(core::Invocation& call) {
+  const auto& words = call.arguments.positional;
+  if (words.size() != 1) {
+    call.reply("usage_error", {{"problem", "which service?"}, {"usage", call.bot.registry.find("decide")->usage}});
+    co_return;
+  }
+  const auto* service = call.service(words.front());
+  if (!service) co_return;
+  const auto who = core::display_name(call.request.who);
+  const auto channel = service->channel.empty() ? call.request.where.channel : service->channel;
+  auto opened = call.bot.store.open_or_join_incident(service->name, service->environment, who,
+                                                     "deciding: roll back or fix forward?", channel);
+  if (opened.opened) {
+    call.bot.store.set_commander(opened.incident.id, call.request.who.id);
+    call.bot.store.append_event(opened.incident.id, "incident_opened", who,
+                                call.bot.templates.render("event_incident_opened",
+                                                          {{"service", service->name},
+                                                           {"environment", service->environment},
+                                                           {"incident", opened.incident.id},
+                                                           {"reason", "deciding: roll back or fix forward?"}}));
+  }
+  call.bot.store.append_event(opened.incident.id, "command", who, "/rollback decide " + service->name);
+  co_await advance(call, opened.incident, "");
+}
+
+// goaround.decide:<incident>:<path>; the last answer in the path is the one just chosen.
+boost::asio::awaitable<void> answer(core::Invocation& call) {
+  const auto& value = call.arguments.positional.front();
+  const auto colon = value.find(':');
+  std::int64_t id = 0;
+  const auto [end, ec] = std::from_chars(value.data(), value.data() + std::min(colon, value.size()), id);
+  auto incident = ec == std::errc{} && colon != std::string::npos ? call.bot.store.incident(id) : std::nullopt;
+  if (!incident || incident->state != "open") {
+    call.reply("usage_error", {{"problem", "that decision belongs to no open incident"},
+                               {"usage", call.bot.registry.find("decide")->usage}});
+    co_return;
+  }
+  const auto path = value.substr(colon + 1);
+  const auto& tree = core::DecisionTree::builtin();
+  // What the person chose, for the timeline, before the walk moves on.
+  const auto chosen = core::walk(tree, path.substr(0, path.rfind(',') == std::string::npos ? 0 : path.rfind(',')), {});
+  const auto last = path.substr(path.rfind(',') == std::string::npos ? 0 : path.rfind(',') + 1);
+  const auto eq = last.find('=');
+  if (chosen.error.empty() && chosen.ask && eq != std::string::npos) {
+    const auto pick = std::find_if(chosen.ask->answers.begin(), chosen.ask->answers.end(),
+                                   [&](const auto& a) { return a.value == last.substr(eq + 1); });
+    if (pick != chosen.ask->answers.end())
+      call.bot.store.append_event(incident->id, "decision_answer", core::display_name(call.request.who),
+                                  call.bot.templates.render("event_decision_answer",
+                                                            step_context({chosen.ask, &*pick, nullptr})));
+  }
+  co_await advance(call, *incident, path);
+}
+
+}  // namespace
+
+void register_decide(core::Registry& registry) {
+  registry.add({"decide",
+                "/rollback decide <service>",
+                "Roll back or fix forward? Walk seed 002's decision tree with buttons; what the bot "
+                "knows (deploy age, migration, flag, error rate) is filled in.",
+                {},
+                decide});
+  registry.add_action("goaround.decide", answer);
+}
+
+}  // namespace goaround::commands

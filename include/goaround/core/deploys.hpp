@@ -1,0 +1,71 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/json/object.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "goaround/chat/message.hpp"
+#include "goaround/chat/templates.hpp"
+#include "goaround/config/config.hpp"
+#include "goaround/store/store.hpp"
+
+namespace goaround::core {
+
+struct Bot;
+
+// CI's deployment registration (the HTTP listener's POST /v1/deployments).
+struct Registration {
+  enum class Outcome { registered, invalid, unknown_service, frozen };
+  Outcome outcome = Outcome::invalid;
+  std::string message;  // why not, for CI's log; or what was registered
+  std::int64_t deployment = 0;
+};
+// Validates `body` (JSON), refuses unknown services and frozen ones, and records the
+// deployment and the brief it carries.
+Registration register_deployment(Bot& bot, std::string_view body);
+
+// The five lines of seed 000's brief, as stored in a brief's data.
+inline constexpr std::string_view brief_fields[] = {"changes", "signals", "stop", "rollback",
+                                                    "not_fixing"};
+// The latest brief for a service, ready for a template (null when there is none).
+boost::json::value brief_context(store::Store& store, const std::string& service);
+
+// The service's latest registered deployment for templates: revision, age, migration kind and
+// whether it is destructive (null when none was registered).
+boost::json::value deployment_context(store::Store& store, const std::string& service,
+                                      std::chrono::system_clock::time_point now);
+
+// Change freezes: deploys of a service (or of all: "*") held while people sort out an abort,
+// each set and lift announced where the service's incidents go.
+class ChangeFreeze {
+ public:
+  ChangeFreeze(const config::Config& config, store::Store& store, const chat::Templates& templates,
+               chat::Transport& transport)
+      : config_(config), store_(store), templates_(templates), transport_(transport) {}
+
+  // The message for the person who asked when it was frozen already; a freeze set by a
+  // go-around (`incident`) is announced in its thread and lifted by its debrief.
+  boost::asio::awaitable<std::optional<chat::Message>> freeze(const chat::Place& where,
+                                                              const std::string& scope,
+                                                              const std::string& reason,
+                                                              const std::string& by,
+                                                              std::optional<std::int64_t> incident);
+  boost::asio::awaitable<std::optional<chat::Message>> unfreeze(const chat::Place& where,
+                                                                const std::string& scope,
+                                                                const std::string& by);
+  // The debrief of an incident is written: lift what its go-around froze.
+  boost::asio::awaitable<void> debriefed(const store::Incident& incident, const std::string& by);
+
+ private:
+  chat::Place announce_place(const chat::Place& where, const std::string& scope) const;
+
+  const config::Config& config_;
+  store::Store& store_;
+  const chat::Templates& templates_;
+  chat::Transport& transport_;
+};
+
+}  // namespace goaround::core

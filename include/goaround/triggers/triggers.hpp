@@ -1,0 +1,79 @@
+#pragma once
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "goaround/config/config.hpp"
+#include "goaround/core/registry.hpp"
+#include "goaround/time/clock.hpp"
+#include "goaround/verify/verify.hpp"
+
+namespace goaround::triggers {
+
+// One trigger's condition across polls (seed 002): breached when the value crosses the
+// threshold, firing once it has stayed breached for the trigger's `for`. It fires once per
+// breach; a value back on the good side, or a failed query, starts the hold again.
+class Condition {
+ public:
+  explicit Condition(const config::Trigger& trigger) : trigger_(trigger) {}
+  struct Step {
+    bool breached = false;
+    bool fires = false;  // the hold was reached at this observation
+    std::chrono::milliseconds held{0};
+  };
+  Step observe(double value, time::TimePoint at);
+  void lost();  // the query failed or was empty: nothing is known to hold
+  bool breached() const { return since_.has_value(); }
+  bool fired() const { return fired_; }
+
+ private:
+  const config::Trigger& trigger_;
+  std::optional<time::TimePoint> since_;
+  bool fired_ = false;
+};
+
+// Evaluates PromQL against prometheus.url; injectable for tests.
+using Query = std::function<boost::asio::awaitable<verify::QueryValue>(const std::string& promql)>;
+Query prometheus_query(const config::Config& config);
+
+// Polls every service's triggers and acts by severity: auto_rollback starts the go-around
+// (inside the watch window after a registered deployment, outside the cooldown; still
+// announced, verified, refused while frozen or running), page_and_suggest posts "unstable
+// approach" with Go around / Hold, log_only writes the timeline. It also asks the channel
+// about incidents left open with a trigger firing and no go-around.
+class Monitor {
+ public:
+  Monitor(core::Bot& bot, const time::Clock& clock, Query query);
+
+  boost::asio::awaitable<void> tick();
+  boost::asio::awaitable<void> run(std::chrono::milliseconds period);
+  void stop();
+
+ private:
+  struct Watched {
+    const config::Service* service;
+    const config::Trigger* trigger;
+    Condition condition;
+    std::string broken;  // the query's last error, reported once per outage
+  };
+  boost::asio::awaitable<void> evaluate(Watched& w);
+  boost::asio::awaitable<void> fire(Watched& w, double value, std::chrono::milliseconds held);
+  boost::asio::awaitable<void> prompt_open_incidents();
+  boost::json::object facts(const Watched& w, double value, std::chrono::milliseconds held) const;
+  bool in_watch_window(const config::Service& service) const;
+  std::optional<std::string> cooldown_until(const config::Service& service) const;
+
+  core::Bot& bot_;
+  const time::Clock& clock_;
+  Query query_;
+  std::vector<Watched> watched_;
+  std::optional<boost::asio::steady_timer> timer_;
+  bool stopped_ = false;
+};
+
+}  // namespace goaround::triggers

@@ -1,0 +1,162 @@
+#include "goaround/core/deploys.hpp"
+
+#include <boost/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <set>
+
+#include "goaround/core/registry.hpp"
+#include "goaround/metrics/metrics.hpp"
+#include "goaround/time/clock.hpp"
+
+namespace goaround::core {
+namespace json = boost::json;
+
+namespace {
+
+// The string at `key`, if it is one and not blank.
+std::optional<std::string> text_field(const json::object& o, std::string_view key) {
+  const auto* v = o.if_contains(key);
+  if (!v || !v->is_string() || v->get_string().empty()) return std::nullopt;
+  return std::string(v->get_string());
+}
+
+Registration invalid(std::string why) { return {Registration::Outcome::invalid, std::move(why), 0}; }
+
+}  // namespace
+
+Registration register_deployment(Bot& bot, std::string_view body) {
+  boost::system::error_code ec;
+  const auto parsed = json::parse(body, ec);
+  if (ec || !parsed.is_object()) return invalid("the body must be a JSON object");
+  const auto& o = parsed.get_object();
+  static const std::set<std::string_view> known{"service",   "environment",    "revision",
+                                                "image",     "previous_revision", "migration",
+                                                "feature_flag", "registered_by", "brief"};
+  for (const auto& [key, value] : o)
+    if (!known.count(key)) return invalid("unknown field `" + std::string(key) + "`");
+  for (const auto* key : {"service", "environment", "revision"})
+    if (!text_field(o, key)) return invalid("`" + std::string(key) + "` is required (a non-empty string)");
+  for (const auto* key : {"image", "previous_revision", "feature_flag", "registered_by"})
+    if (o.if_contains(key) && !o.at(key).is_string()) return invalid("`" + std::string(key) + "` must be a string");
+  const auto migration = o.if_contains("migration") ? text_field(o, "migration") : std::string("none");
+  if (!migration || (*migration != "none" && *migration != "additive" && *migration != "destructive"))
+    return invalid("`migration` must be none, additive or destructive");
+  json::object brief;
+  if (const auto* b = o.if_contains("brief")) {
+    if (!b->is_object()) return invalid("`brief` must be an object with " + std::string("changes, signals, stop, rollback, not_fixing"));
+    for (const auto& [key, value] : b->get_object()) {
+      if (std::find(std::begin(brief_fields), std::end(brief_fields), key) == std::end(brief_fields))
+        return invalid("unknown brief field `" + std::string(key) + "` (known: changes, signals, stop, rollback, not_fixing)");
+      if (!value.is_string()) return invalid("brief." + std::string(key) + " must be a string");
+      brief[key] = value;
+    }
+  }
+
+  const auto service_name = *text_field(o, "service");
+  const auto environment = *text_field(o, "environment");
+  const auto* service = bot.config.find_service(service_name);
+  if (!service || service->environment != environment) {
+    std::string known_list;
+    for (const auto& s : bot.config.services) known_list += (known_list.empty() ? "" : ", ") + s.name + " (" + s.environment + ")";
+    return {Registration::Outcome::unknown_service,
+            "no service `" + service_name + "` in " + environment + " here; known: " + known_list, 0};
+  }
+  if (const auto frozen = bot.store.active_freeze(service->name))
+    return {Registration::Outcome::frozen,
+            bot.templates.render("deploy_refused_frozen", {{"service", service->name},
+                                                           {"scope", frozen->scope},
+                                                           {"by", frozen->frozen_by},
+                                                           {"since", frozen->frozen_at},
+                                                           {"reason", frozen->reason}}),
+            0};
+  json::object data;
+  for (const auto* key : {"image", "previous_revision", "feature_flag"})
+    if (auto v = text_field(o, key)) data[key] = *v;
+  const auto by = text_field(o, "registered_by").value_or("ci");
+  const auto id = bot.store.add_deployment({0, service->name, environment, *text_field(o, "revision"), "", by,
+                                            *migration, json::serialize(data)});
+  if (!brief.empty()) bot.store.add_brief({0, service->name, "", by, "ci", json::serialize(brief)});
+  metrics::process_metrics().deployments.inc({service->name});
+  spdlog::info("deployment #{}: {} {} revision {} registered by {} (migration {})", id, service->name,
+               environment, *text_field(o, "revision"), by, *migration);
+  return {Registration::Outcome::registered,
+          service->name + " revision " + *text_field(o, "revision") + " registered", id};
+}
+
+json::value brief_context(store::Store& store, const std::string& service) {
+  const auto brief = store.latest_brief(service);
+  if (!brief) return nullptr;
+  boost::system::error_code ec;
+  auto data = json::parse(brief->data_json, ec);
+  if (ec || !data.is_object()) return nullptr;
+  json::object context{{"author", brief->author}, {"at", brief->created_at}, {"from", brief->text}};
+  for (auto key : brief_fields)
+    if (const auto* v = data.get_object().if_contains(key); v && v->is_string() && !v->get_string().empty())
+      context[key] = *v;
+  return context;
+}
+
+json::value deployment_context(store::Store& store, const std::string& service,
+                               std::chrono::system_clock::time_point now) {
+  const auto deployment = store.latest_deployment(service);
+  if (!deployment) return nullptr;
+  json::object context{{"revision", deployment->revision},
+                       {"at", deployment->registered_at},
+                       {"by", deployment->registered_by},
+                       {"migration", deployment->migration_kind},
+                       {"destructive", deployment->migration_kind == "destructive"}};
+  if (const auto at = time::parse_utc(deployment->registered_at))
+    context["age"] = time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - *at));
+  boost::system::error_code ec;
+  if (auto data = json::parse(deployment->data_json, ec); !ec && data.is_object())
+    for (const auto& [key, value] : data.get_object()) context[key] = value;
+  return context;
+}
+
+// Where announcements about a scope go: the service's channel, else where it was asked.
+chat::Place ChangeFreeze::announce_place(const chat::Place& where, const std::string& scope) const {
+  const auto* service = config_.find_service(scope);
+  if (service && !service->channel.empty() && service->channel != where.channel) return {service->channel, ""};
+  return where;
+}
+
+boost::asio::awaitable<std::optional<chat::Message>> ChangeFreeze::freeze(
+    const chat::Place& where, const std::string& scope, const std::string& reason,
+    const std::string& by, std::optional<std::int64_t> incident) {
+  if (!store_.freeze({0, scope, reason, by, "", incident})) {
+    const auto existing = store_.active_freeze(scope);
+    co_return chat::Message{templates_.render("already_frozen", {{"scope", scope},
+                                                                 {"by", existing ? existing->frozen_by : ""},
+                                                                 {"reason", existing ? existing->reason : ""}}),
+                            {}};
+  }
+  json::object context{{"scope", scope}, {"all", scope == "*"}, {"by", by}, {"reason", reason}};
+  if (incident) context["incident"] = *incident;
+  const chat::Message announcement{templates_.render("frozen", context), {}};
+  if (incident) store_.append_event(*incident, "freeze", by, announcement.text);
+  co_await transport_.post(incident ? where : announce_place(where, scope), announcement);
+  co_return std::nullopt;
+}
+
+boost::asio::awaitable<std::optional<chat::Message>> ChangeFreeze::unfreeze(const chat::Place& where,
+                                                                            const std::string& scope,
+                                                                            const std::string& by) {
+  if (!store_.unfreeze(scope, by))
+    co_return chat::Message{templates_.render("not_frozen", {{"scope", scope}, {"all", scope == "*"}}), {}};
+  co_await transport_.post(announce_place(where, scope),
+                           {templates_.render("unfrozen", {{"scope", scope}, {"all", scope == "*"}, {"by", by}}), {}});
+  co_return std::nullopt;
+}
+
+boost::asio::awaitable<void> ChangeFreeze::debriefed(const store::Incident& incident, const std::string& by) {
+  for (const auto& scope : store_.unfreeze_incident(incident.id, by)) {
+    const chat::Message lifted{templates_.render("unfrozen", {{"scope", scope}, {"all", scope == "*"}, {"by", by},
+                                                              {"incident", incident.id}}), {}};
+    store_.append_event(incident.id, "unfreeze", by, lifted.text);
+    co_await transport_.post({incident.channel, incident.thread}, lifted);
+  }
+}
+
+}  // namespace goaround::core

@@ -1,0 +1,190 @@
+#include "goaround/http/listener.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <boost/json.hpp>
+#include <openssl/crypto.h>
+#include <spdlog/spdlog.h>
+
+#include "goaround/core/deploys.hpp"
+#include "goaround/metrics/metrics.hpp"
+
+namespace goaround::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+Response reply(unsigned version, bool keep_alive, bhttp::status status, std::string body,
+               std::string content_type = "application/json") {
+  Response response{status, version};
+  response.set(bhttp::field::server, "goaround");
+  response.set(bhttp::field::content_type, content_type);
+  response.keep_alive(keep_alive);
+  response.body() = std::move(body);
+  response.prepare_payload();
+  return response;
+}
+
+std::string error_json(std::string_view why) { return json::serialize(json::object{{"error", why}}); }
+
+// Tokens compared in constant time, so timing tells nothing about how much of a guess is right.
+bool same_secret(std::string_view given, const std::string& expected) {
+  if (given.size() != expected.size()) {
+    CRYPTO_memcmp(expected.data(), expected.data(), expected.size());
+    return false;
+  }
+  return CRYPTO_memcmp(given.data(), expected.data(), expected.size()) == 0;
+}
+
+}  // namespace
+
+Routes::Routes(core::Bot& bot, std::function<std::optional<std::string>()> not_ready)
+    : bot_(bot), not_ready_(std::move(not_ready)) {}
+
+bool Routes::authorized(const Request& request) const {
+  const auto& token = bot_.config.http.token;
+  const auto header = request[bhttp::field::authorization];
+  constexpr std::string_view scheme = "Bearer ";
+  if (token.empty() || header.size() <= scheme.size() || header.substr(0, scheme.size()) != scheme) return false;
+  return same_secret(std::string_view(header.data() + scheme.size(), header.size() - scheme.size()), token.reveal());
+}
+
+Response Routes::register_deployment(const Request& request) {
+  const auto v = request.version();
+  const auto keep = request.keep_alive();
+  if (!authorized(request)) {
+    auto r = reply(v, keep, bhttp::status::unauthorized,
+                   error_json(bot_.config.http.token.empty() ? "registration is off: http.token is not set"
+                                                             : "a valid bearer token is required"));
+    r.set(bhttp::field::www_authenticate, "Bearer");
+    return r;
+  }
+  const auto content_type = request[bhttp::field::content_type];
+  if (content_type.substr(0, 16) != "application/json")
+    return reply(v, keep, bhttp::status::unsupported_media_type, error_json("send Content-Type: application/json"));
+  const auto registration = core::register_deployment(bot_, request.body());
+  using Outcome = core::Registration::Outcome;
+  switch (registration.outcome) {
+    case Outcome::registered:
+      return reply(v, keep, bhttp::status::created,
+                   json::serialize(json::object{{"id", registration.deployment}, {"message", registration.message}}));
+    case Outcome::invalid: return reply(v, keep, bhttp::status::bad_request, error_json(registration.message));
+    case Outcome::unknown_service: return reply(v, keep, bhttp::status::not_found, error_json(registration.message));
+    case Outcome::frozen: return reply(v, keep, bhttp::status::locked, error_json(registration.message));
+  }
+  return reply(v, keep, bhttp::status::internal_server_error, error_json("unexpected outcome"));
+}
+
+Response Routes::answer(const Request& request) {
+  const auto v = request.version();
+  const auto keep = request.keep_alive();
+  const auto target = request.target();
+  const auto path = target.substr(0, target.find('?'));
+  const auto only = [&](bhttp::verb verb) { return request.method() == verb; };
+  Response response;
+  if (path == "/v1/deployments") {
+    response = only(bhttp::verb::post) ? register_deployment(request)
+                                       : reply(v, keep, bhttp::status::method_not_allowed, error_json("use POST"));
+  } else if (path == "/healthz" && only(bhttp::verb::get)) {
+    response = reply(v, keep, bhttp::status::ok, "ok\n", "text/plain");
+  } else if (path == "/readyz" && only(bhttp::verb::get)) {
+    const auto why = not_ready_();
+    response = why ? reply(v, keep, bhttp::status::service_unavailable, *why + "\n", "text/plain")
+                   : reply(v, keep, bhttp::status::ok, "ready\n", "text/plain");
+  } else if (path == "/metrics" && only(bhttp::verb::get)) {
+    response = reply(v, keep, bhttp::status::ok, metrics::process_metrics().render(),
+                     "text/plain; version=0.0.4; charset=utf-8");
+  } else {
+    response = reply(v, keep, bhttp::status::not_found,
+                     error_json("no such route; try POST /v1/deployments, GET /healthz, /readyz, /metrics"));
+  }
+  const std::string route = path == "/v1/deployments" || path == "/healthz" || path == "/readyz" || path == "/metrics"
+                                ? std::string(path) : "other";
+  metrics::process_metrics().http_requests.inc({route, std::to_string(response.result_int())});
+  return response;
+}
+
+Listener::Listener(asio::any_io_executor executor, Routes& routes) : routes_(routes), acceptor_(executor) {}
+
+void Listener::listen(const std::string& host, unsigned short port) {
+  const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(host), port);
+  acceptor_.open(endpoint.protocol());
+  acceptor_.set_option(asio::socket_base::reuse_address(true));
+  acceptor_.bind(endpoint);
+  acceptor_.listen();
+  spdlog::info("http: listening on {}:{}", host, this->port());
+}
+
+unsigned short Listener::port() const { return acceptor_.local_endpoint().port(); }
+
+asio::awaitable<void> Listener::run() {
+  while (acceptor_.is_open()) {
+    boost::system::error_code ec;
+    auto socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (!acceptor_.is_open()) break;
+      spdlog::warn("http: accept failed: {}", ec.message());
+      continue;
+    }
+    asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket)), asio::detached);
+  }
+}
+
+void Listener::stop() {
+  boost::system::error_code ignored;
+  acceptor_.close(ignored);
+  for (auto* socket : open_) socket->close(ignored);
+}
+
+asio::awaitable<void> Listener::serve(asio::ip::tcp::socket socket) {
+  beast::tcp_stream stream(std::move(socket));
+  open_.insert(&stream.socket());
+  beast::flat_buffer buffer;
+  for (bool keep_alive = true; keep_alive;) {
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(header_limit);
+    parser.body_limit(body_limit);
+    stream.expires_after(10s);
+    boost::system::error_code ec;
+    co_await bhttp::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+        ec == asio::error::connection_reset || ec == asio::error::bad_descriptor)
+      break;
+    Response response;
+    if (ec) {
+      // Whatever arrived could not be a request we answer: say so, and hang up.
+      const auto status = ec == bhttp::error::body_limit     ? bhttp::status::payload_too_large
+                          : ec == bhttp::error::header_limit ? bhttp::status::request_header_fields_too_large
+                                                             : bhttp::status::bad_request;
+      response = reply(11, false, status, error_json("malformed request: " + ec.message()));
+      metrics::process_metrics().http_requests.inc({"malformed", std::to_string(response.result_int())});
+    } else {
+      try {
+        response = routes_.answer(parser.get());
+      } catch (const std::exception& e) {
+        spdlog::error("http: {} {}: {}", std::string(parser.get().method_string()),
+                      std::string(parser.get().target()), e.what());
+        response = reply(parser.get().version(), false, bhttp::status::internal_server_error, error_json("internal error"));
+      }
+    }
+    keep_alive = response.keep_alive();
+    co_await bhttp::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) break;
+  }
+  open_.erase(&stream.socket());
+  boost::system::error_code ignored;
+  stream.socket().shutdown(asio::ip::tcp::socket::shutdown_both, ignored);
+}
+
+}  // namespace goaround::http

@@ -1,0 +1,210 @@
+#include "goaround/triggers/triggers.hpp"
+
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "goaround/core/go_around.hpp"
+#include "goaround/core/incidents.hpp"
+#include "goaround/metrics/metrics.hpp"
+
+namespace goaround::triggers {
+namespace json = boost::json;
+namespace asio = boost::asio;
+
+Condition::Step Condition::observe(double value, time::TimePoint at) {
+  const bool breached = trigger_.comparison == config::Comparison::greater_than ? value > trigger_.threshold
+                                                                               : value < trigger_.threshold;
+  if (!breached) {
+    lost();
+    return {};
+  }
+  if (!since_) since_ = at;
+  const auto held = std::chrono::duration_cast<std::chrono::milliseconds>(at - *since_);
+  const bool fires = !fired_ && held >= trigger_.hold;
+  fired_ = fired_ || fires;
+  return {true, fires, held};
+}
+
+void Condition::lost() {
+  since_.reset();
+  fired_ = false;
+}
+
+Query prometheus_query(const config::Config& config) {
+  return [&config](const std::string& promql) -> asio::awaitable<verify::QueryValue> {
+    if (config.prometheus.url.empty()) co_return verify::QueryValue{std::nullopt, "prometheus.url is not configured"};
+    co_return co_await verify::prometheus_query(config.prometheus.url, promql, std::chrono::seconds(5));
+  };
+}
+
+Monitor::Monitor(core::Bot& bot, const time::Clock& clock, Query query)
+    : bot_(bot), clock_(clock), query_(std::move(query)) {
+  for (const auto& service : bot_.config.services)
+    for (const auto& trigger : service.triggers)
+      watched_.push_back({&service, &trigger, Condition(trigger), ""});
+}
+
+json::object Monitor::facts(const Watched& w, double value, std::chrono::milliseconds held) const {
+  return {{"service", w.service->name},
+          {"trigger", w.trigger->name},
+          {"query", w.trigger->query},
+          {"value", fmt::format("{}", value)},
+          {"threshold", fmt::format("{}", w.trigger->threshold)},
+          {"comparison", w.trigger->comparison == config::Comparison::greater_than ? "above" : "below"},
+          {"held", time::format_duration(held)},
+          {"for", time::format_duration(w.trigger->hold)},
+          {"severity", std::string(config::to_string(w.trigger->severity))}};
+}
+
+bool Monitor::in_watch_window(const config::Service& service) const {
+  const auto deployment = bot_.store.latest_deployment(service.name);
+  if (!deployment) return false;
+  const auto at = time::parse_utc(deployment->registered_at);
+  return at && clock_.now() - *at <= service.watch_window;
+}
+
+std::optional<std::string> Monitor::cooldown_until(const config::Service& service) const {
+  const auto ended = bot_.store.last_go_around_end(service.name);
+  const auto at = ended ? time::parse_utc(*ended) : std::nullopt;
+  if (!at || clock_.now() >= *at + service.cooldown) return std::nullopt;
+  return time::format_utc(*at + service.cooldown);
+}
+
+asio::awaitable<void> Monitor::evaluate(Watched& w) {
+  auto& counters = metrics::process_metrics();
+  const auto got = co_await query_(w.trigger->query);
+  if (!got.value) {
+    // A failing or empty query is never a reason to roll back; it is said once per outage.
+    counters.trigger_evaluations.inc({w.service->name, w.trigger->name, "error"});
+    w.condition.lost();
+    if (w.broken != got.error) {
+      w.broken = got.error;
+      spdlog::warn("trigger {}/{}: cannot evaluate: {}", w.service->name, w.trigger->name, got.error);
+      const auto channel = w.service->channel;
+      if (!channel.empty())
+        co_await bot_.transport.post({channel, ""}, {bot_.templates.render("trigger_broken",
+                                                                           {{"service", w.service->name},
+                                                                            {"trigger", w.trigger->name},
+                                                                            {"error", got.error}}),
+                                                     {}});
+    }
+    co_return;
+  }
+  if (!w.broken.empty()) spdlog::info("trigger {}/{}: evaluating again", w.service->name, w.trigger->name);
+  w.broken.clear();
+  const auto step = w.condition.observe(*got.value, clock_.now());
+  counters.trigger_evaluations.inc({w.service->name, w.trigger->name, step.breached ? "breach" : "ok"});
+  if (step.fires) co_await fire(w, *got.value, step.held);
+}
+
+asio::awaitable<void> Monitor::fire(Watched& w, double value, std::chrono::milliseconds held) {
+  const auto& service = *w.service;
+  auto context = facts(w, value, held);
+  auto severity = w.trigger->severity;
+  metrics::process_metrics().trigger_fires.inc({service.name, w.trigger->name, std::string(config::to_string(severity))});
+  spdlog::warn("trigger {}/{} fired: {} {} {} for {}", service.name, w.trigger->name, value,
+               json::value_to<std::string>(context["comparison"]), w.trigger->threshold, time::format_duration(held));
+  if (severity == config::Severity::auto_rollback) {
+    if (const auto until = cooldown_until(service)) {
+      context["cooldown_until"] = *until;
+      severity = config::Severity::log_only;
+    } else if (!in_watch_window(service)) {
+      // An old deploy is rarely what broke: people decide.
+      context["outside_window"] = time::format_duration(service.watch_window);
+      severity = config::Severity::page_and_suggest;
+    }
+  }
+  const auto reason = bot_.templates.render("trigger_reason", context);
+  if (severity == config::Severity::log_only) {
+    for (const auto& incident : bot_.store.open_incidents())
+      if (incident.service == service.name)
+        bot_.store.append_event(incident.id, "trigger", "trigger " + w.trigger->name, reason, json::serialize(context));
+    spdlog::info("trigger {}/{}: {}", service.name, w.trigger->name, reason);
+    co_return;
+  }
+  const chat::Person actor{"trigger:" + w.trigger->name, "trigger " + w.trigger->name, {}, true};
+  if (severity == config::Severity::auto_rollback) {
+    if (auto refusal = co_await bot_.go_around.automatic(service.name, actor, reason)) {
+      spdlog::warn("trigger {}/{}: automatic go-around refused: {}", service.name, w.trigger->name, refusal->text);
+      const auto place = chat::Place{service.channel, ""};
+      co_await bot_.transport.post(place, *refusal);
+    }
+    co_return;
+  }
+  auto opened = bot_.store.open_or_join_incident(service.name, service.environment, actor.name, reason,
+                                                 service.channel);
+  if (opened.opened)
+    bot_.store.append_event(opened.incident.id, "incident_opened", actor.name,
+                            bot_.templates.render("event_incident_opened", {{"service", service.name},
+                                                                            {"environment", service.environment},
+                                                                            {"incident", opened.incident.id},
+                                                                            {"reason", reason}}));
+  context["incident"] = opened.incident.id;
+  chat::Message suggestion{bot_.templates.render("unstable_approach", context), {}};
+  bot_.store.append_event(opened.incident.id, "trigger", actor.name, reason, json::serialize(context));
+  const auto id = std::to_string(opened.incident.id);
+  suggestion.buttons = {{"Go around", "goaround.go:" + id, chat::ButtonStyle::danger},
+                        {"Hold", "goaround.hold:" + id, chat::ButtonStyle::normal}};
+  co_await core::post_in_incident(bot_.store, bot_.transport, opened.incident, suggestion);
+}
+
+asio::awaitable<void> Monitor::prompt_open_incidents() {
+  for (auto incident : bot_.store.open_incidents()) {
+    const auto* service = bot_.config.find_service(incident.service);
+    const auto opened = time::parse_utc(incident.opened_at);
+    if (!service || !opened || clock_.now() - *opened < service->prompt_after) continue;
+    const auto firing = std::find_if(watched_.begin(), watched_.end(), [&](const Watched& w) {
+      return w.service == service && w.condition.fired();
+    });
+    if (firing == watched_.end()) continue;
+    const auto executions = bot_.store.executions(incident.id);
+    if (std::any_of(executions.begin(), executions.end(), [](const auto& e) { return e.state != "planned" && e.state != "cancelled"; }))
+      continue;
+    const auto events = bot_.store.events(incident.id);
+    if (std::any_of(events.begin(), events.end(), [](const auto& e) { return e.kind == "go_around_prompt"; }))
+      continue;
+    json::object context{{"service", service->name},
+                         {"incident", incident.id},
+                         {"open_for", time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *opened))},
+                         {"trigger", firing->trigger->name}};
+    chat::Message prompt{bot_.templates.render("go_around_prompt", context), {}};
+    bot_.store.append_event(incident.id, "go_around_prompt", "goaround", prompt.text);
+    const auto id = std::to_string(incident.id);
+    prompt.buttons = {{"Go around", "goaround.go:" + id, chat::ButtonStyle::danger},
+                      {"Hold", "goaround.hold:" + id, chat::ButtonStyle::normal}};
+    co_await core::post_in_incident(bot_.store, bot_.transport, incident, prompt);
+  }
+}
+
+asio::awaitable<void> Monitor::tick() {
+  for (auto& w : watched_) {
+    try {
+      co_await evaluate(w);
+    } catch (const std::exception& e) {
+      spdlog::error("trigger {}/{}: {}", w.service->name, w.trigger->name, e.what());
+    }
+  }
+  co_await prompt_open_incidents();
+}
+
+asio::awaitable<void> Monitor::run(std::chrono::milliseconds period) {
+  if (watched_.empty()) co_return;
+  timer_.emplace(co_await asio::this_coro::executor);
+  while (!stopped_) {
+    co_await tick();
+    timer_->expires_after(period);
+    boost::system::error_code ec;
+    co_await timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
+  }
+}
+
+void Monitor::stop() {
+  stopped_ = true;
+  if (timer_) timer_->cancel();
+}
+
+}  // namespace goaround::triggers

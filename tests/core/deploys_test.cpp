@@ -1,0 +1,122 @@
+#include <catch2/catch.hpp>
+
+#include <fstream>
+
+#include "goaround/core/deploys.hpp"
+#include "support/bot_harness.hpp"
+
+using namespace goaround;
+using Catch::Matchers::Contains;
+using Outcome = core::Registration::Outcome;
+
+namespace {
+
+const char* two_services = R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 5, replicas: 1, step: 1ms }
+    channel: C0INCIDENTS
+  - name: payments
+    environment: prod
+    adapter: sim
+    sim: { revisions: 3, replicas: 1, step: 1ms }
+)";
+
+const chat::Person alice{"U1", "alice", {}, false};
+
+}  // namespace
+
+TEST_CASE("CI registration: each refusal says why — a registered deploy and its brief are kept") {
+  testing::BotHarness bot(two_services);
+  const auto reg = [&](const std::string& body) { return core::register_deployment(bot.bot, body); };
+  CHECK(reg("not json").outcome == Outcome::invalid);
+  CHECK(reg("[1]").outcome == Outcome::invalid);
+  CHECK_THAT(reg(R"({"service":"checkout","environment":"prod"})").message, Contains("`revision` is required"));
+  CHECK_THAT(reg(R"({"service":"checkout","environment":"prod","revision":"7","migration":"maybe"})").message,
+             Contains("none, additive or destructive"));
+  CHECK_THAT(reg(R"({"service":"checkout","environment":"prod","revision":"7","colour":"red"})").message,
+             Contains("unknown field `colour`"));
+  CHECK_THAT(reg(R"({"service":"checkout","environment":"prod","revision":"7","brief":{"mood":"x"}})").message,
+             Contains("unknown brief field `mood`"));
+  const auto unknown = reg(R"({"service":"search","environment":"prod","revision":"7"})");
+  CHECK(unknown.outcome == Outcome::unknown_service);
+  CHECK_THAT(unknown.message, Contains("checkout (prod), payments (prod)"));
+  CHECK(reg(R"({"service":"checkout","environment":"staging","revision":"7"})").outcome == Outcome::unknown_service);
+
+  const auto ok = reg(R"({"service":"checkout","environment":"prod","revision":"7","image":"reg/checkout:7",
+    "previous_revision":"6","migration":"destructive","feature_flag":"new-cart",
+    "brief":{"changes":"new cart","signals":"5xx > 2% for 5m","stop":"anyone on call",
+             "rollback":"kubectl rollout undo, 2 min","not_fixing":"slow search"}})");
+  REQUIRE(ok.outcome == Outcome::registered);
+  const auto deployment = bot.store.latest_deployment("checkout");
+  REQUIRE(deployment);
+  CHECK(deployment->migration_kind == "destructive");
+  CHECK_THAT(deployment->data_json, Contains("new-cart"));
+
+  // The go-around card carries the deploy's migration warning and the brief.
+  bot.type(alice, "checkout");
+  const auto card = bot.posted();
+  CHECK_THAT(card, Contains("Last deploy: revision 7"));
+  CHECK_THAT(card, Contains("destructive migration"));
+  CHECK_THAT(card, Contains("Brief: changes new cart"));
+}
+
+TEST_CASE("freeze: registration answers frozen, a go-around freezes its service until the debrief") {
+  testing::BotHarness bot(two_services);
+  const auto body = std::string(R"({"service":"payments","environment":"prod","revision":"9"})");
+  bot.type(alice, "freeze payments release train paused");
+  CHECK_THAT(bot.posted(), Contains("deploys of payments are frozen by alice: release train paused"));
+  const auto refused = core::register_deployment(bot.bot, body);
+  CHECK(refused.outcome == core::Registration::Outcome::frozen);
+  CHECK_THAT(refused.message, Contains("frozen by alice"));
+  CHECK_THAT(refused.message, Contains("release train paused"));
+  bot.type(alice, "freeze payments again");
+  CHECK_THAT(bot.whispered(), Contains("already frozen by alice"));
+  bot.type(alice, "unfreeze payments");
+  CHECK_THAT(bot.posted(), Contains("payments are open again"));
+  CHECK(core::register_deployment(bot.bot, body).outcome == core::Registration::Outcome::registered);
+  bot.type(alice, "unfreeze payments");
+  CHECK_THAT(bot.whispered(), Contains("not frozen"));
+  bot.type(alice, "freeze all");
+  CHECK(core::register_deployment(bot.bot, body).outcome == core::Registration::Outcome::frozen);
+  bot.type(alice, "unfreeze all");
+  bot.type(alice, "freeze nosuch");
+  CHECK_THAT(bot.whispered(), Contains("Known services: checkout payments"));
+
+  // The go-around itself freezes checkout; its debrief lifts the freeze.
+  bot.type(alice, "checkout bad deploy");
+  bot.press(alice, bot.card_action("Confirm go-around"));
+  REQUIRE(bot.store.active_freeze("checkout"));
+  CHECK(bot.store.active_freeze("checkout")->incident_id == 1);
+  CHECK(core::register_deployment(bot.bot, R"({"service":"checkout","environment":"prod","revision":"8"})").outcome ==
+        core::Registration::Outcome::frozen);
+  bot.type(alice, "debrief 1");
+  CHECK_FALSE(bot.store.active_freeze("checkout"));
+  const auto kinds = bot.kinds();
+  CHECK(std::find(kinds.begin(), kinds.end(), "freeze") != kinds.end());
+  CHECK(std::find(kinds.begin(), kinds.end(), "unfreeze") != kinds.end());
+}
+
+TEST_CASE("/rollback brief: recorded line by line, shown, and in the debrief") {
+  testing::BotHarness bot(two_services);
+  bot.type(alice, "brief checkout");
+  CHECK_THAT(bot.whispered(), Contains("No brief for checkout yet"));
+  bot.type(alice, R"(brief checkout --changes "new cart" --signals "5xx > 2% for 5m")");
+  CHECK_THAT(bot.posted(), Contains("1. What changes: new cart"));
+  bot.type(alice, R"(brief checkout --stop "anyone on call")");
+  const auto shown = bot.posted();
+  CHECK_THAT(shown, Contains("2. Signals, with numbers: 5xx > 2% for 5m"));
+  CHECK_THAT(shown, Contains("3. Who can call stop: anyone on call"));
+  CHECK_THAT(shown, Contains("4. What rollback looks like: not briefed"));
+  bot.type(alice, "checkout");
+  bot.press(alice, bot.card_action("Confirm go-around"));
+  bot.type(alice, "debrief 1");
+  REQUIRE(bot.transport.last("attach"));
+  std::ifstream in(bot.transport.last("attach")->handle);
+  const std::string debrief((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK_THAT(debrief, Contains("## The brief before takeoff"));
+  CHECK_THAT(debrief, Contains("- What changes: new cart"));
+  CHECK_THAT(debrief, Contains("- What rollback looks like: not briefed"));
+}

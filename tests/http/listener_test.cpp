@@ -1,0 +1,154 @@
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/readable_pipe.hpp>
+#include <boost/process/v2/process.hpp>
+#include <boost/process/v2/stdio.hpp>
+#include <catch2/catch.hpp>
+#include <signal.h>
+
+#include <random>
+#include <thread>
+
+#include "goaround/http/listener.hpp"
+#include "support/bot_harness.hpp"
+#include "support/headless_bot.hpp"
+#include "support/temp_dir.hpp"
+
+using namespace goaround;
+using Catch::Matchers::Contains;
+using namespace std::chrono_literals;
+namespace bhttp = boost::beast::http;
+
+namespace {
+
+const char* services = R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 5, replicas: 1, step: 1ms }
+    channel: C0INCIDENTS
+)";
+
+const std::string token = testing::http_token;
+
+http::Request request(bhttp::verb verb, const std::string& target, const std::string& body = "",
+                      const std::string& bearer = token) {
+  http::Request r{verb, target, 11};
+  if (!bearer.empty()) r.set(bhttp::field::authorization, "Bearer " + bearer);
+  r.set(bhttp::field::content_type, "application/json");
+  r.body() = body;
+  r.prepare_payload();
+  return r;
+}
+
+}  // namespace
+
+TEST_CASE("POST /v1/deployments: 201, and 400, 401, 404, 405, 415, 423 each with the reason") {
+  testing::BotHarness bot(std::string("http: { listen: \"127.0.0.1:0\", token: \"${T}\" }\n") + services);
+  bot.config.http.token = config::Secret(token, "${T}");
+  http::Routes routes(bot.bot, [] { return std::nullopt; });
+  const auto post = [&](const std::string& body, const std::string& bearer = token) {
+    return routes.answer(request(bhttp::verb::post, "/v1/deployments", body, bearer));
+  };
+  const std::string good = R"({"service":"checkout","environment":"prod","revision":"7","migration":"additive"})";
+  auto r = post(good);
+  CHECK(r.result_int() == 201);
+  CHECK_THAT(r.body(), Contains(R"("id":1)"));
+  CHECK(post(good, "").result_int() == 401);
+  CHECK(post(good, "ci-token-0123456780").result_int() == 401);
+  CHECK(post(good, "short").result_int() == 401);
+  r = post(R"({"service":"checkout")");
+  CHECK(r.result_int() == 400);
+  CHECK_THAT(r.body(), Contains("JSON object"));
+  r = post(R"({"service":"checkout","environment":"prod"})");
+  CHECK(r.result_int() == 400);
+  CHECK_THAT(r.body(), Contains("`revision` is required"));
+  r = post(R"({"service":"cart","environment":"prod","revision":"1"})");
+  CHECK(r.result_int() == 404);
+  CHECK_THAT(r.body(), Contains("known: checkout (prod)"));
+  CHECK(routes.answer(request(bhttp::verb::get, "/v1/deployments")).result_int() == 405);
+  auto plain = request(bhttp::verb::post, "/v1/deployments", good);
+  plain.set(bhttp::field::content_type, "text/plain");
+  CHECK(routes.answer(plain).result_int() == 415);
+
+  bot.type({"U1", "alice", {}, false}, "freeze checkout incident 12 in progress");
+  r = post(good);
+  CHECK(r.result_int() == 423);
+  CHECK_THAT(r.body(), Contains("frozen by alice"));
+  CHECK_THAT(r.body(), Contains("incident 12 in progress"));
+
+  CHECK(routes.answer(request(bhttp::verb::get, "/nowhere")).result_int() == 404);
+  r = routes.answer(request(bhttp::verb::get, "/metrics"));
+  CHECK(r.result_int() == 200);
+  CHECK_THAT(r.body(), Contains("goaround_deployments_registered_total{service=\"checkout\"}"));
+  CHECK_THAT(r.body(), Contains("goaround_http_requests_total{route=\"/v1/deployments\",status=\"423\"} 1"));
+  http::Routes not_ready(bot.bot, [] { return std::optional<std::string>("slack: not connected"); });
+  r = not_ready.answer(request(bhttp::verb::get, "/readyz"));
+  CHECK(r.result_int() == 503);
+  CHECK_THAT(r.body(), Contains("slack: not connected"));
+}
+
+TEST_CASE("serve without Slack: healthz, readyz, metrics and registration over HTTP — the listener survives fuzzing") {
+  testing::HeadlessBot bot(services);
+  REQUIRE(bot.get("/healthz").status == 200);
+  CHECK(bot.get("/readyz").status == 200);
+  const auto registered = bot.post("/v1/deployments", R"({"service":"checkout","environment":"prod","revision":"7"})");
+  CHECK(registered.status == 201);
+
+  // Limits: an over-long body and over-long headers are refused, not read.
+  const auto big = testing::http_raw(bot.port, "POST /v1/deployments HTTP/1.1\r\nHost: x\r\nContent-Length: 1000000\r\n\r\n" +
+                                                   std::string(70000, 'a'));
+  CHECK_THAT(big, Contains("413"));
+  const auto headers = testing::http_raw(bot.port, "GET /healthz HTTP/1.1\r\nX-Long: " + std::string(10000, 'h') + "\r\n\r\n");
+  CHECK_THAT(headers, Contains("431"));
+
+  // Fuzz: random bytes, and valid requests with random bytes flipped or cut short.
+  std::mt19937 random(20261123);
+  const std::vector<std::string> seeds{
+      "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n",
+      "POST /v1/deployments HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + token +
+          "\r\nContent-Type: application/json\r\nContent-Length: 59\r\n\r\n"
+          R"({"service":"checkout","environment":"prod","revision":"8"})",
+      "POST /v1/deployments HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nZZ\r\nabc\r\n0\r\n\r\n"};
+  int answered_5xx = 0;
+  for (int i = 0; i < 600; ++i) {
+    std::string bytes;
+    if (i % 3 == 0) {
+      bytes.resize(random() % 300);
+      for (auto& c : bytes) c = static_cast<char>(random() % 256);
+    } else {
+      bytes = seeds[random() % seeds.size()];
+      for (int flips = random() % 4; flips >= 0; --flips) bytes[random() % bytes.size()] = static_cast<char>(random() % 256);
+      if (i % 3 == 2) bytes.resize(random() % bytes.size());
+    }
+    const auto answer = testing::http_raw(bot.port, bytes);
+    answered_5xx += answer.rfind("HTTP/1.1 5", 0) == 0;
+  }
+  CHECK(answered_5xx == 0);
+  REQUIRE(testing::http_call(bot.port, bhttp::verb::get, "/healthz").status == 200);
+  const auto metrics = testing::http_call(bot.port, bhttp::verb::get, "/metrics");
+  CHECK(metrics.status == 200);
+  CHECK_THAT(metrics.content_type, Contains("text/plain; version=0.0.4"));
+  CHECK_THAT(metrics.body, Contains("goaround_http_requests_total{route=\"malformed\",status=\"400\"}"));
+  CHECK_THAT(metrics.body, Contains("goaround_open_incidents 0"));
+
+  const auto logs = bot.stop();
+  CHECK(bot.exit_code == 0);
+  CHECK_THAT(logs, Contains("no Slack tokens configured"));
+  CHECK_THAT(logs, Contains("http: listening on 127.0.0.1:"));
+  CHECK(logs.find(token) == std::string::npos);
+}
+
+TEST_CASE("goaround --version") {
+  testing::TempDir dir;
+  boost::asio::io_context io;
+  boost::asio::readable_pipe out(io);
+  boost::process::v2::process p(io, GOAROUND_BINARY, std::vector<std::string>{"--version"},
+                                boost::process::v2::process_stdio{nullptr, out, nullptr});
+  std::string text;
+  boost::system::error_code ec;
+  boost::asio::read(out, boost::asio::dynamic_buffer(text), ec);
+  CHECK(p.wait() == 0);
+  CHECK_THAT(text, Contains("goaround 0.1.0"));
+}

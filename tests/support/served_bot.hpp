@@ -1,0 +1,104 @@
+#pragma once
+// The real `goaround serve` against the loopback Slack emulator, and the pieces the Slack
+// integration tests share (tokens, fixtures from ../shared/slack/fixtures, call matching).
+// Header-only: it needs GOAROUND_BINARY and GOAROUND_SHARED_DIR from the test target.
+#include <SQLiteCpp/Database.h>
+#include <SQLiteCpp/Statement.h>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/readable_pipe.hpp>
+#include <boost/json.hpp>
+#include <boost/process/v2/process.hpp>
+#include <boost/process/v2/stdio.hpp>
+#include <signal.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "support/slack_emulator.hpp"
+#include "support/temp_dir.hpp"
+
+namespace goaround::testing {
+
+inline constexpr const char* app_token = "xapp-1-A111-test-app-token";
+inline constexpr const char* bot_token = "xoxb-111-test-bot-token";
+
+inline boost::json::value fixture(const std::string& name) {
+  std::ifstream in(std::string(GOAROUND_SHARED_DIR) + "/slack/fixtures/" + name);
+  std::stringstream text;
+  text << in.rdbuf();
+  return boost::json::parse(text.str());
+}
+
+// Whether some call of `method` has `part` in its serialized body.
+inline bool posted(const std::vector<SlackEmulator::Call>& calls, const std::string& method,
+                   const std::string& part) {
+  return std::any_of(calls.begin(), calls.end(), [&](const auto& c) {
+    return c.method == method && boost::json::serialize(c.body).find(part) != std::string::npos;
+  });
+}
+
+inline long count_calls(const std::vector<SlackEmulator::Call>& calls, const std::string& method,
+                        const std::string& part = "") {
+  return std::count_if(calls.begin(), calls.end(), [&](const auto& c) {
+    return c.method == method && boost::json::serialize(c.body).find(part) != std::string::npos;
+  });
+}
+
+// The real `goaround serve` against the emulator, its logs collected to check for tokens.
+// `allowed` is appended to the checkout service; `slack_extra` to the slack section (lines
+// indented by two spaces).
+struct ServedBot {
+  explicit ServedBot(SlackEmulator& slack, const std::string& allowed = "",
+                     const std::string& slack_extra = "") {
+    dir.write("app-token", app_token);
+    config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
+                                            "\nlog: { level: info }\nslack:\n  app_token_file: " +
+                                            (dir.path() / "app-token").string() +
+                                            "\n  bot_token: ${GOAROUND_TEST_BOT_TOKEN}\n  api_url: " +
+                                            slack.api_url() + "\n" + slack_extra + R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 42, replicas: 2, step: 20ms }
+    channel: C111
+)" + allowed).string();
+    ::setenv("GOAROUND_TEST_BOT_TOKEN", bot_token, 1);
+    bot.emplace(io, GOAROUND_BINARY, std::vector<std::string>{"serve", "--config", config},
+                boost::process::v2::process_stdio{nullptr, out, err});
+  }
+  // SIGTERM, then everything it logged (stderr) once it has exited.
+  std::string stop() {
+    ::kill(bot->id(), SIGTERM);
+    return wait();
+  }
+  // Everything it logged, once it exits by itself.
+  std::string wait() {
+    std::string logs;
+    boost::system::error_code ec;
+    boost::asio::read(err, boost::asio::dynamic_buffer(logs), ec);
+    exit_code = bot->wait(ec);
+    return logs;
+  }
+  int executions() const {
+    SQLite::Database db((dir.path() / "var" / "goaround.db").string());
+    SQLite::Statement q(db, "SELECT count(*) FROM executions WHERE state != 'planned'");
+    q.executeStep();
+    return q.getColumn(0).getInt();
+  }
+
+  TempDir dir;
+  std::string config;
+  boost::asio::io_context io;
+  boost::asio::readable_pipe out{io}, err{io};
+  std::optional<boost::process::v2::process> bot;
+  int exit_code = -1;
+};
+
+}  // namespace goaround::testing
