@@ -210,7 +210,8 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   std::optional<slack::SocketModeClient> socket;
   if (slack_on)
     socket.emplace(rt.io.get_executor(), rt.web, rt.config.slack.app_token, rt.store,
-                   envelope_handler(rt.bot, rt.web, scribe));
+                   envelope_handler(rt.bot, rt.web, scribe),
+                   slack::SocketModeOptions{rt.config.slack.idle_timeout});
   else
     spdlog::info("goaround serve: no Slack tokens configured; messages go to the log");
   http::Routes routes(rt.bot, [&]() -> std::optional<std::string> {

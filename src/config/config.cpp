@@ -266,13 +266,14 @@ class Validator {
     }
     if (const auto slack = root["slack"]) {
       if (expect_map(slack, "slack",
-                     {"app_token", "app_token_file", "bot_token", "bot_token_file", "api_url"})) {
+                     {"app_token", "app_token_file", "bot_token", "bot_token_file", "api_url", "idle_timeout"})) {
         cfg.slack.app_token = secret(slack, "app_token", "slack");
         cfg.slack.bot_token = secret(slack, "bot_token", "slack");
         if (auto url = scalar(slack, "api_url", "slack", false)) {
           if (url->empty() || url->back() != '/') *url += '/';
           cfg.slack.api_url = *url;
         }
+        if (auto v = duration(slack, "idle_timeout", "slack")) cfg.slack.idle_timeout = *v;
       }
     }
     if (const auto log = root["log"]) {

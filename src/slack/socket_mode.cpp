@@ -16,6 +16,8 @@
 
 #include <random>
 
+#include "goaround/metrics/metrics.hpp"
+
 namespace goaround::slack {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -77,6 +79,8 @@ void SocketModeClient::spawn_loop() {
         std::rethrow_exception(failure);
       } catch (const std::exception& e) {
         spdlog::error("slack: the connection loop failed: {}", e.what());
+      } catch (...) {
+        spdlog::error("slack: the connection loop failed");
       }
     }
     --loops_;
@@ -162,6 +166,7 @@ std::optional<std::string> SocketModeClient::take(const std::string& frame, Ende
   const auto* id = message->if_contains("envelope_id");
   if (!id || !id->is_string()) return std::nullopt;
   const std::string envelope_id(id->get_string());
+  metrics::process_metrics().envelopes.inc({type});
   // Durable before the ack: a redelivery of this id, or of the same event, is acked and dropped.
   bool fresh = store_.record_envelope(envelope_id, type);
   if (const auto* payload = message->if_contains("payload"); fresh && payload && payload->is_object())
@@ -199,10 +204,13 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws)
       break;
     }
     bool replace = false;
+    const auto received = std::chrono::steady_clock::now();
     // Acks are written here, one at a time, in the order the envelopes came.
     if (const auto ack = take(beast::buffers_to_string(buffer.data()), ended, replace)) {
       co_await ws.async_write(asio::buffer(*ack), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
+      metrics::process_metrics().ack_seconds.observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
     }
     if (ended == Ended::link_disabled) break;
     if (replace && !replaced && !stopped_) {

@@ -152,6 +152,8 @@ struct Slack {
   Secret app_token;
   Secret bot_token;
   std::string api_url = "https://slack.com/api/";
+  // A Socket Mode link with no frame and no pong for this long is dead and replaced.
+  std::chrono::milliseconds idle_timeout{std::chrono::seconds(15)};
 };
 
 struct Logging {

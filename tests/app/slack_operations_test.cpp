@@ -1,0 +1,75 @@
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "support/http_call.hpp"
+#include "support/served_bot.hpp"
+
+using namespace goaround;
+using namespace goaround::testing;
+using Catch::Matchers::Contains;
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+namespace {
+
+void slash(SlackEmulator& slack, const std::string& id, const std::string& text) {
+  auto command = fixture("socket_slash_commands_envelope.json");
+  command.as_object()["envelope_id"] = id;
+  command.at("payload").as_object()["command"] = "/rollback";
+  command.at("payload").as_object()["text"] = text;
+  REQUIRE(slack.deliver(command));
+}
+
+void press(SlackEmulator& slack, const std::string& id, const std::string& action) {
+  auto envelope = fixture("socket_block_actions_envelope.json");
+  auto& payload = envelope.at("payload").as_object();
+  payload["actions"].as_array()[0].as_object()["action_id"] = action;
+  payload["actions"].as_array()[0].as_object()["value"] = action;
+  envelope.as_object()["envelope_id"] = id;
+  REQUIRE(slack.deliver(envelope));
+}
+
+bool posts(SlackEmulator& slack, const std::string& part) {
+  return slack.wait_for_call([&](const auto& calls) { return posted(calls, "chat.postMessage", part); });
+}
+
+}  // namespace
+
+TEST_CASE("through Slack payloads: the decision tree with buttons, the brief and a change freeze") {
+  SlackEmulator slack;
+  const auto port = free_port();
+  ServedBot served(slack, "http: { listen: \"127.0.0.1:" + std::to_string(port) + "\" }\n");
+  REQUIRE(slack.wait_for_connections(1));
+  std::this_thread::sleep_for(200ms);  // let hello arrive first
+
+  slash(slack, "decide-1", "decide checkout");
+  REQUIRE(posts(slack, "goaround.decide:1:impact=yes"));
+  press(slack, "press-1", "goaround.decide:1:impact=yes");
+  REQUIRE(posts(slack, "check 2: Is rollback safe?"));
+  press(slack, "press-2", "goaround.decide:1:impact=yes,rollback_safe=yes");
+  REQUIRE(posts(slack, "Decision for checkout: ROLL BACK."));
+  CHECK(posted(slack.calls(), "chat.postMessage", "goaround.go:1"));
+
+  slash(slack, "brief-1", "brief checkout --changes 'new cart' --rollback 'undo to 41, 1 min'");
+  REQUIRE(posts(slack, "1. What changes: new cart"));
+  slash(slack, "freeze-1", "freeze checkout release train stopped");
+  REQUIRE(posts(slack, "deploys of checkout are frozen by"));
+
+  // "Go around now" from the verdict: the card shows the brief; Confirm runs it once.
+  press(slack, "press-3", "goaround.go:1");
+  REQUIRE(posts(slack, "goaround.confirm:1"));
+  CHECK(posted(slack.calls(), "chat.postMessage", "Brief: changes new cart"));
+  // /readyz sees Slack connected; /metrics counts the envelopes and their acks.
+  CHECK(http_call(port, boost::beast::http::verb::get, "/readyz").status == 200);
+  const auto metrics = http_call(port, boost::beast::http::verb::get, "/metrics").body;
+  CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"slash_commands\"} 3"));
+  CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"interactive\"} 3"));
+  CHECK_THAT(metrics, Contains("goaround_slack_ack_seconds_count 6"));
+  const auto logs = served.stop();
+  CHECK(served.exit_code == 0);
+  SQLite::Database db((served.dir.path() / "var" / "goaround.db").string());
+  SQLite::Statement answers(db, "SELECT count(*) FROM timeline_events WHERE kind IN ('decision_answer', 'decision')");
+  answers.executeStep();
+  CHECK(answers.getColumn(0).getInt() == 3);
+}
