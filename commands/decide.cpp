@@ -77,20 +77,10 @@ boost::asio::awaitable<void> decide(core::Invocation& call) {
   const auto* service = call.service(words.front());
   if (!service) co_return;
   const auto who = core::display_name(call.request.who);
-  const auto channel = service->channel.empty() ? call.request.where.channel : service->channel;
-  auto opened = call.bot.store.open_or_join_incident(service->name, service->environment, who,
-                                                     "deciding: roll back or fix forward?", channel);
-  if (opened.opened) {
-    call.bot.store.set_commander(opened.incident.id, call.request.who.id);
-    call.bot.store.append_event(opened.incident.id, "incident_opened", who,
-                                call.bot.templates.render("event_incident_opened",
-                                                          {{"service", service->name},
-                                                           {"environment", service->environment},
-                                                           {"incident", opened.incident.id},
-                                                           {"reason", "deciding: roll back or fix forward?"}}));
-  }
-  call.bot.store.append_event(opened.incident.id, "command", who, "/rollback decide " + service->name);
-  co_await advance(call, opened.incident, "");
+  const auto incident = core::open_or_join(call.bot.store, call.bot.templates, *service, call.request.who,
+                                           "deciding: roll back or fix forward?", call.request.where.channel);
+  call.bot.store.append_event(incident.id, "command", who, "/rollback decide " + service->name);
+  co_await advance(call, incident, "");
 }
 
 // goaround.decide:<incident>:<path>; the last answer in the path is the one just chosen.

@@ -1,16 +1,16 @@
 #include "goaround/core/go_around.hpp"
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <memory>
 
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/this_coro.hpp>
-
 #include "goaround/core/deploys.hpp"
+#include "goaround/core/incidents.hpp"
 #include "goaround/core/registry.hpp"
 #include "goaround/metrics/metrics.hpp"
 #include "goaround/verify/verify.hpp"
@@ -175,18 +175,7 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
 
   auto plan = co_await adapter->plan(to);
 
-  const auto channel = service->channel.empty() ? request.where.channel : service->channel;
-  const auto opened = store_.open_or_join_incident(service->name, service->environment,
-                                                   requester, reason, channel);
-  const auto& incident = opened.incident;
-  if (opened.opened) store_.set_commander(incident.id, request.who.id);
-  if (opened.opened)
-    record(incident.id, "incident_opened", requester,
-           templates_.render("event_incident_opened", {{"service", service->name},
-                                                       {"environment", service->environment},
-                                                       {"incident", incident.id},
-                                                       {"reason", text_or_null(reason)}}),
-           {{"opened_by", request.who.id}});
+  const auto incident = open_or_join(store_, templates_, *service, request.who, reason, request.where.channel);
 
   Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason,
                   service->name, incident.id};

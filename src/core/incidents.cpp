@@ -47,6 +47,25 @@ json::object timeline_context(store::Store& store, const store::Incident& incide
           {"events", std::move(events)}};
 }
 
+store::Incident open_or_join(store::Store& store, const chat::Templates& templates,
+                             const config::Service& service, const chat::Person& who,
+                             const std::string& reason, const std::string& fallback_channel) {
+  const auto by = who.name.empty() ? who.id : who.name;
+  auto opened = store.open_or_join_incident(service.name, service.environment, by, reason,
+                                            service.channel.empty() ? fallback_channel : service.channel);
+  if (opened.opened) {
+    store.set_commander(opened.incident.id, who.id);
+    store.append_event(opened.incident.id, "incident_opened", by,
+                       templates.render("event_incident_opened",
+                                        {{"service", service.name},
+                                         {"environment", service.environment},
+                                         {"incident", opened.incident.id},
+                                         {"reason", reason.empty() ? json::value(nullptr) : json::value(reason)}}),
+                       json::serialize(json::object{{"opened_by", who.id}}));
+  }
+  return opened.incident;
+}
+
 boost::asio::awaitable<std::string> post_in_incident(store::Store& store, chat::Transport& transport,
                                                      store::Incident& incident,
                                                      const chat::Message& message) {

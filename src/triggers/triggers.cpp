@@ -135,21 +135,14 @@ asio::awaitable<void> Monitor::fire(Watched& w, double value, std::chrono::milli
     }
     co_return;
   }
-  auto opened = bot_.store.open_or_join_incident(service.name, service.environment, actor.name, reason,
-                                                 service.channel);
-  if (opened.opened)
-    bot_.store.append_event(opened.incident.id, "incident_opened", actor.name,
-                            bot_.templates.render("event_incident_opened", {{"service", service.name},
-                                                                            {"environment", service.environment},
-                                                                            {"incident", opened.incident.id},
-                                                                            {"reason", reason}}));
-  context["incident"] = opened.incident.id;
+  auto incident = core::open_or_join(bot_.store, bot_.templates, service, actor, reason, "");
+  context["incident"] = incident.id;
   chat::Message suggestion{bot_.templates.render("unstable_approach", context), {}};
-  bot_.store.append_event(opened.incident.id, "trigger", actor.name, reason, json::serialize(context));
-  const auto id = std::to_string(opened.incident.id);
+  bot_.store.append_event(incident.id, "trigger", actor.name, reason, json::serialize(context));
+  const auto id = std::to_string(incident.id);
   suggestion.buttons = {{"Go around", "goaround.go:" + id, chat::ButtonStyle::danger},
                         {"Hold", "goaround.hold:" + id, chat::ButtonStyle::normal}};
-  co_await core::post_in_incident(bot_.store, bot_.transport, opened.incident, suggestion);
+  co_await core::post_in_incident(bot_.store, bot_.transport, incident, suggestion);
 }
 
 asio::awaitable<void> Monitor::prompt_open_incidents() {

@@ -7,6 +7,8 @@
 #include <string>
 
 #include "goaround/chat/message.hpp"
+#include "goaround/chat/templates.hpp"
+#include "goaround/config/config.hpp"
 #include "goaround/store/store.hpp"
 
 namespace goaround::core {
@@ -19,6 +21,12 @@ struct IncidentChoice {
 };
 IncidentChoice choose_incident(store::Store& store, const chat::Place& where,
                                std::optional<std::string> named);
+
+// Opens an incident for the service (or joins the open one) where its incidents go; a new one
+// gets `who` as commander and its opening in the timeline.
+store::Incident open_or_join(store::Store& store, const chat::Templates& templates,
+                             const config::Service& service, const chat::Person& who,
+                             const std::string& reason, const std::string& fallback_channel);
 
 // Posts into the incident's thread; the first post (a new incident) becomes the thread.
 boost::asio::awaitable<std::string> post_in_incident(store::Store& store, chat::Transport& transport,
