@@ -24,8 +24,10 @@ json::object step_context(const core::Walk::Step& step) {
   return context;
 }
 
-// Replays `path`, records what facts answered, and asks the next question or gives the verdict.
-boost::asio::awaitable<void> advance(core::Invocation& call, store::Incident incident, const std::string& path) {
+// Replays `path`, records the person's answer to `chosen` (the question just answered, if any)
+// and what facts answered, then asks the next question or gives the verdict.
+boost::asio::awaitable<void> advance(core::Invocation& call, store::Incident incident, const std::string& path,
+                                     std::string_view chosen = {}) {
   auto& bot = call.bot;
   const auto* service = bot.config.find_service(incident.service);
   const auto facts = co_await core::known_facts(bot.config, bot.store, *service,
@@ -36,6 +38,10 @@ boost::asio::awaitable<void> advance(core::Invocation& call, store::Incident inc
     call.reply("usage_error", {{"problem", w.error}, {"usage", bot.registry.find("decide")->usage}});
     co_return;
   }
+  for (const auto& step : w.steps)
+    if (!step.known && step.question->id == chosen)
+      bot.store.append_event(incident.id, "decision_answer", core::display_name(call.request.who),
+                             bot.templates.render("event_decision_answer", step_context(step)));
   for (const auto& step : w.answered_now)
     bot.store.append_event(incident.id, "decision_answer", bot_actor,
                            bot.templates.render("event_decision_answer", step_context(step)));
@@ -96,20 +102,8 @@ boost::asio::awaitable<void> answer(core::Invocation& call) {
     co_return;
   }
   const auto path = value.substr(colon + 1);
-  const auto& tree = core::DecisionTree::builtin();
-  // What the person chose, for the timeline, before the walk moves on.
-  const auto chosen = core::walk(tree, path.substr(0, path.rfind(',') == std::string::npos ? 0 : path.rfind(',')), {});
   const auto last = path.substr(path.rfind(',') == std::string::npos ? 0 : path.rfind(',') + 1);
-  const auto eq = last.find('=');
-  if (chosen.error.empty() && chosen.ask && eq != std::string::npos) {
-    const auto pick = std::find_if(chosen.ask->answers.begin(), chosen.ask->answers.end(),
-                                   [&](const auto& a) { return a.value == last.substr(eq + 1); });
-    if (pick != chosen.ask->answers.end())
-      call.bot.store.append_event(incident->id, "decision_answer", core::display_name(call.request.who),
-                                  call.bot.templates.render("event_decision_answer",
-                                                            step_context({chosen.ask, &*pick, nullptr})));
-  }
-  co_await advance(call, *incident, path);
+  co_await advance(call, *incident, path, std::string_view(last).substr(0, last.find('=')));
 }
 
 }  // namespace

@@ -14,11 +14,11 @@ boost::asio::awaitable<void> freeze(core::Invocation& call) {
                                {"usage", call.bot.registry.find("freeze")->usage}});
     co_return;
   }
-  const bool all = words.front() == "all";
-  if (!all && !call.service(words.front())) co_return;
+  const auto scope = core::freeze_scope(call, words.front());
+  if (!scope) co_return;
   const auto reason = call.arguments.rest(1);
   core::ChangeFreeze freezes(call.bot.config, call.bot.store, call.bot.templates, call.bot.transport);
-  if (auto refusal = co_await freezes.freeze(call.request.where, all ? "*" : words.front(),
+  if (auto refusal = co_await freezes.freeze(call.request.where, *scope,
                                              reason.empty() ? "no reason given" : reason,
                                              core::display_name(call.request.who), std::nullopt))
     call.reply(*refusal);

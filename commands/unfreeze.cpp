@@ -14,10 +14,10 @@ boost::asio::awaitable<void> unfreeze(core::Invocation& call) {
                                {"usage", call.bot.registry.find("unfreeze")->usage}});
     co_return;
   }
-  const bool all = words.front() == "all";
-  if (!all && !call.service(words.front())) co_return;
+  const auto scope = core::freeze_scope(call, words.front());
+  if (!scope) co_return;
   core::ChangeFreeze freezes(call.bot.config, call.bot.store, call.bot.templates, call.bot.transport);
-  if (auto refusal = co_await freezes.unfreeze(call.request.where, all ? "*" : words.front(),
+  if (auto refusal = co_await freezes.unfreeze(call.request.where, *scope,
                                                core::display_name(call.request.who)))
     call.reply(*refusal);
 }

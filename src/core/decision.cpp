@@ -1,5 +1,6 @@
 #include "goaround/core/decision.hpp"
 
+#include <boost/json.hpp>
 #include <yaml-cpp/yaml.h>
 
 #include <set>
@@ -67,8 +68,11 @@ boost::asio::awaitable<Facts> known_facts(const config::Config& config, store::S
       facts["age"] = {age < std::chrono::minutes(30) ? "recent" : age < std::chrono::hours(2) ? "hours" : "old",
                       revision + " was registered " + shown + " ago"};
     }
-    if (deployment->data_json.find("\"feature_flag\"") != std::string::npos)
-      facts["flag"] = {"yes", revision + " registered a feature flag"};
+    boost::system::error_code ec;
+    const auto data = boost::json::parse(deployment->data_json, ec);
+    if (const auto* flag = !ec && data.is_object() ? data.get_object().if_contains("feature_flag") : nullptr;
+        flag && flag->is_string())
+      facts["flag"] = {"yes", revision + " registered the feature flag " + std::string(flag->get_string())};
   }
   // The error rate: the service's first "greater than" trigger, else its verify query.
   std::string query = service.verify.query;

@@ -85,6 +85,12 @@ Registration register_deployment(Bot& bot, std::string_view body) {
           service->name + " revision " + *text_field(o, "revision") + " registered", id};
 }
 
+std::optional<std::string> freeze_scope(const Invocation& call, const std::string& word) {
+  if (word == "all") return "*";
+  if (!call.service(word)) return std::nullopt;
+  return word;
+}
+
 json::value brief_context(store::Store& store, const std::string& service) {
   const auto brief = store.latest_brief(service);
   if (!brief) return nullptr;

@@ -103,23 +103,10 @@ asio::awaitable<void> StatusScheduler::tick() {
 }
 
 asio::awaitable<void> StatusScheduler::run(std::chrono::milliseconds period) {
-  timer_.emplace(co_await asio::this_coro::executor);
-  while (!stopped_) {
-    try {
-      co_await tick();
-    } catch (const std::exception& e) {
-      spdlog::error("status schedule: {}", e.what());  // the next tick tries again
-    }
-    timer_->expires_after(period);
-    boost::system::error_code ignored;
-    co_await timer_->async_wait(asio::redirect_error(asio::use_awaitable, ignored));
-  }
+  co_await periodic_.run(period, [this] { return tick(); }, "status schedule");
 }
 
-void StatusScheduler::stop() {
-  stopped_ = true;
-  if (timer_) timer_->cancel();
-}
+void StatusScheduler::stop() { periodic_.stop(); }
 
 asio::awaitable<void> StatusScheduler::human_update(const store::Incident& incident,
                                                     const chat::Person& author, std::string text) {

@@ -30,6 +30,14 @@ bool Store::writable(std::string& why) {
   }
 }
 
+bool Store::has_event(std::int64_t incident_id, const std::string& kind) {
+  SQLite::Statement q(db_, "SELECT EXISTS (SELECT 1 FROM timeline_events WHERE incident_id = ? AND kind = ?)");
+  q.bind(1, incident_id);
+  q.bind(2, kind);
+  q.executeStep();
+  return q.getColumn(0).getInt() == 1;
+}
+
 std::optional<std::string> Store::last_go_around_end(const std::string& service) {
   SQLite::Statement q(db_, "SELECT MAX(finished_at) FROM executions WHERE service = ?");
   q.bind(1, service);

@@ -154,11 +154,10 @@ asio::awaitable<void> Monitor::prompt_open_incidents() {
       return w.service == service && w.condition.fired();
     });
     if (firing == watched_.end()) continue;
+    // Asked once per incident; checked before reading its executions.
+    if (bot_.store.has_event(incident.id, "go_around_prompt")) continue;
     const auto executions = bot_.store.executions(incident.id);
     if (std::any_of(executions.begin(), executions.end(), [](const auto& e) { return e.state != "planned" && e.state != "cancelled"; }))
-      continue;
-    const auto events = bot_.store.events(incident.id);
-    if (std::any_of(events.begin(), events.end(), [](const auto& e) { return e.kind == "go_around_prompt"; }))
       continue;
     json::object context{{"service", service->name},
                          {"incident", incident.id},
@@ -186,18 +185,9 @@ asio::awaitable<void> Monitor::tick() {
 
 asio::awaitable<void> Monitor::run(std::chrono::milliseconds period) {
   if (watched_.empty()) co_return;
-  timer_.emplace(co_await asio::this_coro::executor);
-  while (!stopped_) {
-    co_await tick();
-    timer_->expires_after(period);
-    boost::system::error_code ec;
-    co_await timer_->async_wait(asio::redirect_error(asio::use_awaitable, ec));
-  }
+  co_await periodic_.run(period, [this] { return tick(); }, "triggers");
 }
 
-void Monitor::stop() {
-  stopped_ = true;
-  if (timer_) timer_->cancel();
-}
+void Monitor::stop() { periodic_.stop(); }
 
 }  // namespace goaround::triggers

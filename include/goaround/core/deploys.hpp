@@ -38,6 +38,11 @@ boost::json::value brief_context(store::Store& store, const std::string& service
 boost::json::value deployment_context(store::Store& store, const std::string& service,
                                       std::chrono::system_clock::time_point now);
 
+struct Invocation;
+// The scope a freeze command names: "*" for `all`, else a configured service; otherwise the
+// person is told the known services and there is none.
+std::optional<std::string> freeze_scope(const Invocation& call, const std::string& word);
+
 // Change freezes: deploys of a service (or of all: "*") held while people sort out an abort,
 // each set and lift announced where the service's incidents go.
 class ChangeFreeze {

@@ -1,6 +1,5 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <functional>
@@ -10,6 +9,7 @@
 #include "goaround/chat/templates.hpp"
 #include "goaround/config/config.hpp"
 #include "goaround/store/store.hpp"
+#include "goaround/schedule/periodic.hpp"
 #include "goaround/time/clock.hpp"
 
 namespace goaround::schedule {
@@ -59,8 +59,7 @@ class StatusScheduler {
   chat::Transport& transport_;
   const time::Clock& clock_;
   MetricReader metric_;
-  std::optional<boost::asio::steady_timer> timer_;
-  bool stopped_ = false;
+  Periodic periodic_;
 };
 
 }  // namespace goaround::schedule

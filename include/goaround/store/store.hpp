@@ -202,6 +202,8 @@ class Store {
   std::vector<Event> event_rows(std::int64_t incident_id,
                                 const std::vector<std::string>& skip_kinds = {});
   std::optional<Event> event(std::int64_t id);
+  // Whether the incident's timeline has an entry of this kind (without reading the timeline).
+  bool has_event(std::int64_t incident_id, const std::string& kind);
   // Records a captured entry once per source; nullopt when that source was already recorded.
   std::optional<std::int64_t> capture_event(std::int64_t incident_id, const std::string& kind,
                                             const std::string& actor, const std::string& text,

@@ -1,6 +1,5 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <chrono>
 #include <functional>
@@ -10,6 +9,7 @@
 
 #include "goaround/config/config.hpp"
 #include "goaround/core/registry.hpp"
+#include "goaround/schedule/periodic.hpp"
 #include "goaround/time/clock.hpp"
 #include "goaround/verify/verify.hpp"
 
@@ -72,8 +72,7 @@ class Monitor {
   const time::Clock& clock_;
   Query query_;
   std::vector<Watched> watched_;
-  std::optional<boost::asio::steady_timer> timer_;
-  bool stopped_ = false;
+  schedule::Periodic periodic_;
 };
 
 }  // namespace goaround::triggers
