@@ -7,6 +7,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 #include <fcntl.h>
@@ -17,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <thread>
 
 #include "goaround/app/logging.hpp"
 #include "goaround/chat/log_transport.hpp"
@@ -150,7 +152,7 @@ struct Runtime {
         templates(config.templates_dir, voice == Voice::slack ? chat::Templates::Escape(slack::escape) : nullptr),
         console(out),
         web(config.slack.api_url, config.slack.bot_token),
-        slack_transport(io.get_executor(), web),
+        slack_transport(io.get_executor(), web, config.slack.api_url),
         transport(voice == Voice::slack ? static_cast<chat::Transport&>(slack_transport)
                   : voice == Voice::log ? static_cast<chat::Transport&>(log_transport)
                                         : console),
@@ -207,13 +209,22 @@ asio::awaitable<void> recover_if_alone(Runtime& rt) {
 asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   co_await recover_if_alone(rt);
   core::Scribe scribe(rt.store);
+  // The ack path (read, record the envelope id, ack) runs on a thread of its own with its own
+  // database connection and Web API client; envelopes are worked on here, on the bot's loop,
+  // so no handler's work ever delays the next ack.
+  asio::io_context socket_io;
+  std::optional<store::Store> socket_store;
+  std::optional<slack::WebApi> socket_web;
   std::optional<slack::SocketModeClient> socket;
-  if (slack_on)
-    socket.emplace(rt.io.get_executor(), rt.web, rt.config.slack.app_token, rt.store,
+  if (slack_on) {
+    socket_store.emplace(rt.config.data_dir / "goaround.db", *rt.clock);
+    socket_web.emplace(rt.config.slack.api_url, rt.config.slack.bot_token);
+    socket.emplace(socket_io.get_executor(), *socket_web, rt.config.slack.app_token, *socket_store,
                    envelope_handler(rt.bot, rt.web, scribe),
-                   slack::SocketModeOptions{rt.config.slack.idle_timeout});
-  else
+                   slack::SocketModeOptions{rt.config.slack.idle_timeout, rt.io.get_executor()});
+  } else {
     spdlog::info("goaround serve: no Slack tokens configured; messages go to the log");
+  }
   http::Routes routes(rt.bot, [&]() -> std::optional<std::string> {
     if (socket && !socket->connected()) return "slack: not connected";
     if (std::string why; !rt.store.writable(why)) return "database not writable: " + why;
@@ -232,7 +243,7 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   signals.async_wait([&](boost::system::error_code ec, int) {
     if (ec) return;
     spdlog::info("goaround serve: stopping");
-    if (socket) socket->stop();
+    if (socket) asio::post(socket_io, [&] { socket->stop(); });
     if (listener) listener->stop();
     rt.status.stop();
     rt.triggers.stop();
@@ -242,7 +253,18 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   asio::co_spawn(rt.io, rt.triggers.run(rt.config.prometheus.poll_interval), asio::detached);
   bool disabled = false;
   if (socket) {
-    disabled = co_await socket->run();
+    asio::steady_timer socket_done(rt.io, asio::steady_timer::time_point::max());
+    asio::co_spawn(socket_io, socket->run(), [&](std::exception_ptr failure, bool link_disabled) {
+      if (failure) spdlog::critical("slack: the Socket Mode client stopped on an error");
+      asio::post(rt.io, [&, link_disabled] {
+        disabled = link_disabled;
+        socket_done.cancel();
+      });
+    });
+    std::thread socket_thread([&] { socket_io.run(); });
+    boost::system::error_code ec;
+    co_await socket_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    socket_thread.join();
   } else {
     boost::system::error_code ec;
     co_await until_signal.async_wait(asio::redirect_error(asio::use_awaitable, ec));

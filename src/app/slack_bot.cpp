@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <set>
 
 #include "goaround/slack/events.hpp"
@@ -54,7 +55,8 @@ slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi&
       // on this path; the buttons that act are authorised with them below.
       const core::Request request{
           {text_at(*payload, {"user_id"}), text_at(*payload, {"user_name"}), {}, false},
-          {text_at(*payload, {"channel_id"}), ""}};
+          {text_at(*payload, {"channel_id"}), "", text_at(*payload, {"response_url"}),
+           text_at(*payload, {"trigger_id"})}};
       co_await bot.registry.dispatch(bot, request, text_at(*payload, {"text"}));
     } else if (type == "interactive" && text_at(*payload, {"type"}) == "block_actions") {
       const auto* actions = payload->if_contains("actions");
@@ -64,8 +66,31 @@ slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi&
       const auto user = text_at(*payload, {"user", "id"});
       const core::Request request{
           {user, text_at(*payload, {"user", "username"}), co_await groups_of(bot.config, api, user), false},
-          {text_at(*payload, {"channel", "id"}), ""}};
+          {text_at(*payload, {"channel", "id"}), "", text_at(*payload, {"response_url"}),
+           text_at(*payload, {"trigger_id"})}};
       co_await bot.registry.press(bot, request, text_at(*action, {"action_id"}));
+    } else if (type == "interactive" && text_at(*payload, {"type"}) == "view_submission") {
+      // A form the bot opened: its callback is the action, its inputs the values, and its
+      // private metadata the place the answer goes.
+      const auto* view = payload->if_contains("view");
+      if (!view || !view->is_object()) co_return;
+      std::map<std::string, std::string, std::less<>> values;
+      if (const auto* blocks = view->as_object().if_contains("state"); blocks && blocks->is_object())
+        if (const auto* by_block = blocks->as_object().if_contains("values"); by_block && by_block->is_object())
+          for (const auto& [block, inputs] : by_block->as_object())
+            if (inputs.is_object())
+              for (const auto& [id, input] : inputs.as_object())
+                if (const auto* v = input.is_object() ? input.as_object().if_contains("value") : nullptr;
+                    v && v->is_string())
+                  values[std::string(id)] = std::string(v->get_string());
+      boost::system::error_code ec;
+      const auto metadata = json::parse(text_at(view->as_object(), {"private_metadata"}), ec);
+      const auto where = !ec && metadata.is_object() ? metadata.as_object() : json::object{};
+      const auto user = text_at(*payload, {"user", "id"});
+      const core::Request request{
+          {user, text_at(*payload, {"user", "username"}), co_await groups_of(bot.config, api, user), false},
+          {text_at(where, {"channel"}), text_at(where, {"thread"})}};
+      co_await bot.registry.submit(bot, request, text_at(view->as_object(), {"callback_id"}), std::move(values));
     } else if (type == "events_api") {
       const auto event = slack::decode_channel_event(envelope);
       if (!event) co_return;

@@ -175,7 +175,7 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
 
   auto plan = co_await adapter->plan(to);
 
-  const auto incident = open_or_join(store_, templates_, *service, request.who, reason, request.where.channel);
+  auto incident = open_or_join(store_, templates_, *service, request.who, reason, request.where.channel);
 
   Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason,
                   service->name, incident.id};
@@ -207,19 +207,17 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
                        {"Cancel", "goaround.cancel:" + id, chat::ButtonStyle::normal}};
   }
   if (!pending.plan.ready()) {
-    const auto handle = co_await transport_.post(pending.place, message);
-    if (incident.thread.empty()) store_.set_incident_thread(incident.id, handle);
+    co_await post_in_incident(store_, transport_, incident, message);
     co_return Proposal{};
   }
   // Known before the post completes: a press that races the post's answer finds the card.
-  const auto place = pending.place;
+  const bool new_thread = incident.thread.empty();
   pending_.emplace(planned.id, std::move(pending));
-  const auto handle = co_await transport_.post(place, message);
+  const auto handle = co_await post_in_incident(store_, transport_, incident, message);
   if (const auto it = pending_.find(planned.id); it != pending_.end()) {
     it->second.card = handle;
-    if (incident.thread.empty()) it->second.place.thread = handle;
+    if (new_thread) it->second.place.thread = handle;
   }
-  if (incident.thread.empty()) store_.set_incident_thread(incident.id, handle);
   co_return Proposal{planned.id, std::nullopt};
 }
 
@@ -415,6 +413,9 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   metrics::process_metrics().executions.inc({execution->adapter, std::string(result_name(result))});
   card["outcome"] = message.text;
   transport_.update(pending.place, pending.card, render("card", card));
+  // The card carries the outcome at a glance in the channel too.
+  transport_.react(pending.place, pending.card,
+                   result == Result::verified ? "white_check_mark" : result == Result::failed ? "x" : "warning");
   co_await transport_.post(pending.place, message);
   co_return result;
 }

@@ -73,6 +73,8 @@ boost::asio::awaitable<std::string> post_in_incident(store::Store& store, chat::
   if (incident.thread.empty()) {
     store.set_incident_thread(incident.id, handle);
     incident.thread = handle;
+    // The incident's first message, pinned: where to look for the story later.
+    transport.pin({incident.channel, handle}, handle);
   }
   co_return handle;
 }

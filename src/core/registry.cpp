@@ -127,6 +127,11 @@ boost::asio::awaitable<void> Registry::dispatch(Bot& bot, Request request,
 
 boost::asio::awaitable<void> Registry::press(Bot& bot, Request request,
                                              std::string action) const {
+  co_await submit(bot, std::move(request), std::move(action), {});
+}
+
+boost::asio::awaitable<void> Registry::submit(Bot& bot, Request request, std::string action,
+                                              std::map<std::string, std::string, std::less<>> values) const {
   Invocation call{bot, std::move(request), {}};
   const auto colon = action.find(':');
   const auto name = action.substr(0, colon);
@@ -140,6 +145,7 @@ boost::asio::awaitable<void> Registry::press(Bot& bot, Request request,
   TypedRecord pressed(bot, call.request, "pressed", action);
   try {
     call.arguments.positional = {colon == std::string::npos ? "" : action.substr(colon + 1)};
+    call.arguments.flags = std::move(values);
     co_await it->second(call);
   } catch (const std::exception& e) {
     spdlog::error("button `{}` failed: {}", name, e.what());

@@ -5,6 +5,8 @@
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
+#include <spdlog/spdlog.h>
 
 #include <filesystem>
 #include <fstream>
@@ -48,8 +50,26 @@ json::array blocks(const chat::Message& message) {
   return out;
 }
 
-SlackTransport::SlackTransport(asio::any_io_executor executor, WebApi& api)
-    : executor_(std::move(executor)), api_(api) {}
+namespace {
+
+// scheme://host[:port] of a URL, or "" when it is not one.
+std::string origin_of(const std::string& url) {
+  const auto parsed = boost::urls::parse_uri(url);
+  if (!parsed || !parsed->has_authority()) return {};
+  return std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_authority());
+}
+
+}  // namespace
+
+SlackTransport::SlackTransport(asio::any_io_executor executor, WebApi& api, const std::string& api_url)
+    : executor_(std::move(executor)), api_(api), api_origin_(origin_of(api_url)) {}
+
+bool SlackTransport::answerable(const std::string& reply_url) const {
+  // A response_url comes inside a payload: only Slack's own hooks (or the API's own host, as
+  // for an emulator) may receive what the bot says, so a forged payload cannot aim it elsewhere.
+  const auto origin = origin_of(reply_url);
+  return !origin.empty() && (origin == "https://hooks.slack.com" || origin == api_origin_);
+}
 
 void SlackTransport::enqueue(Job job) {
   queue_.push_back(std::move(job));
@@ -94,7 +114,17 @@ void SlackTransport::update(const chat::Place& where, const std::string& handle,
 void SlackTransport::whisper(const chat::Place& where, const chat::Person& to, const chat::Message& message) {
   json::object args{{"channel", where.channel}, {"user", to.id}, {"text", message.text}, {"blocks", blocks(message)}};
   if (!where.thread.empty()) args["thread_ts"] = where.thread;
-  enqueue([this, args = std::move(args)]() -> asio::awaitable<void> {
+  // The interaction's own reply address works even where the bot is not in the channel; when
+  // it fails (expired, used up), chat.postEphemeral still says it.
+  std::string reply_url = answerable(where.reply_url) ? where.reply_url : "";
+  enqueue([this, args = std::move(args), reply_url]() -> asio::awaitable<void> {
+    if (!reply_url.empty()) {
+      const json::object body{{"response_type", "ephemeral"}, {"replace_original", false},
+                              {"text", args.at("text")}, {"blocks", args.at("blocks")}};
+      const auto replied = co_await api_.respond(reply_url, body);
+      if (replied.ok) co_return;
+      spdlog::warn("slack response_url: {}; using chat.postEphemeral", replied.error);
+    }
     co_await api_.call("chat.postEphemeral", args);
   });
 }
@@ -119,6 +149,46 @@ void SlackTransport::attach(const chat::Place& where, const std::string& path, c
     if (!where.thread.empty()) complete["thread_ts"] = where.thread;
     co_await api_.call("files.completeUploadExternal", complete);
   });
+}
+
+void SlackTransport::react(const chat::Place& where, const std::string& handle, const std::string& emoji) {
+  json::object args{{"channel", where.channel}, {"timestamp", handle}, {"name", emoji}};
+  enqueue([this, args = std::move(args)]() -> asio::awaitable<void> {
+    co_await api_.call("reactions.add", args);
+  });
+}
+
+void SlackTransport::pin(const chat::Place& where, const std::string& handle) {
+  json::object args{{"channel", where.channel}, {"timestamp", handle}};
+  enqueue([this, args = std::move(args)]() -> asio::awaitable<void> {
+    co_await api_.call("pins.add", args);
+  });
+}
+
+asio::awaitable<bool> SlackTransport::open_form(const chat::Place& where, const chat::Person&,
+                                                const chat::Form& form) {
+  if (where.form_key.empty()) co_return false;
+  json::array inputs;
+  for (const auto& field : form.fields) {
+    json::object element{{"type", "plain_text_input"}, {"action_id", field.id}, {"multiline", field.multiline}};
+    if (!field.initial.empty()) element["initial_value"] = field.initial;
+    inputs.push_back({{"type", "input"},
+                      {"block_id", field.id},
+                      {"optional", true},
+                      {"label", {{"type", "plain_text"}, {"text", field.label}}},
+                      {"element", std::move(element)}});
+  }
+  json::object view{{"type", "modal"},
+                    {"callback_id", form.action},
+                    {"title", {{"type", "plain_text"}, {"text", form.title.substr(0, 24)}}},
+                    {"submit", {{"type", "plain_text"}, {"text", form.submit}}},
+                    {"close", {{"type", "plain_text"}, {"text", "Cancel"}}},
+                    // Where the answer goes once the form is submitted.
+                    {"private_metadata", json::serialize(json::object{{"channel", where.channel}, {"thread", where.thread}})},
+                    {"blocks", std::move(inputs)}};
+  // Not through the queue: the trigger expires about 3 s after the click.
+  const auto reply = co_await api_.call("views.open", {{"trigger_id", where.form_key}, {"view", std::move(view)}});
+  co_return reply.ok;
 }
 
 }  // namespace goaround::slack

@@ -136,7 +136,8 @@ asio::awaitable<void> SocketModeClient::keep_connected() {
   }
 }
 
-std::optional<std::string> SocketModeClient::take(const std::string& frame, Ended& ended, bool& replace) {
+std::optional<std::string> SocketModeClient::take(const std::string& frame, Ended& ended, bool& replace,
+                                                  bool& greeted) {
   json::error_code ec;
   auto value = json::parse(frame, ec);
   auto* message = ec ? nullptr : value.if_object();
@@ -149,6 +150,7 @@ std::optional<std::string> SocketModeClient::take(const std::string& frame, Ende
                         : std::string();
   if (type == "hello") {
     spdlog::info("slack: connected (Socket Mode)");
+    greeted = true;
     return std::nullopt;
   }
   if (type == "disconnect") {
@@ -176,7 +178,8 @@ std::optional<std::string> SocketModeClient::take(const std::string& frame, Ende
   if (const auto* accepts = message->if_contains("accepts_response_payload");
       accepts && accepts->is_bool() && accepts->get_bool())
     ack["payload"] = json::object{};
-  if (fresh) asio::co_spawn(executor_, handler_(std::move(*message)), asio::detached);
+  if (fresh)
+    asio::co_spawn(options_.work_executor.value_or(executor_), handler_(std::move(*message)), asio::detached);
   else spdlog::info("slack: envelope {} seen before; acked, not run again", envelope_id);
   return json::serialize(ack);
 }
@@ -185,6 +188,7 @@ template <typename Stream>
 asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws) {
   Ended ended = Ended::closed;
   bool replaced = false;
+  bool greeted = false;  // Slack said hello on this link: it serves envelopes (for /readyz)
   for (;;) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
@@ -206,7 +210,10 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws)
     bool replace = false;
     const auto received = std::chrono::steady_clock::now();
     // Acks are written here, one at a time, in the order the envelopes came.
-    if (const auto ack = take(beast::buffers_to_string(buffer.data()), ended, replace)) {
+    const bool was_greeted = greeted;
+    const auto ack = take(beast::buffers_to_string(buffer.data()), ended, replace, greeted);
+    if (greeted && !was_greeted) ++greeted_;
+    if (ack) {
       co_await ws.async_write(asio::buffer(*ack), asio::redirect_error(asio::use_awaitable, ec));
       if (ec) break;
       metrics::process_metrics().ack_seconds.observe(
@@ -219,6 +226,7 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws)
       spawn_loop();
     }
   }
+  if (greeted) --greeted_;
   if (stopped_) co_return Ended::stopped;
   if (ended == Ended::link_disabled) co_return ended;
   co_return replaced ? Ended::replaced : Ended::closed;

@@ -14,6 +14,21 @@ namespace asio = boost::asio;
 namespace json = boost::json;
 using namespace std::chrono_literals;
 
+namespace {
+
+// Retry-After in seconds (Slack sends whole seconds); 1 s when absent or unreadable.
+std::chrono::milliseconds retry_wait(const std::optional<std::string>& header) {
+  if (!header) return 1s;
+  try {
+    const auto seconds = std::stoi(*header);
+    return std::chrono::seconds(seconds > 0 ? seconds : 0);
+  } catch (const std::exception&) {
+    return 1s;
+  }
+}
+
+}  // namespace
+
 WebApi::WebApi(std::string api_url, config::Secret bot_token)
     : api_url_(std::move(api_url)), bot_token_(std::move(bot_token)) {}
 
@@ -28,7 +43,7 @@ asio::awaitable<ApiReply> WebApi::call_with(const config::Secret& token, const s
   ApiReply reply;
   auto backoff = 500ms;
   for (int attempt = 1; attempt <= 5; ++attempt) {
-    const auto got = co_await net::http_request(
+    const auto got = co_await pool_.request(
         {"POST", api_url_ + method,
          {{"Authorization", "Bearer " + token.reveal()},
           {"Content-Type", "application/json; charset=utf-8"}},
@@ -36,7 +51,7 @@ asio::awaitable<ApiReply> WebApi::call_with(const config::Secret& token, const s
     std::chrono::milliseconds wait = backoff;
     if (got.status == 429) {
       // Rate limited: Slack says how long, per method.
-      wait = std::chrono::seconds(got.retry_after ? std::stoi(*got.retry_after) : 1);
+      wait = retry_wait(got.retry_after);
       spdlog::warn("slack {}: rate limited, retrying in {} s", method, wait.count() / 1000);
       metrics::process_metrics().slack_rate_limits.inc({method});
     } else if (got.status && *got.status < 500) {
@@ -66,6 +81,56 @@ asio::awaitable<ApiReply> WebApi::call_with(const config::Secret& token, const s
   }
   if (reply.error.empty()) reply.error = "gave up after retries";
   metrics::process_metrics().slack_api_errors.inc({method, reply.error});
+  co_return reply;
+}
+
+asio::awaitable<ApiReply> WebApi::respond(const std::string& response_url, json::object message) {
+  asio::steady_timer pause(co_await asio::this_coro::executor);
+  const auto body = json::serialize(message);
+  ApiReply reply;
+  auto backoff = 500ms;
+  // The URL carries its own credential: it never reaches a log line.
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    const auto got = co_await pool_.request(
+        {"POST", response_url, {{"Content-Type", "application/json; charset=utf-8"}}, body, 10s});
+    std::chrono::milliseconds wait = backoff;
+    if (got.status == 429) {
+      wait = retry_wait(got.retry_after);
+      spdlog::warn("slack response_url: rate limited, retrying in {} s", wait.count() / 1000);
+      metrics::process_metrics().slack_rate_limits.inc({"response_url"});
+    } else if (got.status && *got.status < 500) {
+      const auto text = got.body.substr(0, got.body.find_last_not_of(" \r\n\t") + 1);
+      boost::system::error_code ec;
+      auto parsed = json::parse(text, ec);
+      if (!ec && parsed.is_object()) {
+        reply.body = std::move(parsed.as_object());
+        const auto* ok = reply.body.if_contains("ok");
+        reply.ok = ok && ok->is_bool() && ok->get_bool();
+        if (!reply.ok) {
+          const auto* error = reply.body.if_contains("error");
+          reply.error = error && error->is_string() ? std::string(error->get_string()) : "unknown_error";
+        }
+      } else if (*got.status / 100 == 2) {
+        reply.ok = true;  // "ok"
+      } else {
+        // Slack answers e.g. 404 "expired_url" or "used_url" in plain text.
+        reply.error = !text.empty() && text.size() <= 64 ? text : "HTTP " + std::to_string(*got.status);
+      }
+      if (!reply.ok) {
+        spdlog::warn("slack response_url: {}", reply.error);
+        metrics::process_metrics().slack_api_errors.inc({"response_url", reply.error});
+      }
+      co_return reply;
+    } else {
+      reply.error = got.status ? "HTTP " + std::to_string(*got.status) : got.error;
+      spdlog::warn("slack response_url: {} (attempt {})", reply.error, attempt);
+      backoff *= 2;
+    }
+    pause.expires_after(wait);
+    co_await pause.async_wait(asio::use_awaitable);
+  }
+  if (reply.error.empty()) reply.error = "gave up after retries";
+  metrics::process_metrics().slack_api_errors.inc({"response_url", reply.error});
   co_return reply;
 }
 

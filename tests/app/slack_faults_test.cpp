@@ -173,7 +173,7 @@ TEST_CASE("Slack fault: disconnect/warning opens the new connection before the o
   help.at("payload").as_object()["text"] = "help";
   help.as_object()["envelope_id"] = "after-warning";
   REQUIRE(slack.deliver(help));
-  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "chat.postEphemeral", "/rollback note"); }));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "response_url", "/rollback note"); }));
   std::this_thread::sleep_for(300ms);
   CHECK(opens(slack) == 2);
   const auto logs = served.stop();

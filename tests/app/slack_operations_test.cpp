@@ -16,6 +16,7 @@ namespace {
 void slash(SlackEmulator& slack, const std::string& id, const std::string& text) {
   auto command = fixture("socket_slash_commands_envelope.json");
   command.as_object()["envelope_id"] = id;
+  command.at("payload").as_object()["response_url"] = slack.response_url(id);
   command.at("payload").as_object()["command"] = "/rollback";
   command.at("payload").as_object()["text"] = text;
   REQUIRE(slack.deliver(command));
@@ -36,7 +37,7 @@ bool posts(SlackEmulator& slack, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("through Slack payloads: the decision tree with buttons, the brief and a change freeze") {
+TEST_CASE("through Slack payloads: the decision tree with buttons, the brief (also as a modal), a change freeze, pins, reactions and response_url") {
   SlackEmulator slack;
   const auto port = free_port();
   ServedBot served(slack, "http: { listen: \"127.0.0.1:" + std::to_string(port) + "\" }\n");
@@ -56,20 +57,53 @@ TEST_CASE("through Slack payloads: the decision tree with buttons, the brief and
   slash(slack, "freeze-1", "freeze checkout release train stopped");
   REQUIRE(posts(slack, "deploys of checkout are frozen by"));
 
-  // "Go around now" from the verdict: the card shows the brief; Confirm runs it once.
+  // The brief as a modal: views.open with the slash command's trigger_id, then the submission.
+  slash(slack, "brief-2", "brief checkout form");
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "views.open", "goaround.brief:checkout"); }));
+  const auto calls = slack.calls();
+  const auto open = std::find_if(calls.begin(), calls.end(), [](const auto& c) { return c.method == "views.open"; });
+  CHECK(open->body.at("trigger_id") == fixture("socket_slash_commands_envelope.json").at("payload").at("trigger_id"));
+  const auto& view = open->body.at("view").as_object();
+  CHECK_THAT(json::serialize(view), Contains(R"("initial_value":"new cart")"));
+  auto submission = fixture("socket_view_submission_envelope.json");
+  auto& submitted = submission.at("payload").at("view").as_object();
+  submitted["callback_id"] = view.at("callback_id");
+  submitted["private_metadata"] = view.at("private_metadata");
+  submitted["state"] = json::object{{"values", {{"signals", {{"signals", {{"type", "plain_text_input"}, {"value", "5xx > 2% for 5m"}}}}},
+                                                {"stop", {{"stop", {{"type", "plain_text_input"}, {"value", "anyone on call"}}}}}}}};
+  REQUIRE(slack.deliver(submission));
+  REQUIRE(posts(slack, "3. Who can call stop: anyone on call"));
+  CHECK(posted(slack.calls(), "chat.postMessage", "1. What changes: new cart"));
+
+  // A mistake is answered privately through the command's response_url.
+  slash(slack, "typo-1", "decide nosuch");
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "response_url", "Known services: checkout"); }));
+  CHECK(posted(slack.calls(), "response_url", R"("response_type":"ephemeral")"));
+  // An expired response_url: the answer still arrives, by chat.postEphemeral.
+  slash(slack, "expired-1", "freeze nosuch");
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "chat.postEphemeral", "Known services: checkout"); }));
+
+  // "Go around now" from the verdict: the card shows the brief; Confirm runs it once, the
+  // incident's first message is pinned and the card marked with the result.
   press(slack, "press-3", "goaround.go:1");
   REQUIRE(posts(slack, "goaround.confirm:1"));
   CHECK(posted(slack.calls(), "chat.postMessage", "Brief: changes new cart"));
+  CHECK(posted(slack.calls(), "pins.add", R"("channel":"C111")"));
+  press(slack, "press-4", "goaround.confirm:1");
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "reactions.add", "white_check_mark"); }));
   // /readyz sees Slack connected; /metrics counts the envelopes and their acks.
   CHECK(http_call(port, boost::beast::http::verb::get, "/readyz").status == 200);
   const auto metrics = http_call(port, boost::beast::http::verb::get, "/metrics").body;
-  CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"slash_commands\"} 3"));
-  CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"interactive\"} 3"));
-  CHECK_THAT(metrics, Contains("goaround_slack_ack_seconds_count 6"));
+  CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"slash_commands\"} 6"));
+  CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"interactive\"} 5"));
+  CHECK_THAT(metrics, Contains("goaround_slack_ack_seconds_count 11"));
   const auto logs = served.stop();
   CHECK(served.exit_code == 0);
   SQLite::Database db((served.dir.path() / "var" / "goaround.db").string());
   SQLite::Statement answers(db, "SELECT count(*) FROM timeline_events WHERE kind IN ('decision_answer', 'decision')");
   answers.executeStep();
   CHECK(answers.getColumn(0).getInt() == 3);
+  SQLite::Statement runs(db, "SELECT count(*) FROM executions WHERE state = 'succeeded'");
+  runs.executeStep();
+  CHECK(runs.getColumn(0).getInt() == 1);
 }

@@ -110,7 +110,7 @@ TEST_CASE("refresh_requested: the new connection opens before the old one goes â
   command.as_object()["envelope_id"] = "after-refresh";
   REQUIRE(slack.deliver(command));  // on the new connection
   REQUIRE(slack.wait_for_call([](const auto& calls) {
-    return posted(calls, "chat.postEphemeral", "/rollback note");
+    return posted(calls, "response_url", "/rollback note");
   }));
   REQUIRE(slack.deliver(fixture("socket_disconnect_link_disabled.json")));
   boost::system::error_code ec;
@@ -162,7 +162,7 @@ TEST_CASE("in Slack, who may call stop includes members of the allowed user grou
   stranger.at("payload").as_object()["actions"].as_array()[0].as_object()["action_id"] = "goaround.confirm:1";
   stranger.as_object()["envelope_id"] = "stranger";
   REQUIRE(slack.deliver(stranger));
-  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "chat.postEphemeral", "is not allowed to call stop"); }));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "response_url", "is not allowed to call stop"); }));
   auto member = stranger;
   member.at("payload").as_object()["user"].as_object()["id"] = "U111";
   member.as_object()["envelope_id"] = "member";

@@ -122,3 +122,40 @@ TEST_CASE("/rollback brief: recorded line by line, shown, and in the debrief") {
   CHECK_THAT(debrief, Contains("- What changes: new cart"));
   CHECK_THAT(debrief, Contains("- What rollback looks like: not briefed"));
 }
+
+TEST_CASE("/rollback brief form: the form carries the current lines, and what is submitted is recorded") {
+  testing::BotHarness bot(two_services);
+  bot.type(alice, R"(brief checkout --changes "new cart")");
+  bot.type(alice, "brief checkout form");
+  REQUIRE(bot.transport.forms.size() == 1);
+  const auto& form = bot.transport.forms.front();
+  CHECK(form.action == "goaround.brief:checkout");
+  REQUIRE(form.fields.size() == 5);
+  CHECK(form.fields[0].id == "changes");
+  CHECK(form.fields[0].initial == "new cart");
+  CHECK(form.fields[4].id == "not-fixing");
+  boost::asio::co_spawn(bot.io,
+                        bot.registry.submit(bot.bot, {alice, {"C0INCIDENTS", ""}}, form.action,
+                                            {{"changes", "new cart"}, {"signals", "5xx > 2% for 5m"}, {"not-fixing", ""}}),
+                        boost::asio::detached);
+  bot.settle();
+  CHECK_THAT(bot.posted(), Contains("2. Signals, with numbers: 5xx > 2% for 5m"));
+  CHECK_THAT(bot.posted(), Contains("5. What we will not fix in the first ten minutes: not briefed"));
+
+  // Where no form can open, the typed form is offered.
+  bot.transport.forms_open = false;
+  bot.type(alice, "brief checkout form");
+  CHECK_THAT(bot.whispered(), Contains("no form can open here; give the lines as options"));
+  bot.type(alice, "brief checkout forms");
+  CHECK_THAT(bot.whispered(), Contains("Usage: /rollback brief <service> [form]"));
+}
+
+TEST_CASE("an incident's first message is pinned, and the card is marked with the go-around's result") {
+  testing::BotHarness bot(two_services);
+  bot.type(alice, "checkout");
+  bot.press(alice, bot.card_action("Confirm go-around"));
+  std::vector<std::string> marks;
+  for (const auto& s : bot.transport.said)
+    if (s.kind == "pin" || s.kind == "react") marks.push_back(s.kind + " " + s.handle + " " + s.to);
+  CHECK(marks == std::vector<std::string>{"pin m1 ", "react m1 white_check_mark"});
+}

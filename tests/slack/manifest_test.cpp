@@ -19,6 +19,9 @@ const std::map<std::string, std::string> scope_of{
     {"files.completeUploadExternal", "files:write"},
     {"usergroups.users.list", "usergroups:read"},
     {"conversations.history", "channels:history"},
+    {"reactions.add", "reactions:write"},
+    {"pins.add", "pins:write"},
+    {"views.open", ""},  // needs no scope: the trigger_id is the permission
 };
 
 // Every method name the bot's code passes to the Web API client.
@@ -51,7 +54,7 @@ TEST_CASE("every Web API method the code calls is covered by a scope the manifes
     if (method == "apps.connections.open") continue;  // the app-level token's connections:write
     INFO(method);
     REQUIRE(scope_of.count(method) == 1);  // a new method needs its scope listed above
-    CHECK(declared.count(scope_of.at(method)) == 1);
+    if (!scope_of.at(method).empty()) CHECK(declared.count(scope_of.at(method)) == 1);
   }
 }
 

@@ -11,7 +11,7 @@ namespace goaround::testing {
 class RecordingTransport final : public chat::Transport {
  public:
   struct Said {
-    std::string kind;  // post | update | whisper
+    std::string kind;  // post | update | whisper | attach | react | pin | form
     std::string handle;
     std::string to;
     chat::Message message;
@@ -35,6 +35,16 @@ class RecordingTransport final : public chat::Transport {
     said.push_back({"attach", path, "", {title, {}}});
   }
 
+  void react(const chat::Place&, const std::string& handle, const std::string& emoji) override {
+    said.push_back({"react", handle, emoji, {}});
+  }
+  void pin(const chat::Place&, const std::string& handle) override { said.push_back({"pin", handle, "", {}}); }
+  boost::asio::awaitable<bool> open_form(const chat::Place&, const chat::Person& who, const chat::Form& form) override {
+    forms.push_back(form);
+    said.push_back({"form", "", who.id, {form.title, {}}});
+    co_return forms_open;
+  }
+
   const Said* last(const std::string& kind) const {
     for (auto it = said.rbegin(); it != said.rend(); ++it)
       if (it->kind == kind) return &*it;
@@ -42,6 +52,8 @@ class RecordingTransport final : public chat::Transport {
   }
 
   std::vector<Said> said;
+  std::vector<chat::Form> forms;
+  bool forms_open = true;  // as a chat system with forms
   std::map<std::string, chat::Message> latest;
 };
 

@@ -45,6 +45,10 @@ struct SlackEmulator::Impl {
   std::vector<json::value> frames;
   std::vector<std::shared_ptr<Link>> links;  // by connection id
   int connections = 0;
+  int api_connections = 0;
+  bool drop_next_request = false;  // drop_next_api_request()
+  // HTTP connections that carried /api/ or /response/ requests; touched on the io thread only.
+  std::vector<std::weak_ptr<beast::tcp_stream>> api_streams;
   long next_ts = 1;
   std::map<std::string, int> rate_limited;  // method → Retry-After seconds, once
   std::map<std::string, std::chrono::steady_clock::time_point> acked;
@@ -119,8 +123,12 @@ struct SlackEmulator::Impl {
   }
 
   asio::awaitable<void> session(tcp::socket socket) {
-    beast::tcp_stream stream(std::move(socket));
+    // Shared so that drop_api_connections() can close it; the session owns it.
+    auto held = std::make_shared<beast::tcp_stream>(std::move(socket));
+    auto& stream = *held;
     beast::flat_buffer buffer;
+    bool counted = false;  // in api_connections
+    int answered = 0;      // requests answered on this connection
     for (;;) {
       http::request<http::string_body> request;
       boost::system::error_code ec;
@@ -155,7 +163,50 @@ struct SlackEmulator::Impl {
       http::response<http::string_body> response{http::status::ok, request.version()};
       response.set(http::field::content_type, "application/json");
       const std::string target(request.target());
-      if (target.rfind("/api/", 0) == 0) {
+      const bool api = target.rfind("/api/", 0) == 0;
+      const bool respond = target.rfind("/response/", 0) == 0;
+      if (api || respond) {
+        bool drop = false;
+        bool first = false;
+        {
+          std::lock_guard lock(mutex);
+          if (answered > 0 && drop_next_request) {
+            drop_next_request = false;
+            drop = true;
+          } else if (!counted) {
+            counted = first = true;
+            ++api_connections;
+          }
+        }
+        if (drop) {  // as if the server closed the idle connection as the request crossed it
+          stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+          stream.socket().close(ec);
+          co_return;
+        }
+        if (first) {
+          std::erase_if(api_streams, [](const auto& weak) { return weak.expired(); });
+          api_streams.push_back(held);
+        }
+      }
+      if (respond) {
+        json::error_code jec;
+        const auto body = json::parse(request.body(), jec);
+        {
+          std::lock_guard lock(mutex);
+          calls.push_back({"response_url", std::string(request[http::field::authorization]),
+                           jec ? json::value() : body, target});
+          changed.notify_all();
+        }
+        response.set(http::field::content_type, "text/plain");
+        // What Slack's response_url answers; one past its 30 minutes (an id starting
+        // "expired") answers 404 expired_url.
+        if (target.rfind("/response/expired", 0) == 0) {
+          response.result(http::status::not_found);
+          response.body() = "expired_url";
+        } else {
+          response.body() = "ok";
+        }
+      } else if (api) {
         const auto method = target.substr(5);
         json::error_code jec;
         const auto body = json::parse(request.body(), jec);
@@ -163,7 +214,7 @@ struct SlackEmulator::Impl {
         json::object reply;
         {
           std::lock_guard lock(mutex);
-          calls.push_back({method, authorization, jec ? json::value() : body});
+          calls.push_back({method, authorization, jec ? json::value() : body, target});
           if (const auto it = rate_limited.find(method); it != rate_limited.end()) {
             response.result(http::status::too_many_requests);
             response.set(http::field::retry_after, std::to_string(it->second));
@@ -182,6 +233,7 @@ struct SlackEmulator::Impl {
       response.prepare_payload();
       co_await http::async_write(stream, response, asio::redirect_error(asio::use_awaitable, ec));
       if (ec || !request.keep_alive()) co_return;
+      ++answered;
     }
   }
 
@@ -292,7 +344,47 @@ std::string SlackEmulator::api_url() const {
   return "http://127.0.0.1:" + std::to_string(impl_->port()) + "/api/";
 }
 
-bool SlackEmulator::deliver(const json::value& envelope) {
+std::string SlackEmulator::response_url(const std::string& id) const {
+  return "http://127.0.0.1:" + std::to_string(impl_->port()) + "/response/" + id;
+}
+
+int SlackEmulator::drop_api_connections() {
+  std::promise<int> dropped;
+  asio::post(impl_->io, [this, &dropped] {
+    int count = 0;
+    for (auto& weak : impl_->api_streams)
+      if (auto stream = weak.lock(); stream && stream->socket().is_open()) {
+        boost::system::error_code ignored;
+        stream->socket().shutdown(tcp::socket::shutdown_both, ignored);  // FIN
+        stream->socket().close(ignored);
+        ++count;
+      }
+    impl_->api_streams.clear();
+    dropped.set_value(count);
+  });
+  return dropped.get_future().get();
+}
+
+void SlackEmulator::drop_next_api_request() {
+  std::lock_guard lock(impl_->mutex);
+  impl_->drop_next_request = true;
+}
+
+// Slack hands out response_urls on its own hooks host; the emulator hands out its own, so a
+// payload recorded from Slack answers here instead of on the internet.
+json::value SlackEmulator::localized(const json::value& envelope) const {
+  auto copy = envelope;
+  auto* payload = copy.is_object() ? copy.as_object().if_contains("payload") : nullptr;
+  auto* url = payload && payload->is_object() ? payload->as_object().if_contains("response_url") : nullptr;
+  if (url && url->is_string() && url->get_string().starts_with("https://hooks.slack.com/")) {
+    const auto* id = copy.as_object().if_contains("envelope_id");
+    *url = response_url(id && id->is_string() ? std::string(id->get_string()) : "envelope");
+  }
+  return copy;
+}
+
+bool SlackEmulator::deliver(const json::value& given) {
+  const auto envelope = localized(given);
   std::shared_ptr<Impl::Link> link;
   {
     std::lock_guard lock(impl_->mutex);
@@ -304,7 +396,8 @@ bool SlackEmulator::deliver(const json::value& envelope) {
   return true;
 }
 
-bool SlackEmulator::deliver_on(int id, const json::value& envelope) {
+bool SlackEmulator::deliver_on(int id, const json::value& given) {
+  const auto envelope = localized(given);
   std::shared_ptr<Impl::Link> link;
   {
     std::lock_guard lock(impl_->mutex);
@@ -440,6 +533,11 @@ std::vector<json::value> SlackEmulator::frames() const {
 int SlackEmulator::connections() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->connections;
+}
+
+int SlackEmulator::api_connections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->api_connections;
 }
 
 std::vector<SlackEmulator::Connection> SlackEmulator::connection_log() const {

@@ -11,8 +11,10 @@
 
 namespace goaround::testing {
 
-// A loopback stand-in for Slack: the Web API methods the bot calls under /api/, and the
-// Socket Mode websocket that apps.connections.open hands out (it sends hello on connect).
+// A loopback stand-in for Slack: the Web API methods the bot calls under /api/, the
+// response_url endpoint (POST /response/<id>: recorded as method "response_url", answered
+// "ok"), and the Socket Mode websocket that apps.connections.open hands out (it sends hello on
+// connect). The HTTP side honours keep-alive; api_connections() counts its TCP connections.
 // It records every call and every frame the bot sends, and lets a test deliver envelopes.
 //
 // Faults it injects:
@@ -23,14 +25,17 @@ namespace goaround::testing {
 // - HTTP 429 with Retry-After: rate_limit_next();
 // - a dropped TCP connection (no close frame): drop_connection();
 // - a dead link (TCP open, no pongs, no frames): freeze_connection();
-// - a slow ack (Slack redelivers after its deadline): slow_ack_next().
+// - a slow ack (Slack redelivers after its deadline): slow_ack_next();
+// - Slack closing idle HTTP keep-alive connections: drop_api_connections();
+// - a keep-alive connection closed just as the next request arrives: drop_next_api_request().
 class SlackEmulator {
  public:
   using Clock = std::chrono::steady_clock;
   struct Call {
-    std::string method;
+    std::string method;  // "response_url" for POST /response/<id>
     std::string authorization;
     boost::json::value body;
+    std::string target;  // the HTTP request target, e.g. "/api/chat.postMessage"
   };
   // One websocket connection the bot made, numbered from 0 in the order they were accepted.
   struct Connection {
@@ -44,6 +49,9 @@ class SlackEmulator {
   ~SlackEmulator();
 
   std::string api_url() const;  // "http://127.0.0.1:PORT/api/"
+  // "http://127.0.0.1:PORT/response/<id>": a response_url as Slack puts in a payload (an id
+  // starting "expired" answers 404 expired_url, as one past its 30 minutes).
+  std::string response_url(const std::string& id) const;
   // Delivers an envelope on the most recent live connection (open, not frozen); false when none.
   bool deliver(const boost::json::value& envelope);
   // Delivers on connection `id` (see connection_log()); false when it is not live.
@@ -80,6 +88,14 @@ class SlackEmulator {
   // connection. The redelivery keeps the envelope_id, or with `new_envelope_id` (as for
   // events_api, where the event_id is what stays) gets envelope_id "<id>-retry1".
   void slow_ack_next(std::chrono::milliseconds deadline, bool new_envelope_id = false);
+  // Closes every HTTP connection that carried an /api/ or /response/ request (FIN, as Slack
+  // does with idle keep-alive connections); returns when they are closed. Returns how many.
+  int drop_api_connections();
+  // The next /api/ or /response/ request that arrives on an already used keep-alive connection
+  // is neither answered nor recorded: the connection is closed instead (a server closing an
+  // idle connection as the request crosses it).
+  void drop_next_api_request();
+
   // Envelope ids whose ack slow_ack_next() ignored, in arrival order.
   std::vector<std::string> ignored_acks() const;
 
@@ -89,9 +105,13 @@ class SlackEmulator {
   std::vector<Call> calls() const;
   std::vector<boost::json::value> frames() const;  // what the bot sent on the websocket (acks)
   int connections() const;
+  // TCP connections that carried at least one /api/ or /response/ request (keep-alive reuse
+  // shows as fewer connections than calls).
+  int api_connections() const;
   std::vector<Connection> connection_log() const;
 
  private:
+  boost::json::value localized(const boost::json::value& envelope) const;
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

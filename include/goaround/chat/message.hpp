@@ -22,10 +22,29 @@ struct Message {
   std::vector<Button> buttons;
 };
 
-// Where a conversation happens: a channel and, once there is one, the thread in it.
+// Where a conversation happens: a channel and, once there is one, the thread in it. An
+// interaction (a typed command, a pressed button) may also bring handles the chat system gives
+// for answering it: a private-reply address and a short-lived key that lets a form open.
 struct Place {
   std::string channel;
   std::string thread;
+  std::string reply_url;  // answers only the asker (Slack: response_url, 30 min, 5 uses)
+  std::string form_key;   // lets a form open for this interaction (Slack: trigger_id, ~3 s)
+};
+
+// A small form (Slack: a modal); what is entered comes back to `action` with the field ids
+// as option names.
+struct FormField {
+  std::string id;
+  std::string label;
+  std::string initial;
+  bool multiline = false;
+};
+struct Form {
+  std::string title;   // short: Slack allows 24 characters
+  std::string action;  // "<handler>:<value>", as for buttons
+  std::vector<FormField> fields;
+  std::string submit = "Save";
 };
 
 // The person who typed a command or pressed a button.
@@ -49,6 +68,14 @@ class Transport {
   virtual void whisper(const Place& where, const Person& to, const Message& message) = 0;
   // Shares a file (the debrief, its chart) in the conversation.
   virtual void attach(const Place& where, const std::string& path, const std::string& title) = 0;
+  // Marks a posted message (an emoji name, e.g. "white_check_mark"); a chat system without
+  // reactions or pins lets these pass.
+  virtual void react(const Place&, const std::string& /*handle*/, const std::string& /*emoji*/) {}
+  // Pins a posted message to its channel (the incident's first card, easy to find later).
+  virtual void pin(const Place&, const std::string& /*handle*/) {}
+  // Opens a form for the person (needs where.form_key); false when this chat system has none
+  // or it could not open, so the caller offers the typed form of the command instead.
+  virtual boost::asio::awaitable<bool> open_form(const Place&, const Person&, const Form&) { co_return false; }
 };
 
 }  // namespace goaround::chat

@@ -28,7 +28,7 @@ store::Incident open_or_join(store::Store& store, const chat::Templates& templat
                              const config::Service& service, const chat::Person& who,
                              const std::string& reason, const std::string& fallback_channel);
 
-// Posts into the incident's thread; the first post (a new incident) becomes the thread.
+// Posts into the incident's thread; the first post (a new incident) becomes the thread and is pinned.
 boost::asio::awaitable<std::string> post_in_incident(store::Store& store, chat::Transport& transport,
                                                      store::Incident& incident,
                                                      const chat::Message& message);

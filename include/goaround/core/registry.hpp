@@ -83,6 +83,9 @@ class Registry {
   boost::asio::awaitable<void> dispatch(Bot& bot, Request request, std::string text) const;
   // Runs a pressed button's action ("goaround.confirm:12").
   boost::asio::awaitable<void> press(Bot& bot, Request request, std::string action) const;
+  // Runs a submitted form's action with what was entered, by field id, as its options.
+  boost::asio::awaitable<void> submit(Bot& bot, Request request, std::string action,
+                                      std::map<std::string, std::string, std::less<>> values) const;
 
  private:
   std::vector<Command> commands_;

@@ -5,6 +5,7 @@
 #include <boost/json/object.hpp>
 
 #include <chrono>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <optional>
@@ -21,6 +22,9 @@ struct SocketModeOptions {
   // A link that brings no frame and no pong for this long is dead: after half of it without a
   // frame a ping goes out, and when the other half passes too the link is dropped and replaced.
   std::chrono::milliseconds idle_timeout{std::chrono::seconds(15)};
+  // Where envelopes are worked on; unset: the client's own executor. Given another thread's
+  // executor, the ack path (read, record, ack) never waits behind a handler's work.
+  std::optional<boost::asio::any_io_executor> work_executor;
 };
 
 // Socket Mode: apps.connections.open, then the websocket it names (wss with SNI and
@@ -40,8 +44,8 @@ class SocketModeClient {
   // returns only once nothing of the client is running any more (no reconnect waiting).
   boost::asio::awaitable<bool> run();
   void stop();
-  // A websocket to Slack is open (for /readyz).
-  bool connected() const { return live_ > 0; }
+  // A link Slack has greeted (hello) is open: envelopes can arrive (for /readyz).
+  bool connected() const { return greeted_ > 0; }
 
  private:
   enum class Ended { closed, replaced, link_disabled, stopped };
@@ -53,7 +57,8 @@ class SocketModeClient {
   template <typename Stream>
   boost::asio::awaitable<Ended> read_loop(Stream& ws);
   // The ack to send for a frame, or nothing; also hands the envelope on when it is new.
-  std::optional<std::string> take(const std::string& frame, Ended& ended, bool& replace);
+  // `greeted` is set by Slack's hello.
+  std::optional<std::string> take(const std::string& frame, Ended& ended, bool& replace, bool& greeted);
 
   boost::asio::any_io_executor executor_;
   WebApi& api_;
@@ -65,6 +70,7 @@ class SocketModeClient {
   bool link_disabled_ = false;
   int live_ = 0;   // connections being served
   int loops_ = 0;  // keep_connected() loops running
+  std::atomic<int> greeted_ = 0;  // open links that have had Slack's hello (read by /readyz)
   std::set<boost::asio::steady_timer*> pauses_;  // reconnect waits, cut short by stop()
   std::map<int, std::function<void()>> closers_;  // one per open connection
   int next_connection_ = 0;

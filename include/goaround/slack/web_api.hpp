@@ -6,6 +6,7 @@
 #include <string>
 
 #include "goaround/config/config.hpp"
+#include "goaround/net/http_client.hpp"
 
 namespace goaround::slack {
 
@@ -17,7 +18,9 @@ struct ApiReply {
 
 // The Slack Web API: JSON POSTs to <api_url><method> with a bearer token. HTTP 429 waits
 // Retry-After and tries again; 5xx and network errors back off and try again; `ok:false` is
-// returned, and logged without the token.
+// returned, and logged without the token. Requests go over persistent HTTP/1.1 connections
+// (an HttpPool, made on the first call's executor): the object must live on one io_context
+// thread and be destroyed before that io_context.
 class WebApi {
  public:
   WebApi(std::string api_url, config::Secret bot_token);
@@ -26,10 +29,17 @@ class WebApi {
   // apps.connections.open takes the app-level token instead.
   boost::asio::awaitable<ApiReply> call_with(const config::Secret& token, const std::string& method,
                                              boost::json::object args);
+  // Posts a message to an interaction's response_url (JSON, no token), over the same pool.
+  // Slack answers a plain "ok" (or a JSON object with `ok`); ok:false carries Slack's error.
+  boost::asio::awaitable<ApiReply> respond(const std::string& response_url, boost::json::object message);
+
+  // The connections behind the calls (for diagnostics and tests).
+  net::HttpPool& pool() { return pool_; }
 
  private:
   std::string api_url_;
   config::Secret bot_token_;
+  net::HttpPool pool_;
 };
 
 }  // namespace goaround::slack
