@@ -38,66 +38,33 @@ asio::awaitable<ApiReply> WebApi::call(const std::string& method, json::object a
 
 asio::awaitable<ApiReply> WebApi::call_with(const config::Secret& token, const std::string& method,
                                             json::object args) {
+  co_return co_await send({"POST", api_url_ + method,
+                           {{"Authorization", "Bearer " + token.reveal()},
+                            {"Content-Type", "application/json; charset=utf-8"}},
+                           json::serialize(args), 10s},
+                          method, 5, false);
+}
+
+asio::awaitable<ApiReply> WebApi::respond(const std::string& response_url, json::object message) {
+  // The URL carries its own credential: it never reaches a log line, only "response_url" does.
+  co_return co_await send({"POST", response_url, {{"Content-Type", "application/json; charset=utf-8"}},
+                           json::serialize(message), 10s},
+                          "response_url", 3, true);
+}
+
+asio::awaitable<ApiReply> WebApi::send(net::HttpRequest request, const std::string& label, int attempts,
+                                       bool plain_ok) {
   asio::steady_timer pause(co_await asio::this_coro::executor);
-  const auto body = json::serialize(args);
   ApiReply reply;
   auto backoff = 500ms;
-  for (int attempt = 1; attempt <= 5; ++attempt) {
-    const auto got = co_await pool_.request(
-        {"POST", api_url_ + method,
-         {{"Authorization", "Bearer " + token.reveal()},
-          {"Content-Type", "application/json; charset=utf-8"}},
-         body, 10s});
+  for (int attempt = 1; attempt <= attempts; ++attempt) {
+    const auto got = co_await pool_.request(request);
     std::chrono::milliseconds wait = backoff;
     if (got.status == 429) {
       // Rate limited: Slack says how long, per method.
       wait = retry_wait(got.retry_after);
-      spdlog::warn("slack {}: rate limited, retrying in {} s", method, wait.count() / 1000);
-      metrics::process_metrics().slack_rate_limits.inc({method});
-    } else if (got.status && *got.status < 500) {
-      boost::system::error_code ec;
-      auto parsed = json::parse(got.body, ec);
-      if (ec || !parsed.is_object()) {
-        reply.error = "the answer was not JSON (HTTP " + std::to_string(*got.status) + ")";
-        break;
-      }
-      reply.body = std::move(parsed.as_object());
-      const auto* ok = reply.body.if_contains("ok");
-      reply.ok = ok && ok->is_bool() && ok->get_bool();
-      if (!reply.ok) {
-        const auto* error = reply.body.if_contains("error");
-        reply.error = error && error->is_string() ? std::string(error->get_string()) : "unknown_error";
-        spdlog::warn("slack {}: {}", method, reply.error);
-        metrics::process_metrics().slack_api_errors.inc({method, reply.error});
-      }
-      co_return reply;
-    } else {
-      reply.error = got.status ? "HTTP " + std::to_string(*got.status) : got.error;
-      spdlog::warn("slack {}: {} (attempt {})", method, reply.error, attempt);
-      backoff *= 2;
-    }
-    pause.expires_after(wait);
-    co_await pause.async_wait(asio::use_awaitable);
-  }
-  if (reply.error.empty()) reply.error = "gave up after retries";
-  metrics::process_metrics().slack_api_errors.inc({method, reply.error});
-  co_return reply;
-}
-
-asio::awaitable<ApiReply> WebApi::respond(const std::string& response_url, json::object message) {
-  asio::steady_timer pause(co_await asio::this_coro::executor);
-  const auto body = json::serialize(message);
-  ApiReply reply;
-  auto backoff = 500ms;
-  // The URL carries its own credential: it never reaches a log line.
-  for (int attempt = 1; attempt <= 3; ++attempt) {
-    const auto got = co_await pool_.request(
-        {"POST", response_url, {{"Content-Type", "application/json; charset=utf-8"}}, body, 10s});
-    std::chrono::milliseconds wait = backoff;
-    if (got.status == 429) {
-      wait = retry_wait(got.retry_after);
-      spdlog::warn("slack response_url: rate limited, retrying in {} s", wait.count() / 1000);
-      metrics::process_metrics().slack_rate_limits.inc({"response_url"});
+      spdlog::warn("slack {}: rate limited, retrying in {} s", label, wait.count() / 1000);
+      metrics::process_metrics().slack_rate_limits.inc({label});
     } else if (got.status && *got.status < 500) {
       const auto text = got.body.substr(0, got.body.find_last_not_of(" \r\n\t") + 1);
       boost::system::error_code ec;
@@ -110,27 +77,29 @@ asio::awaitable<ApiReply> WebApi::respond(const std::string& response_url, json:
           const auto* error = reply.body.if_contains("error");
           reply.error = error && error->is_string() ? std::string(error->get_string()) : "unknown_error";
         }
+      } else if (!plain_ok) {
+        reply.error = "the answer was not JSON (HTTP " + std::to_string(*got.status) + ")";
       } else if (*got.status / 100 == 2) {
-        reply.ok = true;  // "ok"
+        reply.ok = true;  // a response_url answers a plain "ok"
       } else {
-        // Slack answers e.g. 404 "expired_url" or "used_url" in plain text.
+        // e.g. 404 "expired_url" or "used_url" in plain text.
         reply.error = !text.empty() && text.size() <= 64 ? text : "HTTP " + std::to_string(*got.status);
       }
       if (!reply.ok) {
-        spdlog::warn("slack response_url: {}", reply.error);
-        metrics::process_metrics().slack_api_errors.inc({"response_url", reply.error});
+        spdlog::warn("slack {}: {}", label, reply.error);
+        metrics::process_metrics().slack_api_errors.inc({label, reply.error});
       }
       co_return reply;
     } else {
       reply.error = got.status ? "HTTP " + std::to_string(*got.status) : got.error;
-      spdlog::warn("slack response_url: {} (attempt {})", reply.error, attempt);
+      spdlog::warn("slack {}: {} (attempt {})", label, reply.error, attempt);
       backoff *= 2;
     }
     pause.expires_after(wait);
     co_await pause.async_wait(asio::use_awaitable);
   }
   if (reply.error.empty()) reply.error = "gave up after retries";
-  metrics::process_metrics().slack_api_errors.inc({"response_url", reply.error});
+  metrics::process_metrics().slack_api_errors.inc({label, reply.error});
   co_return reply;
 }
 

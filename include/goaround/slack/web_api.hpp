@@ -37,6 +37,11 @@ class WebApi {
   net::HttpPool& pool() { return pool_; }
 
  private:
+  // One exchange with retries: 429 waits Retry-After, 5xx and network errors back off, an
+  // answer is returned (`plain_ok`: a non-JSON 2xx counts as ok, as a response_url answers).
+  boost::asio::awaitable<ApiReply> send(net::HttpRequest request, const std::string& label, int attempts,
+                                        bool plain_ok);
+
   std::string api_url_;
   config::Secret bot_token_;
   net::HttpPool pool_;
