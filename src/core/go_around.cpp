@@ -138,7 +138,8 @@ boost::asio::awaitable<std::optional<chat::Message>> GoAround::automatic(const s
     co_return render("automatic_refused_frozen", {{"service", service},
                                                   {"by", frozen->frozen_by},
                                                   {"reason", frozen->reason},
-                                                  {"trigger", display_name(trigger)}});
+                                                  {"trigger", display_name(trigger)},
+                                                  {"why", reason}});
   const Request request{trigger, {"", ""}};
   auto proposal = co_await propose(request, service, std::nullopt, std::move(reason));
   if (proposal.refusal) co_return proposal.refusal;

@@ -170,3 +170,19 @@ TEST_CASE("auto_rollback outside the watch window suggests — page_and_suggest 
   for (auto i = said; i < bot.transport.said.size(); ++i)
     CHECK(bot.transport.said[i].message.text.find("nobody has gone around") == std::string::npos);
 }
+
+TEST_CASE("auto_rollback is refused while the service is frozen, and says why with the numbers") {
+  testing::BotHarness bot(two_services);
+  Watch watch(bot);
+  const chat::Person alice{"U1", "alice", {}, false};
+  watch.values["success"] = 0.99;
+  watch.values["latency"] = 0.1;
+  bot.store.add_deployment({0, "checkout", "prod", "5", "", "ci", "none", "{}"});
+  bot.type(alice, "freeze checkout release review");
+  watch.values["errors"] = 0.2;
+  watch.poll_for(3min);
+  CHECK(go_arounds(bot) == 0);
+  CHECK(bot.store.open_incidents().empty());
+  CHECK_THAT(bot.posted(), Contains("trigger high-errors would go around on checkout (trigger high-errors: 0.2 above 0.05"));
+  CHECK_THAT(bot.posted(), Contains("frozen by alice (release review)"));
+}
