@@ -223,7 +223,8 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
     socket_web.emplace(rt.config.slack.api_url, rt.config.slack.bot_token);
     socket.emplace(socket_io.get_executor(), *socket_web, rt.config.slack.app_token, *socket_store,
                    envelope_handler(rt.bot, rt.web, scribe),
-                   slack::SocketModeOptions{rt.config.slack.idle_timeout, rt.io.get_executor()});
+                   slack::SocketModeOptions{rt.config.slack.idle_timeout, rt.io.get_executor(),
+                                            form_check(rt.templates.render("form_empty", {}))});
   } else {
     spdlog::info("goaround serve: no Slack tokens configured; messages go to the log");
   }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -41,7 +42,44 @@ asio::awaitable<std::vector<std::string>> groups_of(const config::Config& config
   co_return member_of;
 }
 
+// What a submitted view holds, by input id (Slack: view.state.values[block][action].value).
+std::map<std::string, std::string, std::less<>> form_values(const json::object& view) {
+  std::map<std::string, std::string, std::less<>> values;
+  const auto* state = view.if_contains("state");
+  const auto* by_block = state && state->is_object() ? state->as_object().if_contains("values") : nullptr;
+  if (!by_block || !by_block->is_object()) return values;
+  for (const auto& [block, inputs] : by_block->as_object())
+    if (inputs.is_object())
+      for (const auto& [id, input] : inputs.as_object())
+        if (const auto* v = input.is_object() ? input.as_object().if_contains("value") : nullptr; v && v->is_string())
+          values[std::string(id)] = std::string(v->get_string());
+  return values;
+}
+
 }  // namespace
+
+std::function<slack::AckCheck(const json::object& envelope)> form_check(std::string empty_message) {
+  return [empty_message = std::move(empty_message)](const json::object& envelope) -> slack::AckCheck {
+    const auto* payload = envelope.if_contains("payload");
+    const auto* view = payload && payload->is_object() ? payload->as_object().if_contains("view") : nullptr;
+    if (text_at(envelope, {"type"}) != "interactive" || !view || !view->is_object() ||
+        text_at(payload->as_object(), {"type"}) != "view_submission")
+      return {};
+    const auto values = form_values(view->as_object());
+    if (std::any_of(values.begin(), values.end(), [](const auto& v) { return !v.second.empty(); })) return {};
+    // Errors go under an input block; the first one the view has.
+    const auto* blocks = view->as_object().if_contains("blocks");
+    std::string first;
+    if (blocks && blocks->is_array())
+      for (const auto& b : blocks->as_array())
+        if (b.is_object() && text_at(b.as_object(), {"type"}) == "input") {
+          first = text_at(b.as_object(), {"block_id"});
+          break;
+        }
+    if (first.empty()) return {};
+    return {{{"response_action", "errors"}, {"errors", {{first, empty_message}}}}, false};
+  };
+}
 
 slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi& api,
                                                   core::Scribe& scribe) {
@@ -74,15 +112,7 @@ slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi&
       // private metadata the place the answer goes.
       const auto* view = payload->if_contains("view");
       if (!view || !view->is_object()) co_return;
-      std::map<std::string, std::string, std::less<>> values;
-      if (const auto* blocks = view->as_object().if_contains("state"); blocks && blocks->is_object())
-        if (const auto* by_block = blocks->as_object().if_contains("values"); by_block && by_block->is_object())
-          for (const auto& [block, inputs] : by_block->as_object())
-            if (inputs.is_object())
-              for (const auto& [id, input] : inputs.as_object())
-                if (const auto* v = input.is_object() ? input.as_object().if_contains("value") : nullptr;
-                    v && v->is_string())
-                  values[std::string(id)] = std::string(v->get_string());
+      auto values = form_values(view->as_object());
       boost::system::error_code ec;
       const auto metadata = json::parse(text_at(view->as_object(), {"private_metadata"}), ec);
       const auto where = !ec && metadata.is_object() ? metadata.as_object() : json::object{};

@@ -175,10 +175,12 @@ std::optional<std::string> SocketModeClient::take(const std::string& frame, Ende
     if (const auto* event_id = payload->as_object().if_contains("event_id"); event_id && event_id->is_string())
       fresh = store_.record_envelope("event:" + std::string(event_id->get_string()), type);
   json::object ack{{"envelope_id", envelope_id}};
+  const auto decision = options_.check ? options_.check(*message) : AckCheck{};
   if (const auto* accepts = message->if_contains("accepts_response_payload");
       accepts && accepts->is_bool() && accepts->get_bool())
-    ack["payload"] = json::object{};
-  if (fresh)
+    ack["payload"] = decision.payload;
+  if (!decision.work) spdlog::info("slack: envelope {} answered in its ack", envelope_id);
+  else if (fresh)
     asio::co_spawn(options_.work_executor.value_or(executor_), handler_(std::move(*message)), asio::detached);
   else spdlog::info("slack: envelope {} seen before; acked, not run again", envelope_id);
   return json::serialize(ack);

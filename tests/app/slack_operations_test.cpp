@@ -37,7 +37,7 @@ bool posts(SlackEmulator& slack, const std::string& part) {
 
 }  // namespace
 
-TEST_CASE("through Slack payloads: the decision tree with buttons, the brief (also as a modal), a change freeze, pins, reactions and response_url") {
+TEST_CASE("through Slack payloads: the decision tree with buttons, the brief (also as a modal, refused empty in the ack), a change freeze, pins, reactions and response_url") {
   SlackEmulator slack;
   const auto port = free_port();
   ServedBot served(slack, "http: { listen: \"127.0.0.1:" + std::to_string(port) + "\" }\n");
@@ -71,8 +71,26 @@ TEST_CASE("through Slack payloads: the decision tree with buttons, the brief (al
   submitted["private_metadata"] = view.at("private_metadata");
   submitted["state"] = json::object{{"values", {{"signals", {{"signals", {{"type", "plain_text_input"}, {"value", "5xx > 2% for 5m"}}}}},
                                                 {"stop", {{"stop", {{"type", "plain_text_input"}, {"value", "anyone on call"}}}}}}}};
+  // Submitted empty: refused in the ack, under the first field, and nothing is recorded.
+  auto empty = submission;
+  empty.as_object()["envelope_id"] = "empty-form";
+  empty.at("payload").at("view").as_object()["blocks"] = view.at("blocks");
+  empty.at("payload").at("view").as_object()["state"] = json::object{{"values", {{"changes", {{"changes", {{"type", "plain_text_input"}, {"value", nullptr}}}}}}}};
+  REQUIRE(slack.deliver(empty));
+  REQUIRE(slack.wait_for_frame([](const auto& frames) {
+    return std::any_of(frames.begin(), frames.end(), [](const json::value& f) {
+      return json::serialize(f).find(R"("envelope_id":"empty-form")") != std::string::npos;
+    });
+  }));
+  const auto frames = slack.frames();
+  const auto refused = std::find_if(frames.begin(), frames.end(), [](const json::value& f) {
+    return json::serialize(f).find("empty-form") != std::string::npos;
+  });
+  CHECK(json::serialize(*refused) ==
+        R"({"envelope_id":"empty-form","payload":{"response_action":"errors","errors":{"changes":"Fill in at least one line; an empty form changes nothing."}}})");
   REQUIRE(slack.deliver(submission));
   REQUIRE(posts(slack, "3. Who can call stop: anyone on call"));
+  CHECK(count_calls(slack.calls(), "chat.postMessage", "Brief recorded") == 2);  // the flags, then the form
   CHECK(posted(slack.calls(), "chat.postMessage", "1. What changes: new cart"));
 
   // A mistake is answered privately through the command's response_url.
@@ -95,8 +113,8 @@ TEST_CASE("through Slack payloads: the decision tree with buttons, the brief (al
   CHECK(http_call(port, boost::beast::http::verb::get, "/readyz").status == 200);
   const auto metrics = http_call(port, boost::beast::http::verb::get, "/metrics").body;
   CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"slash_commands\"} 6"));
-  CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"interactive\"} 5"));
-  CHECK_THAT(metrics, Contains("goaround_slack_ack_seconds_count 11"));
+  CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"interactive\"} 6"));
+  CHECK_THAT(metrics, Contains("goaround_slack_ack_seconds_count 12"));
   const auto logs = served.stop();
   CHECK(served.exit_code == 0);
   SQLite::Database db((served.dir.path() / "var" / "goaround.db").string());

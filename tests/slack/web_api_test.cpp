@@ -105,7 +105,7 @@ TEST_CASE("HTTP 429 waits Retry-After and retries on the same connection") {
   CHECK(client.slack.api_connections() == 1);
 }
 
-TEST_CASE("Concurrent Web API calls each get a connection; at most 4 stay idle") {
+TEST_CASE("Concurrent Web API calls each get a connection — at most 4 stay idle") {
   Client client;
   int ok = 0;
   auto one = [&](int i) -> asio::awaitable<void> {

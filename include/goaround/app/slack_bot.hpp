@@ -12,4 +12,8 @@ namespace goaround::app {
 slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi& api,
                                                   core::Scribe& scribe);
 
+// The ack-path check: a form submitted with every field empty is refused in the ack (Slack shows
+// `empty_message` under its first field and keeps it open) and not worked on.
+std::function<slack::AckCheck(const boost::json::object& envelope)> form_check(std::string empty_message);
+
 }  // namespace goaround::app

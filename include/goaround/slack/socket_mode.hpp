@@ -18,6 +18,13 @@
 
 namespace goaround::slack {
 
+// What the ack of an envelope says, decided on the ack path (e.g. a form's errors, which
+// Slack shows only when they come in the ack); `work`: hand the envelope on afterwards.
+struct AckCheck {
+  boost::json::object payload;
+  bool work = true;
+};
+
 struct SocketModeOptions {
   // A link that brings no frame and no pong for this long is dead: after half of it without a
   // frame a ping goes out, and when the other half passes too the link is dropped and replaced.
@@ -25,6 +32,8 @@ struct SocketModeOptions {
   // Where envelopes are worked on; unset: the client's own executor. Given another thread's
   // executor, the ack path (read, record, ack) never waits behind a handler's work.
   std::optional<boost::asio::any_io_executor> work_executor;
+  // Runs on the ack path, before the ack: it must be quick and share no state with the work.
+  std::function<AckCheck(const boost::json::object& envelope)> check;
 };
 
 // Socket Mode: apps.connections.open, then the websocket it names (wss with SNI and
