@@ -1,5 +1,5 @@
 // /rollback brief <service> [form] [--changes …] [--signals …] [--stop …] [--rollback …] [--not-fixing …]:
-// seed 000's five-line brief before takeoff. Without lines it shows the latest; with them it
+// the go-around brief: five lines before takeoff. Without lines it shows the latest; with them it
 // records a new one; `form` opens it as a form (Slack: a modal). CI can send it with the deploy.
 #include <boost/json.hpp>
 

@@ -1,4 +1,4 @@
-// /rollback decide <service>: seed 002's "roll back or fix forward?" walked with buttons. What
+// /rollback decide <service>: "roll back or fix forward?" walked with buttons. What
 // the bot knows answers itself; every answer, and the verdict, goes into the timeline.
 #include <boost/json.hpp>
 
@@ -111,7 +111,7 @@ boost::asio::awaitable<void> answer(core::Invocation& call) {
 void register_decide(core::Registry& registry) {
   registry.add({"decide",
                 "/rollback decide <service>",
-                "Roll back or fix forward? Walk seed 002's decision tree with buttons; what the bot "
+                "Roll back or fix forward? Walk the decision tree with buttons; what the bot "
                 "knows (deploy age, migration, flag, error rate) is filled in.",
                 {},
                 decide});

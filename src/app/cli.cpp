@@ -211,17 +211,17 @@ asio::awaitable<void> recover_if_alone(Runtime& rt) {
 asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   co_await recover_if_alone(rt);
   core::Scribe scribe(rt.store);
-  // The ack path (read, record the envelope id, ack) runs on a thread of its own with its own
-  // database connection and Web API client; envelopes are worked on here, on the bot's loop,
-  // so no handler's work ever delays the next ack.
+  // The ack path (read, check the envelope id in memory, ack) runs on a thread of its own with
+  // its own Web API client; the ledger records the ids durably on another, and envelopes are
+  // worked on here, on the bot's loop: no fsync and no handler's work ever delays an ack.
   asio::io_context socket_io;
-  std::optional<store::Store> socket_store;
+  std::optional<slack::EnvelopeLedger> ledger;
   std::optional<slack::WebApi> socket_web;
   std::optional<slack::SocketModeClient> socket;
   if (slack_on) {
-    socket_store.emplace(rt.config.data_dir / "goaround.db", *rt.clock);
+    ledger.emplace(rt.config.data_dir / "goaround.db", *rt.clock);
     socket_web.emplace(rt.config.slack.api_url, rt.config.slack.bot_token);
-    socket.emplace(socket_io.get_executor(), *socket_web, rt.config.slack.app_token, *socket_store,
+    socket.emplace(socket_io.get_executor(), *socket_web, rt.config.slack.app_token, *ledger,
                    envelope_handler(rt.bot, rt.web, scribe),
                    slack::SocketModeOptions{rt.config.slack.idle_timeout, rt.io.get_executor(),
                                             form_check(rt.templates.render("form_empty", {}))});

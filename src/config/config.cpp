@@ -77,6 +77,13 @@ bool is_dns_label(std::string_view name) {
   return std::all_of(name.begin(), name.end(), [&](char c) { return alnum(c) || c == '-'; });
 }
 
+std::string secret_variable(const Secret& secret) {
+  const auto& source = secret.source();
+  if (source.size() > 3 && source.starts_with("${") && source.back() == '}')
+    return source.substr(2, source.size() - 3);
+  return {};
+}
+
 namespace {
 
 // Walks the YAML tree once, recording problems with positions instead of throwing.
@@ -222,7 +229,7 @@ class Validator {
       return cfg;
     if (const auto tools = root["tools"]) {
       if (expect_map(tools, "tools", {"kubectl", "helm", "argocd", "argo_rollouts", "kubeconfig",
-                                      "kube_cache_dir"})) {
+                                      "kube_cache_dir", "environment"})) {
         auto& t = cfg.tools;
         for (auto [key, field] : {std::pair{"kubectl", &t.kubectl}, std::pair{"helm", &t.helm},
                                   std::pair{"argocd", &t.argocd},
@@ -230,6 +237,18 @@ class Validator {
                                   std::pair{"kubeconfig", &t.kubeconfig},
                                   std::pair{"kube_cache_dir", &t.kube_cache_dir}})
           if (auto v = scalar(tools, key, "tools", false)) *field = *v;
+        if (const auto environment = tools["environment"];
+            environment && expect_map(environment, "tools.environment", {"inherit", "pass"})) {
+          t.environment.inherit = boolean(environment, "inherit", "tools.environment").value_or(true);
+          t.environment.pass = strings(environment, "pass", "tools.environment");
+          static const std::regex variable("[A-Za-z_][A-Za-z0-9_]*");
+          for (const auto& name : t.environment.pass)
+            if (!std::regex_match(name, variable))
+              problem(environment["pass"], "tools.environment.pass: `" + name + "` is not a variable name");
+          if (t.environment.inherit && !t.environment.pass.empty())
+            problem(environment["pass"], "tools.environment.pass only applies with inherit: false "
+                                         "(inheriting already hands every variable down)");
+        }
       }
     }
     if (const auto prometheus = root["prometheus"]) {
@@ -304,10 +323,26 @@ class Validator {
         cfg.services.push_back(std::move(svc));
       }
     }
+    withhold_secrets(cfg, root["tools"]);
     return cfg;
   }
 
  private:
+  // Every resolved secret goes on the tools' withheld list; the strict form may not pass one.
+  void withhold_secrets(Config& cfg, const YAML::Node& tools) {
+    auto& withheld = cfg.tools.withheld;
+    for (const auto* secret : {&cfg.slack.app_token, &cfg.slack.bot_token, &cfg.http.token})
+      if (!secret->source().empty()) withheld.push_back(*secret);
+    for (const auto& service : cfg.services)
+      if (service.argocd && !service.argocd->auth_token.source().empty())
+        withheld.push_back(service.argocd->auth_token);
+    for (const auto& name : cfg.tools.environment.pass)
+      for (const auto& secret : withheld)
+        if (secret_variable(secret) == name)
+          problem(tools["environment"]["pass"], "tools.environment.pass: `" + name +
+                                                    "` holds a secret of the bot's; tools never get it");
+  }
+
   // A name that will reach a command line: a DNS-1123 label, nothing else.
   std::string label(const YAML::Node& map, const char* key, const std::string& where,
                     bool required) {
@@ -516,7 +551,17 @@ class Validator {
     Trigger t;
     if (!expect_map(node, where, {"name", "query", "threshold", "comparison", "for", "severity"}))
       return t;
-    t.name = label(node, "name", where, true);
+    // Trigger names never reach a command line: the practice's own (high_error_rate,
+    // slo_burn_rate) are fine.
+    if (auto name = scalar(node, "name", where, true)) {
+      const bool word = !name->empty() && name->size() <= 63 &&
+                        std::all_of(name->begin(), name->end(), [](unsigned char c) {
+                          return std::isalnum(c) || c == '_' || c == '-' || c == '.';
+                        });
+      if (word) t.name = *name;
+      else problem(node["name"], where + ".name `" + *name +
+                                     "` must be 1 to 63 letters, digits, '_', '-' or '.'");
+    }
     t.query = scalar(node, "query", where, true).value_or("");
     if (auto v = scalar(node, "threshold", where, true)) {
       try {

@@ -425,7 +425,7 @@ boost::asio::awaitable<exec::Verification> GoAround::verify_all(const std::strin
                                                                 exec::Adapter& adapter,
                                                                 const exec::Plan& plan) {
   auto verification = co_await adapter.verify(plan);
-  // Seed 003: the rollout being done is not the service being well; check what users see.
+  // The rollback procedure: the rollout being done is not the service being well; check what users see.
   const auto& checks = config_.find_service(service_name)->verify;
   constexpr auto timeout = std::chrono::seconds(10);
   if (!checks.health_url.empty())

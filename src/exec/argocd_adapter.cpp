@@ -106,7 +106,7 @@ asio::awaitable<Plan> ArgoCdAdapter::plan(std::optional<std::string> target_revi
   const auto& [current_id, current] = *history.rbegin();
   plan.current = revision_of(current_id, current);
 
-  // Seed 001: with auto-sync the controller owns the cluster state; a rollback would be
+  // In a GitOps world (rollbacks and roll-forward): with auto-sync the controller owns the cluster state; a rollback would be
   // reverted on the next sync (and Argo CD refuses it). Git is where the bad change must go.
   const bool automated = tool::at(*app, {"spec", "syncPolicy", "automated"}) != nullptr;
   const auto repo = tool::text_at(*app, {"spec", "source", "repoURL"});

@@ -208,7 +208,7 @@ asio::awaitable<Verification> KubectlAdapter::verify(const Plan& plan) {
   v.checks.push_back({"live template is the target's", on_target,
                       "live revision " + live.number + " runs " + live.image +
                           (on_target ? "" : "; expected " + plan.target.image)});
-  // The same test as `kubectl rollout status` (CLI.md 1.7), read off the object.
+  // The same test as `kubectl rollout status` (docs/tools.md §1.7), read off the object.
   const auto p = progress_of(*deployment);
   const auto observed = count_at(*deployment, {"status", "observedGeneration"}) >=
                         count_at(*deployment, {"metadata", "generation"});

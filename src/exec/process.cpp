@@ -34,12 +34,8 @@ struct NewProcessGroup {
 };
 
 std::vector<std::string> environment_for(const ProcessSpec& spec) {
-  std::map<std::string, std::string> env;
-  for (const char* name : {"PATH", "HOME", "USER", "LANG", "TMPDIR"})
-    if (const char* value = std::getenv(name)) env[name] = value;
-  for (const auto& [k, v] : spec.environment) env[k] = v;
   std::vector<std::string> out;
-  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  for (const auto& [k, v] : spec.environment) out.push_back(k + "=" + v);
   return out;
 }
 

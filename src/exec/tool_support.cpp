@@ -2,16 +2,45 @@
 
 #include <boost/json/parse.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
+#include <set>
 
 namespace goaround::exec::tool {
 namespace json = boost::json;
 
 std::map<std::string, std::string> environment(const config::Tools& tools,
-                                               std::map<std::string, std::string> extra) {
-  if (!tools.kubeconfig.empty()) extra.emplace("KUBECONFIG", tools.kubeconfig);
-  return extra;
+                                               std::map<std::string, std::string> extra,
+                                               const char* const* parent) {
+  static const std::set<std::string_view> base{"PATH", "HOME", "USER", "LANG", "TMPDIR"};
+  const auto& policy = tools.environment;
+  const auto kept = [&](std::string_view name) {
+    return policy.inherit || base.contains(name) ||
+           std::find(policy.pass.begin(), policy.pass.end(), name) != policy.pass.end();
+  };
+  // A secret's value is withheld under any name it was copied to; values too short to be a
+  // token (under 8 bytes) only where they are the whole value, so they cannot hide PATH.
+  const auto holds_secret = [&](std::string_view name, std::string_view value) {
+    return std::any_of(tools.withheld.begin(), tools.withheld.end(), [&](const config::Secret& s) {
+      const auto& secret = s.reveal();
+      if (config::secret_variable(s) == name) return true;
+      if (secret.empty()) return false;
+      return secret.size() >= 8 ? value.find(secret) != std::string_view::npos : value == secret;
+    });
+  };
+  std::map<std::string, std::string> env;
+  for (auto entry = parent ? parent : environ; entry && *entry; ++entry) {
+    const std::string_view text(*entry);
+    const auto equals = text.find('=');
+    if (equals == std::string_view::npos || equals == 0) continue;
+    const auto name = text.substr(0, equals), value = text.substr(equals + 1);
+    if (kept(name) && !holds_secret(name, value)) env.emplace(name, value);
+  }
+  if (!tools.kubeconfig.empty()) env["KUBECONFIG"] = tools.kubeconfig;
+  for (auto& [name, value] : extra) env[name] = std::move(value);
+  return env;
 }
 
 std::string whole_seconds(std::chrono::milliseconds duration) {

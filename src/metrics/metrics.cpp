@@ -86,6 +86,7 @@ std::string Metrics::render() const {
   std::string out;
   envelopes.render(out);
   ack_seconds.render(out);
+  envelope_record_failures.render(out);
   slack_api_errors.render(out);
   slack_rate_limits.render(out);
   executions.render(out);

@@ -47,12 +47,12 @@ void set_timeouts(Stream& ws, std::chrono::milliseconds idle) {
 }  // namespace
 
 SocketModeClient::SocketModeClient(asio::any_io_executor executor, WebApi& api,
-                                   config::Secret app_token, store::Store& store, Handler handler,
+                                   config::Secret app_token, EnvelopeLedger& ledger, Handler handler,
                                    Options options)
     : executor_(std::move(executor)),
       api_(api),
       app_token_(std::move(app_token)),
-      store_(store),
+      ledger_(ledger),
       handler_(std::move(handler)),
       options_(options) {}
 
@@ -136,14 +136,14 @@ asio::awaitable<void> SocketModeClient::keep_connected() {
   }
 }
 
-std::optional<std::string> SocketModeClient::take(const std::string& frame, Ended& ended, bool& replace,
-                                                  bool& greeted) {
+SocketModeClient::Taken SocketModeClient::take(const std::string& frame, Ended& ended, bool& replace,
+                                               bool& greeted) {
   json::error_code ec;
   auto value = json::parse(frame, ec);
   auto* message = ec ? nullptr : value.if_object();
   if (!message) {
     spdlog::warn("slack: ignored a frame that is not a JSON object");
-    return std::nullopt;
+    return {};
   }
   const auto type = message->if_contains("type") && message->at("type").is_string()
                         ? std::string(message->at("type").as_string())
@@ -151,7 +151,7 @@ std::optional<std::string> SocketModeClient::take(const std::string& frame, Ende
   if (type == "hello") {
     spdlog::info("slack: connected (Socket Mode)");
     greeted = true;
-    return std::nullopt;
+    return {};
   }
   if (type == "disconnect") {
     const auto* reason = message->if_contains("reason");
@@ -163,27 +163,39 @@ std::optional<std::string> SocketModeClient::take(const std::string& frame, Ende
     } else if (why == "warning" || why == "refresh_requested") {
       replace = true;
     }
-    return std::nullopt;
+    return {};
   }
   const auto* id = message->if_contains("envelope_id");
-  if (!id || !id->is_string()) return std::nullopt;
-  const std::string envelope_id(id->get_string());
+  if (!id || !id->is_string()) return {};
+  Taken taken;
+  taken.ids = {std::string(id->get_string()), "", type};
+  const auto& envelope_id = taken.ids.envelope_id;
   metrics::process_metrics().envelopes.inc({type});
-  // Durable before the ack: a redelivery of this id, or of the same event, is acked and dropped.
-  bool fresh = store_.record_envelope(envelope_id, type);
-  if (const auto* payload = message->if_contains("payload"); fresh && payload && payload->is_object())
+  if (const auto* payload = message->if_contains("payload"); payload && payload->is_object())
     if (const auto* event_id = payload->as_object().if_contains("event_id"); event_id && event_id->is_string())
-      fresh = store_.record_envelope("event:" + std::string(event_id->get_string()), type);
+      taken.ids.event_id = std::string(event_id->get_string());
+  // From memory: a redelivery of this id, or of the same event, is acked and dropped.
+  const bool fresh = ledger_.first_sight(envelope_id, taken.ids.event_id);
   json::object ack{{"envelope_id", envelope_id}};
   const auto decision = options_.check ? options_.check(*message) : AckCheck{};
   if (const auto* accepts = message->if_contains("accepts_response_payload");
       accepts && accepts->is_bool() && accepts->get_bool())
     ack["payload"] = decision.payload;
   if (!decision.work) spdlog::info("slack: envelope {} answered in its ack", envelope_id);
-  else if (fresh)
-    asio::co_spawn(options_.work_executor.value_or(executor_), handler_(std::move(*message)), asio::detached);
+  else if (fresh) taken.work = std::move(*message);
   else spdlog::info("slack: envelope {} seen before; acked, not run again", envelope_id);
-  return json::serialize(ack);
+  taken.ack = json::serialize(ack);
+  return taken;
+}
+
+void SocketModeClient::hand_on(Taken taken) {
+  std::function<void()> work;
+  if (taken.work)
+    work = [this, envelope = std::move(*taken.work)]() mutable {
+      asio::co_spawn(options_.work_executor.value_or(executor_), handler_(std::move(envelope)),
+                     asio::detached);
+    };
+  ledger_.record_then(std::move(taken.ids), std::move(work));
 }
 
 template <typename Stream>
@@ -213,13 +225,18 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws)
     const auto received = std::chrono::steady_clock::now();
     // Acks are written here, one at a time, in the order the envelopes came.
     const bool was_greeted = greeted;
-    const auto ack = take(beast::buffers_to_string(buffer.data()), ended, replace, greeted);
+    auto taken = take(beast::buffers_to_string(buffer.data()), ended, replace, greeted);
     if (greeted && !was_greeted) ++greeted_;
-    if (ack) {
-      co_await ws.async_write(asio::buffer(*ack), asio::redirect_error(asio::use_awaitable, ec));
-      if (ec) break;
+    if (taken.ack) {
+      co_await ws.async_write(asio::buffer(*taken.ack), asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        // Not acked: Slack redelivers it, and that delivery must not look like a repeat.
+        ledger_.forget(taken.ids.envelope_id, taken.ids.event_id);
+        break;
+      }
       metrics::process_metrics().ack_seconds.observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
+      hand_on(std::move(taken));
     }
     if (ended == Ended::link_disabled) break;
     if (replace && !replaced && !stopped_) {

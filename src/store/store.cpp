@@ -511,14 +511,41 @@ std::vector<Execution> Store::running_executions() {
   return out;
 }
 
-bool Store::record_envelope(const std::string& id, const std::string& kind) {
-  SQLite::Statement q(db_,
-                      "INSERT INTO processed_envelopes (envelope_id, received_at, kind) VALUES (?, ?, ?)"
-                      " ON CONFLICT DO NOTHING");
-  q.bind(1, id);
-  q.bind(2, now());
-  q.bind(3, kind);
-  return q.exec() == 1;
+std::vector<bool> Store::record_envelopes(const std::vector<EnvelopeIds>& envelopes) {
+  SQLite::Transaction transaction(db_, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement insert(db_,
+                           "INSERT INTO processed_envelopes (envelope_id, received_at, kind) VALUES (?, ?, ?)"
+                           " ON CONFLICT DO NOTHING");
+  const auto received_at = now();
+  const auto remember = [&](const std::string& id, const std::string& kind) {
+    insert.reset();
+    insert.bind(1, id);
+    insert.bind(2, received_at);
+    insert.bind(3, kind);
+    return insert.exec() == 1;
+  };
+  std::vector<bool> fresh;
+  for (const auto& e : envelopes) {
+    bool is_new = remember(e.envelope_id, e.kind);
+    if (!e.event_id.empty()) is_new = remember("event:" + e.event_id, e.kind) && is_new;
+    fresh.push_back(is_new);
+  }
+  transaction.commit();
+  return fresh;
+}
+
+std::vector<std::string> Store::envelopes_since(time::TimePoint since) {
+  SQLite::Statement q(db_, "SELECT envelope_id FROM processed_envelopes WHERE received_at >= ?");
+  q.bind(1, time::format_utc(since));
+  std::vector<std::string> out;
+  while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  return out;
+}
+
+int Store::prune_envelopes(time::TimePoint before) {
+  SQLite::Statement q(db_, "DELETE FROM processed_envelopes WHERE received_at < ?");
+  q.bind(1, time::format_utc(before));
+  return q.exec();
 }
 
 std::optional<ServiceLock> Store::service_lock(const std::string& service) {

@@ -4,6 +4,9 @@
 #include <catch2/catch.hpp>
 #include <signal.h>
 
+#include <cstdlib>
+#include <fstream>
+#include <map>
 #include <thread>
 
 #include "support/kube_standin.hpp"
@@ -137,4 +140,68 @@ TEST_CASE("a kubectl go-around killed mid-rollback is re-checked against the clu
   CHECK_THAT(console.out, Contains("after the interrupted go-around #1: on revision 2 and verified."));
   CHECK(cluster.query("SELECT state FROM executions WHERE id = 1") == "interrupted");
   CHECK(cluster.query("SELECT count(*) FROM service_locks") == "0");
+}
+
+namespace {
+
+// Sets variables for the goaround children started while it lives, as a pod or a shell would.
+struct EnvironmentOfTheBot {
+  explicit EnvironmentOfTheBot(std::map<std::string, std::string> vars) : vars_(std::move(vars)) {
+    for (const auto& [name, value] : vars_) ::setenv(name.c_str(), value.c_str(), 1);
+  }
+  ~EnvironmentOfTheBot() {
+    for (const auto& [name, value] : vars_) ::unsetenv(name.c_str());
+  }
+  std::map<std::string, std::string> vars_;
+};
+
+}  // namespace
+
+TEST_CASE("the real kubectl finds KUBECONFIG in the environment alone, and tools get the pod's "
+          "environment and none of the bot's secrets") {
+  Cluster cluster;
+  const auto kubeconfig = cluster.api.write_kubeconfig(cluster.dir.path(), "prod");
+  // A kubectl that writes down the environment it was given, then is the real one.
+  const auto seen = cluster.dir.path() / "kubectl-environment";
+  const auto kubectl = cluster.dir.write("kubectl", "#!/bin/sh\n/usr/bin/env >> '" + seen.string() +
+                                                        "'\nexec /usr/bin/kubectl \"$@\"\n");
+  std::filesystem::permissions(kubectl, std::filesystem::perms::owner_all);
+  const auto http_token = cluster.dir.write("http-token", "http-token-from-a-file\n");
+  const auto config = cluster.dir.write("env.yaml", "data_dir: " + (cluster.dir.path() / "var").string() + R"(
+slack: { app_token: "${TEST_SLACK_APP_TOKEN}", bot_token: "${TEST_SLACK_BOT_TOKEN}" }
+http: { listen: 127.0.0.1:0, token_file: )" + http_token.string() + R"( }
+tools:
+  kubectl: )" + kubectl.string() + R"(
+  kube_cache_dir: )" + (cluster.dir.path() / "kube-cache").string() + R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: kubectl
+    kubectl: { context: prod, namespace: shop, deployment: checkout }
+    timeout: 20s
+)");
+  const EnvironmentOfTheBot pod({{"KUBECONFIG", kubeconfig.string()},
+                                 {"KUBERNETES_SERVICE_HOST", "10.96.0.1"},
+                                 {"KUBERNETES_SERVICE_PORT", "443"},
+                                 {"HTTPS_PROXY", "http://127.0.0.1:9"},
+                                 {"HTTP_PROXY", "http://127.0.0.1:9"},
+                                 {"NO_PROXY", "127.0.0.1,localhost"},
+                                 {"AWS_PROFILE", "prod-deployer"},
+                                 {"TEST_SLACK_APP_TOKEN", "xapp-1-A1-must-not-leak"},
+                                 {"TEST_SLACK_BOT_TOKEN", "xoxb-must-not-leak"},
+                                 {"COPY_OF_THE_TOKEN", "xoxb-must-not-leak"}});
+  const auto ran = testing::run_goaround({"rollback", "checkout", "--yes", "--config", config.string()});
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("rolled back to revision 2 and verified"));
+  CHECK(cluster.api.live_image("shop", "checkout") == "registry.local/checkout:1.41");
+  std::ifstream in(seen);
+  const std::string environment{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  for (const auto* arrived : {"KUBECONFIG=", "KUBERNETES_SERVICE_HOST=10.96.0.1", "KUBERNETES_SERVICE_PORT=443",
+                              "HTTPS_PROXY=http://127.0.0.1:9", "NO_PROXY=127.0.0.1,localhost",
+                              "AWS_PROFILE=prod-deployer"})
+    CHECK_THAT(environment, Contains(arrived));
+  for (const auto* withheld : {"must-not-leak", "TEST_SLACK_APP_TOKEN", "TEST_SLACK_BOT_TOKEN",
+                               "COPY_OF_THE_TOKEN", "http-token-from-a-file"})
+    CHECK_THAT(environment, !Contains(withheld));
 }

@@ -191,3 +191,46 @@ services:
   CHECK(has_problem(parsed, 7, 45, "keys in services[1] must be plain names"));
   for (const auto& p : parsed.problems) CHECK(p.message.find("secret") == std::string::npos);
 }
+
+TEST_CASE("trigger names from the practice pass: letters, digits, '_', '-' and '.'") {
+  const auto yaml = [](const std::string& name) {
+    return "prometheus: { url: http://127.0.0.1:9090 }\nservices:\n  - name: checkout\n"
+           "    environment: prod\n    adapter: sim\n    triggers:\n      - name: " + name +
+           "\n        query: up\n        threshold: 1\n        severity: log_only\n";
+  };
+  for (const auto* name : {"high_error_rate", "crash_loop", "slo_burn_rate", "p99.latency", "error-rate-5xx"}) {
+    INFO(name);
+    const auto parsed = config::parse(yaml(name), env({}));
+    REQUIRE(parsed.problems.empty());
+    CHECK(parsed.config->services.at(0).triggers.at(0).name == name);
+  }
+  const auto bad = config::parse(yaml("\"error rate; rm\""), env({}));
+  CHECK(has_problem(bad, 7, 15, "must be 1 to 63 letters, digits, '_', '-' or '.'"));
+}
+
+TEST_CASE("every resolved secret is withheld from the tools, and the strict form passes only names") {
+  testing::TempDir dir;
+  const auto token = dir.write("http-token", "from-a-file\n");
+  const auto parsed = config::parse(
+      "slack: { app_token: \"${APP}\", bot_token: \"${BOT}\" }\nhttp: { token_file: " + token.string() +
+          " }\ntools:\n  environment: { inherit: false, pass: [AWS_PROFILE, HTTPS_PROXY] }\n"
+          "services:\n  - { name: web, environment: prod, adapter: argocd, argocd: { app: web, auth_token: \"${ARGO}\" } }\n",
+      env({{"APP", "xapp-1"}, {"BOT", "xoxb-1"}, {"ARGO", "argo-1"}}));
+  REQUIRE(parsed.problems.empty());
+  const auto& tools = parsed.config->tools;
+  CHECK_FALSE(tools.environment.inherit);
+  CHECK(tools.environment.pass == std::vector<std::string>{"AWS_PROFILE", "HTTPS_PROXY"});
+  std::vector<std::string> sources;
+  for (const auto& secret : tools.withheld) sources.push_back(secret.source());
+  CHECK(sources == std::vector<std::string>{"${APP}", "${BOT}", token.string(), "${ARGO}"});
+
+  const auto passing_a_secret = config::parse(
+      "slack: { bot_token: \"${BOT}\" }\ntools:\n  environment: { inherit: false, pass: [BOT] }\n"
+      "services: [{name: a, environment: e, adapter: sim}]\n",
+      env({{"BOT", "xoxb-1"}}));
+  CHECK(has_problem(passing_a_secret, 3, 40, "`BOT` holds a secret of the bot's"));
+  const auto pass_while_inheriting = config::parse(
+      "tools:\n  environment: { pass: [AWS_PROFILE] }\nservices: [{name: a, environment: e, adapter: sim}]\n",
+      env({}));
+  CHECK(has_problem(pass_while_inheriting, 2, 24, "only applies with inherit: false"));
+}

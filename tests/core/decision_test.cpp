@@ -28,7 +28,7 @@ services:
 
 }  // namespace
 
-TEST_CASE("seed 002's tree: every branch ends where the seed says") {
+TEST_CASE("the roll-back-or-fix-forward tree: every branch ends where the practice says") {
   // Users hit: rollback safe → roll back now.
   CHECK(verdict("impact=yes,rollback_safe=yes") == "ROLL BACK");
   // Not safe: growing blast radius → escalate with a traffic split.

@@ -451,7 +451,7 @@ std::string describe(const Grant& grant) {
 
 // What kubectl-argo-rollouts v1.8 and the argo-rollouts adapter need, which the stand-in (apps/v1
 // only) cannot serve; from the plugin's source (cmd/undo, cmd/abort, cmd/status and its
-// viewcontroller's informers) and shared/executors/CLI.md §1.9.
+// viewcontroller's informers) and docs/tools.md §1.9.
 const std::map<Grant, std::string> argo_rollouts_needs{
     {{"argoproj.io", "rollouts", "get"}, "kubectl get rollout -o json; undo reads the Rollout"},
     {{"argoproj.io", "rollouts", "patch"}, "undo: JSON patch of /spec/template"},

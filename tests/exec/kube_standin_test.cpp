@@ -1,5 +1,5 @@
 // The Kubernetes API stand-in against the real kubectl v1.32: every output and exit code below
-// is what shared/executors/CLI.md §1 and KUBECTL_REQUESTS.md record for a real API server.
+// is what docs/tools.md §1 and docs/kubernetes-api.md record for a real API server.
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/read.hpp>

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "goaround/exec/process.hpp"
+#include "goaround/exec/tool_support.hpp"
 
 using namespace goaround::exec;
 using Catch::Matchers::Contains;
@@ -72,13 +73,71 @@ TEST_CASE("a timeout kills the whole process group and leaves no orphan") {
   CHECK((state.empty() || state == "Z"));
 }
 
-TEST_CASE("the child gets a controlled environment, never the bot's secrets") {
-  ::setenv("SLACK_BOT_TOKEN", "xoxb-must-not-leak", 1);
-  const auto r = run({{"env"}, {{"KUBECONFIG", "/etc/goaround/kubeconfig"}}, 5s});
-  CHECK_THAT(r.out, Contains("KUBECONFIG=/etc/goaround/kubeconfig"));
-  CHECK_THAT(r.out, Contains("PATH="));
-  CHECK_THAT(r.out, !Contains("xoxb-must-not-leak"));
-  ::unsetenv("SLACK_BOT_TOKEN");
+TEST_CASE("the child gets exactly the environment it is given") {
+  const auto r = run({{"/usr/bin/env"}, {{"KUBECONFIG", "/etc/goaround/kubeconfig"}}, 5s});
+  CHECK(r.out == "KUBECONFIG=/etc/goaround/kubeconfig\n");
+}
+
+namespace {
+
+// The bot's environment as a pod or a laptop gives it, with the bot's secrets in it.
+const char* const pod_environment[] = {
+    "PATH=/usr/local/bin:/usr/bin:/bin",
+    "HOME=/home/goaround",
+    "KUBECONFIG=/home/goaround/.kube/config",
+    "KUBERNETES_SERVICE_HOST=10.96.0.1",
+    "KUBERNETES_SERVICE_PORT=443",
+    "HTTPS_PROXY=http://proxy.internal:3128",
+    "NO_PROXY=10.0.0.0/8,.svc",
+    "AWS_PROFILE=prod-deployer",
+    "GOOGLE_APPLICATION_CREDENTIALS=/var/run/gcp/key.json",
+    "SLACK_BOT_TOKEN=xoxb-must-not-leak",
+    "SLACK_APP_TOKEN=",
+    "COPIED_TOKEN=Bearer xoxb-must-not-leak",
+    "HTTP_TOKEN_FROM_FILE=s3cr3t-from-a-file",
+    nullptr,
+};
+
+goaround::config::Tools pod_tools() {
+  goaround::config::Tools tools;
+  tools.withheld = {{"xoxb-must-not-leak", "${SLACK_BOT_TOKEN}"},
+                    {"", "${SLACK_APP_TOKEN}"},
+                    {"s3cr3t-from-a-file", "/etc/goaround/http-token"}};
+  return tools;
+}
+
+}  // namespace
+
+TEST_CASE("tools inherit the pod's environment without the bot's secrets") {
+  const auto env = tool::environment(pod_tools(), {}, pod_environment);
+  for (const auto* name : {"PATH", "HOME", "KUBECONFIG", "KUBERNETES_SERVICE_HOST", "KUBERNETES_SERVICE_PORT",
+                           "HTTPS_PROXY", "NO_PROXY", "AWS_PROFILE", "GOOGLE_APPLICATION_CREDENTIALS"}) {
+    INFO(name);
+    CHECK(env.contains(name));
+  }
+  CHECK(env.at("KUBECONFIG") == "/home/goaround/.kube/config");
+  // The secret's own variable (set or empty), a copy of its value, and a file secret's value.
+  for (const auto* name : {"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "COPIED_TOKEN", "HTTP_TOKEN_FROM_FILE"}) {
+    INFO(name);
+    CHECK_FALSE(env.contains(name));
+  }
+}
+
+TEST_CASE("tools.kubeconfig and an adapter's own credential override what is inherited") {
+  auto tools = pod_tools();
+  tools.kubeconfig = "/etc/goaround/kubeconfig";
+  const auto env = tool::environment(tools, {{"ARGOCD_AUTH_TOKEN", "argo-token"}}, pod_environment);
+  CHECK(env.at("KUBECONFIG") == "/etc/goaround/kubeconfig");
+  CHECK(env.at("ARGOCD_AUTH_TOKEN") == "argo-token");
+}
+
+TEST_CASE("the strict form hands down the base and the names passed, never a secret") {
+  auto tools = pod_tools();
+  tools.environment = {false, {"AWS_PROFILE", "HTTPS_PROXY"}};
+  const auto env = tool::environment(tools, {}, pod_environment);
+  std::vector<std::string> names;
+  for (const auto& [name, value] : env) names.push_back(name);
+  CHECK(names == std::vector<std::string>{"AWS_PROFILE", "HOME", "HTTPS_PROXY", "PATH"});
 }
 
 TEST_CASE("output beyond the cap keeps the newest part") {

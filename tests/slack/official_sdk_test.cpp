@@ -33,7 +33,7 @@ TEST_CASE("Slack's official Node SDK connects to the emulator, acks an envelope 
   boost::system::error_code ec;
   asio::read_until(out, asio::dynamic_buffer(seen), "connected\n", ec);
   REQUIRE_FALSE(ec);
-  std::ifstream in(std::string(GOAROUND_SHARED_DIR) + "/slack/fixtures/socket_slash_commands_envelope.json");
+  std::ifstream in(std::string(GOAROUND_FIXTURES_DIR) + "/slack/socket_slash_commands_envelope.json");
   std::stringstream text;
   text << in.rdbuf();
   auto envelope = json::parse(text.str());

@@ -27,7 +27,7 @@ services:
 constexpr const char* incident_thread = "1610241700.000100";
 
 json::value fixture(const std::string& name) {
-  std::ifstream in(std::string(GOAROUND_SHARED_DIR) + "/slack/fixtures/" + name);
+  std::ifstream in(std::string(GOAROUND_FIXTURES_DIR) + "/slack/" + name);
   std::stringstream text;
   text << in.rdbuf();
   return json::parse(text.str());

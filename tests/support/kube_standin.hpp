@@ -11,7 +11,7 @@
 // ReplicaSets, discovery, PATCH, LIST and WATCH that the real kubectl's `rollout
 // history|undo|status|pause|resume|restart`, `get` (JSON or the server's Table), `set image` and
 // `scale` work against it with their real output and exit codes
-// (shared/executors/KUBECTL_REQUESTS.md is the specification it follows). A small controller
+// (docs/kubernetes-api.md is the specification it follows). A small controller
 // turns template changes into ReplicaSets and revisions like the real one. Plain HTTP on
 // 127.0.0.1; the bearer token is ignored.
 namespace goaround::testing {

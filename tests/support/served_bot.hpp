@@ -1,7 +1,7 @@
 #pragma once
 // The real `goaround serve` against the loopback Slack emulator, and the pieces the Slack
-// integration tests share (tokens, fixtures from ../shared/slack/fixtures, call matching).
-// Header-only: it needs GOAROUND_BINARY and GOAROUND_SHARED_DIR from the test target.
+// integration tests share (tokens, fixtures from tests/fixtures/slack, call matching).
+// Header-only: it needs GOAROUND_BINARY and GOAROUND_FIXTURES_DIR from the test target.
 #include <SQLiteCpp/Database.h>
 #include <SQLiteCpp/Statement.h>
 #include <boost/asio/io_context.hpp>
@@ -29,7 +29,7 @@ inline constexpr const char* app_token = "xapp-1-A111-test-app-token";
 inline constexpr const char* bot_token = "xoxb-111-test-bot-token";
 
 inline boost::json::value fixture(const std::string& name) {
-  std::ifstream in(std::string(GOAROUND_SHARED_DIR) + "/slack/fixtures/" + name);
+  std::ifstream in(std::string(GOAROUND_FIXTURES_DIR) + "/slack/" + name);
   std::stringstream text;
   text << in.rdbuf();
   return boost::json::parse(text.str());

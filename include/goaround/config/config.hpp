@@ -60,12 +60,20 @@ struct ArgoRolloutsTarget {
   std::string active_service;  // bluegreen: the Service whose selector must point at stable
 };
 
-// Post-rollback verification beyond the adapter's own rollout status (seed 003).
+// Post-rollback verification beyond the adapter's own rollout status (the rollback procedure: verify, never just "done").
 struct Verify {
   std::string health_url;  // http(s)://…; empty: no HTTP check
   int expect_status = 200;
   std::string query;  // PromQL instant query; empty: no metric check
   std::optional<double> below;  // the query's value must end up below this
+};
+
+// Which part of the bot's environment the tools get (`tools.environment`). By default all of
+// it (KUBECONFIG, the in-cluster KUBERNETES_SERVICE_*, proxies, cloud credentials for exec
+// plugins), minus the bot's own secrets; `inherit: false` is the strict form.
+struct ToolEnvironment {
+  bool inherit = true;
+  std::vector<std::string> pass;  // with inherit: false, handed down besides the base names
 };
 
 // Where the command-line tools are (names are looked up on PATH) and their shared settings.
@@ -76,6 +84,10 @@ struct Tools {
   std::string argo_rollouts = "kubectl-argo-rollouts";
   std::string kubeconfig;  // KUBECONFIG for every tool; empty: inherited
   std::string kube_cache_dir;  // kubectl --cache-dir; empty: kubectl's default
+  ToolEnvironment environment;
+  // Every secret the configuration resolved (tokens, *_file contents): no tool is handed its
+  // value, nor the variable it came from; an adapter passes its own one explicitly.
+  std::vector<Secret> withheld;
 };
 
 struct Prometheus {
@@ -108,7 +120,7 @@ struct Allowed {
   bool anyone() const { return users.empty() && groups.empty(); }
 };
 
-// Seed 002's automated rollback controller: a PromQL signal, its threshold and how long it
+// The automated rollback controller of "roll back or fix forward?": a PromQL signal, its threshold and how long it
 // must hold before anything happens, and what happens then.
 enum class Comparison { greater_than, less_than };
 enum class Severity { auto_rollback, page_and_suggest, log_only };
@@ -218,5 +230,8 @@ extern const std::vector<std::string_view> reserved_names;
 
 // DNS-1123 label: lowercase letters, digits and '-', 1..63, starting and ending alphanumeric.
 bool is_dns_label(std::string_view name);
+
+// The variable a secret was read from (`${NAME}` gives NAME); empty for a file.
+std::string secret_variable(const Secret& secret);
 
 }  // namespace goaround::config

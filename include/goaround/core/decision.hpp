@@ -12,7 +12,7 @@
 
 namespace goaround::core {
 
-// Seed 002's "roll back or fix forward?" tree, read from templates/decision_tree.yaml.
+// The "roll back or fix forward?" decision tree, read from templates/decision_tree.yaml.
 struct DecisionTree {
   struct Answer {
     std::string value, label, next;

@@ -27,7 +27,7 @@ struct Registration {
 // deployment and the brief it carries.
 Registration register_deployment(Bot& bot, std::string_view body);
 
-// The five lines of seed 000's brief, as stored in a brief's data.
+// The five lines of the go-around brief, as stored in a brief's data.
 inline constexpr std::string_view brief_fields[] = {"changes", "signals", "stop", "rollback",
                                                     "not_fixing"};
 // The latest brief for a service, ready for a template (null when there is none).

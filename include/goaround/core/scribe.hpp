@@ -14,7 +14,7 @@ namespace goaround::core {
 using MessageLookup = std::function<boost::asio::awaitable<std::optional<chat::ChannelMessage>>(
     const std::string& channel, const std::string& ts)>;
 
-// The scribe (seed 000: timestamp, command, observation): messages posted in an incident's
+// The scribe (the go-around brief: timestamp, command, observation): messages posted in an incident's
 // thread, and any message in an incident's channel marked with :memo:, go into the timeline
 // once, with their author and original time. An edit adds a revision; removing the mark
 // withdraws the entry; nothing is ever deleted.

@@ -14,8 +14,8 @@ namespace goaround::exec {
 struct ProcessSpec {
   // argv[0] is a path or a name looked up on PATH; the rest are passed as they are (no shell).
   std::vector<std::string> argv;
-  // Added to a minimal base (PATH, HOME, USER, LANG, TMPDIR): the bot's own environment,
-  // which holds its tokens, is never handed down.
+  // The child's whole environment, nothing added: callers build it (tool::environment hands
+  // down the bot's own without its secrets).
   std::map<std::string, std::string> environment;
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};
   std::size_t output_cap = 256 * 1024;  // per stream; past it the oldest output is dropped

@@ -22,9 +22,13 @@ namespace goaround::exec::tool {
 // Bound on a read-only call (history, get, status): they answer in seconds or not at all.
 inline constexpr std::chrono::seconds read_timeout{30};
 
-// KUBECONFIG (when configured) plus `extra`; nothing else of the bot's environment.
+// A tool's whole environment: the bot's own (`parent`, "NAME=value" entries; all of it, or with
+// `tools.environment.inherit: false` only PATH, HOME, USER, LANG, TMPDIR and the names passed),
+// minus every withheld secret (its variable, and any variable holding its value), then
+// KUBECONFIG when configured, then `extra` (an adapter's own credential).
 std::map<std::string, std::string> environment(const config::Tools& tools,
-                                               std::map<std::string, std::string> extra = {});
+                                               std::map<std::string, std::string> extra = {},
+                                               const char* const* parent = nullptr);
 
 // A duration as a whole number of seconds in Go's syntax ("300s"), rounded up, at least 1s.
 std::string go_seconds(std::chrono::milliseconds duration);

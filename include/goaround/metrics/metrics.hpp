@@ -49,6 +49,10 @@ struct Metrics {
   Counter envelopes{"goaround_slack_envelopes_total", "Socket Mode envelopes received, by type.", {"type"}};
   Histogram ack_seconds{"goaround_slack_ack_seconds", "Envelope receipt to ack written, in seconds.",
                         {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.1, 0.5, 1, 3}};
+  Counter envelope_record_failures{"goaround_slack_envelope_record_failures_total",
+                                   "Acked envelopes whose ids could not be recorded durably: retried, "
+                                   "or dropped unworked after the retries (at most once).",
+                                   {"outcome"}};
   Counter slack_api_errors{"goaround_slack_api_errors_total",
                            "Slack Web API calls that ended in an error, by method and error.",
                            {"method", "error"}};

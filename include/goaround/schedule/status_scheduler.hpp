@@ -20,7 +20,7 @@ using MetricReader =
 // verify.query against prometheus.url.
 MetricReader prometheus_metric(const config::Config& config);
 
-// Seed 000's "communicate on a schedule": every open incident gets a status update on its
+// The go-around brief's "communicate on a schedule": every open incident gets a status update on its
 // service's cadence. When one is due and nobody posted since the last, the commander is
 // reminded first (with snooze buttons) and the bot posts its own after a grace period. The
 // cadence lives in SQLite, so a restart keeps the clock; time comes from the injected Clock,

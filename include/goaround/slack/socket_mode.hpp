@@ -14,7 +14,7 @@
 
 #include "goaround/config/config.hpp"
 #include "goaround/slack/web_api.hpp"
-#include "goaround/store/store.hpp"
+#include "goaround/slack/envelope_ledger.hpp"
 
 namespace goaround::slack {
 
@@ -37,8 +37,9 @@ struct SocketModeOptions {
 };
 
 // Socket Mode: apps.connections.open, then the websocket it names (wss with SNI and
-// certificate checks; plain ws only to a loopback host). Each envelope is recorded, acked,
-// and only then handed on, so the ack never waits for work; one seen before is acked and
+// certificate checks; plain ws only to a loopback host). Each envelope is acked at once (the
+// repeat check is in memory), then its id is recorded durably by the ledger, and only then is
+// it handed on: the ack waits for neither the disk nor the work; one seen before is acked and
 // dropped. On `warning`/`refresh_requested` the replacement connects before the old one goes;
 // on `link_disabled` it stops; a dead or closed link reconnects with backoff and jitter.
 class SocketModeClient {
@@ -47,7 +48,7 @@ class SocketModeClient {
   using Options = SocketModeOptions;
 
   SocketModeClient(boost::asio::any_io_executor executor, WebApi& api, config::Secret app_token,
-                   store::Store& store, Handler handler, Options options = {});
+                   EnvelopeLedger& ledger, Handler handler, Options options = {});
 
   // Keeps connected until stop() or link_disabled; true when Slack disabled the link. It
   // returns only once nothing of the client is running any more (no reconnect waiting).
@@ -65,14 +66,22 @@ class SocketModeClient {
   boost::asio::awaitable<Ended> serve(const std::string& url);
   template <typename Stream>
   boost::asio::awaitable<Ended> read_loop(Stream& ws);
-  // The ack to send for a frame, or nothing; also hands the envelope on when it is new.
+  // What a frame asks for: the ack to send (none for hello and disconnect), and the envelope
+  // to record and hand on once the ack is out (none for a repeat or an answer in the ack).
+  struct Taken {
+    std::optional<std::string> ack;
+    store::Store::EnvelopeIds ids;
+    std::optional<boost::json::object> work;
+  };
   // `greeted` is set by Slack's hello.
-  std::optional<std::string> take(const std::string& frame, Ended& ended, bool& replace, bool& greeted);
+  Taken take(const std::string& frame, Ended& ended, bool& replace, bool& greeted);
+  // After the ack went out: record the ids, then the work, if any, on the work executor.
+  void hand_on(Taken taken);
 
   boost::asio::any_io_executor executor_;
   WebApi& api_;
   config::Secret app_token_;
-  store::Store& store_;
+  EnvelopeLedger& ledger_;
   Handler handler_;
   Options options_;
   bool stopped_ = false;

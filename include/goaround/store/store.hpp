@@ -111,7 +111,7 @@ struct Deployment {
   std::string data_json = "{}";
 };
 
-// Seed 000's five-line brief before takeoff; the five lines are in `data_json`.
+// The go-around brief: five lines before takeoff; the five lines are in `data_json`.
 struct Brief {
   std::int64_t id = 0;
   std::string service;
@@ -254,8 +254,20 @@ class Store {
   // Lifts the freezes an incident's go-around set; returns the scopes lifted.
   std::vector<std::string> unfreeze_incident(std::int64_t incident_id, const std::string& by);
 
-  // Remembers a delivered envelope (or event) id; false when it was seen before.
-  bool record_envelope(const std::string& id, const std::string& kind);
+  // A delivered Socket Mode envelope: its id, and the Events API event id it carries, if any.
+  struct EnvelopeIds {
+    std::string envelope_id;
+    std::string event_id;
+    std::string kind;
+  };
+  // Remembers delivered envelopes in one transaction (one fsync for the lot); for each, true
+  // when neither its envelope id nor its event id had been recorded before. Throws on a store
+  // error, recording none of them.
+  std::vector<bool> record_envelopes(const std::vector<EnvelopeIds>& envelopes);
+  // Envelope and event ids (events as "event:ID") recorded at or after `since`.
+  std::vector<std::string> envelopes_since(time::TimePoint since);
+  // Forgets ids recorded before `before` (Slack redelivers for minutes, not days).
+  int prune_envelopes(time::TimePoint before);
 
  private:
   std::string now() const { return time::format_utc(clock_.now()); }

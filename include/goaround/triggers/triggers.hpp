@@ -15,7 +15,7 @@
 
 namespace goaround::triggers {
 
-// One trigger's condition across polls (seed 002): breached when the value crosses the
+// One trigger's condition across polls ("roll back or fix forward?"): breached when the value crosses the
 // threshold, firing once it has stayed breached for the trigger's `for`. It fires once per
 // breach; a value back on the good side, or a failed query, starts the hold again.
 class Condition {

@@ -6,7 +6,7 @@
 #   argv.log      one JSON array per call: the argv the stand-in was given, argv[0] included
 #   scenario.env  NAME=VALUE lines added to the environment on every call (switches a test can
 #                 flip between plan and execute); variables already set win
-#   *.json        the objects the tools serve, seeded from fixtures/ on first use
+#   *.json        the objects the tools serve, seeded from tests/fixtures/executors/ on first use
 package StandIn;
 use strict;
 use warnings;
@@ -62,7 +62,7 @@ sub save_state {
 
 sub fixture_text {
   my ($path) = @_;
-  my $file = dirname(__FILE__) . "/fixtures/$path";
+  my $file = dirname(__FILE__) . "/../../fixtures/executors/$path";
   open(my $in, '<', $file) or die "stand-in: $file: $!\n";
   local $/;
   return <$in>;
