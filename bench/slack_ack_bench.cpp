@@ -1,12 +1,16 @@
-// Envelope → ack latency, throughput and peak memory: goaround serve and a minimal Bolt app,
-// driven by the same emulator harness in the same run.
-// Run: bash scripts/bench.sh   (prints both systems side by side, with ratios)
+// Envelope → ack latency, throughput and peak memory: goaround serve (on a normal data folder,
+// and on one whose every fsync takes 5 ms longer) and a minimal Bolt app, driven by the same
+// emulator harness in the same run. Every 50th envelope is delivered twice; each envelope's
+// answer goes to its own response_url, so the harness counts how often each was worked on.
+// Run: bash scripts/bench.sh   (prints the systems side by side, with ratios)
 #include <boost/asio/read_until.hpp>
 #include <boost/process/v2.hpp>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
+#include <map>
 #include <thread>
 
 #include "support/slack_emulator.hpp"
@@ -27,6 +31,7 @@ struct Figures {
   double p50_ms = 0, p99_ms = 0, p999_ms = 0, throughput = 0;
   long peak_rss_kb = 0;
   int acked = 0;
+  int worked_once = 0, worked_twice = 0;  // answers per envelope at its response_url
 };
 
 long peak_rss_kb(int pid) {
@@ -37,7 +42,8 @@ long peak_rss_kb(int pid) {
 }
 
 // Drives `envelopes` slash commands at a fixed rate into whatever is connected to `slack`.
-Figures drive(testing::SlackEmulator& slack, int pid) {
+// Each envelope's response_url is on `answers` (the emulator serving the Web API).
+Figures drive(testing::SlackEmulator& slack, const testing::SlackEmulator& answers, int pid) {
   std::vector<Clock::time_point> sent(envelopes);
   const auto start = Clock::now();
   for (int i = 0; i < envelopes; ++i) {
@@ -46,11 +52,13 @@ Figures drive(testing::SlackEmulator& slack, int pid) {
                           {"type", "slash_commands"},
                           {"accepts_response_payload", true},
                           {"payload", {{"command", "/rollback"}, {"text", "help"}, {"user_id", "U111"},
-                                       {"user_name", "bench"}, {"channel_id", "C111"}}}};
+                                       {"user_name", "bench"}, {"channel_id", "C111"},
+                                       {"response_url", answers.response_url("bench-" + std::to_string(i))}}}};
     sent[i] = Clock::now();
     slack.deliver(envelope);
+    if (i % 50 == 49) slack.deliver(envelope);  // a redelivery: acked again, never worked twice
   }
-  slack.wait_for_frame([&](const auto& frames) { return frames.size() >= static_cast<std::size_t>(envelopes); },
+  slack.wait_for_frame([&](const auto& frames) { return frames.size() >= static_cast<std::size_t>(envelopes + envelopes / 50); },
                        std::chrono::seconds(30));
   const auto acks = slack.ack_times();
   std::vector<double> latencies;
@@ -73,20 +81,42 @@ Figures drive(testing::SlackEmulator& slack, int pid) {
   return f;
 }
 
-Figures run_goaround(const std::string& binary) {
-  testing::SlackEmulator slack;
+// How often each envelope was answered at its response_url (goaround answers /rollback help
+// there; Bolt's app only acks).
+void count_work(testing::SlackEmulator& slack, Figures& f) {
+  const auto answered = [](const std::vector<testing::SlackEmulator::Call>& calls) {
+    std::map<std::string, int> per_envelope;
+    for (const auto& call : calls)
+      if (call.method == "response_url") ++per_envelope[call.target];
+    return per_envelope;
+  };
+  slack.wait_for_call([&](const auto& calls) { return answered(calls).size() >= envelopes; },
+                      std::chrono::seconds(20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a second answer would come by now
+  for (const auto& [target, times] : answered(slack.calls())) (times == 1 ? f.worked_once : f.worked_twice) += 1;
+}
+
+// `preload`: an LD_PRELOAD library for the bot (the slowed fsync), or empty.
+Figures run_goaround(const std::string& binary, const std::string& preload) {
+  // The websocket on one emulator thread, the Web API and response_urls on another: answering
+  // the bot's calls never holds back reading its acks (Bolt's app makes no calls).
+  testing::SlackEmulator slack, api;
+  api.hand_out_links_of(slack);
   testing::TempDir dir;
   const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
                                                      "\nlog: { level: warn }\nslack:\n  app_token: ${BENCH_APP_TOKEN}\n"
-                                                     "  bot_token: ${BENCH_BOT_TOKEN}\n  api_url: " + slack.api_url() +
+                                                     "  bot_token: ${BENCH_BOT_TOKEN}\n  api_url: " + api.api_url() +
                                                      "\nservices: [{name: checkout, environment: e, adapter: sim}]\n");
   ::setenv("BENCH_APP_TOKEN", "xapp-1-A111-bench", 1);
   ::setenv("BENCH_BOT_TOKEN", "xoxb-bench", 1);
   asio::io_context io;
+  if (!preload.empty()) ::setenv("LD_PRELOAD", preload.c_str(), 1);
   bp::process bot(io, binary, {"serve", "--config", config.string()}, bp::process_stdio{nullptr, nullptr, nullptr});
+  ::unsetenv("LD_PRELOAD");
   slack.wait_for_connections(1);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto figures = drive(slack, bot.id());
+  auto figures = drive(slack, api, bot.id());
+  count_work(api, figures);
   boost::system::error_code ec;
   bot.request_exit(ec);
   bot.wait(ec);
@@ -103,7 +133,7 @@ Figures run_bolt(const std::string& app) {
   boost::system::error_code ec;
   asio::read_until(out, asio::dynamic_buffer(seen), "connected", ec);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
-  const auto figures = drive(slack, node.id());
+  const auto figures = drive(slack, slack, node.id());
   node.terminate(ec);
   node.wait(ec);
   return figures;
@@ -112,23 +142,26 @@ Figures run_bolt(const std::string& app) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 3) {
-    std::fprintf(stderr, "usage: %s GOAROUND_BINARY BOLT_APP_MJS\n", argv[0]);
+  if (argc != 4) {
+    std::fprintf(stderr, "usage: %s GOAROUND_BINARY BOLT_APP_MJS SLOW_FSYNC_SO\n", argv[0]);
     return 2;
   }
-  const auto ours = run_goaround(argv[1]);
+  const auto ours = run_goaround(argv[1], "");
+  const auto slowed = run_goaround(argv[1], argv[3]);
   const auto bolt = run_bolt(argv[2]);
-  std::printf("%d slash-command envelopes at %d/s; latency = envelope sent → ack received (emulator)\n",
-              envelopes, rate_per_second);
-  std::printf("%-22s %12s %12s %10s\n", "measure", "goaround", "bolt-js", "ratio");
-  const auto row = [](const char* name, double a, double b) {
-    std::printf("%-22s %12.3f %12.3f %9.1fx\n", name, a, b, a > 0 ? b / a : 0.0);
+  std::printf("C++ emulator (Beast, TCP_NODELAY, websocket on its own thread): %d slash-command envelopes at %d/s, every 50th twice; "
+              "latency = envelope sent -> ack received\n", envelopes, rate_per_second);
+  std::printf("%-22s %12s %14s %12s %10s\n", "measure", "goaround", "goaround+5ms", "bolt-js", "bolt/ours");
+  const auto row = [](const char* name, double a, double slow, double b) {
+    std::printf("%-22s %12.3f %14.3f %12.3f %9.1fx\n", name, a, slow, b, a > 0 ? b / a : 0.0);
   };
-  row("p50 ack (ms)", ours.p50_ms, bolt.p50_ms);
-  row("p99 ack (ms)", ours.p99_ms, bolt.p99_ms);
-  row("p99.9 ack (ms)", ours.p999_ms, bolt.p999_ms);
-  std::printf("%-22s %12.0f %12.0f\n", "throughput (acks/s)", ours.throughput, bolt.throughput);
-  row("peak RSS (MiB)", ours.peak_rss_kb / 1024.0, bolt.peak_rss_kb / 1024.0);
-  std::printf("%-22s %12d %12d\n", "acked", ours.acked, bolt.acked);
+  row("p50 ack (ms)", ours.p50_ms, slowed.p50_ms, bolt.p50_ms);
+  row("p99 ack (ms)", ours.p99_ms, slowed.p99_ms, bolt.p99_ms);
+  row("p99.9 ack (ms)", ours.p999_ms, slowed.p999_ms, bolt.p999_ms);
+  std::printf("%-22s %12.0f %14.0f %12.0f\n", "throughput (acks/s)", ours.throughput, slowed.throughput, bolt.throughput);
+  row("peak RSS (MiB)", ours.peak_rss_kb / 1024.0, slowed.peak_rss_kb / 1024.0, bolt.peak_rss_kb / 1024.0);
+  std::printf("%-22s %12d %14d %12d\n", "acked", ours.acked, slowed.acked, bolt.acked);
+  std::printf("%-22s %12d %14d %12s\n", "worked once", ours.worked_once, slowed.worked_once, "-");
+  std::printf("%-22s %12d %14d %12s\n", "worked twice", ours.worked_twice, slowed.worked_twice, "-");
   return 0;
 }

@@ -8,10 +8,27 @@ command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build-release -DCMAKE_CXX_COMPILER="${GOAROUND_CXX:-clang++}" -DCMAKE_BUILD_TYPE=Release -DGOAROUND_BUILD_TESTS=ON \
   "${launcher[@]}" >/dev/null
 cmake --build build-release -j2 --target goaround goaround_timeline_bench goaround_slack_ack_bench
-# The peer: a minimal Bolt for JavaScript app (npm).
+# The peer: a minimal Bolt for JavaScript app (npm), and the second harness, written on `ws`.
 mkdir -p build-release/bolt
-cp bench/bolt/package.json bench/bolt/app.mjs build-release/bolt/
+cp bench/bolt/package.json bench/bolt/app.mjs bench/bolt/ack_harness.mjs build-release/bolt/
 (cd build-release/bolt && npm install --no-audit --no-fund --silent >/dev/null)
+# A data folder on slow storage: every fsync and fdatasync 5 ms longer.
+cc -O2 -shared -fPIC -o build-release/slow_fsync.so bench/slow_fsync.c -ldl
 build-release/goaround_timeline_bench
 echo
-build-release/goaround_slack_ack_bench build-release/goaround build-release/bolt/app.mjs
+build-release/goaround_slack_ack_bench build-release/goaround build-release/bolt/app.mjs \
+  "$PWD/build-release/slow_fsync.so"
+echo
+# The same measurement a second way: the Node `ws` harness, one system after the other.
+echo "Node ws harness: the same load, one JSON line per system"
+for system in goaround goaround-slow-fsync bolt; do
+  data="$(mktemp -d)"
+  case $system in
+    goaround) node build-release/bolt/ack_harness.mjs goaround build-release/goaround "$data" ;;
+    goaround-slow-fsync)
+      node build-release/bolt/ack_harness.mjs goaround build-release/goaround "$data" \
+        "$PWD/build-release/slow_fsync.so" | sed 's/"system":"goaround"/"system":"goaround-slow-fsync"/' ;;
+    bolt) node build-release/bolt/ack_harness.mjs bolt build-release/bolt/app.mjs ;;
+  esac
+  rm -rf "$data"
+done

@@ -10,8 +10,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
-#include <fcntl.h>
-#include <sys/file.h>
 #include <sys/resource.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -37,6 +35,7 @@
 #include "goaround/http/listener.hpp"
 #include "goaround/metrics/metrics.hpp"
 #include "goaround/schedule/status_scheduler.hpp"
+#include "goaround/schedule/periodic.hpp"
 #include "goaround/slack/slack_transport.hpp"
 #include "goaround/slack/socket_mode.hpp"
 #include "goaround/app/slack_bot.hpp"
@@ -120,26 +119,6 @@ std::unique_ptr<time::Clock> make_clock(const core::Arguments& args) {
   return std::make_unique<time::SystemClock>();
 }
 
-// Held for the life of a bot process on the data folder. Only the holder may treat `running`
-// go-arounds as left behind by a dead bot; with another bot alive they are its live ones.
-class InstanceLock {
- public:
-  explicit InstanceLock(const std::filesystem::path& data_dir)
-      : fd_(::open((data_dir / "goaround.lock").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600)) {
-    held_ = fd_ >= 0 && ::flock(fd_, LOCK_EX | LOCK_NB) == 0;
-  }
-  ~InstanceLock() {
-    if (fd_ >= 0) ::close(fd_);  // closing releases the lock
-  }
-  InstanceLock(const InstanceLock&) = delete;
-  InstanceLock& operator=(const InstanceLock&) = delete;
-  bool held() const { return held_; }
-
- private:
-  int fd_;
-  bool held_ = false;
-};
-
 // Everything a running bot needs, wired in dependency order.
 enum class Voice { console, slack, log };
 
@@ -150,7 +129,6 @@ struct Runtime {
       : clock(std::move(chosen_clock)),
         config(std::move(loaded)),
         store((std::filesystem::create_directories(data_dir), data_dir / "goaround.db"), *clock),
-        instance(data_dir),
         templates(config.templates_dir, voice == Voice::slack ? chat::Templates::Escape(slack::escape) : nullptr),
         console(out),
         web(config.slack.api_url, config.slack.bot_token),
@@ -159,7 +137,8 @@ struct Runtime {
                   : voice == Voice::log ? static_cast<chat::Transport&>(log_transport)
                                         : console),
         adapters(io.get_executor(), config),
-        go_around(config, store, adapters, templates, transport, *clock),
+        go_around(config, store, adapters, templates, transport, *clock,
+                  core::Ownership::of_this_process(config.execution_lease)),
         status(config, store, templates, transport, *clock, schedule::prometheus_metric(config)),
         bot{config, store, templates, transport, go_around, status, registry, io.get_executor(), *clock},
         triggers(bot, *clock, triggers::prometheus_query(config)) {
@@ -172,7 +151,6 @@ struct Runtime {
   std::unique_ptr<time::Clock> clock;
   config::Config config;
   store::Store store;
-  InstanceLock instance;
   chat::Templates templates;
   console::ConsoleTransport console;
   chat::LogTransport log_transport;
@@ -201,16 +179,12 @@ T run_to_completion(Runtime& rt, asio::awaitable<T> task) {
   return std::move(*result);
 }
 
-asio::awaitable<void> recover_if_alone(Runtime& rt) {
-  if (rt.instance.held()) co_await rt.go_around.recover();
-  else spdlog::info("another goaround runs on this data folder; its go-arounds are its own");
-}
-
 // The long-running bot until a signal: Slack envelopes (when configured) go to the same
 // registry as the console's lines; the schedule, the triggers and the HTTP listener run beside.
 asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
-  co_await recover_if_alone(rt);
+  co_await rt.go_around.recover();
   core::Scribe scribe(rt.store);
+  schedule::Periodic takeovers;  // of go-arounds whose process died
   // The ack path (read, check the envelope id in memory, ack) runs on a thread of its own with
   // its own Web API client; the ledger records the ids durably on another, and envelopes are
   // worked on here, on the bot's loop: no fsync and no handler's work ever delays an ack.
@@ -250,8 +224,14 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
     if (listener) listener->stop();
     rt.status.stop();
     rt.triggers.stop();
+    takeovers.stop();
     until_signal.cancel();
   });
+  // A go-around whose process died (a headless run killed beside this one) frees its service
+  // within a lease and a half, without waiting for anyone to ask.
+  asio::co_spawn(rt.io, takeovers.run(rt.config.execution_lease / 2, [&] { return rt.go_around.recover(); },
+                                      "go-around takeovers"),
+                 asio::detached);
   asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(5)), asio::detached);
   asio::co_spawn(rt.io, rt.triggers.run(rt.config.prometheus.poll_interval), asio::detached);
   bool disabled = false;
@@ -287,6 +267,7 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   if (listener) listener->stop();
   rt.status.stop();
   rt.triggers.stop();
+  takeovers.stop();
   signals.cancel();
   co_return disabled ? exit_link_disabled : exit_ok;
 }
@@ -298,7 +279,7 @@ asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args)
     std::cerr << help_text(rt.templates, find_subcommand("rollback")) << '\n';
     co_return exit_usage;
   }
-  co_await recover_if_alone(rt);
+  co_await rt.go_around.recover();
   auto proposal = co_await rt.go_around.propose(request, args.positional[1], args.value("to"),
                                                 args.value("reason").value_or(""));
   if (proposal.refusal) {
@@ -490,7 +471,7 @@ int run(int argc, char** argv) {
       // However the console ends, the status loop must stop or the process never exits.
       const std::unique_ptr<schedule::StatusScheduler, void (*)(schedule::StatusScheduler*)>
           stop_status(&rt.status, [](schedule::StatusScheduler* s) { s->stop(); });
-      co_await recover_if_alone(rt);
+      co_await rt.go_around.recover();
       const std::unique_ptr<triggers::Monitor, void (*)(triggers::Monitor*)> stop_triggers(
           &rt.triggers, [](triggers::Monitor* m) { m->stop(); });
       if (!virtual_clock) {

@@ -225,7 +225,7 @@ class Validator {
     }
     if (!expect_map(root, "the configuration",
                     {"data_dir", "templates_dir", "slack", "log", "tools", "prometheus", "http",
-                     "freeze_until_debrief", "services"}))
+                     "freeze_until_debrief", "execution_lease", "services"}))
       return cfg;
     if (const auto tools = root["tools"]) {
       if (expect_map(tools, "tools", {"kubectl", "helm", "argocd", "argo_rollouts", "kubeconfig",
@@ -278,6 +278,10 @@ class Validator {
       }
     }
     if (auto v = boolean(root, "freeze_until_debrief", "config")) cfg.freeze_until_debrief = *v;
+    if (auto v = duration(root, "execution_lease", "config")) {
+      if (*v >= std::chrono::seconds(1)) cfg.execution_lease = *v;
+      else problem(root["execution_lease"], "execution_lease must be at least 1s (the heartbeat renews every fifth of it)");
+    }
     if (auto dir = scalar(root, "data_dir", "config", false)) cfg.data_dir = *dir;
     if (auto dir = scalar(root, "templates_dir", "config", false)) {
       if (std::filesystem::is_directory(*dir)) cfg.templates_dir = *dir;

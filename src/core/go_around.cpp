@@ -2,12 +2,21 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+
 #include <algorithm>
+#include <cstdio>
 #include <memory>
+#include <random>
 
 #include "goaround/core/deploys.hpp"
 #include "goaround/core/incidents.hpp"
@@ -74,15 +83,38 @@ bool may_call_stop(const config::Service& service, const chat::Person& person) {
   });
 }
 
+Ownership Ownership::of_this_process(std::chrono::milliseconds lease) {
+  char host[256] = {};
+  if (::gethostname(host, sizeof host - 1) != 0) std::snprintf(host, sizeof host, "unknown-host");
+  const auto started = time::format_utc(std::chrono::system_clock::now());
+  std::random_device random;
+  char nonce[17];
+  std::snprintf(nonce, sizeof nonce, "%08x%08x", random(), random());
+  const long pid = ::getpid();
+  return {{std::string(host) + "/" + std::to_string(pid) + "/" + started + "/" + nonce, host, pid, started},
+          lease};
+}
+
+bool Ownership::dead(const store::RunningExecution& running) const {
+  if (!running.owner || !running.heartbeat_ms) return true;  // no owner row: a bot from before owners
+  if (store::Store::unix_ms() - *running.heartbeat_ms > lease.count()) return true;
+  // On this host a dead owner needs no lease to be known: its pid is gone, or it is ours and
+  // it was an earlier life of this pid (a restarted container runs as pid 1 again).
+  if (running.owner->host != owner.host) return false;
+  if (running.owner->pid == owner.pid) return true;
+  return ::kill(static_cast<pid_t>(running.owner->pid), 0) != 0 && errno == ESRCH;
+}
+
 GoAround::GoAround(const config::Config& config, store::Store& store, exec::Adapters& adapters,
                    const chat::Templates& templates, chat::Transport& transport,
-                   const time::Clock& clock)
+                   const time::Clock& clock, Ownership ownership)
     : config_(config),
       store_(store),
       adapters_(adapters),
       templates_(templates),
       transport_(transport),
-      clock_(clock) {}
+      clock_(clock),
+      ownership_(std::move(ownership)) {}
 
 chat::Message GoAround::render(std::string_view name, const json::value& context) const {
   return {templates_.render(name, context), {}};
@@ -167,6 +199,8 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
     co_return Proposal{std::nullopt, render("bad_revision", {{"revision", *to}})};
   auto* adapter = adapters_.find(service->name);
   const auto requester = display_name(request.who);
+  // A go-around whose process died is not "already going around": free the service first.
+  co_await recover(service->name);
   if (auto busy = refusal_if_busy(service->name)) {
     if (busy->incident)
       record(*busy->incident, "refusal", requester, busy->message.text,
@@ -240,7 +274,9 @@ std::optional<chat::Message> GoAround::start(const Request& request, std::int64_
            {{"execution", id}, {"person", request.who.id}});
     return denial;
   }
-  if (!store_.start_execution(id, who)) {
+  // The heartbeat is fresh before the execution is ours, so nobody takes it over at once.
+  store_.renew_owner(ownership_.owner);
+  if (!store_.start_execution(id, who, ownership_.owner.id)) {
     const auto busy = refusal_if_busy(service.name);
     auto refusal = busy ? busy->message : render("not_waiting", {{"execution", id}, {"state", "changed"}});
     record(execution->incident_id, "refusal", who, refusal.text, {{"execution", id}});
@@ -256,6 +292,7 @@ std::optional<chat::Message> GoAround::start(const Request& request, std::int64_
                                                           {"person", request.who.id}});
   transport_.update(it->second.place, it->second.card, render("card", card));
   ++in_flight_;
+  running_here_.insert(id);
   // Other cards for this service were planned against a state that is about to change.
   std::vector<std::int64_t> stale;
   for (const auto& [other, pending] : pending_)
@@ -310,8 +347,19 @@ std::optional<chat::Message> GoAround::cancel(const Request& request, std::int64
 
 boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
   // start() counted this go-around in; whatever happens below, it is counted out.
-  const std::unique_ptr<std::size_t, void (*)(std::size_t*)> counted(
-      &in_flight_, [](std::size_t* n) { --*n; });
+  struct CountedOut {
+    GoAround& engine;
+    std::int64_t id;
+    ~CountedOut() {
+      --engine.in_flight_;
+      engine.running_here_.erase(id);
+      engine.lost_.erase(id);
+    }
+  } counted{*this, id};
+  if (!keeping_owned_) {
+    keeping_owned_ = true;
+    boost::asio::co_spawn(co_await boost::asio::this_coro::executor, keep_owned(), boost::asio::detached);
+  }
   std::exception_ptr failure;
   try {
     co_return co_await run_steps(id);
@@ -322,8 +370,8 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
   // Something below the adapter failed (the database, the transport): never leave the
   // service locked behind a go-around nobody is running.
   try {
-    if (const auto execution = store_.execution(id); execution && execution->state == "running") {
-      store_.finish_execution(id, {"failed", std::nullopt, "", ""});
+    if (const auto execution = store_.execution(id);
+        execution && store_.finish_execution(id, {"failed", std::nullopt, "", ""}, ownership_.owner.id)) {
       const auto incident = store_.incident(execution->incident_id);
       co_await transport_.post({incident->channel, incident->thread},
                       render("internal_error", {{"what", "go-around #" + std::to_string(id)}}));
@@ -356,11 +404,14 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
                             "go-around #" + std::to_string(id) + " (" + incident_row->reason + ")",
                             bot_actor, incident);
 
+  // Announcing and freezing took time: run the tool only if the go-around is still ours.
+  if (!co_await still_owned(id)) co_return Result::failed;
   exec::Outcome outcome;
   exec::Verification verification;
   auto* adapter = adapters_.find(execution->service);
   try {
     outcome = co_await adapter->execute(pending.plan, [&](const exec::Progress& p) {
+      if (lost_.contains(id)) return;  // another process speaks for it now
       json::object progress{{"desired", p.desired},   {"updated", p.updated},
                             {"ready", p.ready},       {"available", p.available},
                             {"bar", progress_bar(p)}, {"service", execution->service},
@@ -406,9 +457,15 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
                        {"incident", incident}};
   if (outcome.exit_code) summary["exit_code"] = *outcome.exit_code;
   summary["output_tail"] = outcome.output_tail;
-  store_.finish_execution(id, {result == Result::verified ? "succeeded" : "failed",
-                               outcome.exit_code, outcome.output_tail,
-                               json::serialize(verified)});
+  // Compare-and-set: if another process took the go-around over meanwhile, its "interrupted"
+  // stands and this process says so instead of a result.
+  if (!store_.finish_execution(id, {result == Result::verified ? "succeeded" : "failed",
+                                    outcome.exit_code, outcome.output_tail,
+                                    json::serialize(verified)},
+                               ownership_.owner.id)) {
+    co_await still_owned(id);
+    co_return Result::failed;
+  }
   const auto message = render("result", summary);
   record(incident, "result", bot_actor, message.text, summary);
   metrics::process_metrics().executions.inc({execution->adapter, std::string(result_name(result))});
@@ -444,8 +501,43 @@ boost::asio::awaitable<exec::Verification> GoAround::verify_all(const std::strin
   co_return verification;
 }
 
-boost::asio::awaitable<void> GoAround::recover() {
-  for (const auto& execution : store_.running_executions()) {
+boost::asio::awaitable<bool> GoAround::still_owned(std::int64_t id) {
+  if (!lost_.contains(id) && store_.owns(id, ownership_.owner.id)) co_return true;
+  if (!lost_.insert(id).second) co_return false;  // said already
+  const auto execution = store_.execution(id);
+  spdlog::error("go-around #{}: taken over by {}; this process stops it here", id,
+                execution ? execution->taken_over_by : std::string("another process"));
+  if (!execution) co_return false;
+  const auto notice = render("execution_lost", {{"execution", id}, {"service", execution->service}});
+  record(execution->incident_id, "execution_lost", bot_actor, notice.text,
+         {{"execution", id}, {"owner", ownership_.owner.id}, {"taken_over_by", execution->taken_over_by}});
+  if (const auto incident = store_.incident(execution->incident_id))
+    co_await transport_.post({incident->channel, incident->thread}, notice);
+  co_return false;
+}
+
+boost::asio::awaitable<void> GoAround::keep_owned() {
+  boost::asio::steady_timer tick(co_await boost::asio::this_coro::executor);
+  while (!running_here_.empty()) {
+    try {
+      store_.renew_owner(ownership_.owner);
+      for (const auto id : std::vector(running_here_.begin(), running_here_.end())) co_await still_owned(id);
+    } catch (const std::exception& e) {
+      // A busy or lost store: the next tick tries again; the lease is five ticks long.
+      spdlog::warn("go-arounds: renewing this process's heartbeat failed: {}", e.what());
+    }
+    tick.expires_after(ownership_.renew_every());
+    co_await tick.async_wait(boost::asio::use_awaitable);
+  }
+  keeping_owned_ = false;
+}
+
+boost::asio::awaitable<void> GoAround::recover(const std::string& service) {
+  for (const auto& stale : store_.running_executions(service)) {
+    const auto& execution = stale.execution;
+    if (execution.owner == ownership_.owner.id || !ownership_.dead(stale)) continue;
+    if (!store_.take_over(stale, ownership_.owner.id))
+      continue;  // another process took it first, or its owner renewed meanwhile
     const auto incident = store_.incident(execution.incident_id);
     const chat::Place place{incident->channel, incident->thread};
     json::object context{{"service", execution.service},
@@ -453,7 +545,14 @@ boost::asio::awaitable<void> GoAround::recover() {
                          {"from", execution.from_revision},
                          {"to", execution.to_revision},
                          {"confirmed_by", execution.confirmed_by.value_or("")},
-                         {"started_at", execution.started_at.value_or("")}};
+                         {"started_at", execution.started_at.value_or("")},
+                         {"taken_over_by", ownership_.owner.host + " (pid " +
+                                               std::to_string(ownership_.owner.pid) + ")"}};
+    if (stale.owner) {
+      context["owner"] = stale.owner->host + " (pid " + std::to_string(stale.owner->pid) + ")";
+      context["last_seen"] = time::format_utc(std::chrono::system_clock::time_point(
+          std::chrono::milliseconds(stale.heartbeat_ms.value_or(0))));
+    }
     const auto notice = render("interrupted", context);
     record(execution.incident_id, "interrupted", bot_actor, notice.text, context);
     co_await transport_.post(place, notice);
@@ -474,8 +573,7 @@ boost::asio::awaitable<void> GoAround::recover() {
                          {"execution", execution.id}};
     const auto recheck = render("recheck", checked);
     record(execution.incident_id, "verification", bot_actor, recheck.text, checked);
-    store_.finish_execution(execution.id, {"interrupted", std::nullopt, execution.output_tail,
-                                           json::serialize(checked)});
+    store_.record_recheck(execution.id, json::serialize(checked));
     co_await transport_.post(place, recheck);
   }
 }

@@ -147,6 +147,20 @@ constexpr std::array migrations{
       CREATE UNIQUE INDEX freezes_one_active ON freezes (scope) WHERE lifted_at IS NULL;
       CREATE INDEX briefs_by_service ON briefs (service, id);
     )sql"},
+    Migration{8, "go-arounds owned by a live process: owners with heartbeats", R"sql(
+      -- One row per goaround process that has run a go-around; heartbeat_ms is the Unix time
+      -- in ms of its last renewal. A running execution whose owner's heartbeat is older than
+      -- the lease belongs to a dead process and may be taken over by any other.
+      CREATE TABLE owners (
+        owner        TEXT PRIMARY KEY,
+        host         TEXT NOT NULL,
+        pid          INTEGER NOT NULL,
+        started_at   TEXT NOT NULL,
+        heartbeat_ms INTEGER NOT NULL
+      );
+      ALTER TABLE executions ADD COLUMN owner TEXT;
+      ALTER TABLE executions ADD COLUMN taken_over_by TEXT;
+    )sql"},
 };
 
 }  // namespace
@@ -161,6 +175,9 @@ int schema_version(SQLite::Database& db) {
 }
 
 void migrate(SQLite::Database& db, std::optional<int> up_to) {
+  // One write transaction from reading the version to the last migration: two processes
+  // starting together migrate once, the second waiting for the first and then finding nothing.
+  SQLite::Transaction tx(db, SQLite::TransactionBehavior::IMMEDIATE);
   db.exec(
       "CREATE TABLE IF NOT EXISTS schema_migrations ("
       " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
@@ -168,14 +185,13 @@ void migrate(SQLite::Database& db, std::optional<int> up_to) {
   const int current = schema_version(db);
   for (const auto& m : migrations) {
     if (m.version <= current || (up_to && m.version > *up_to)) continue;
-    SQLite::Transaction tx(db);
     db.exec(m.sql);
     SQLite::Statement record(db, "INSERT INTO schema_migrations (version, name) VALUES (?, ?)");
     record.bind(1, m.version);
     record.bind(2, m.name);
     record.exec();
-    tx.commit();
   }
+  tx.commit();
 }
 
 }  // namespace goaround::store

@@ -57,7 +57,7 @@ void bind_optional(SQLite::Statement& q, int index, const std::optional<T>& valu
 constexpr const char* execution_columns =
     "id, incident_id, service, adapter, argv, from_revision, to_revision, requested_by, reason, "
     "state, created_at, confirmed_by, started_at, finished_at, exit_code, output_tail, "
-    "verification, plan";
+    "verification, plan, owner, taken_over_by";
 
 Execution read_execution(SQLite::Statement& q) {
   Execution e;
@@ -79,8 +79,12 @@ Execution read_execution(SQLite::Statement& q) {
   e.output_tail = q.getColumn(15).getString();
   e.verification = q.getColumn(16).getString();
   e.plan_json = q.getColumn(17).getString();
+  e.owner = q.getColumn(18).getString();  // NULL reads as ""
+  e.taken_over_by = q.getColumn(19).getString();
   return e;
 }
+
+
 
 }  // namespace
 
@@ -91,6 +95,13 @@ Store::Store(const std::filesystem::path& file, const time::Clock& clock)
   db_.exec("PRAGMA synchronous = FULL");
   db_.exec("PRAGMA foreign_keys = ON");
   migrate(db_);
+}
+
+// Heartbeats are compared across processes, so never the bot's own (possibly virtual) clock.
+std::int64_t Store::unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 int Store::schema_version() { return store::schema_version(db_); }
@@ -435,8 +446,8 @@ bool Store::cancel_execution(std::int64_t id) {
   return q.exec() == 1;
 }
 
-bool Store::start_execution(std::int64_t id, const std::string& confirmed_by) {
-  SQLite::Transaction tx(db_);
+bool Store::start_execution(std::int64_t id, const std::string& confirmed_by, const std::string& owner) {
+  SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
   const auto planned = execution(id);
   if (!planned || planned->state != "planned") return false;
   SQLite::Statement lock(db_,
@@ -448,21 +459,23 @@ bool Store::start_execution(std::int64_t id, const std::string& confirmed_by) {
   lock.bind(4, now());
   if (lock.exec() != 1) return false;
   SQLite::Statement run(db_,
-                        "UPDATE executions SET state = 'running', confirmed_by = ?, started_at = ?"
-                        " WHERE id = ?");
+                        "UPDATE executions SET state = 'running', confirmed_by = ?, started_at = ?,"
+                        " owner = ? WHERE id = ? AND state = 'planned'");
   run.bind(1, confirmed_by);
   run.bind(2, now());
-  run.bind(3, id);
-  run.exec();
+  run.bind(3, owner);
+  run.bind(4, id);
+  if (run.exec() != 1) return false;
   tx.commit();
   return true;
 }
 
-void Store::finish_execution(std::int64_t id, const ExecutionFinish& f) {
-  SQLite::Transaction tx(db_);
+bool Store::finish_execution(std::int64_t id, const ExecutionFinish& f, const std::string& owner) {
+  SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
   SQLite::Statement q(db_,
                       "UPDATE executions SET state = ?, finished_at = ?, exit_code = ?,"
-                      " output_tail = ?, verification = ? WHERE id = ?");
+                      " output_tail = ?, verification = ?"
+                      " WHERE id = ? AND state = 'running' AND owner = ?");
   q.bind(1, f.state);
   q.bind(2, now());
   if (f.exit_code) q.bind(3, *f.exit_code);
@@ -470,11 +483,84 @@ void Store::finish_execution(std::int64_t id, const ExecutionFinish& f) {
   q.bind(4, f.output_tail);
   q.bind(5, f.verification);
   q.bind(6, id);
-  q.exec();
+  q.bind(7, owner);
+  if (q.exec() != 1) return false;
   SQLite::Statement unlock(db_, "DELETE FROM service_locks WHERE execution_id = ?");
   unlock.bind(1, id);
   unlock.exec();
   tx.commit();
+  return true;
+}
+
+bool Store::owns(std::int64_t id, const std::string& owner) {
+  SQLite::Statement q(db_, "SELECT 1 FROM executions WHERE id = ? AND state = 'running' AND owner = ?");
+  q.bind(1, id);
+  q.bind(2, owner);
+  return q.executeStep();
+}
+
+void Store::renew_owner(const Owner& owner) {
+  SQLite::Statement q(db_,
+                      "INSERT INTO owners (owner, host, pid, started_at, heartbeat_ms) VALUES (?, ?, ?, ?, ?)"
+                      " ON CONFLICT (owner) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms");
+  q.bind(1, owner.id);
+  q.bind(2, owner.host);
+  q.bind(3, static_cast<std::int64_t>(owner.pid));
+  q.bind(4, owner.started_at);
+  q.bind(5, unix_ms());
+  q.exec();
+}
+
+std::vector<RunningExecution> Store::running_executions(const std::string& service) {
+  std::string sql = "SELECT ";
+  for (std::string_view columns(execution_columns); !columns.empty();) {
+    const auto comma = columns.find(", ");
+    sql += "e." + std::string(columns.substr(0, comma)) + ", ";
+    columns = comma == std::string_view::npos ? "" : columns.substr(comma + 2);
+  }
+  sql += "o.owner, o.host, o.pid, o.started_at, o.heartbeat_ms"
+         " FROM executions e LEFT JOIN owners o ON o.owner = e.owner WHERE e.state = 'running'";
+  if (!service.empty()) sql += " AND e.service = ?";
+  sql += " ORDER BY e.id";
+  SQLite::Statement q(db_, sql);
+  if (!service.empty()) q.bind(1, service);
+  std::vector<RunningExecution> out;
+  while (q.executeStep()) {
+    RunningExecution running{read_execution(q), std::nullopt, std::nullopt};
+    if (!q.getColumn(20).isNull()) {
+      running.owner = Owner{q.getColumn(20).getString(), q.getColumn(21).getString(),
+                            static_cast<long>(q.getColumn(22).getInt64()), q.getColumn(23).getString()};
+      running.heartbeat_ms = q.getColumn(24).getInt64();
+    }
+    out.push_back(std::move(running));
+  }
+  return out;
+}
+
+bool Store::take_over(const RunningExecution& seen, const std::string& by) {
+  SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
+  SQLite::Statement q(db_,
+                      "UPDATE executions SET state = 'interrupted', finished_at = ?, taken_over_by = ?"
+                      " WHERE id = ? AND state = 'running' AND COALESCE(owner, '') = ?"
+                      " AND COALESCE((SELECT heartbeat_ms FROM owners WHERE owners.owner = executions.owner), -1) = ?");
+  q.bind(1, now());
+  q.bind(2, by);
+  q.bind(3, seen.execution.id);
+  q.bind(4, seen.execution.owner);
+  q.bind(5, seen.heartbeat_ms.value_or(-1));
+  if (q.exec() != 1) return false;
+  SQLite::Statement unlock(db_, "DELETE FROM service_locks WHERE execution_id = ?");
+  unlock.bind(1, seen.execution.id);
+  unlock.exec();
+  tx.commit();
+  return true;
+}
+
+void Store::record_recheck(std::int64_t id, const std::string& verification) {
+  SQLite::Statement q(db_, "UPDATE executions SET verification = ? WHERE id = ? AND state = 'interrupted'");
+  q.bind(1, verification);
+  q.bind(2, id);
+  q.exec();
 }
 
 std::optional<Execution> Store::running_execution(const std::string& service) {
@@ -498,14 +584,6 @@ std::vector<Execution> Store::executions(std::int64_t incident_id) {
   SQLite::Statement q(db_, std::string("SELECT ") + execution_columns +
                                " FROM executions WHERE incident_id = ? ORDER BY id");
   q.bind(1, incident_id);
-  std::vector<Execution> out;
-  while (q.executeStep()) out.push_back(read_execution(q));
-  return out;
-}
-
-std::vector<Execution> Store::running_executions() {
-  SQLite::Statement q(db_, std::string("SELECT ") + execution_columns +
-                               " FROM executions WHERE state = 'running' ORDER BY id");
   std::vector<Execution> out;
   while (q.executeStep()) out.push_back(read_execution(q));
   return out;

@@ -136,7 +136,7 @@ TEST_CASE("a kubectl go-around killed mid-rollback is re-checked against the clu
   CHECK(cluster.query("SELECT state FROM executions WHERE id = 1") == "running");  // timeline only reads
   const auto console = testing::run_goaround({"--config", cluster.config}, "");
   INFO(console.out << console.err);
-  CHECK_THAT(console.out, Contains("The bot stopped while rolling back *checkout* to revision 2"));
+  CHECK_THAT(console.out, Contains("The goaround process that was rolling back *checkout* to revision 2"));
   CHECK_THAT(console.out, Contains("after the interrupted go-around #1: on revision 2 and verified."));
   CHECK(cluster.query("SELECT state FROM executions WHERE id = 1") == "interrupted");
   CHECK(cluster.query("SELECT count(*) FROM service_locks") == "0");

@@ -1,6 +1,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <catch2/catch.hpp>
 
+#include <thread>
+
 #include "goaround/store/store.hpp"
 #include "support/temp_dir.hpp"
 
@@ -36,7 +38,7 @@ TEST_CASE("a new store is migrated, in WAL mode, with foreign keys and a busy ti
     CHECK(db.tableExists(table));
   SQLite::Statement versions(db, "SELECT group_concat(version) FROM schema_migrations");
   versions.executeStep();
-  CHECK(versions.getColumn(0).getString() == "1,2,3,4,5,6,7");
+  CHECK(versions.getColumn(0).getString() == "1,2,3,4,5,6,7,8");
 }
 
 TEST_CASE("a database written by the first migration is migrated forward and keeps its rows") {
@@ -62,7 +64,7 @@ TEST_CASE("a database written by the first migration is migrated forward and kee
   CHECK(events[0].data_json == "{}");
   // The new tables work against the old rows.
   const auto id = store.create_execution(planned(1, "checkout"));
-  CHECK(store.start_execution(id, "alice"));
+  CHECK(store.start_execution(id, "alice", "owner-1"));
 }
 
 TEST_CASE("events are stamped in UTC with milliseconds and must carry a JSON object") {
@@ -110,10 +112,10 @@ TEST_CASE("the service lock admits one running execution and survives a restart"
     const auto incident = store.open_or_join_incident("checkout", "prod", "alice", "", "").incident;
     first = store.create_execution(planned(incident.id, "checkout"));
     second = store.create_execution(planned(incident.id, "checkout"));
-    CHECK(store.start_execution(first, "alice"));
-    CHECK_FALSE(store.start_execution(second, "bob"));
+    CHECK(store.start_execution(first, "alice", "owner-1"));
+    CHECK_FALSE(store.start_execution(second, "bob", "owner-1"));
     CHECK(store.execution(second)->state == "planned");
-    CHECK_FALSE(store.start_execution(first, "alice"));  // already running
+    CHECK_FALSE(store.start_execution(first, "alice", "owner-1"));  // already running
   }
   store::Store reopened(file, clock);
   const auto lock = reopened.service_lock("checkout");
@@ -121,13 +123,13 @@ TEST_CASE("the service lock admits one running execution and survives a restart"
   CHECK(lock->execution_id == first);
   CHECK(lock->holder == "alice");
   CHECK(reopened.running_execution("checkout")->id == first);
-  reopened.finish_execution(first, {"succeeded", 0, "rolled out", R"({"passed":true})"});
+  CHECK(reopened.finish_execution(first, {"succeeded", 0, "rolled out", R"({"passed":true})"}, "owner-1"));
   CHECK_FALSE(reopened.service_lock("checkout"));
   const auto done = reopened.execution(first);
   CHECK(done->state == "succeeded");
   CHECK(done->exit_code == 0);
   CHECK(done->finished_at);
-  CHECK(reopened.start_execution(second, "bob"));
+  CHECK(reopened.start_execution(second, "bob", "owner-2"));
 }
 
 TEST_CASE("only a planned execution can be cancelled, and a state outside the list is refused") {
@@ -138,7 +140,40 @@ TEST_CASE("only a planned execution can be cancelled, and a state outside the li
   const auto id = store.create_execution(planned(incident.id, "checkout"));
   CHECK(store.cancel_execution(id));
   CHECK_FALSE(store.cancel_execution(id));
-  CHECK_FALSE(store.start_execution(id, "alice"));
+  CHECK_FALSE(store.start_execution(id, "alice", "owner-1"));
   CHECK(store.execution(id)->state == "cancelled");
   CHECK_THROWS(store.database().exec("UPDATE executions SET state = 'done' WHERE id = 1"));
+}
+
+TEST_CASE("a takeover is compare-and-set, and a late owner cannot turn interrupted into succeeded") {
+  testing::TempDir dir;
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  store::Store store(dir.path() / "goaround.db", clock);
+  const store::Owner alive{"host/1/t/a", "host", 1, "t"}, rival{"host/2/t/b", "host", 2, "t"};
+  store.renew_owner(alive);
+  const auto incident = store.open_or_join_incident("checkout", "prod", "alice", "", "").incident;
+  const auto id = store.create_execution(planned(incident.id, "checkout"));
+  REQUIRE(store.start_execution(id, "alice", alive.id));
+  CHECK(store.owns(id, alive.id));
+  CHECK_FALSE(store.owns(id, rival.id));
+  const auto seen = store.running_executions("checkout");
+  REQUIRE(seen.size() == 1);
+  REQUIRE(seen[0].owner);
+  CHECK(seen[0].owner->pid == 1);
+  // The owner renews after the rival looked: the rival's takeover finds another heartbeat.
+  std::this_thread::sleep_for(5ms);
+  store.renew_owner(alive);
+  CHECK_FALSE(store.take_over(seen[0], rival.id));
+  CHECK(store.owns(id, alive.id));
+  // Seen again, with the heartbeat as it is now: exactly one takeover wins.
+  const auto again = store.running_executions("checkout").at(0);
+  CHECK(store.take_over(again, rival.id));
+  CHECK_FALSE(store.take_over(again, rival.id));
+  CHECK_FALSE(store.service_lock("checkout"));
+  // The late owner finishes: nothing changes.
+  CHECK_FALSE(store.finish_execution(id, {"succeeded", 0, "", ""}, alive.id));
+  const auto row = store.execution(id);
+  CHECK(row->state == "interrupted");
+  CHECK(row->taken_over_by == rival.id);
+  CHECK_FALSE(store.owns(id, alive.id));
 }

@@ -21,7 +21,8 @@ struct BotHarness {
       : config(parsed(config_text)),
         store(dir.path() / "goaround.db", clock),
         adapters(io.get_executor(), config),
-        go_around(config, store, adapters, templates, transport, clock),
+        go_around(config, store, adapters, templates, transport, clock,
+                  core::Ownership::of_this_process(config.execution_lease)),
         status(config, store, templates, transport, clock,
                [this](const config::Service&) -> boost::asio::awaitable<std::optional<double>> {
                  if (metric_values.empty()) co_return std::nullopt;

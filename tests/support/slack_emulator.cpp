@@ -56,6 +56,7 @@ struct SlackEmulator::Impl {
   std::optional<SlowAck> slow_next;
   std::multiset<std::string> ignore_ack;  // envelope ids whose next ack counts as late
   std::vector<std::string> ignored;
+  unsigned short link_port = 0;  // hand_out_links_of(): another emulator's websocket; 0: our own
 
   unsigned short port() const { return acceptor.local_endpoint().port(); }
 
@@ -66,8 +67,8 @@ struct SlackEmulator::Impl {
     if (method == "apps.connections.open") {
       if (!app_token) return {{"ok", false}, {"error", "invalid_auth"}};
       return {{"ok", true},
-              {"url", "ws://127.0.0.1:" + std::to_string(port()) + "/link/?ticket=t" +
-                          std::to_string(next_ts++)}};
+              {"url", "ws://127.0.0.1:" + std::to_string(link_port ? link_port : port()) +
+                          "/link/?ticket=t" + std::to_string(next_ts++)}};
     }
     if (!bot_token) return {{"ok", false}, {"error", "not_authed"}};
     const auto* args = body.if_object();
@@ -242,6 +243,9 @@ struct SlackEmulator::Impl {
       boost::system::error_code ec;
       auto socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
       if (ec) co_return;
+      // As Slack's edge and Node's `ws` do: frames leave at once, never held back by Nagle
+      // until the bot's delayed ACK of the previous one (that once cost the peer ~20 ms p99).
+      socket.set_option(tcp::no_delay(true), ec);
       asio::co_spawn(io, session(std::move(socket)), asio::detached);
     }
   }
@@ -363,6 +367,11 @@ int SlackEmulator::drop_api_connections() {
     dropped.set_value(count);
   });
   return dropped.get_future().get();
+}
+
+void SlackEmulator::hand_out_links_of(const SlackEmulator& other) {
+  std::lock_guard lock(impl_->mutex);
+  impl_->link_port = other.impl_->port();
 }
 
 void SlackEmulator::drop_next_api_request() {

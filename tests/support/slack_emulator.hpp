@@ -96,6 +96,11 @@ class SlackEmulator {
   // idle connection as the request crosses it).
   void drop_next_api_request();
 
+  // apps.connections.open hands out `other`'s websocket from now on: the links are served on
+  // its thread, the Web API and response_urls on this one (for benchmarks, where answering the
+  // bot's calls must not delay reading its acks).
+  void hand_out_links_of(const SlackEmulator& other);
+
   // Envelope ids whose ack slow_ack_next() ignored, in arrival order.
   std::vector<std::string> ignored_acks() const;
 

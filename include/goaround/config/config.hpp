@@ -183,6 +183,9 @@ struct Config {
   Http http;
   // A go-around freezes its service's deploys until the incident's debrief is written.
   bool freeze_until_debrief = true;
+  // How old the heartbeat of a process running a go-around may get (it renews every fifth of
+  // this) before any other goaround process takes the go-around over as left by a dead one.
+  std::chrono::milliseconds execution_lease{std::chrono::seconds(10)};
   std::vector<Service> services;
 
   const Service* find_service(std::string_view name) const;

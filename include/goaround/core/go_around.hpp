@@ -3,7 +3,9 @@
 #include <boost/asio/awaitable.hpp>
 
 #include <cstdint>
+#include <chrono>
 #include <map>
+#include <set>
 #include <optional>
 #include <string>
 
@@ -25,13 +27,27 @@ bool may_call_stop(const config::Service& service, const chat::Person& person);
 // How a go-around ended.
 enum class Result { verified, verification_failed, failed };
 
+// This process as the owner of the go-arounds it runs: its identity, how often it renews its
+// heartbeat while it runs any, and how old a heartbeat may get before any other goaround
+// process may take that process's go-arounds over.
+struct Ownership {
+  store::Owner owner;
+  std::chrono::milliseconds lease{std::chrono::seconds(10)};
+  std::chrono::milliseconds renew_every() const { return lease / 5; }
+  // host, pid, start time and a random nonce: unique across hosts and restarts.
+  static Ownership of_this_process(std::chrono::milliseconds lease);
+  // Whether a running execution's owner (another process) is gone: its heartbeat is older
+  // than the lease, or it is on this host and its process no longer exists.
+  bool dead(const store::RunningExecution& running) const;
+};
+
 // The go-around engine: plan → card → confirm → announce → execute with progress → verify
 // → result. Every step is written to the timeline before anyone is told about it.
 class GoAround {
  public:
   GoAround(const config::Config& config, store::Store& store, exec::Adapters& adapters,
            const chat::Templates& templates, chat::Transport& transport,
-           const time::Clock& clock);
+           const time::Clock& clock, Ownership ownership);
 
   struct Proposal {
     std::optional<std::int64_t> execution_id;  // set when a confirmable card was posted
@@ -59,9 +75,11 @@ class GoAround {
   // Cards still waiting in an incident stop waiting (the incident closed).
   void withdraw_cards(std::int64_t incident_id, const std::string& why);
 
-  // At start-up: go-arounds a previous run left `running` (it died mid-rollback) are marked
-  // interrupted in the timeline and the incident, and the live state is re-checked.
-  boost::asio::awaitable<void> recover();
+  // Go-arounds (of `service`, or all) whose owning process stopped renewing its heartbeat
+  // (it died mid-rollback) are taken over: marked interrupted in the timeline and the
+  // incident, their service freed, the live state re-checked. Any process may do it; exactly
+  // one does each. Called at start-up, before a card is planned, and periodically by serve.
+  boost::asio::awaitable<void> recover(const std::string& service = "");
 
   // Go-arounds between start() and the end of run().
   std::size_t in_flight() const { return in_flight_; }
@@ -77,6 +95,11 @@ class GoAround {
     std::int64_t incident_id = 0;
   };
   boost::asio::awaitable<Result> run_steps(std::int64_t execution_id);
+  // While this process runs go-arounds: renews the heartbeat every renew_every() and notices
+  // any it lost to a takeover; ends when none is left.
+  boost::asio::awaitable<void> keep_owned();
+  // Still ours; when not, says so in the incident once and remembers it.
+  boost::asio::awaitable<bool> still_owned(std::int64_t execution_id);
   void withdraw_card(std::int64_t execution_id, const std::string& why);
 
   // The adapter's verification plus the service's own checks (health URL, metric).
@@ -103,6 +126,10 @@ class GoAround {
   const time::Clock& clock_;
   std::map<std::int64_t, Pending> pending_;
   std::size_t in_flight_ = 0;
+  Ownership ownership_;
+  std::set<std::int64_t> running_here_;  // started by this process, not yet finished
+  std::set<std::int64_t> lost_;          // taken over by another process while we ran them
+  bool keeping_owned_ = false;           // keep_owned() is running
 };
 
 std::string display_name(const chat::Person& person);

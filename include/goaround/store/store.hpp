@@ -67,6 +67,24 @@ struct Execution {
   std::string output_tail;
   std::string verification;
   std::string plan_json;  // the adapter's plan, so a restarted bot can re-check the live state
+  std::string owner;      // the process running it (Owner::id); empty before it runs
+  std::string taken_over_by;  // the process that found its owner dead, if one did
+};
+
+// A goaround process, as the owner of the go-arounds it runs. Its id is unique across hosts
+// and restarts (host, pid, start time and a random nonce).
+struct Owner {
+  std::string id;
+  std::string host;
+  long pid = 0;
+  std::string started_at;
+};
+
+// A running execution and its owner as last seen.
+struct RunningExecution {
+  Execution execution;
+  std::optional<Owner> owner;  // unset: no owner row (a bot from before owners)
+  std::optional<std::int64_t> heartbeat_ms;  // wall-clock Unix ms of the owner's last renewal
 };
 
 // When an incident's next status update is due, and what the last ones were.
@@ -151,7 +169,7 @@ struct ExecutionFinish {
 };
 
 // Applies the numbered migrations above the database's current version, up to `up_to`
-// (all when nullopt). Each runs in its own transaction and is recorded in schema_migrations.
+// (all when nullopt), in one write transaction; each is recorded in schema_migrations.
 void migrate(SQLite::Database& db, std::optional<int> up_to = std::nullopt);
 int schema_version(SQLite::Database& db);
 int latest_schema_version();
@@ -223,16 +241,34 @@ class Store {
   std::optional<Execution> execution(std::int64_t id);
   // planned → cancelled; false when it was no longer planned.
   bool cancel_execution(std::int64_t id);
-  // Takes the service lock and marks the execution running, atomically. False (and no change)
-  // when another execution holds the lock or this one is no longer planned.
-  bool start_execution(std::int64_t id, const std::string& confirmed_by);
-  // Records the outcome and releases the service lock, atomically.
-  void finish_execution(std::int64_t id, const ExecutionFinish& finish);
+  // Takes the service lock and marks the execution running, owned by `owner`, atomically.
+  // False (and no change) when another execution holds the lock or this one is no longer
+  // planned.
+  bool start_execution(std::int64_t id, const std::string& confirmed_by, const std::string& owner);
+  // Records the outcome and releases the service lock, atomically, if the execution is still
+  // running and still `owner`'s (compare-and-set); false, changing nothing, when it is not:
+  // another process took it over and a late writer must not overwrite that.
+  bool finish_execution(std::int64_t id, const ExecutionFinish& finish, const std::string& owner);
+  // Still running and still this owner's.
+  bool owns(std::int64_t id, const std::string& owner);
+
+  // Writes this process's owner row with a fresh heartbeat (at start and on every renewal);
+  // the heartbeat is wall-clock Unix time, whatever clock the bot runs on.
+  void renew_owner(const Owner& owner);
+  // Running executions (of `service`, or all), with their owners' heartbeats.
+  std::vector<RunningExecution> running_executions(const std::string& service = "");
+  // Marks a running execution interrupted, taken over by `by`, and frees its service, if it is
+  // still running, still `seen.owner`'s and that owner's heartbeat still the one seen
+  // (compare-and-set, in one write transaction); false when another process took it first or
+  // the owner renewed meanwhile.
+  bool take_over(const RunningExecution& seen, const std::string& by);
+  // Wall-clock Unix ms, the heartbeats' clock.
+  static std::int64_t unix_ms();
+  // What the re-check after a takeover found, on the interrupted execution.
+  void record_recheck(std::int64_t id, const std::string& verification);
   std::optional<Execution> running_execution(const std::string& service);
   std::optional<Execution> latest_execution(std::int64_t incident_id);
   std::vector<Execution> executions(std::int64_t incident_id);
-  // Executions left running by a bot that stopped without finishing them.
-  std::vector<Execution> running_executions();
 
   std::optional<ServiceLock> service_lock(const std::string& service);
 
