@@ -209,7 +209,7 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   });
   std::optional<http::Listener> listener;
   if (!rt.config.http.host.empty()) {
-    listener.emplace(rt.io.get_executor(), routes);
+    listener.emplace(rt.io.get_executor(), routes, static_cast<std::size_t>(rt.config.http.max_connections));
     listener->listen(rt.config.http.host, rt.config.http.port);
     if (rt.config.http.token.empty())
       spdlog::warn("http: http.token is not set; deployment registration is refused");
@@ -279,9 +279,16 @@ asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args)
     std::cerr << help_text(rt.templates, find_subcommand("rollback")) << '\n';
     co_return exit_usage;
   }
-  co_await rt.go_around.recover();
-  auto proposal = co_await rt.go_around.propose(request, args.positional[1], args.value("to"),
-                                                args.value("reason").value_or(""));
+  core::GoAround::Proposal proposal;
+  try {
+    co_await rt.go_around.recover();
+    proposal = co_await rt.go_around.propose(request, args.positional[1], args.value("to"),
+                                             args.value("reason").value_or(""));
+  } catch (const std::exception& e) {
+    // Nothing ran: say so, and exit as "not started", not as a failed rollback.
+    std::cerr << rt.templates.render("cli_store_unavailable", {{"error", e.what()}}) << '\n';
+    co_return exit_not_started;
+  }
   if (proposal.refusal) {
     rt.console.whisper(request.where, person, *proposal.refusal);
     co_return exit_not_started;
@@ -300,6 +307,7 @@ asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args)
   }
   if (auto refusal = rt.go_around.start(request, id)) {
     rt.console.whisper(request.where, person, *refusal);
+    rt.go_around.cancel(request, id);  // no card is left waiting for a confirmation that cannot come
     co_return exit_not_started;
   }
   const auto result = co_await rt.go_around.run(id);

@@ -258,7 +258,8 @@ class Validator {
       }
     }
     if (const auto http = root["http"]) {
-      if (expect_map(http, "http", {"listen", "token", "token_file"})) {
+      if (expect_map(http, "http", {"listen", "token", "token_file", "max_connections"})) {
+        if (auto v = integer(http, "max_connections", "http", 1)) cfg.http.max_connections = *v;
         const auto listen = scalar(http, "listen", "http", false).value_or("127.0.0.1:8080");
         const auto colon = listen.rfind(':');
         int port = -1;

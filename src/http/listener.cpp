@@ -3,6 +3,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -54,11 +55,27 @@ Routes::Routes(core::Bot& bot, std::function<std::optional<std::string>()> not_r
 
 bool Routes::authorized(const Request& request) const {
   const auto& token = bot_.config.http.token;
-  const auto header = request[bhttp::field::authorization];
-  constexpr std::string_view scheme = "Bearer ";
-  if (token.empty() || header.size() <= scheme.size() || header.substr(0, scheme.size()) != scheme) return false;
-  return same_secret(std::string_view(header.data() + scheme.size(), header.size() - scheme.size()), token.reveal());
+  const std::string_view header = request[bhttp::field::authorization];
+  // RFC 7235: the scheme is case-insensitive and one or more spaces part it from the token.
+  constexpr std::string_view scheme = "bearer";
+  if (token.empty() || header.size() <= scheme.size() || header[scheme.size()] != ' ' ||
+      !boost::beast::iequals(header.substr(0, scheme.size()), scheme))
+    return false;
+  auto credentials = header.substr(scheme.size());
+  credentials.remove_prefix(std::min(credentials.find_first_not_of(' '), credentials.size()));
+  return same_secret(credentials, token.reveal());
 }
+
+namespace {
+// The media type of a Content-Type value (RFC 9110 §8.3: type "/" subtype, then ";"
+// parameters), compared case-insensitively; "application/jsonfoo" is another type.
+bool is_json(std::string_view content_type) {
+  auto media = content_type.substr(0, content_type.find(';'));
+  while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.remove_suffix(1);
+  while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) media.remove_prefix(1);
+  return boost::beast::iequals(media, "application/json");
+}
+}  // namespace
 
 Response Routes::register_deployment(const Request& request) {
   const auto v = request.version();
@@ -70,8 +87,7 @@ Response Routes::register_deployment(const Request& request) {
     r.set(bhttp::field::www_authenticate, "Bearer");
     return r;
   }
-  const auto content_type = request[bhttp::field::content_type];
-  if (content_type.substr(0, 16) != "application/json")
+  if (!is_json(request[bhttp::field::content_type]))
     return reply(v, keep, bhttp::status::unsupported_media_type, error_json("send Content-Type: application/json"));
   const auto registration = core::register_deployment(bot_, request.body());
   using Outcome = core::Registration::Outcome;
@@ -115,7 +131,8 @@ Response Routes::answer(const Request& request) {
   return response;
 }
 
-Listener::Listener(asio::any_io_executor executor, Routes& routes) : routes_(routes), acceptor_(executor) {}
+Listener::Listener(asio::any_io_executor executor, Routes& routes, std::size_t max_connections)
+    : routes_(routes), acceptor_(executor), max_connections_(max_connections) {}
 
 void Listener::listen(const std::string& host, unsigned short port) {
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(host), port);
@@ -129,12 +146,35 @@ void Listener::listen(const std::string& host, unsigned short port) {
 unsigned short Listener::port() const { return acceptor_.local_endpoint().port(); }
 
 asio::awaitable<void> Listener::run() {
+  asio::steady_timer pause(acceptor_.get_executor());
+  auto backoff = 10ms;
+  std::uint64_t failures = 0;  // in a row; logged at the first and then every 100th
   while (acceptor_.is_open()) {
     boost::system::error_code ec;
     auto socket = co_await acceptor_.async_accept(asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       if (!acceptor_.is_open()) break;
-      spdlog::warn("http: accept failed: {}", ec.message());
+      // Out of descriptors (EMFILE) or memory: accepting again at once would fail again at once
+      // and spin; wait, longer each time, and let connections close.
+      if (failures++ % 100 == 0)
+        spdlog::warn("http: accept failed: {} ({} in a row); retrying in {} ms", ec.message(), failures,
+                     backoff.count());
+      pause.expires_after(backoff);
+      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1s);
+      continue;
+    }
+    failures = 0;
+    backoff = 10ms;
+    if (open_.size() >= max_connections_) {
+      // Over the cap: a short answer, written without waiting, and the connection closes.
+      static const std::string busy =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+          "Connection: close\r\nContent-Length: 44\r\n\r\n{\"error\":\"too many connections; try again\"}\n";
+      socket.non_blocking(true, ec);
+      socket.write_some(asio::buffer(busy), ec);
+      socket.close(ec);
+      metrics::process_metrics().http_requests.inc({"over_capacity", "503"});
       continue;
     }
     asio::co_spawn(acceptor_.get_executor(), serve(std::move(socket)), asio::detached);

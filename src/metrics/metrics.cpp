@@ -87,6 +87,7 @@ std::string Metrics::render() const {
   envelopes.render(out);
   ack_seconds.render(out);
   envelope_record_failures.render(out);
+  slack_link_failures.render(out);
   slack_api_errors.render(out);
   slack_rate_limits.render(out);
   executions.render(out);

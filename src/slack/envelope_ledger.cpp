@@ -85,7 +85,8 @@ void EnvelopeLedger::write_loop() {
       try {
         fresh = store_.record_envelopes(ids);
       } catch (const std::exception& e) {
-        const bool give_up = std::chrono::steady_clock::now() - first_try > record_patience;
+        std::unique_lock lock(mutex_);
+        const bool give_up = stopping_ || std::chrono::steady_clock::now() - first_try > record_patience;
         metrics::process_metrics().envelope_record_failures.inc({give_up ? "dropped" : "retried"});
         if (give_up) {
           spdlog::error("slack: could not record {} envelope id(s) ({}); acked, and not worked on "
@@ -93,7 +94,8 @@ void EnvelopeLedger::write_loop() {
           break;
         }
         spdlog::warn("slack: recording envelope ids failed ({}); retrying", e.what());
-        std::this_thread::sleep_for(pause);
+        // Shutting down does not wait out the retries.
+        wake_.wait_for(lock, pause, [&] { return stopping_; });
         pause = std::min<std::chrono::milliseconds>(pause * 2, 1s);
       }
     }

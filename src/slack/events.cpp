@@ -30,6 +30,9 @@ std::optional<std::string> ts_to_utc(std::string_view ts) {
   const auto whole = ts.substr(0, dot);
   const auto [end, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), seconds);
   if (ec != std::errc{} || end != whole.data() + whole.size()) return std::nullopt;
+  // Unix seconds that a time point (nanoseconds in 64 bits, to the year 2262) can hold; Slack's
+  // own are ten digits.
+  if (seconds < 0 || seconds > 9'000'000'000LL) return std::nullopt;
   if (dot != std::string_view::npos) {
     auto fraction = std::string(ts.substr(dot + 1));
     if (fraction.empty() || fraction.size() > 6 ||

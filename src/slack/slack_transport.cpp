@@ -28,12 +28,38 @@ std::string escape(const std::string& text) {
   return out;
 }
 
+std::vector<std::string_view> split_for_sections(std::string_view text, std::size_t limit) {
+  std::vector<std::string_view> parts;
+  while (text.size() > limit) {
+    auto cut = limit;
+    // Never inside a UTF-8 sequence: back up to a byte that starts a character.
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    // Never inside an entity (&amp;) or a link or mention (<https://…|label>, <@U1>).
+    const auto chunk = text.substr(0, cut);
+    const auto amp = chunk.rfind('&');
+    if (amp != std::string_view::npos && chunk.find(';', amp) == std::string_view::npos && cut - amp <= 8)
+      cut = amp;
+    const auto open = chunk.rfind('<');
+    if (open != std::string_view::npos && chunk.find('>', open) == std::string_view::npos && open > 0)
+      cut = std::min(cut, open);
+    // Where it reads naturally: the last line break in the last quarter.
+    if (const auto newline = text.substr(0, cut).rfind('\n');
+        newline != std::string_view::npos && newline >= cut - cut / 4)
+      cut = newline + 1;
+    if (cut == 0) cut = limit;  // one unbreakable run longer than a section: cut it anyway
+    while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    parts.push_back(text.substr(0, cut));
+    text.remove_prefix(cut);
+  }
+  if (!text.empty()) parts.push_back(text);
+  return parts;
+}
+
 json::array blocks(const chat::Message& message) {
   json::array out;
-  // A section holds at most 3,000 characters.
-  for (std::size_t at = 0; at < message.text.size(); at += 3000)
-    out.push_back({{"type", "section"},
-                   {"text", {{"type", "mrkdwn"}, {"text", message.text.substr(at, 3000)}}}});
+  // A section holds at most 3,000 characters; bytes are counted, which is stricter.
+  for (const auto part : split_for_sections(message.text, 3000))
+    out.push_back({{"type", "section"}, {"text", {{"type", "mrkdwn"}, {"text", part}}}});
   if (!message.buttons.empty()) {
     json::array elements;
     for (const auto& b : message.buttons) {
@@ -71,20 +97,30 @@ bool SlackTransport::answerable(const std::string& reply_url) const {
   return !origin.empty() && (origin == "https://hooks.slack.com" || origin == api_origin_);
 }
 
-void SlackTransport::enqueue(Job job) {
-  queue_.push_back(std::move(job));
-  if (draining_) return;
-  draining_ = true;
-  asio::co_spawn(executor_, drain(), asio::detached);
+void SlackTransport::enqueue(const std::string& conversation, Job job) {
+  auto& lane = lanes_[conversation];
+  lane.push_back(std::move(job));
+  if (lane.size() > 1) return;  // its drain is running and will come to it
+  asio::co_spawn(executor_, drain(conversation), asio::detached);
 }
 
-asio::awaitable<void> SlackTransport::drain() {
-  while (!queue_.empty()) {
-    auto job = std::move(queue_.front());
-    queue_.pop_front();
-    co_await job();
+asio::awaitable<void> SlackTransport::drain(std::string conversation) {
+  // The lane's front job is the one running; it leaves the lane when it is done.
+  for (;;) {
+    auto& lane = lanes_[conversation];
+    auto job = lane.front();
+    try {
+      co_await job();
+    } catch (const std::exception& e) {
+      spdlog::error("slack: a message to {} failed: {}", conversation, e.what());
+    }
+    auto& after = lanes_[conversation];
+    after.pop_front();
+    if (after.empty()) {
+      lanes_.erase(conversation);
+      co_return;
+    }
   }
-  draining_ = false;
 }
 
 asio::awaitable<std::string> SlackTransport::post(const chat::Place& where, const chat::Message& message) {
@@ -93,7 +129,7 @@ asio::awaitable<std::string> SlackTransport::post(const chat::Place& where, cons
   auto ts = std::make_shared<std::string>();
   json::object args{{"channel", where.channel}, {"text", message.text}, {"blocks", blocks(message)}};
   if (!where.thread.empty()) args["thread_ts"] = where.thread;
-  enqueue([this, args = std::move(args), done, ts]() -> asio::awaitable<void> {
+  enqueue(where.channel, [this, args = std::move(args), done, ts]() -> asio::awaitable<void> {
     const auto reply = co_await api_.call("chat.postMessage", args);
     if (reply.ok)
       if (const auto* v = reply.body.if_contains("ts"); v && v->is_string()) *ts = v->get_string();
@@ -106,7 +142,7 @@ asio::awaitable<std::string> SlackTransport::post(const chat::Place& where, cons
 
 void SlackTransport::update(const chat::Place& where, const std::string& handle, const chat::Message& message) {
   json::object args{{"channel", where.channel}, {"ts", handle}, {"text", message.text}, {"blocks", blocks(message)}};
-  enqueue([this, args = std::move(args)]() -> asio::awaitable<void> {
+  enqueue(where.channel, [this, args = std::move(args)]() -> asio::awaitable<void> {
     co_await api_.call("chat.update", args);
   });
 }
@@ -117,7 +153,8 @@ void SlackTransport::whisper(const chat::Place& where, const chat::Person& to, c
   // The interaction's own reply address works even where the bot is not in the channel; when
   // it fails (expired, used up), chat.postEphemeral still says it.
   std::string reply_url = answerable(where.reply_url) ? where.reply_url : "";
-  enqueue([this, args = std::move(args), reply_url]() -> asio::awaitable<void> {
+  // A private answer is a conversation of its own: a slow hooks host holds back no card.
+  enqueue(where.channel + " " + to.id, [this, args = std::move(args), reply_url]() -> asio::awaitable<void> {
     if (!reply_url.empty()) {
       const json::object body{{"response_type", "ephemeral"}, {"replace_original", false},
                               {"text", args.at("text")}, {"blocks", args.at("blocks")}};
@@ -130,7 +167,7 @@ void SlackTransport::whisper(const chat::Place& where, const chat::Person& to, c
 }
 
 void SlackTransport::attach(const chat::Place& where, const std::string& path, const std::string& title) {
-  enqueue([this, where, path, title]() -> asio::awaitable<void> {
+  enqueue(where.channel, [this, where, path, title]() -> asio::awaitable<void> {
     // The external upload flow: get an upload URL, send the bytes there, then share the file.
     std::ifstream in(path, std::ios::binary);
     const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -153,14 +190,14 @@ void SlackTransport::attach(const chat::Place& where, const std::string& path, c
 
 void SlackTransport::react(const chat::Place& where, const std::string& handle, const std::string& emoji) {
   json::object args{{"channel", where.channel}, {"timestamp", handle}, {"name", emoji}};
-  enqueue([this, args = std::move(args)]() -> asio::awaitable<void> {
+  enqueue(where.channel, [this, args = std::move(args)]() -> asio::awaitable<void> {
     co_await api_.call("reactions.add", args);
   });
 }
 
 void SlackTransport::pin(const chat::Place& where, const std::string& handle) {
   json::object args{{"channel", where.channel}, {"timestamp", handle}};
-  enqueue([this, args = std::move(args)]() -> asio::awaitable<void> {
+  enqueue(where.channel, [this, args = std::move(args)]() -> asio::awaitable<void> {
     co_await api_.call("pins.add", args);
   });
 }

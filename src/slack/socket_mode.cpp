@@ -107,23 +107,29 @@ asio::awaitable<void> SocketModeClient::keep_connected() {
   } forget{pauses_, &pause};
   auto backoff = 1s;
   while (!stopped_) {
-    const auto opened = co_await api_.call_with(app_token_, "apps.connections.open", {});
-    const auto* url = opened.body.if_contains("url");
-    if (opened.ok && url && url->is_string()) {
-      const auto began = std::chrono::steady_clock::now();
-      const auto ended = co_await serve(std::string(url->get_string()));
-      if (ended == Ended::replaced) co_return;  // the replacement keeps the link from here
-      if (ended == Ended::link_disabled) {
-        link_disabled_ = true;
-        stop();  // every connection, the replaced ones too
+    // Nothing that goes wrong on one link ends the loop: it is logged, and the link comes back.
+    try {
+      const auto opened = co_await api_.call_with(app_token_, "apps.connections.open", {});
+      const auto* url = opened.body.if_contains("url");
+      if (opened.ok && url && url->is_string()) {
+        const auto began = std::chrono::steady_clock::now();
+        const auto ended = co_await serve(std::string(url->get_string()));
+        if (ended == Ended::replaced) co_return;  // the replacement keeps the link from here
+        if (ended == Ended::link_disabled) {
+          link_disabled_ = true;
+          stop();  // every connection, the replaced ones too
+          break;
+        }
+        if (std::chrono::steady_clock::now() - began > 60s) backoff = 1s;  // it had been healthy
+      } else if (unrecoverable(opened.error)) {
+        spdlog::critical("slack: apps.connections.open refused the app token ({}); not retrying",
+                         opened.error);
+        stopped_ = true;
         break;
       }
-      if (std::chrono::steady_clock::now() - began > 60s) backoff = 1s;  // it had been healthy
-    } else if (unrecoverable(opened.error)) {
-      spdlog::critical("slack: apps.connections.open refused the app token ({}); not retrying",
-                       opened.error);
-      stopped_ = true;
-      break;
+    } catch (const std::exception& e) {
+      spdlog::error("slack: the link failed: {}; reconnecting", e.what());
+      metrics::process_metrics().slack_link_failures.inc({"link"});
     }
     if (stopped_) break;
     // Exponential backoff with jitter, so many bots do not come back in step.
@@ -191,18 +197,49 @@ SocketModeClient::Taken SocketModeClient::take(const std::string& frame, Ended& 
 void SocketModeClient::hand_on(Taken taken) {
   std::function<void()> work;
   if (taken.work)
-    work = [this, envelope = std::move(*taken.work)]() mutable {
+    work = [this, id = taken.ids.envelope_id, envelope = std::move(*taken.work)]() mutable {
       asio::co_spawn(options_.work_executor.value_or(executor_), handler_(std::move(envelope)),
-                     asio::detached);
+                     [id](std::exception_ptr failure) {
+                       if (!failure) return;
+                       try {
+                         std::rethrow_exception(failure);
+                       } catch (const std::exception& e) {
+                         spdlog::error("slack: envelope {} failed while being worked on: {}", id, e.what());
+                       }
+                       metrics::process_metrics().slack_link_failures.inc({"handler"});
+                     });
     };
   ledger_.record_then(std::move(taken.ids), std::move(work));
+}
+
+// An envelope whose handling failed on the ack path: acked by its id when it has one (a frame
+// that fails once fails again, so a redelivery would only repeat it), and never worked on.
+std::optional<std::string> SocketModeClient::ack_only(const std::string& frame) noexcept {
+  try {
+    json::error_code ec;
+    const auto value = json::parse(frame, ec);
+    const auto* message = ec ? nullptr : value.if_object();
+    const auto* id = message ? message->if_contains("envelope_id") : nullptr;
+    if (id && id->is_string()) return json::serialize(json::object{{"envelope_id", id->get_string()}});
+  } catch (const std::exception&) {
+  }
+  return std::nullopt;
 }
 
 template <typename Stream>
 asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws) {
   Ended ended = Ended::closed;
   bool replaced = false;
-  bool greeted = false;  // Slack said hello on this link: it serves envelopes (for /readyz)
+  // Slack said hello on this link: it serves envelopes (for /readyz). Counted out on every
+  // way out of this loop.
+  bool greeted = false;
+  struct Greeted {
+    std::atomic<int>& open;
+    bool& greeted;
+    ~Greeted() {
+      if (greeted) --open;
+    }
+  } counted{greeted_, greeted};
   for (;;) {
     beast::flat_buffer buffer;
     boost::system::error_code ec;
@@ -225,7 +262,15 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws)
     const auto received = std::chrono::steady_clock::now();
     // Acks are written here, one at a time, in the order the envelopes came.
     const bool was_greeted = greeted;
-    auto taken = take(beast::buffers_to_string(buffer.data()), ended, replace, greeted);
+    const auto frame = beast::buffers_to_string(buffer.data());
+    Taken taken;
+    try {
+      taken = take(frame, ended, replace, greeted);
+    } catch (const std::exception& e) {
+      spdlog::error("slack: a frame could not be handled ({}); acked, not worked on", e.what());
+      metrics::process_metrics().slack_link_failures.inc({"frame"});
+      taken = Taken{ack_only(frame), {}, std::nullopt};
+    }
     if (greeted && !was_greeted) ++greeted_;
     if (taken.ack) {
       co_await ws.async_write(asio::buffer(*taken.ack), asio::redirect_error(asio::use_awaitable, ec));
@@ -236,7 +281,7 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws)
       }
       metrics::process_metrics().ack_seconds.observe(
           std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
-      hand_on(std::move(taken));
+      if (!taken.ids.envelope_id.empty()) hand_on(std::move(taken));
     }
     if (ended == Ended::link_disabled) break;
     if (replace && !replaced && !stopped_) {
@@ -245,7 +290,6 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::read_loop(Stream& ws)
       spawn_loop();
     }
   }
-  if (greeted) --greeted_;
   if (stopped_) co_return Ended::stopped;
   if (ended == Ended::link_disabled) co_return ended;
   co_return replaced ? Ended::replaced : Ended::closed;
@@ -271,8 +315,18 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::serve(const std::stri
   const auto endpoints = co_await resolver.async_resolve(host, port, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return Ended::closed;
 
-  ++live_;
-  const int connection = next_connection_++;
+  // Counted in and out on every way through (an exception included): stop() and run() rely on
+  // it, and a closer must never outlive the stream it closes.
+  struct Live {
+    SocketModeClient& client;
+    int connection;
+    explicit Live(SocketModeClient& c) : client(c), connection(c.next_connection_++) { ++client.live_; }
+    ~Live() {
+      client.closers_.erase(connection);
+      --client.live_;
+    }
+  } live{*this};
+  const int connection = live.connection;
   Ended ended = Ended::closed;
   if (!tls) {
     websocket::stream<beast::tcp_stream> ws(executor_);
@@ -287,6 +341,7 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::serve(const std::stri
       co_await ws.async_handshake(host + ":" + port, target, asio::redirect_error(asio::use_awaitable, ec));
     }
     if (!ec && !stopped_) ended = co_await read_loop(ws);
+    closers_.erase(connection);  // before the stream goes
   } else {
     asio::ssl::context ssl(asio::ssl::context::tls_client);
     ssl.set_default_verify_paths();
@@ -306,10 +361,9 @@ asio::awaitable<SocketModeClient::Ended> SocketModeClient::serve(const std::stri
       co_await ws.async_handshake(host, target, asio::redirect_error(asio::use_awaitable, ec));
     }
     if (!ec && !stopped_) ended = co_await read_loop(ws);
+    closers_.erase(connection);  // before the stream goes
   }
-  closers_.erase(connection);
   if (ec && !stopped_) spdlog::warn("slack: connecting failed: {}", ec.message());
-  --live_;
   if (stopped_) co_return Ended::stopped;
   co_return ended;
 }

@@ -135,7 +135,7 @@ bool Store::unfreeze(const std::string& scope, const std::string& by) {
 }
 
 std::vector<std::string> Store::unfreeze_incident(std::int64_t incident_id, const std::string& by) {
-  SQLite::Transaction tx(db_);
+  SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
   SQLite::Statement find(db_, "SELECT scope FROM freezes WHERE incident_id = ? AND lifted_at IS NULL");
   find.bind(1, incident_id);
   std::vector<std::string> scopes;

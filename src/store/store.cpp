@@ -111,7 +111,7 @@ Store::Opened Store::open_or_join_incident(const std::string& service,
                                            const std::string& opened_by,
                                            const std::string& reason,
                                            const std::string& channel) {
-  SQLite::Transaction tx(db_);
+  SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
   SQLite::Statement find(db_, std::string("SELECT ") + incident_columns +
                                   " FROM incidents WHERE service = ? AND state = 'open'");
   find.bind(1, service);
@@ -147,7 +147,7 @@ void Store::set_commander(std::int64_t incident_id, const std::string& person_id
 }
 
 bool Store::close_incident(std::int64_t incident_id, const std::string& summary) {
-  SQLite::Transaction tx(db_);
+  SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
   SQLite::Statement close(db_,
                           "UPDATE incidents SET state = 'resolved', closed_at = ?, summary = ?"
                           " WHERE id = ? AND state = 'open'");
@@ -363,7 +363,7 @@ std::optional<std::int64_t> Store::capture_event(std::int64_t incident_id, const
 
 std::int64_t Store::revise_event(std::int64_t event_id, const EventRevision& revision,
                                  const std::string& editor) {
-  SQLite::Transaction tx(db_);
+  SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
   // Revisions build on the latest view of the entry, so a text edit keeps a corrected time.
   const auto original = event(event_id);
   if (!original || original->revises) throw std::invalid_argument("no such timeline entry");
@@ -392,7 +392,7 @@ std::int64_t Store::revise_event(std::int64_t event_id, const EventRevision& rev
 }
 
 void Store::append_events(std::int64_t incident_id, const std::vector<NewEvent>& events) {
-  SQLite::Transaction tx(db_);
+  SQLite::Transaction tx(db_, SQLite::TransactionBehavior::IMMEDIATE);
   SQLite::Statement q(db_,
                       "INSERT INTO timeline_events (incident_id, at, kind, actor, text, data)"
                       " VALUES (?, ?, ?, ?, ?, ?)");

@@ -182,4 +182,6 @@ TEST_CASE("malformed or foreign payloads decode to nothing instead of failing") 
   CHECK_FALSE(slack::decode_channel_event(no_ts));
   CHECK(slack::ts_to_utc("1610241741.000200") == "2021-01-10T01:22:21.000Z");
   CHECK_FALSE(slack::ts_to_utc("yesterday"));
+  CHECK_FALSE(slack::ts_to_utc("99999999999.000001"));  // past what a time point holds: no overflow
+  CHECK_FALSE(slack::ts_to_utc("-1.000001"));
 }

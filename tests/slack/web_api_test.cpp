@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "goaround/net/http_client.hpp"
+#include "goaround/slack/slack_transport.hpp"
 #include "goaround/slack/web_api.hpp"
 #include "support/slack_emulator.hpp"
 
@@ -176,4 +177,44 @@ TEST_CASE("http_request still opens and closes a connection per call") {
   const auto bad = run(io, net::http_request({"GET", "ftp://example.com/", {}, "", 1s}));
   CHECK_FALSE(bad.status);
   CHECK(bad.error.find("not an http(s) URL") != std::string::npos);
+}
+
+namespace {
+
+bool valid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    const std::size_t length = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (length == 0 || i + length > text.size()) return false;
+    for (std::size_t k = 1; k < length; ++k)
+      if ((static_cast<unsigned char>(text[i + k]) & 0xC0) != 0x80) return false;
+    i += length;
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST_CASE("long text is cut into sections on character boundaries, never inside an entity or a link") {
+  std::string accents;
+  for (int i = 0; i < 1700; ++i) accents += "é";
+  const auto parts = slack::split_for_sections(accents, 3000);
+  REQUIRE(parts.size() == 2);
+  std::string joined;
+  for (const auto part : parts) {
+    CHECK(part.size() <= 3000);
+    CHECK(valid_utf8(part));
+    joined += part;
+  }
+  CHECK(joined == accents);
+  // An entity and a link straddling the limit go whole into the next part.
+  const std::string entity = std::string(2997, 'a') + "&amp; rest";
+  CHECK(slack::split_for_sections(entity, 3000).at(1).starts_with("&amp;"));
+  const std::string link = std::string(2990, 'b') + "<https://grafana.example/d/x|dashboard> after";
+  CHECK(slack::split_for_sections(link, 3000).at(1).starts_with("<https://"));
+  // The blocks of a reason of 1,700 × é are valid UTF-8 JSON strings.
+  chat::Message message;
+  message.text = accents;
+  for (const auto& block : slack::blocks(message))
+    CHECK(valid_utf8(block.at("text").at("text").as_string()));
 }

@@ -100,6 +100,7 @@ struct Http {
   std::string host;  // empty: no listener
   unsigned short port = 0;
   Secret token;  // bearer token for POST /v1/deployments; empty: registration refused
+  int max_connections = 256;  // open at once; more are answered 503 and closed
 };
 
 enum class SimFailure { none, never_ready, revision_missing };

@@ -34,10 +34,11 @@ class Routes {
 };
 
 // An HTTP/1.1 listener on the loop: bounded header (8 KiB) and body (64 KiB), a read deadline,
-// keep-alive, and a 400 for anything it cannot parse. One coroutine per connection.
+// keep-alive, and a 400 for anything it cannot parse. One coroutine per connection, at most
+// `max_connections` at once (503 beyond); a failing accept (EMFILE) backs off instead of spinning.
 class Listener {
  public:
-  Listener(boost::asio::any_io_executor executor, Routes& routes);
+  Listener(boost::asio::any_io_executor executor, Routes& routes, std::size_t max_connections = 256);
   // Binds host:port (port 0: any free one); throws std::system_error when it cannot.
   void listen(const std::string& host, unsigned short port);
   unsigned short port() const;
@@ -53,6 +54,7 @@ class Listener {
 
   Routes& routes_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  std::size_t max_connections_;
   std::set<boost::asio::ip::tcp::socket*> open_;
 };
 

@@ -53,6 +53,10 @@ struct Metrics {
                                    "Acked envelopes whose ids could not be recorded durably: retried, "
                                    "or dropped unworked after the retries (at most once).",
                                    {"outcome"}};
+  Counter slack_link_failures{"goaround_slack_failures_total",
+                              "Failures the Slack link survived, by where: the link (reconnected), "
+                              "a frame (acked, not worked on), a handler (logged).",
+                              {"where"}};
   Counter slack_api_errors{"goaround_slack_api_errors_total",
                            "Slack Web API calls that ended in an error, by method and error.",
                            {"method", "error"}};

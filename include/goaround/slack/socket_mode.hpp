@@ -77,6 +77,7 @@ class SocketModeClient {
   Taken take(const std::string& frame, Ended& ended, bool& replace, bool& greeted);
   // After the ack went out: record the ids, then the work, if any, on the work executor.
   void hand_on(Taken taken);
+  static std::optional<std::string> ack_only(const std::string& frame) noexcept;
 
   boost::asio::any_io_executor executor_;
   WebApi& api_;
