@@ -2,6 +2,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -354,6 +355,8 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
       --engine.in_flight_;
       engine.running_here_.erase(id);
       engine.lost_.erase(id);
+      // The last one is done: the heartbeat stops now, not a tick later (a headless run exits).
+      if (engine.running_here_.empty() && engine.heartbeat_) engine.heartbeat_->cancel();
     }
   } counted{*this, id};
   if (!keeping_owned_) {
@@ -517,7 +520,7 @@ boost::asio::awaitable<bool> GoAround::still_owned(std::int64_t id) {
 }
 
 boost::asio::awaitable<void> GoAround::keep_owned() {
-  boost::asio::steady_timer tick(co_await boost::asio::this_coro::executor);
+  heartbeat_.emplace(co_await boost::asio::this_coro::executor);
   while (!running_here_.empty()) {
     try {
       store_.renew_owner(ownership_.owner);
@@ -526,9 +529,11 @@ boost::asio::awaitable<void> GoAround::keep_owned() {
       // A busy or lost store: the next tick tries again; the lease is five ticks long.
       spdlog::warn("go-arounds: renewing this process's heartbeat failed: {}", e.what());
     }
-    tick.expires_after(ownership_.renew_every());
-    co_await tick.async_wait(boost::asio::use_awaitable);
+    heartbeat_->expires_after(ownership_.renew_every());
+    boost::system::error_code cancelled;  // by the last go-around ending
+    co_await heartbeat_->async_wait(boost::asio::redirect_error(boost::asio::use_awaitable, cancelled));
   }
+  heartbeat_.reset();
   keeping_owned_ = false;
 }
 

@@ -20,7 +20,8 @@ std::string event_key(const std::string& event_id) { return "event:" + event_id;
 
 EnvelopeLedger::EnvelopeLedger(const std::filesystem::path& database, const time::Clock& clock,
                                std::chrono::hours keep)
-    : store_(database, clock), clock_(clock), keep_(keep) {
+    // A short busy wait: the writer retries anyway, and shutting down waits for one attempt.
+    : store_(database, clock, 1s), clock_(clock), keep_(keep) {
   for (auto& id : store_.envelopes_since(clock_.now() - keep_)) remember(id);
   writer_ = std::thread([this] { write_loop(); });
 }

@@ -142,55 +142,75 @@ asio::awaitable<void> SocketModeClient::keep_connected() {
   }
 }
 
-SocketModeClient::Taken SocketModeClient::take(const std::string& frame, Ended& ended, bool& replace,
-                                               bool& greeted) {
+Frame read_frame(std::string_view text) {
+  Frame frame;
   json::error_code ec;
-  auto value = json::parse(frame, ec);
+  auto value = json::parse(text, ec);
   auto* message = ec ? nullptr : value.if_object();
-  if (!message) {
-    spdlog::warn("slack: ignored a frame that is not a JSON object");
-    return {};
-  }
-  const auto type = message->if_contains("type") && message->at("type").is_string()
-                        ? std::string(message->at("type").as_string())
-                        : std::string();
+  if (!message) return frame;
+  frame.message = std::move(*message);
+  const auto* type_value = frame.message.if_contains("type");
+  const auto type = type_value && type_value->is_string() ? std::string(type_value->get_string()) : std::string();
   if (type == "hello") {
-    spdlog::info("slack: connected (Socket Mode)");
-    greeted = true;
-    return {};
+    frame.kind = Frame::Kind::hello;
+  } else if (type == "disconnect") {
+    frame.kind = Frame::Kind::disconnect;
+    const auto* reason = frame.message.if_contains("reason");
+    if (reason && reason->is_string()) frame.disconnect_reason = reason->get_string();
+  } else if (const auto* id = frame.message.if_contains("envelope_id"); id && id->is_string()) {
+    frame.kind = Frame::Kind::envelope;
+    frame.ids = {std::string(id->get_string()), "", type};
+    if (const auto* payload = frame.message.if_contains("payload"); payload && payload->is_object())
+      if (const auto* event_id = payload->as_object().if_contains("event_id"); event_id && event_id->is_string())
+        frame.ids.event_id = std::string(event_id->get_string());
+    const auto* accepts = frame.message.if_contains("accepts_response_payload");
+    frame.accepts_response_payload = accepts && accepts->is_bool() && accepts->get_bool();
+  } else {
+    frame.kind = Frame::Kind::other;
   }
-  if (type == "disconnect") {
-    const auto* reason = message->if_contains("reason");
-    const auto why = reason && reason->is_string() ? std::string(reason->get_string()) : "";
-    spdlog::info("slack: disconnect requested ({})", why);
-    if (why == "link_disabled") {
-      spdlog::critical("slack: Socket Mode was disabled for this app; stopping");
-      ended = Ended::link_disabled;
-    } else if (why == "warning" || why == "refresh_requested") {
-      replace = true;
-    }
-    return {};
+  return frame;
+}
+
+std::string ack_for(const Frame& envelope, const AckCheck& decision) {
+  json::object ack{{"envelope_id", envelope.ids.envelope_id}};
+  if (envelope.accepts_response_payload) ack["payload"] = decision.payload;
+  return json::serialize(ack);
+}
+
+SocketModeClient::Taken SocketModeClient::take(const std::string& text, Ended& ended, bool& replace,
+                                               bool& greeted) {
+  auto frame = read_frame(text);
+  switch (frame.kind) {
+    case Frame::Kind::not_json:
+      spdlog::warn("slack: ignored a frame that is not a JSON object");
+      return {};
+    case Frame::Kind::other:
+      return {};
+    case Frame::Kind::hello:
+      spdlog::info("slack: connected (Socket Mode)");
+      greeted = true;
+      return {};
+    case Frame::Kind::disconnect:
+      spdlog::info("slack: disconnect requested ({})", frame.disconnect_reason);
+      if (frame.disconnect_reason == "link_disabled") {
+        spdlog::critical("slack: Socket Mode was disabled for this app; stopping");
+        ended = Ended::link_disabled;
+      } else if (frame.disconnect_reason == "warning" || frame.disconnect_reason == "refresh_requested") {
+        replace = true;
+      }
+      return {};
+    case Frame::Kind::envelope:
+      break;
   }
-  const auto* id = message->if_contains("envelope_id");
-  if (!id || !id->is_string()) return {};
-  Taken taken;
-  taken.ids = {std::string(id->get_string()), "", type};
-  const auto& envelope_id = taken.ids.envelope_id;
-  metrics::process_metrics().envelopes.inc({type});
-  if (const auto* payload = message->if_contains("payload"); payload && payload->is_object())
-    if (const auto* event_id = payload->as_object().if_contains("event_id"); event_id && event_id->is_string())
-      taken.ids.event_id = std::string(event_id->get_string());
+  const auto& envelope_id = frame.ids.envelope_id;
+  metrics::process_metrics().envelopes.inc({frame.ids.kind});
   // From memory: a redelivery of this id, or of the same event, is acked and dropped.
-  const bool fresh = ledger_.first_sight(envelope_id, taken.ids.event_id);
-  json::object ack{{"envelope_id", envelope_id}};
-  const auto decision = options_.check ? options_.check(*message) : AckCheck{};
-  if (const auto* accepts = message->if_contains("accepts_response_payload");
-      accepts && accepts->is_bool() && accepts->get_bool())
-    ack["payload"] = decision.payload;
+  const bool fresh = ledger_.first_sight(envelope_id, frame.ids.event_id);
+  const auto decision = options_.check ? options_.check(frame.message) : AckCheck{};
+  Taken taken{ack_for(frame, decision), frame.ids, std::nullopt};
   if (!decision.work) spdlog::info("slack: envelope {} answered in its ack", envelope_id);
-  else if (fresh) taken.work = std::move(*message);
+  else if (fresh) taken.work = std::move(frame.message);
   else spdlog::info("slack: envelope {} seen before; acked, not run again", envelope_id);
-  taken.ack = json::serialize(ack);
   return taken;
 }
 
@@ -214,13 +234,10 @@ void SocketModeClient::hand_on(Taken taken) {
 
 // An envelope whose handling failed on the ack path: acked by its id when it has one (a frame
 // that fails once fails again, so a redelivery would only repeat it), and never worked on.
-std::optional<std::string> SocketModeClient::ack_only(const std::string& frame) noexcept {
+std::optional<std::string> SocketModeClient::ack_only(const std::string& text) noexcept {
   try {
-    json::error_code ec;
-    const auto value = json::parse(frame, ec);
-    const auto* message = ec ? nullptr : value.if_object();
-    const auto* id = message ? message->if_contains("envelope_id") : nullptr;
-    if (id && id->is_string()) return json::serialize(json::object{{"envelope_id", id->get_string()}});
+    const auto frame = read_frame(text);
+    if (frame.kind == Frame::Kind::envelope) return ack_for(frame, {});
   } catch (const std::exception&) {
   }
   return std::nullopt;

@@ -20,14 +20,19 @@ Freeze read_freeze(SQLite::Statement& q) {
 }  // namespace
 
 bool Store::writable(std::string& why) {
+  // A probe answers at once: a lock held elsewhere is "not ready" now, not after 5 s of waiting
+  // on the loop that also serves everything else.
+  db_.setBusyTimeout(200);
+  bool ok = true;
   try {
     db_.exec("BEGIN IMMEDIATE");
     db_.exec("ROLLBACK");
-    return true;
   } catch (const std::exception& e) {
     why = e.what();
-    return false;
+    ok = false;
   }
+  db_.setBusyTimeout(static_cast<int>(busy_timeout.count()));
+  return ok;
 }
 
 bool Store::has_event(std::int64_t incident_id, const std::string& kind) {

@@ -1,10 +1,12 @@
 #include "goaround/store/store.hpp"
 
 #include <SQLiteCpp/Statement.h>
+#include <sqlite3.h>
 #include <SQLiteCpp/Transaction.h>
 
 #include <algorithm>
 #include <stdexcept>
+#include <thread>
 #include <unordered_map>
 
 namespace goaround::store {
@@ -88,10 +90,20 @@ Execution read_execution(SQLite::Statement& q) {
 
 }  // namespace
 
-Store::Store(const std::filesystem::path& file, const time::Clock& clock)
-    : db_(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE), clock_(clock) {
-  db_.setBusyTimeout(5000);
-  db_.exec("PRAGMA journal_mode = WAL");
+Store::Store(const std::filesystem::path& file, const time::Clock& clock, std::chrono::milliseconds busy)
+    : busy_timeout(busy), db_(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE), clock_(clock) {
+  db_.setBusyTimeout(static_cast<int>(busy_timeout.count()));
+  // Turning a new file to WAL needs the file to itself and does not wait on the busy handler:
+  // two processes opening a new data folder together retry here instead of failing.
+  for (auto waited = std::chrono::milliseconds(0);; waited += std::chrono::milliseconds(20)) {
+    try {
+      db_.exec("PRAGMA journal_mode = WAL");
+      break;
+    } catch (const SQLite::Exception& e) {
+      if ((e.getErrorCode() != SQLITE_BUSY && e.getErrorCode() != SQLITE_LOCKED) || waited >= busy_timeout) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  }
   db_.exec("PRAGMA synchronous = FULL");
   db_.exec("PRAGMA foreign_keys = ON");
   migrate(db_);

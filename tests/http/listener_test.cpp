@@ -152,3 +152,23 @@ TEST_CASE("goaround --version") {
   CHECK(p.wait() == 0);
   CHECK_THAT(text, Contains("goaround 0.1.0"));
 }
+
+TEST_CASE("Content-Type is compared by media type, and the Bearer scheme case-insensitively") {
+  testing::BotHarness bot(std::string("http: { listen: \"127.0.0.1:0\", token: \"${T}\" }\n") + services);
+  bot.config.http.token = config::Secret(token, "${T}");
+  http::Routes routes(bot.bot, [] { return std::nullopt; });
+  const std::string good = R"({"service":"checkout","environment":"prod","revision":"7"})";
+  const auto with = [&](const std::string& content_type, const std::string& authorization) {
+    auto r = request(bhttp::verb::post, "/v1/deployments", good, "");
+    r.set(bhttp::field::content_type, content_type);
+    r.set(bhttp::field::authorization, authorization);
+    return routes.answer(r).result_int();
+  };
+  CHECK(with("application/jsonfoo", "Bearer " + token) == 415);
+  CHECK(with("application/json-seq", "Bearer " + token) == 415);
+  CHECK(with("Application/JSON; charset=utf-8", "Bearer " + token) == 201);
+  CHECK(with("application/json", "bearer " + token) == 201);
+  CHECK(with("application/json", "BEARER   " + token) == 201);
+  CHECK(with("application/json", "Bearer" + token) == 401);
+  CHECK(with("application/json", "Basic " + token) == 401);
+}

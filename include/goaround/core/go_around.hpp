@@ -1,6 +1,7 @@
 #pragma once
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <cstdint>
 #include <chrono>
@@ -130,6 +131,7 @@ class GoAround {
   std::set<std::int64_t> running_here_;  // started by this process, not yet finished
   std::set<std::int64_t> lost_;          // taken over by another process while we ran them
   bool keeping_owned_ = false;           // keep_owned() is running
+  std::optional<boost::asio::steady_timer> heartbeat_;  // keep_owned()'s, while it runs
 };
 
 std::string display_name(const chat::Person& person);

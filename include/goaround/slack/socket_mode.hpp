@@ -25,6 +25,19 @@ struct AckCheck {
   bool work = true;
 };
 
+// What one text frame from Slack is, read without any I/O (the fuzzers drive this directly).
+struct Frame {
+  enum class Kind { not_json, hello, disconnect, envelope, other };
+  Kind kind = Kind::not_json;
+  std::string disconnect_reason;    // disconnect: warning, refresh_requested, link_disabled, …
+  store::Store::EnvelopeIds ids;    // envelope: its id, its event id (if any), its type
+  bool accepts_response_payload = false;
+  boost::json::object message;      // the whole frame, for the handler
+};
+Frame read_frame(std::string_view text);
+// The ack of an envelope: its id, and the check's payload when the envelope accepts one.
+std::string ack_for(const Frame& envelope, const AckCheck& decision);
+
 struct SocketModeOptions {
   // A link that brings no frame and no pong for this long is dead: after half of it without a
   // frame a ping goes out, and when the other half passes too the link is dropped and replaced.

@@ -179,7 +179,10 @@ int latest_schema_version();
 // One Store per thread; it is not safe to share across threads.
 class Store {
  public:
-  Store(const std::filesystem::path& file, const time::Clock& clock);
+  // `busy`: how long a statement waits for another connection's write lock before failing.
+  Store(const std::filesystem::path& file, const time::Clock& clock,
+        std::chrono::milliseconds busy = std::chrono::seconds(5));
+  const std::chrono::milliseconds busy_timeout;
 
   int schema_version();
   SQLite::Database& database() { return db_; }

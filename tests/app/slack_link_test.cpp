@@ -1,0 +1,136 @@
+// The Slack link outlives any error: a store locked past its busy timeout, a link down while
+// Slack rate-limits the reconnect. Each on the real binary: the link stays or comes back,
+// /readyz tells the truth meanwhile, and SIGTERM still ends it within 2 s.
+#include <SQLiteCpp/Database.h>
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "support/http_call.hpp"
+#include "support/served_bot.hpp"
+#include "support/slack_emulator.hpp"
+
+using namespace goaround;
+using namespace std::chrono_literals;
+using Catch::Matchers::Contains;
+namespace json = boost::json;
+using testing::count_calls;
+using testing::fixture;
+using testing::ServedBot;
+using testing::SlackEmulator;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+json::value help_command(const std::string& envelope_id) {
+  auto command = fixture("socket_slash_commands_envelope.json");
+  command.at("payload").as_object()["text"] = "help";
+  command.as_object()["envelope_id"] = envelope_id;
+  return command;
+}
+
+bool acked(const std::vector<json::value>& frames, const std::string& id) {
+  return std::any_of(frames.begin(), frames.end(), [&](const json::value& f) {
+    const auto* object = f.if_object();
+    const auto* envelope_id = object ? object->if_contains("envelope_id") : nullptr;
+    return envelope_id && envelope_id->is_string() && envelope_id->get_string() == id;
+  });
+}
+
+int answers_to(const std::vector<SlackEmulator::Call>& calls, const std::string& envelope_id) {
+  return static_cast<int>(std::count_if(calls.begin(), calls.end(), [&](const SlackEmulator::Call& c) {
+    return c.method == "response_url" && c.target.ends_with("/" + envelope_id);
+  }));
+}
+
+// The HTTP listener rides in the slack section's tail: a top-level key after it.
+std::string with_http(unsigned short port) { return "http: { listen: 127.0.0.1:" + std::to_string(port) + " }\n"; }
+
+int readyz(unsigned short port) {
+  return testing::http_call(port, boost::beast::http::verb::get, "/readyz").status;
+}
+
+long stop_ms(ServedBot& served) {
+  const auto began = Clock::now();
+  served.stop();
+  return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count();
+}
+
+}  // namespace
+
+TEST_CASE("Slack link: a store locked past its busy timeout never delays an ack nor drops the link") {
+  SlackEmulator slack;
+  const auto port = testing::free_port();
+  ServedBot served(slack, "", with_http(port));
+  REQUIRE(slack.wait_for_connections(1));
+  std::this_thread::sleep_for(200ms);
+  REQUIRE(slack.deliver(help_command("before-lock")));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return answers_to(calls, "before-lock") == 1; }));
+  CHECK(readyz(port) == 200);
+  {
+    // Another process holds the write lock for 8 s, past SQLite's 5 s busy timeout.
+    SQLite::Database holder((served.dir.path() / "var" / "goaround.db").string(), SQLite::OPEN_READWRITE);
+    holder.exec("BEGIN IMMEDIATE");
+    const auto delivered = Clock::now();
+    REQUIRE(slack.deliver(help_command("while-locked")));
+    REQUIRE(slack.wait_for_frame([](const auto& frames) { return acked(frames, "while-locked"); }, 1s));
+    INFO("ack while the store is locked: " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - delivered).count() << " ms");
+    CHECK(Clock::now() - delivered < 500ms);
+    CHECK(readyz(port) == 503);  // the database takes no write lock: not ready
+    std::this_thread::sleep_for(8s - (Clock::now() - delivered));
+    holder.exec("ROLLBACK");
+  }
+  // Recorded once the lock is gone, then worked on: once.
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return answers_to(calls, "while-locked") == 1; }, 15s));
+  REQUIRE(slack.deliver(help_command("after-lock")));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return answers_to(calls, "after-lock") == 1; }));
+  CHECK(readyz(port) == 200);
+  CHECK(count_calls(slack.calls(), "apps.connections.open") == 1);  // the one link held throughout
+  CHECK(slack.connections() == 1);
+  CHECK(answers_to(slack.calls(), "while-locked") == 1);
+  CHECK(stop_ms(served) < 2000);
+  CHECK(served.exit_code == 0);
+}
+
+TEST_CASE("Slack link: while the link is down /readyz says not ready, and it comes back") {
+  SlackEmulator slack;
+  const auto port = testing::free_port();
+  ServedBot served(slack, "", with_http(port));
+  REQUIRE(slack.wait_for_connections(1));
+  std::this_thread::sleep_for(200ms);
+  CHECK(readyz(port) == 200);
+  slack.rate_limit_next("apps.connections.open", 3);  // the reconnect waits out Retry-After
+  REQUIRE(slack.drop_connection());
+  std::this_thread::sleep_for(1500ms);
+  const auto down = testing::http_call(port, boost::beast::http::verb::get, "/readyz");
+  CHECK(down.status == 503);
+  CHECK_THAT(down.body, Contains("slack: not connected"));
+  REQUIRE(slack.wait_for_connections(2, 10s));
+  std::this_thread::sleep_for(200ms);
+  CHECK(readyz(port) == 200);
+  REQUIRE(slack.deliver(help_command("after-reconnect")));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return answers_to(calls, "after-reconnect") == 1; }));
+  CHECK(stop_ms(served) < 2000);
+  CHECK(served.exit_code == 0);
+}
+
+TEST_CASE("Slack link: SIGTERM while the store is locked and envelopes wait to be recorded ends within 2 s") {
+  SlackEmulator slack;
+  ServedBot served(slack);
+  REQUIRE(slack.wait_for_connections(1));
+  std::this_thread::sleep_for(200ms);
+  SQLite::Database holder((served.dir.path() / "var" / "goaround.db").string(), SQLite::OPEN_READWRITE);
+  holder.exec("BEGIN IMMEDIATE");
+  REQUIRE(slack.deliver(help_command("pending-at-shutdown")));
+  REQUIRE(slack.wait_for_frame([](const auto& frames) { return acked(frames, "pending-at-shutdown"); }, 1s));
+  std::this_thread::sleep_for(500ms);
+  const auto began = Clock::now();
+  const auto logs = served.stop();
+  const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - began).count();
+  INFO(logs);
+  holder.exec("ROLLBACK");
+  CHECK(took < 2000);  // one short busy wait at most, never the retries
+  CHECK(served.exit_code == 0);
+  CHECK_THAT(logs, Contains("acked, and not worked on so that none can run twice"));
+}
