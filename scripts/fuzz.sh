@@ -13,6 +13,7 @@ cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_BUILD_TYPE=RelWith
   -DGOAROUND_FUZZ=ON -DGOAROUND_BUILD_TESTS=OFF "${launcher[@]}" >/dev/null
 fuzzers=(socket_frame chat_command deploy_registration config)
 cmake --build build-fuzz -j2 --target "${fuzzers[@]/%/_fuzzer}"
+export LSAN_OPTIONS="suppressions=$PWD/tests/fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
 for name in "${fuzzers[@]}"; do
   mkdir -p "build-fuzz/corpus/$name" "build-fuzz/findings/$name"
   echo "fuzz: $name for ${seconds}s" >&2

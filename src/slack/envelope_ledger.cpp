@@ -1,6 +1,8 @@
 #include "goaround/slack/envelope_ledger.hpp"
 
 #include <spdlog/spdlog.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "goaround/metrics/metrics.hpp"
 
@@ -68,6 +70,9 @@ void EnvelopeLedger::record_then(store::Store::EnvelopeIds ids, std::function<vo
 }
 
 void EnvelopeLedger::write_loop() {
+  // Background work like the handlers': on a busy machine the ack thread goes first.
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0)
+    spdlog::debug("slack: could not lower the envelope ledger's priority");
   auto pruned = std::chrono::steady_clock::now();
   for (;;) {
     std::vector<Pending> batch;

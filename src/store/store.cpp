@@ -497,11 +497,15 @@ bool Store::finish_execution(std::int64_t id, const ExecutionFinish& f, const st
   q.bind(6, id);
   q.bind(7, owner);
   if (q.exec() != 1) return false;
-  SQLite::Statement unlock(db_, "DELETE FROM service_locks WHERE execution_id = ?");
-  unlock.bind(1, id);
-  unlock.exec();
+  release_service_lock(id);
   tx.commit();
   return true;
+}
+
+void Store::release_service_lock(std::int64_t execution_id) {
+  SQLite::Statement unlock(db_, "DELETE FROM service_locks WHERE execution_id = ?");
+  unlock.bind(1, execution_id);
+  unlock.exec();
 }
 
 bool Store::owns(std::int64_t id, const std::string& owner) {
@@ -561,9 +565,7 @@ bool Store::take_over(const RunningExecution& seen, const std::string& by) {
   q.bind(4, seen.execution.owner);
   q.bind(5, seen.heartbeat_ms.value_or(-1));
   if (q.exec() != 1) return false;
-  SQLite::Statement unlock(db_, "DELETE FROM service_locks WHERE execution_id = ?");
-  unlock.bind(1, seen.execution.id);
-  unlock.exec();
+  release_service_lock(seen.execution.id);
   tx.commit();
   return true;
 }

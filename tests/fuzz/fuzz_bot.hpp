@@ -4,6 +4,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -41,6 +42,7 @@ struct FuzzBot {
                [](const config::Service&) -> boost::asio::awaitable<std::optional<double>> { co_return std::nullopt; }),
         bot{config, store, templates, transport, go_around, status, registry, io.get_executor(), clock} {
     commands::register_all(registry);
+    spdlog::set_level(spdlog::level::warn);  // a line per accepted input would drown the findings
   }
   ~FuzzBot() {
     std::error_code ignored;

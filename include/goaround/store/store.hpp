@@ -310,6 +310,8 @@ class Store {
 
  private:
   std::string now() const { return time::format_utc(clock_.now()); }
+  // Inside the caller's transaction: the service is free again.
+  void release_service_lock(std::int64_t execution_id);
 
   SQLite::Database db_;
   const time::Clock& clock_;
