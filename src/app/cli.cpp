@@ -163,6 +163,9 @@ struct Runtime {
   core::Registry registry;
   core::Bot bot;
   triggers::Monitor triggers;
+  // serve's periodic takeover of go-arounds whose process died; here, so that a tick still
+  // under way at shutdown finds it alive.
+  schedule::Periodic takeovers;
 };
 
 // Runs a coroutine on the runtime's loop to completion and returns its value.
@@ -184,7 +187,6 @@ T run_to_completion(Runtime& rt, asio::awaitable<T> task) {
 asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   co_await rt.go_around.recover();
   core::Scribe scribe(rt.store);
-  schedule::Periodic takeovers;  // of go-arounds whose process died
   // The ack path (read, check the envelope id in memory, ack) runs on a thread of its own with
   // its own Web API client; the ledger records the ids durably on another, and envelopes are
   // worked on here, on the bot's loop: no fsync and no handler's work ever delays an ack.
@@ -224,12 +226,12 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
     if (listener) listener->stop();
     rt.status.stop();
     rt.triggers.stop();
-    takeovers.stop();
+    rt.takeovers.stop();
     until_signal.cancel();
   });
   // A go-around whose process died (a headless run killed beside this one) frees its service
   // within a lease and a half, without waiting for anyone to ask.
-  asio::co_spawn(rt.io, takeovers.run(rt.config.execution_lease / 2, [&] { return rt.go_around.recover(); },
+  asio::co_spawn(rt.io, rt.takeovers.run(rt.config.execution_lease / 2, [&] { return rt.go_around.recover(); },
                                       "go-around takeovers"),
                  asio::detached);
   asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(5)), asio::detached);
@@ -253,6 +255,7 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
     boost::system::error_code ec;
     co_await socket_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     socket_thread.join();
+    ledger.reset();  // records what is pending, before the client it hands work for goes
   } else {
     boost::system::error_code ec;
     co_await until_signal.async_wait(asio::redirect_error(asio::use_awaitable, ec));
@@ -267,7 +270,7 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   if (listener) listener->stop();
   rt.status.stop();
   rt.triggers.stop();
-  takeovers.stop();
+  rt.takeovers.stop();
   signals.cancel();
   co_return disabled ? exit_link_disabled : exit_ok;
 }

@@ -16,6 +16,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <memory>
 #include <random>
 
@@ -92,16 +94,23 @@ Ownership Ownership::of_this_process(std::chrono::milliseconds lease) {
   char nonce[17];
   std::snprintf(nonce, sizeof nonce, "%08x%08x", random(), random());
   const long pid = ::getpid();
-  return {{std::string(host) + "/" + std::to_string(pid) + "/" + started + "/" + nonce, host, pid, started},
+  // Where this pid means something: the kernel boot and the pid namespace.
+  std::string boot;
+  std::ifstream("/proc/sys/kernel/random/boot_id") >> boot;
+  std::error_code ec;
+  const auto pid_namespace = std::filesystem::read_symlink("/proc/self/ns/pid", ec).string();
+  const auto machine = boot.empty() || pid_namespace.empty() ? std::string() : boot + "/" + pid_namespace;
+  return {{std::string(host) + "/" + std::to_string(pid) + "/" + started + "/" + nonce, host, pid, started, machine},
           lease};
 }
 
 bool Ownership::dead(const store::RunningExecution& running) const {
   if (!running.owner || !running.heartbeat_ms) return true;  // no owner row: a bot from before owners
   if (store::Store::unix_ms() - *running.heartbeat_ms > lease.count()) return true;
-  // On this host a dead owner needs no lease to be known: its pid is gone, or it is ours and
-  // it was an earlier life of this pid (a restarted container runs as pid 1 again).
-  if (running.owner->host != owner.host) return false;
+  // On this machine (same boot, same pid namespace) a dead owner needs no lease to be known:
+  // its pid is gone, or it is ours and it was an earlier life of this pid (a restarted
+  // container runs as pid 1 again).
+  if (owner.machine.empty() || running.owner->machine != owner.machine) return false;
   if (running.owner->pid == owner.pid) return true;
   return ::kill(static_cast<pid_t>(running.owner->pid), 0) != 0 && errno == ESRCH;
 }
@@ -359,9 +368,10 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
       if (engine.running_here_.empty() && engine.heartbeat_) engine.heartbeat_->cancel();
     }
   } counted{*this, id};
+  executor_ = co_await boost::asio::this_coro::executor;
   if (!keeping_owned_) {
     keeping_owned_ = true;
-    boost::asio::co_spawn(co_await boost::asio::this_coro::executor, keep_owned(), boost::asio::detached);
+    boost::asio::co_spawn(*executor_, keep_owned(), boost::asio::detached);
   }
   std::exception_ptr failure;
   try {
@@ -387,6 +397,10 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
 
 boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   auto node = pending_.extract(id);
+  if (node.empty()) {  // its card was withdrawn between the confirmation and now
+    spdlog::error("go-around #{}: nothing to run (its card is gone)", id);
+    co_return Result::failed;
+  }
   const auto execution = store_.execution(id);
   Pending& pending = node.mapped();
   const auto incident = execution->incident_id;
@@ -408,7 +422,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
                             bot_actor, incident);
 
   // Announcing and freezing took time: run the tool only if the go-around is still ours.
-  if (!co_await still_owned(id)) co_return Result::failed;
+  if (!still_owned(id)) co_return Result::failed;
   exec::Outcome outcome;
   exec::Verification verification;
   auto* adapter = adapters_.find(execution->service);
@@ -466,9 +480,10 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
                                     outcome.exit_code, outcome.output_tail,
                                     json::serialize(verified)},
                                ownership_.owner.id)) {
-    co_await still_owned(id);
+    still_owned(id);
     co_return Result::failed;
   }
+  running_here_.erase(id);  // finished: from here on nobody may mistake it for a lost one
   const auto message = render("result", summary);
   record(incident, "result", bot_actor, message.text, summary);
   metrics::process_metrics().executions.inc({execution->adapter, std::string(result_name(result))});
@@ -504,19 +519,23 @@ boost::asio::awaitable<exec::Verification> GoAround::verify_all(const std::strin
   co_return verification;
 }
 
-boost::asio::awaitable<bool> GoAround::still_owned(std::int64_t id) {
-  if (!lost_.contains(id) && store_.owns(id, ownership_.owner.id)) co_return true;
-  if (!lost_.insert(id).second) co_return false;  // said already
+bool GoAround::still_owned(std::int64_t id) {
+  if (lost_.contains(id)) return false;
+  if (store_.owns(id, ownership_.owner.id)) return true;
   const auto execution = store_.execution(id);
-  spdlog::error("go-around #{}: taken over by {}; this process stops it here", id,
-                execution ? execution->taken_over_by : std::string("another process"));
-  if (!execution) co_return false;
+  // Not running any more but not taken over either: this process finished it itself.
+  if (!execution || execution->taken_over_by.empty() || execution->taken_over_by == ownership_.owner.id)
+    return true;
+  lost_.insert(id);
+  spdlog::error("go-around #{}: taken over by {}; this process stops it here", id, execution->taken_over_by);
   const auto notice = render("execution_lost", {{"execution", id}, {"service", execution->service}});
   record(execution->incident_id, "execution_lost", bot_actor, notice.text,
          {{"execution", id}, {"owner", ownership_.owner.id}, {"taken_over_by", execution->taken_over_by}});
+  // Said without waiting: a slow chat must not hold back the heartbeat of the others.
   if (const auto incident = store_.incident(execution->incident_id))
-    co_await transport_.post({incident->channel, incident->thread}, notice);
-  co_return false;
+    boost::asio::co_spawn(*executor_, transport_.post({incident->channel, incident->thread}, notice),
+                          boost::asio::detached);
+  return false;
 }
 
 boost::asio::awaitable<void> GoAround::keep_owned() {
@@ -524,7 +543,7 @@ boost::asio::awaitable<void> GoAround::keep_owned() {
   while (!running_here_.empty()) {
     try {
       store_.renew_owner(ownership_.owner);
-      for (const auto id : std::vector(running_here_.begin(), running_here_.end())) co_await still_owned(id);
+      for (const auto id : std::vector(running_here_.begin(), running_here_.end())) still_owned(id);
     } catch (const std::exception& e) {
       // A busy or lost store: the next tick tries again; the lease is five ticks long.
       spdlog::warn("go-arounds: renewing this process's heartbeat failed: {}", e.what());
@@ -540,47 +559,59 @@ boost::asio::awaitable<void> GoAround::keep_owned() {
 boost::asio::awaitable<void> GoAround::recover(const std::string& service) {
   for (const auto& stale : store_.running_executions(service)) {
     const auto& execution = stale.execution;
-    if (execution.owner == ownership_.owner.id || !ownership_.dead(stale)) continue;
+    if (running_here_.contains(execution.id)) continue;  // ours and alive
+    // Ours but not running here (its finish failed on a busy store) is an orphan too.
+    if (execution.owner != ownership_.owner.id && !ownership_.dead(stale)) continue;
     if (!store_.take_over(stale, ownership_.owner.id))
       continue;  // another process took it first, or its owner renewed meanwhile
-    const auto incident = store_.incident(execution.incident_id);
-    const chat::Place place{incident->channel, incident->thread};
-    json::object context{{"service", execution.service},
-                         {"execution", execution.id},
-                         {"from", execution.from_revision},
-                         {"to", execution.to_revision},
-                         {"confirmed_by", execution.confirmed_by.value_or("")},
-                         {"started_at", execution.started_at.value_or("")},
-                         {"taken_over_by", ownership_.owner.host + " (pid " +
-                                               std::to_string(ownership_.owner.pid) + ")"}};
-    if (stale.owner) {
-      context["owner"] = stale.owner->host + " (pid " + std::to_string(stale.owner->pid) + ")";
-      context["last_seen"] = time::format_utc(std::chrono::system_clock::time_point(
-          std::chrono::milliseconds(stale.heartbeat_ms.value_or(0))));
+    try {
+      co_await say_taken_over(stale);
+    } catch (const std::exception& e) {
+      // Taken over and freed already; only the notice or the re-check is missing.
+      spdlog::error("go-around #{}: taken over, but the notice or re-check failed: {}", execution.id, e.what());
     }
-    const auto notice = render("interrupted", context);
-    record(execution.incident_id, "interrupted", bot_actor, notice.text, context);
-    co_await transport_.post(place, notice);
-    // What the adapter sees now is the only truth left about the interrupted rollback.
-    exec::Verification verification;
-    if (auto* adapter = adapters_.find(execution.service)) {
-      try {
-        verification = co_await verify_all(execution.service, *adapter,
-                                           exec::plan_from_json(json::parse(execution.plan_json)));
-      } catch (const std::exception& e) {
-        verification.checks.push_back({"live state readable", false, e.what()});
-      }
-    }
-    json::object checked{{"passed", verification.passed},
-                         {"checks", checks_json(verification.checks)},
-                         {"service", execution.service},
-                         {"to", execution.to_revision},
-                         {"execution", execution.id}};
-    const auto recheck = render("recheck", checked);
-    record(execution.incident_id, "verification", bot_actor, recheck.text, checked);
-    store_.record_recheck(execution.id, json::serialize(checked));
-    co_await transport_.post(place, recheck);
   }
+}
+
+boost::asio::awaitable<void> GoAround::say_taken_over(const store::RunningExecution& stale) {
+  const auto& execution = stale.execution;
+  const auto incident = store_.incident(execution.incident_id);
+  const chat::Place place = incident ? chat::Place{incident->channel, incident->thread} : chat::Place{};
+  json::object context{{"service", execution.service},
+                       {"execution", execution.id},
+                       {"from", execution.from_revision},
+                       {"to", execution.to_revision},
+                       {"confirmed_by", execution.confirmed_by.value_or("")},
+                       {"started_at", execution.started_at.value_or("")},
+                       {"taken_over_by", ownership_.owner.host + " (pid " +
+                                             std::to_string(ownership_.owner.pid) + ")"}};
+  if (stale.owner) {
+    context["owner"] = stale.owner->host + " (pid " + std::to_string(stale.owner->pid) + ")";
+    context["last_seen"] = time::format_utc(std::chrono::system_clock::time_point(
+        std::chrono::milliseconds(stale.heartbeat_ms.value_or(0))));
+  }
+  const auto notice = render("interrupted", context);
+  record(execution.incident_id, "interrupted", bot_actor, notice.text, context);
+  co_await transport_.post(place, notice);
+  // What the adapter sees now is the only truth left about the interrupted rollback.
+  exec::Verification verification;
+  if (auto* adapter = adapters_.find(execution.service)) {
+    try {
+      verification = co_await verify_all(execution.service, *adapter,
+                                         exec::plan_from_json(json::parse(execution.plan_json)));
+    } catch (const std::exception& e) {
+      verification.checks.push_back({"live state readable", false, e.what()});
+    }
+  }
+  json::object checked{{"passed", verification.passed},
+                       {"checks", checks_json(verification.checks)},
+                       {"service", execution.service},
+                       {"to", execution.to_revision},
+                       {"execution", execution.id}};
+  const auto recheck = render("recheck", checked);
+  record(execution.incident_id, "verification", bot_actor, recheck.text, checked);
+  store_.record_recheck(execution.id, json::serialize(checked));
+  co_await transport_.post(place, recheck);
 }
 
 }  // namespace goaround::core

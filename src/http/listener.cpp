@@ -132,7 +132,7 @@ Response Routes::answer(const Request& request) {
 }
 
 Listener::Listener(asio::any_io_executor executor, Routes& routes, std::size_t max_connections)
-    : routes_(routes), acceptor_(executor), max_connections_(max_connections) {}
+    : routes_(routes), acceptor_(executor), pause_(executor), max_connections_(max_connections) {}
 
 void Listener::listen(const std::string& host, unsigned short port) {
   const asio::ip::tcp::endpoint endpoint(asio::ip::make_address(host), port);
@@ -146,7 +146,7 @@ void Listener::listen(const std::string& host, unsigned short port) {
 unsigned short Listener::port() const { return acceptor_.local_endpoint().port(); }
 
 asio::awaitable<void> Listener::run() {
-  asio::steady_timer pause(acceptor_.get_executor());
+  auto& pause = pause_;
   auto backoff = 10ms;
   std::uint64_t failures = 0;  // in a row; logged at the first and then every 100th
   while (acceptor_.is_open()) {
@@ -173,6 +173,7 @@ asio::awaitable<void> Listener::run() {
           "Connection: close\r\nContent-Length: 44\r\n\r\n{\"error\":\"too many connections; try again\"}\n";
       socket.non_blocking(true, ec);
       socket.write_some(asio::buffer(busy), ec);
+      socket.shutdown(asio::ip::tcp::socket::shutdown_send, ec);  // a FIN after the answer, not a reset
       socket.close(ec);
       metrics::process_metrics().http_requests.inc({"over_capacity", "503"});
       continue;
@@ -184,6 +185,7 @@ asio::awaitable<void> Listener::run() {
 void Listener::stop() {
   boost::system::error_code ignored;
   acceptor_.close(ignored);
+  pause_.cancel();
   for (auto* socket : open_) socket->close(ignored);
 }
 

@@ -106,8 +106,16 @@ void EnvelopeLedger::write_loop() {
       }
     }
     if (!fresh) continue;
+    bool stopping = false;
+    {
+      std::lock_guard lock(mutex_);
+      stopping = stopping_;
+    }
     for (std::size_t i = 0; i < batch.size(); ++i) {
-      if ((*fresh)[i]) {
+      if ((*fresh)[i] && stopping) {
+        // Shutting down: the handlers' world is going away; like a crash, at most once.
+        spdlog::warn("slack: envelope {} was acked as the bot stopped; not worked on", batch[i].ids.envelope_id);
+      } else if ((*fresh)[i]) {
         if (batch[i].work) batch[i].work();
       } else {
         spdlog::info("slack: envelope {} was recorded before; acked, not run again",

@@ -48,6 +48,7 @@ std::vector<std::string_view> split_for_sections(std::string_view text, std::siz
       cut = newline + 1;
     if (cut == 0) cut = limit;  // one unbreakable run longer than a section: cut it anyway
     while (cut > 0 && cut < text.size() && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+    if (cut == 0) cut = limit;  // not UTF-8 at all (a run of continuation bytes): cut by bytes
     parts.push_back(text.substr(0, cut));
     text.remove_prefix(cut);
   }
@@ -130,10 +131,13 @@ asio::awaitable<std::string> SlackTransport::post(const chat::Place& where, cons
   json::object args{{"channel", where.channel}, {"text", message.text}, {"blocks", blocks(message)}};
   if (!where.thread.empty()) args["thread_ts"] = where.thread;
   enqueue(where.channel, [this, args = std::move(args), done, ts]() -> asio::awaitable<void> {
+    struct Done {  // however the job ends, the caller stops waiting
+      std::shared_ptr<asio::steady_timer> timer;
+      ~Done() { timer->cancel(); }
+    } signal{done};
     const auto reply = co_await api_.call("chat.postMessage", args);
     if (reply.ok)
       if (const auto* v = reply.body.if_contains("ts"); v && v->is_string()) *ts = v->get_string();
-    done->cancel();
   });
   boost::system::error_code ignored;
   co_await done->async_wait(asio::redirect_error(asio::use_awaitable, ignored));

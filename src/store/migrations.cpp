@@ -156,7 +156,8 @@ constexpr std::array migrations{
         host         TEXT NOT NULL,
         pid          INTEGER NOT NULL,
         started_at   TEXT NOT NULL,
-        heartbeat_ms INTEGER NOT NULL
+        heartbeat_ms INTEGER NOT NULL,
+        machine      TEXT NOT NULL DEFAULT ''  -- boot id and pid namespace: where a pid means something
       );
       ALTER TABLE executions ADD COLUMN owner TEXT;
       ALTER TABLE executions ADD COLUMN taken_over_by TEXT;

@@ -22,7 +22,7 @@ Freeze read_freeze(SQLite::Statement& q) {
 bool Store::writable(std::string& why) {
   // A probe answers at once: a lock held elsewhere is "not ready" now, not after 5 s of waiting
   // on the loop that also serves everything else.
-  db_.setBusyTimeout(200);
+  db_.setBusyTimeout(500);
   bool ok = true;
   try {
     db_.exec("BEGIN IMMEDIATE");

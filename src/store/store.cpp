@@ -517,13 +517,15 @@ bool Store::owns(std::int64_t id, const std::string& owner) {
 
 void Store::renew_owner(const Owner& owner) {
   SQLite::Statement q(db_,
-                      "INSERT INTO owners (owner, host, pid, started_at, heartbeat_ms) VALUES (?, ?, ?, ?, ?)"
+                      "INSERT INTO owners (owner, host, pid, started_at, heartbeat_ms, machine)"
+                      " VALUES (?, ?, ?, ?, ?, ?)"
                       " ON CONFLICT (owner) DO UPDATE SET heartbeat_ms = excluded.heartbeat_ms");
   q.bind(1, owner.id);
   q.bind(2, owner.host);
   q.bind(3, static_cast<std::int64_t>(owner.pid));
   q.bind(4, owner.started_at);
   q.bind(5, unix_ms());
+  q.bind(6, owner.machine);
   q.exec();
 }
 
@@ -534,7 +536,7 @@ std::vector<RunningExecution> Store::running_executions(const std::string& servi
     sql += "e." + std::string(columns.substr(0, comma)) + ", ";
     columns = comma == std::string_view::npos ? "" : columns.substr(comma + 2);
   }
-  sql += "o.owner, o.host, o.pid, o.started_at, o.heartbeat_ms"
+  sql += "o.owner, o.host, o.pid, o.started_at, o.heartbeat_ms, o.machine"
          " FROM executions e LEFT JOIN owners o ON o.owner = e.owner WHERE e.state = 'running'";
   if (!service.empty()) sql += " AND e.service = ?";
   sql += " ORDER BY e.id";
@@ -545,7 +547,8 @@ std::vector<RunningExecution> Store::running_executions(const std::string& servi
     RunningExecution running{read_execution(q), std::nullopt, std::nullopt};
     if (!q.getColumn(20).isNull()) {
       running.owner = Owner{q.getColumn(20).getString(), q.getColumn(21).getString(),
-                            static_cast<long>(q.getColumn(22).getInt64()), q.getColumn(23).getString()};
+                            static_cast<long>(q.getColumn(22).getInt64()), q.getColumn(23).getString(),
+                            q.getColumn(25).getString()};
       running.heartbeat_ms = q.getColumn(24).getInt64();
     }
     out.push_back(std::move(running));

@@ -99,8 +99,11 @@ class GoAround {
   // While this process runs go-arounds: renews the heartbeat every renew_every() and notices
   // any it lost to a takeover; ends when none is left.
   boost::asio::awaitable<void> keep_owned();
-  // Still ours; when not, says so in the incident once and remembers it.
-  boost::asio::awaitable<bool> still_owned(std::int64_t execution_id);
+  // Still ours (running, or finished by us); when another process took it over, says so in
+  // the incident once (without waiting for the chat) and remembers it.
+  bool still_owned(std::int64_t execution_id);
+  // After a takeover: the notice in the incident and the re-check of the live state.
+  boost::asio::awaitable<void> say_taken_over(const store::RunningExecution& stale);
   void withdraw_card(std::int64_t execution_id, const std::string& why);
 
   // The adapter's verification plus the service's own checks (health URL, metric).
@@ -132,6 +135,7 @@ class GoAround {
   std::set<std::int64_t> lost_;          // taken over by another process while we ran them
   bool keeping_owned_ = false;           // keep_owned() is running
   std::optional<boost::asio::steady_timer> heartbeat_;  // keep_owned()'s, while it runs
+  std::optional<boost::asio::any_io_executor> executor_;  // where run() runs
 };
 
 std::string display_name(const chat::Person& person);

@@ -1,4 +1,5 @@
 #pragma once
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -54,6 +55,7 @@ class Listener {
 
   Routes& routes_;
   boost::asio::ip::tcp::acceptor acceptor_;
+  boost::asio::steady_timer pause_;  // between failed accepts; stop() cuts it short
   std::size_t max_connections_;
   std::set<boost::asio::ip::tcp::socket*> open_;
 };

@@ -78,6 +78,9 @@ struct Owner {
   std::string host;
   long pid = 0;
   std::string started_at;
+  // The kernel boot and pid namespace the pid belongs to: only an owner with the same machine
+  // can be checked by its pid (containers on one host share hostnames and pid 1).
+  std::string machine;
 };
 
 // A running execution and its owner as last seen.
