@@ -556,7 +556,7 @@ boost::asio::awaitable<void> GoAround::keep_owned() {
   keeping_owned_ = false;
 }
 
-boost::asio::awaitable<void> GoAround::recover(const std::string& service) {
+boost::asio::awaitable<void> GoAround::recover(std::string service) {
   for (const auto& stale : store_.running_executions(service)) {
     const auto& execution = stale.execution;
     if (running_here_.contains(execution.id)) continue;  // ours and alive

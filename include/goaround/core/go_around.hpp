@@ -80,7 +80,7 @@ class GoAround {
   // (it died mid-rollback) are taken over: marked interrupted in the timeline and the
   // incident, their service freed, the live state re-checked. Any process may do it; exactly
   // one does each. Called at start-up, before a card is planned, and periodically by serve.
-  boost::asio::awaitable<void> recover(const std::string& service = "");
+  boost::asio::awaitable<void> recover(std::string service = "");  // by value: it lives in the coroutine frame
 
   // Go-arounds between start() and the end of run().
   std::size_t in_flight() const { return in_flight_; }
