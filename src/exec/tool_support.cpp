@@ -22,13 +22,16 @@ std::map<std::string, std::string> environment(const config::Tools& tools,
   };
   // A secret's value is withheld under any name it was copied to; values too short to be a
   // token (under 8 bytes) only where they are the whole value, so they cannot hide PATH.
+  std::set<std::string, std::less<>> secret_names;
+  for (const auto& s : tools.withheld)
+    if (auto name = config::secret_variable(s); !name.empty()) secret_names.insert(std::move(name));
   const auto holds_secret = [&](std::string_view name, std::string_view value) {
-    return std::any_of(tools.withheld.begin(), tools.withheld.end(), [&](const config::Secret& s) {
-      const auto& secret = s.reveal();
-      if (config::secret_variable(s) == name) return true;
-      if (secret.empty()) return false;
-      return secret.size() >= 8 ? value.find(secret) != std::string_view::npos : value == secret;
-    });
+    return secret_names.contains(name) ||
+           std::any_of(tools.withheld.begin(), tools.withheld.end(), [&](const config::Secret& s) {
+             const auto& secret = s.reveal();
+             if (secret.empty()) return false;
+             return secret.size() >= 8 ? value.find(secret) != std::string_view::npos : value == secret;
+           });
   };
   std::map<std::string, std::string> env;
   for (auto entry = parent ? parent : environ; entry && *entry; ++entry) {

@@ -146,7 +146,6 @@ void Listener::listen(const std::string& host, unsigned short port) {
 unsigned short Listener::port() const { return acceptor_.local_endpoint().port(); }
 
 asio::awaitable<void> Listener::run() {
-  auto& pause = pause_;
   auto backoff = 10ms;
   std::uint64_t failures = 0;  // in a row; logged at the first and then every 100th
   while (acceptor_.is_open()) {
@@ -159,8 +158,8 @@ asio::awaitable<void> Listener::run() {
       if (failures++ % 100 == 0)
         spdlog::warn("http: accept failed: {} ({} in a row); retrying in {} ms", ec.message(), failures,
                      backoff.count());
-      pause.expires_after(backoff);
-      co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+      pause_.expires_after(backoff);
+      co_await pause_.async_wait(asio::redirect_error(asio::use_awaitable, ec));
       backoff = std::min<std::chrono::milliseconds>(backoff * 2, 1s);
       continue;
     }

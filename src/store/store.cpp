@@ -530,12 +530,17 @@ void Store::renew_owner(const Owner& owner) {
 }
 
 std::vector<RunningExecution> Store::running_executions(const std::string& service) {
-  std::string sql = "SELECT ";
-  for (std::string_view columns(execution_columns); !columns.empty();) {
-    const auto comma = columns.find(", ");
-    sql += "e." + std::string(columns.substr(0, comma)) + ", ";
-    columns = comma == std::string_view::npos ? "" : columns.substr(comma + 2);
-  }
+  // The execution columns qualified with "e." (owners shares some names), derived once.
+  static const std::string qualified = [] {
+    std::string out;
+    for (std::string_view columns(execution_columns); !columns.empty();) {
+      const auto comma = columns.find(", ");
+      out += "e." + std::string(columns.substr(0, comma)) + ", ";
+      columns = comma == std::string_view::npos ? "" : columns.substr(comma + 2);
+    }
+    return out;
+  }();
+  std::string sql = "SELECT " + qualified;
   sql += "o.owner, o.host, o.pid, o.started_at, o.heartbeat_ms, o.machine"
          " FROM executions e LEFT JOIN owners o ON o.owner = e.owner WHERE e.state = 'running'";
   if (!service.empty()) sql += " AND e.service = ?";

@@ -31,19 +31,23 @@ struct Cluster {
                        "registry.local/checkout:1.42"};
     checkout.change_causes = {"deploy 1.40", "deploy 1.41", "deploy 1.42"};
     api.add_deployment(checkout);
-    const auto kubeconfig = api.write_kubeconfig(dir.path(), "prod");
-    config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
-tools:
-  kubectl: /usr/bin/kubectl
-  kubeconfig: )" + kubeconfig.string() + R"(
-  kube_cache_dir: )" + (dir.path() / "kube-cache").string() + R"(
+    kubeconfig = api.write_kubeconfig(dir.path(), "prod");
+    config = write_config("goaround.yaml", "", "  kubectl: /usr/bin/kubectl\n  kubeconfig: " + kubeconfig.string() + "\n",
+                          timeout);
+  }
+  // A configuration of the checkout service on the stand-in: `top` before `tools`, `tools`
+  // (lines indented by two) besides the kube cache.
+  std::string write_config(const std::string& name, const std::string& top, const std::string& tools,
+                           const std::string& timeout = "20s") const {
+    return dir.write(name, "data_dir: " + (dir.path() / "var").string() + "\n" + top + "tools:\n" + tools +
+                               "  kube_cache_dir: " + (dir.path() / "kube-cache").string() + R"(
 services:
   - name: checkout
     environment: prod
     adapter: kubectl
     kubectl: { context: prod, namespace: shop, deployment: checkout }
-    timeout: )" + timeout + R"(
-)").string();
+    timeout: )" + timeout + "\n")
+        .string();
   }
   testing::Ran rollback(std::vector<std::string> extra = {}) const {
     std::vector<std::string> args{"rollback", "checkout", "--yes", "--config", config};
@@ -58,6 +62,7 @@ services:
 
   testing::KubeStandin api;
   testing::TempDir dir;
+  std::filesystem::path kubeconfig;
   std::string config;
 };
 
@@ -160,27 +165,19 @@ struct EnvironmentOfTheBot {
 TEST_CASE("the real kubectl finds KUBECONFIG in the environment alone, and tools get the pod's "
           "environment and none of the bot's secrets") {
   Cluster cluster;
-  const auto kubeconfig = cluster.api.write_kubeconfig(cluster.dir.path(), "prod");
   // A kubectl that writes down the environment it was given, then is the real one.
   const auto seen = cluster.dir.path() / "kubectl-environment";
   const auto kubectl = cluster.dir.write("kubectl", "#!/bin/sh\n/usr/bin/env >> '" + seen.string() +
                                                         "'\nexec /usr/bin/kubectl \"$@\"\n");
   std::filesystem::permissions(kubectl, std::filesystem::perms::owner_all);
   const auto http_token = cluster.dir.write("http-token", "http-token-from-a-file\n");
-  const auto config = cluster.dir.write("env.yaml", "data_dir: " + (cluster.dir.path() / "var").string() + R"(
-slack: { app_token: "${TEST_SLACK_APP_TOKEN}", bot_token: "${TEST_SLACK_BOT_TOKEN}" }
-http: { listen: 127.0.0.1:0, token_file: )" + http_token.string() + R"( }
-tools:
-  kubectl: )" + kubectl.string() + R"(
-  kube_cache_dir: )" + (cluster.dir.path() / "kube-cache").string() + R"(
-services:
-  - name: checkout
-    environment: prod
-    adapter: kubectl
-    kubectl: { context: prod, namespace: shop, deployment: checkout }
-    timeout: 20s
-)");
-  const EnvironmentOfTheBot pod({{"KUBECONFIG", kubeconfig.string()},
+  // No tools.kubeconfig: KUBECONFIG comes from the environment alone.
+  const auto config = cluster.write_config(
+      "env.yaml",
+      "slack: { app_token: \"${TEST_SLACK_APP_TOKEN}\", bot_token: \"${TEST_SLACK_BOT_TOKEN}\" }\n"
+      "http: { listen: 127.0.0.1:0, token_file: " + http_token.string() + " }\n",
+      "  kubectl: " + kubectl.string() + "\n");
+  const EnvironmentOfTheBot pod({{"KUBECONFIG", cluster.kubeconfig.string()},
                                  {"KUBERNETES_SERVICE_HOST", "10.96.0.1"},
                                  {"KUBERNETES_SERVICE_PORT", "443"},
                                  {"HTTPS_PROXY", "http://127.0.0.1:9"},
@@ -190,7 +187,7 @@ services:
                                  {"TEST_SLACK_APP_TOKEN", "xapp-1-A1-must-not-leak"},
                                  {"TEST_SLACK_BOT_TOKEN", "xoxb-must-not-leak"},
                                  {"COPY_OF_THE_TOKEN", "xoxb-must-not-leak"}});
-  const auto ran = testing::run_goaround({"rollback", "checkout", "--yes", "--config", config.string()});
+  const auto ran = testing::run_goaround({"rollback", "checkout", "--yes", "--config", config});
   INFO(ran.out << ran.err);
   CHECK(ran.exit_code == 0);
   CHECK_THAT(ran.out, Contains("rolled back to revision 2 and verified"));

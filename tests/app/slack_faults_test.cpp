@@ -20,6 +20,7 @@ using Catch::Matchers::Contains;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 using testing::count_calls;
+using testing::acked;
 using testing::fixture;
 using testing::posted;
 using testing::ServedBot;
@@ -34,14 +35,6 @@ constexpr const char* result = "rolled back to revision 41 and verified";
 long ms(Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
 
 long opens(const SlackEmulator& slack) { return count_calls(slack.calls(), "apps.connections.open"); }
-
-bool acked(const std::vector<json::value>& frames, const std::string& id, std::size_t times = 1) {
-  return static_cast<std::size_t>(std::count_if(frames.begin(), frames.end(), [&](const json::value& f) {
-           const auto* object = f.if_object();
-           const auto* envelope_id = object ? object->if_contains("envelope_id") : nullptr;
-           return envelope_id && envelope_id->is_string() && envelope_id->get_string() == id;
-         })) >= times;
-}
 
 json::value rollback_command(const std::string& envelope_id) {
   auto command = fixture("socket_slash_commands_envelope.json");

@@ -16,6 +16,7 @@ using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
 namespace json = boost::json;
 using testing::count_calls;
+using testing::acked;
 using testing::fixture;
 using testing::ServedBot;
 using testing::SlackEmulator;
@@ -30,14 +31,6 @@ json::value help_command(const std::string& envelope_id) {
   return command;
 }
 
-bool acked(const std::vector<json::value>& frames, const std::string& id) {
-  return std::any_of(frames.begin(), frames.end(), [&](const json::value& f) {
-    const auto* object = f.if_object();
-    const auto* envelope_id = object ? object->if_contains("envelope_id") : nullptr;
-    return envelope_id && envelope_id->is_string() && envelope_id->get_string() == id;
-  });
-}
-
 int answers_to(const std::vector<SlackEmulator::Call>& calls, const std::string& envelope_id) {
   return static_cast<int>(std::count_if(calls.begin(), calls.end(), [&](const SlackEmulator::Call& c) {
     return c.method == "response_url" && c.target.ends_with("/" + envelope_id);
@@ -46,6 +39,13 @@ int answers_to(const std::vector<SlackEmulator::Call>& calls, const std::string&
 
 // The HTTP listener rides in the slack section's tail: a top-level key after it.
 std::string with_http(unsigned short port) { return "http: { listen: 127.0.0.1:" + std::to_string(port) + " }\n"; }
+
+// Slack's hello has reached the bot on its first link.
+bool connected(SlackEmulator& slack) {
+  if (!slack.wait_for_connections(1)) return false;
+  std::this_thread::sleep_for(200ms);
+  return true;
+}
 
 int readyz(unsigned short port) {
   return testing::http_call(port, boost::beast::http::verb::get, "/readyz").status;
@@ -63,8 +63,7 @@ TEST_CASE("Slack link: a store locked past its busy timeout never delays an ack 
   SlackEmulator slack;
   const auto port = testing::free_port();
   ServedBot served(slack, "", with_http(port));
-  REQUIRE(slack.wait_for_connections(1));
-  std::this_thread::sleep_for(200ms);
+  REQUIRE(connected(slack));
   REQUIRE(slack.deliver(help_command("before-lock")));
   REQUIRE(slack.wait_for_call([](const auto& calls) { return answers_to(calls, "before-lock") == 1; }));
   CHECK(readyz(port) == 200);
@@ -97,8 +96,7 @@ TEST_CASE("Slack link: while the link is down /readyz says not ready, and it com
   SlackEmulator slack;
   const auto port = testing::free_port();
   ServedBot served(slack, "", with_http(port));
-  REQUIRE(slack.wait_for_connections(1));
-  std::this_thread::sleep_for(200ms);
+  REQUIRE(connected(slack));
   CHECK(readyz(port) == 200);
   slack.rate_limit_next("apps.connections.open", 3);  // the reconnect waits out Retry-After
   REQUIRE(slack.drop_connection());
@@ -118,8 +116,7 @@ TEST_CASE("Slack link: while the link is down /readyz says not ready, and it com
 TEST_CASE("Slack link: SIGTERM while the store is locked and envelopes wait to be recorded ends within 2 s") {
   SlackEmulator slack;
   ServedBot served(slack);
-  REQUIRE(slack.wait_for_connections(1));
-  std::this_thread::sleep_for(200ms);
+  REQUIRE(connected(slack));
   SQLite::Database holder((served.dir.path() / "var" / "goaround.db").string(), SQLite::OPEN_READWRITE);
   holder.exec("BEGIN IMMEDIATE");
   REQUIRE(slack.deliver(help_command("pending-at-shutdown")));

@@ -50,6 +50,15 @@ inline long count_calls(const std::vector<SlackEmulator::Call>& calls, const std
   });
 }
 
+// Whether the bot acked envelope `id` at least `times` times.
+inline bool acked(const std::vector<boost::json::value>& frames, const std::string& id, std::size_t times = 1) {
+  return static_cast<std::size_t>(std::count_if(frames.begin(), frames.end(), [&](const boost::json::value& f) {
+           const auto* object = f.if_object();
+           const auto* envelope_id = object ? object->if_contains("envelope_id") : nullptr;
+           return envelope_id && envelope_id->is_string() && envelope_id->get_string() == id;
+         })) >= times;
+}
+
 // The real `goaround serve` against the emulator, its logs collected to check for tokens.
 // `allowed` is appended to the checkout service; `slack_extra` to the slack section (lines
 // indented by two spaces).
