@@ -177,3 +177,20 @@ TEST_CASE("a takeover is compare-and-set, and a late owner cannot turn interrupt
   CHECK(row->taken_over_by == rival.id);
   CHECK_FALSE(store.owns(id, alive.id));
 }
+
+TEST_CASE("delivered envelope ids are recorded once each and pruned after they can no longer be redelivered") {
+  testing::TempDir dir;
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  store::Store store(dir.path() / "goaround.db", clock);
+  CHECK(store.record_envelopes({{"e1", "", "slash_commands"}, {"e2", "Ev1", "events_api"}}) ==
+        std::vector<bool>{true, true});
+  // A repeat of the envelope, or another envelope carrying the same event, is not new.
+  CHECK(store.record_envelopes({{"e1", "", "slash_commands"}, {"e3", "Ev1", "events_api"}}) ==
+        std::vector<bool>{false, false});
+  clock.advance(25h);
+  CHECK(store.record_envelopes({{"e4", "", "slash_commands"}}) == std::vector<bool>{true});
+  CHECK(store.prune_envelopes(clock.now() - 24h) == 4);  // e1, e2, event:Ev1, e3 (recorded 25 h ago)
+  const auto kept = store.envelopes_since(clock.now() - 24h);
+  CHECK(kept == std::vector<std::string>{"e4"});
+  CHECK(store.record_envelopes({{"e1", "", "slash_commands"}}) == std::vector<bool>{true});
+}
