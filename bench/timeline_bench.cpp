@@ -23,8 +23,8 @@ std::vector<store::Store::NewEvent> batch(std::size_t n, std::size_t offset) {
   std::vector<store::Store::NewEvent> events;
   events.reserve(n);
   for (std::size_t i = 0; i < n; ++i)
-    events.push_back({i % 10 == 0 ? "note" : "progress", "goaround",
-                      "checkout: 3/4 ready, entry " + std::to_string(offset + i), R"({"ready":3})"});
+    events.push_back({i % 10 == 0 ? model::EventKind::note : model::EventKind::progress, "goaround",
+                      "checkout: 3/4 ready, entry " + std::to_string(offset + i), {{"ready", 3}}});
   return events;
 }
 
@@ -42,7 +42,7 @@ int main() {
   constexpr std::size_t singles = 2'000;
   auto start = Clock::now();
   for (std::size_t i = 0; i < singles; ++i)
-    store.append_event(incident.id, "note", "bench", "single entry " + std::to_string(i));
+    store.append_event(incident.id, model::EventKind::note, "bench", "single entry " + std::to_string(i));
   const double single_rate = singles / seconds_since(start);
 
   // Batched: 1,000 events a transaction, as bulk capture writes them.

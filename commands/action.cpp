@@ -32,7 +32,7 @@ boost::asio::awaitable<void> action(core::Invocation& call) {
   const auto who = core::display_name(call.request.who);
   call.bot.store.add_action(choice.incident->id, text.rest(), owner, who);
   const auto line = call.bot.templates.render("event_action", {{"text", text.rest()}, {"owner", owner}});
-  call.bot.store.append_event(choice.incident->id, "action", who, line);
+  call.bot.store.append_event(choice.incident->id, model::EventKind::action, who, line);
   call.reply("recorded", {{"incident", choice.incident->id}, {"what", line}});
 }
 

@@ -43,7 +43,7 @@ boost::asio::awaitable<void> close(core::Invocation& call) {
                              {"person", who},
                              {"summary", summary.empty() ? json::value(nullptr) : json::value(summary)}};
   chat::Message closed{call.bot.templates.render("closed", context), {}};
-  store.append_event(incident.id, "closed", who, closed.text);
+  store.append_event(incident.id, model::EventKind::closed, who, closed.text);
   const auto id = std::to_string(incident.id);
   closed.buttons = {{"Trigger was right", "review.trigger:" + id + ":right", chat::ButtonStyle::primary},
                     {"Trigger was wrong", "review.trigger:" + id + ":wrong", chat::ButtonStyle::normal}};
@@ -66,9 +66,8 @@ boost::asio::awaitable<void> review(core::Invocation& call) {
   }
   const auto who = core::display_name(call.request.who);
   const auto text = call.bot.templates.render("event_trigger_review", {{"person", who}, {"answer", answer}});
-  call.bot.store.append_event(id, "trigger_review", who, text,
-                              json::serialize(json::object{{"correct", answer == "right"},
-                                                           {"person", call.request.who.id}}));
+  call.bot.store.append_event(id, model::EventKind::trigger_review, who, text,
+                              model::encode(model::events::TriggerReview{answer == "right", call.request.who.id}));
   call.reply("recorded", {{"incident", id}, {"what", text}});
 }
 

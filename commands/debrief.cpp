@@ -34,7 +34,7 @@ boost::asio::awaitable<void> debrief(core::Invocation& call) {
                                     {"person", who},
                                     {"path", written.markdown.string()}};
   const chat::Message posted{call.bot.templates.render("debrief_posted", context), {}};
-  store.append_event(incident.id, "debrief", who, posted.text);
+  store.append_event(incident.id, model::EventKind::debrief, who, posted.text);
   const chat::Place place{incident.channel, incident.thread};
   co_await call.bot.transport.post(place, posted);
   call.bot.transport.attach(place, written.png.string(), "Incident #" + std::to_string(incident.id) + " timeline");

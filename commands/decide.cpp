@@ -40,10 +40,10 @@ boost::asio::awaitable<void> advance(core::Invocation& call, store::Incident inc
   }
   for (const auto& step : w.steps)
     if (!step.known && step.question->id == chosen)
-      bot.store.append_event(incident.id, "decision_answer", core::display_name(call.request.who),
+      bot.store.append_event(incident.id, model::EventKind::decision_answer, core::display_name(call.request.who),
                              bot.templates.render("event_decision_answer", step_context(step)));
   for (const auto& step : w.answered_now)
-    bot.store.append_event(incident.id, "decision_answer", bot_actor,
+    bot.store.append_event(incident.id, model::EventKind::decision_answer, bot_actor,
                            bot.templates.render("event_decision_answer", step_context(step)));
   json::array known;
   for (const auto& step : w.answered_now) known.push_back(step_context(step));
@@ -66,9 +66,9 @@ boost::asio::awaitable<void> advance(core::Invocation& call, store::Incident inc
                              {"verdict", w.outcome->verdict}, {"reason", w.outcome->reason},
                              {"known", known}, {"steps", path_steps}};
   chat::Message message{bot.templates.render("decide_outcome", verdict), {}};
-  bot.store.append_event(incident.id, "decision", core::display_name(call.request.who),
+  bot.store.append_event(incident.id, model::EventKind::decision, core::display_name(call.request.who),
                          bot.templates.render("event_decision", verdict),
-                         json::serialize(json::object{{"verdict", w.outcome->verdict}, {"outcome", w.outcome->id}}));
+                         model::encode(model::events::Decision{w.outcome->verdict, w.outcome->id}));
   if (w.outcome->go_around)
     message.buttons.push_back({"Go around now", "goaround.go:" + id, chat::ButtonStyle::danger});
   co_await core::post_in_incident(bot.store, bot.transport, incident, message);
@@ -82,10 +82,8 @@ boost::asio::awaitable<void> decide(core::Invocation& call) {
   }
   const auto* service = call.service(words.front());
   if (!service) co_return;
-  const auto who = core::display_name(call.request.who);
   const auto incident = core::open_or_join(call.bot.store, call.bot.templates, *service, call.request.who,
                                            "deciding: roll back or fix forward?", call.request.where.channel);
-  call.bot.store.append_event(incident.id, "command", who, "/rollback decide " + service->name);
   co_await advance(call, incident, "");
 }
 

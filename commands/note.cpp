@@ -24,8 +24,8 @@ boost::asio::awaitable<void> note(core::Invocation& call) {
     co_return;
   }
   const auto id = call.bot.store.append_event(
-      choice.incident->id, "note", core::display_name(call.request.who), text,
-      boost::json::serialize(boost::json::object{{"person", call.request.who.id}}));
+      choice.incident->id, model::EventKind::note, core::display_name(call.request.who), text,
+      model::encode(model::events::Attribution{call.request.who.id}));
   call.reply("noted", {{"incident", choice.incident->id},
                        {"service", choice.incident->service},
                        {"at", call.bot.store.event(id)->at}});

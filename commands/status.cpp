@@ -30,13 +30,13 @@ boost::asio::awaitable<void> overview(core::Invocation& call) {
                           {"started_at", running->started_at.value_or("")}};
     const auto events = store.events(incident.id);
     for (auto e = events.rbegin(); e != events.rend(); ++e)
-      if (e->kind == "result") {
+      if (e->kind == model::EventKind::result) {
         entry["last_result"] = e->text;
         break;
       }
     if (!events.empty()) {
       entry["latest_at"] = events.back().at;
-      entry["latest_kind"] = events.back().kind;
+      entry["latest_kind"] = model::to_string(events.back().kind);
       entry["latest_text"] = events.back().text;
     }
     incidents.push_back(std::move(entry));

@@ -21,7 +21,9 @@ std::optional<std::int64_t> number(std::string_view text) {
 }
 
 // Entries people wrote; what the bot recorded (cards, commands, results) is not theirs to edit.
-bool editable(const std::string& kind) { return kind == "note" || kind == "message" || kind == "marked"; }
+bool editable(model::EventKind kind) {
+  return kind == model::EventKind::note || kind == model::EventKind::message || kind == model::EventKind::marked;
+}
 
 // A full UTC timestamp, or HH:MM[:SS] on the entry's own (UTC) day; checked by reading it back.
 std::optional<std::string> corrected_time(const std::string& given, const std::string& original) {
@@ -46,7 +48,7 @@ boost::asio::awaitable<void> edit(core::Invocation& call) {
     co_return;
   }
   if (!editable(entry->kind)) {
-    call.reply("usage_error", {{"problem", "entry #" + std::to_string(entry->id) + " is a " + entry->kind +
+    call.reply("usage_error", {{"problem", "entry #" + std::to_string(entry->id) + " is a " + std::string(model::to_string(entry->kind)) +
                                                " the bot recorded; only notes and captured messages can be edited"},
                                {"usage", usage}});
     co_return;

@@ -40,7 +40,7 @@ boost::asio::awaitable<void> hold(core::Invocation& call) {
   if (!incident) co_return;
   const auto who = core::display_name(call.request.who);
   const chat::Message held{call.bot.templates.render("held", {{"person", who}, {"service", incident->service}}), {}};
-  call.bot.store.append_event(incident->id, "hold", who, held.text);
+  call.bot.store.append_event(incident->id, model::EventKind::hold, who, held.text);
   co_await core::post_in_incident(call.bot.store, call.bot.transport, *incident, held);
 }
 

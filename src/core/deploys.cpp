@@ -141,7 +141,7 @@ boost::asio::awaitable<std::optional<chat::Message>> ChangeFreeze::freeze(
   json::object context{{"scope", scope}, {"all", scope == "*"}, {"by", by}, {"reason", reason}};
   if (incident) context["incident"] = *incident;
   const chat::Message announcement{templates_.render("frozen", context), {}};
-  if (incident) store_.append_event(*incident, "freeze", by, announcement.text);
+  if (incident) store_.append_event(*incident, model::EventKind::freeze, by, announcement.text);
   co_await transport_.post(incident ? where : announce_place(where, scope), announcement);
   co_return std::nullopt;
 }
@@ -160,7 +160,7 @@ boost::asio::awaitable<void> ChangeFreeze::debriefed(const store::Incident& inci
   for (const auto& scope : store_.unfreeze_incident(incident.id, by)) {
     const chat::Message lifted{templates_.render("unfrozen", {{"scope", scope}, {"all", scope == "*"}, {"by", by},
                                                               {"incident", incident.id}}), {}};
-    store_.append_event(incident.id, "unfreeze", by, lifted.text);
+    store_.append_event(incident.id, model::EventKind::unfreeze, by, lifted.text);
     co_await transport_.post({incident.channel, incident.thread}, lifted);
   }
 }

@@ -33,20 +33,14 @@ namespace {
 
 constexpr const char* bot_actor = "goaround";
 
-json::object revision_json(const exec::Revision& r) {
-  return {{"number", r.number}, {"image", r.image}, {"change_cause", r.change_cause}};
-}
+namespace events = model::events;
+using model::EventKind;
 
-json::array checks_json(const std::vector<exec::Check>& checks) {
-  json::array out;
-  for (const auto& c : checks)
-    out.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
-  return out;
-}
+events::RevisionRef revision_ref(const exec::Revision& r) { return {r.number, r.image, r.change_cause}; }
 
-json::array argv_json(const std::vector<std::string>& argv) {
-  json::array out;
-  for (const auto& a : argv) out.push_back(json::string(a));
+std::vector<events::Check> checks_of(const std::vector<exec::Check>& checks) {
+  std::vector<events::Check> out;
+  for (const auto& c : checks) out.push_back({c.name, c.passed, c.detail});
   return out;
 }
 
@@ -61,14 +55,7 @@ json::value text_or_null(const std::string& text) {
   return text.empty() ? json::value(nullptr) : json::value(json::string(text));
 }
 
-std::string_view result_name(Result r) {
-  switch (r) {
-    case Result::verified: return "verified";
-    case Result::verification_failed: return "verification_failed";
-    case Result::failed: return "failed";
-  }
-  return "failed";
-}
+std::string_view result_name(Result r) { return boost::describe::enum_to_string(r, "failed"); }
 
 }  // namespace
 
@@ -130,10 +117,10 @@ chat::Message GoAround::render(std::string_view name, const json::value& context
   return {templates_.render(name, context), {}};
 }
 
-std::int64_t GoAround::record(std::int64_t incident, const std::string& kind,
+std::int64_t GoAround::record(std::int64_t incident, EventKind kind,
                               const std::string& actor, const std::string& text,
                               const json::object& data) {
-  return store_.append_event(incident, kind, actor, text, json::serialize(data));
+  return store_.append_event(incident, kind, actor, text, data);
 }
 
 std::optional<GoAround::Busy> GoAround::refusal_if_busy(const std::string& service) {
@@ -160,13 +147,13 @@ json::object GoAround::card_context(const store::Execution& execution, const Pen
           {"execution", execution.id},
           {"requested_by", pending.requested_by},
           {"reason", text_or_null(pending.reason)},
-          {"current", revision_json(pending.plan.current)},
-          {"target", revision_json(pending.plan.target)},
+          {"current", model::encode(revision_ref(pending.plan.current))},
+          {"target", model::encode(revision_ref(pending.plan.target))},
           {"command", exec::command_line(pending.plan.argv)},
           {"wait_command", pending.plan.wait_argv.empty()
                                ? json::value(nullptr)
                                : json::value(exec::command_line(pending.plan.wait_argv))},
-          {"preflight", checks_json(pending.plan.preflight)},
+          {"preflight", model::encode_value(checks_of(pending.plan.preflight))},
           {"blocked", !pending.plan.ready()},
           {"awaiting", pending.plan.ready()},
           {"deployment", deployment_context(store_, execution.service, clock_.now())},
@@ -213,8 +200,9 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   co_await recover(service->name);
   if (auto busy = refusal_if_busy(service->name)) {
     if (busy->incident)
-      record(*busy->incident, "refusal", requester, busy->message.text,
-             {{"requested_by", request.who.id}, {"running_execution", busy->execution}});
+      record(*busy->incident, EventKind::refusal, requester, busy->message.text,
+             model::encode(events::ExecutionStep{.requested_by = request.who.id,
+                                                 .running_execution = busy->execution}));
     co_return Proposal{std::nullopt, std::move(busy->message)};
   }
 
@@ -231,21 +219,17 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   if (pending.plan.ready()) {
     planned.id = store_.create_execution({incident.id, service->name,
                                           std::string(config::to_string(service->adapter)),
-                                          json::serialize(argv_json(pending.plan.argv)),
+                                          json::serialize(json::value_from(pending.plan.argv)),
                                           pending.plan.current.number,
                                           pending.plan.target.number, requester, reason,
                                           json::serialize(exec::to_json(pending.plan))});
   }
   auto card = card_context(planned, pending);
   auto message = render("card", card);
-  record(incident.id, "card", requester,
-         templates_.render("event_card", card),
-         {{"execution", planned.id},
-          {"requested_by", request.who.id},
-          {"argv", argv_json(pending.plan.argv)},
-          {"current", revision_json(pending.plan.current)},
-          {"target", revision_json(pending.plan.target)},
-          {"preflight", checks_json(pending.plan.preflight)}});
+  record(incident.id, EventKind::card, requester, templates_.render("event_card", card),
+         model::encode(events::Card{planned.id, request.who.id, pending.plan.argv,
+                                    revision_ref(pending.plan.current), revision_ref(pending.plan.target),
+                                    checks_of(pending.plan.preflight)}));
   if (pending.plan.ready()) {
     const auto id = std::to_string(planned.id);
     message.buttons = {{"Confirm go-around", "goaround.confirm:" + id, chat::ButtonStyle::danger},
@@ -280,8 +264,8 @@ std::optional<chat::Message> GoAround::start(const Request& request, std::int64_
   const auto who = display_name(request.who);
   if (!may_call_stop(service, request.who)) {
     auto denial = render("denied", {{"service", service.name}, {"person", who}});
-    record(execution->incident_id, "denial", who, denial.text,
-           {{"execution", id}, {"person", request.who.id}});
+    record(execution->incident_id, EventKind::denial, who, denial.text,
+           model::encode(events::ExecutionStep{.execution = id, .person = request.who.id}));
     return denial;
   }
   // The heartbeat is fresh before the execution is ours, so nobody takes it over at once.
@@ -289,7 +273,8 @@ std::optional<chat::Message> GoAround::start(const Request& request, std::int64_
   if (!store_.start_execution(id, who, ownership_.owner.id)) {
     const auto busy = refusal_if_busy(service.name);
     auto refusal = busy ? busy->message : render("not_waiting", {{"execution", id}, {"state", "changed"}});
-    record(execution->incident_id, "refusal", who, refusal.text, {{"execution", id}});
+    record(execution->incident_id, EventKind::refusal, who, refusal.text,
+           model::encode(events::ExecutionStep{.execution = id}));
     return refusal;
   }
   const auto started = store_.execution(id);
@@ -297,9 +282,8 @@ std::optional<chat::Message> GoAround::start(const Request& request, std::int64_
   card["awaiting"] = false;
   card["confirmed_by"] = who;
   card["confirmed_at"] = *started->started_at;
-  record(execution->incident_id, "confirmation", who,
-         templates_.render("event_confirmation", card), {{"execution", id},
-                                                          {"person", request.who.id}});
+  record(execution->incident_id, EventKind::confirmation, who, templates_.render("event_confirmation", card),
+         model::encode(events::ExecutionStep{.execution = id, .person = request.who.id}));
   transport_.update(it->second.place, it->second.card, render("card", card));
   ++in_flight_;
   running_here_.insert(id);
@@ -319,8 +303,9 @@ void GoAround::withdraw_card(std::int64_t id, const std::string& why) {
     auto card = card_context(*execution, it->second);
     card["awaiting"] = false;
     card["withdrawn"] = why;
-    record(execution->incident_id, "cancellation", bot_actor,
-           templates_.render("event_withdrawn", {{"execution", id}, {"why", why}}), {{"execution", id}});
+    record(execution->incident_id, EventKind::cancellation, bot_actor,
+           templates_.render("event_withdrawn", {{"execution", id}, {"why", why}}),
+           model::encode(events::ExecutionStep{.execution = id}));
     transport_.update(it->second.place, it->second.card, render("card", card));
   }
   pending_.erase(it);
@@ -343,8 +328,8 @@ std::optional<chat::Message> GoAround::cancel(const Request& request, std::int64
   const auto who = display_name(request.who);
   const auto it = pending_.find(id);
   json::object event{{"service", execution->service}, {"execution", id}, {"person", who}};
-  record(execution->incident_id, "cancellation", who,
-         templates_.render("event_cancellation", event), {{"execution", id}});
+  record(execution->incident_id, EventKind::cancellation, who, templates_.render("event_cancellation", event),
+         model::encode(events::ExecutionStep{.execution = id, .person = request.who.id}));
   if (it != pending_.end()) {
     auto card = card_context(*execution, it->second);
     card["awaiting"] = false;
@@ -412,7 +397,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   card["confirmed_at"] = execution->started_at.value_or("");
 
   const auto announce = render("announce", card);
-  record(incident, "command", bot_actor, announce.text, {{"argv", argv_json(pending.plan.argv)}});
+  record(incident, EventKind::command, bot_actor, announce.text, model::encode(events::Command{pending.plan.argv}));
   co_await transport_.post(pending.place, announce);
   // Nobody re-ships the bad change in the confusion: deploys wait for the debrief.
   if (config_.freeze_until_debrief)
@@ -429,14 +414,11 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   try {
     outcome = co_await adapter->execute(pending.plan, [&](const exec::Progress& p) {
       if (lost_.contains(id)) return;  // another process speaks for it now
-      json::object progress{{"desired", p.desired},   {"updated", p.updated},
-                            {"ready", p.ready},       {"available", p.available},
-                            {"bar", progress_bar(p)}, {"service", execution->service},
-                            {"counts", p.desired > 0},
-                            {"detail", text_or_null(p.detail)}};
-      record(incident, "progress", bot_actor, templates_.render("event_progress", progress),
-             progress);
-      card["progress"] = std::move(progress);
+      const auto progress = model::encode(events::Progress{
+          p.desired, p.updated, p.ready, p.available, progress_bar(p), execution->service, p.desired > 0,
+          p.detail.empty() ? std::nullopt : std::optional(p.detail)});
+      record(incident, EventKind::progress, bot_actor, templates_.render("event_progress", progress), progress);
+      card["progress"] = progress;
       transport_.update(pending.place, pending.card, render("card", card));
     });
   } catch (const std::exception& e) {
@@ -454,26 +436,18 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   const auto result = !outcome.ok()           ? Result::failed
                       : verification.passed ? Result::verified
                                             : Result::verification_failed;
-  json::object verified{{"passed", verification.passed},
-                        {"checks", checks_json(verification.checks)},
-                        {"service", execution->service}};
-  record(incident, "verification", bot_actor, templates_.render("event_verification", verified),
+  const auto verified =
+      model::encode(events::Verification{verification.passed, checks_of(verification.checks), execution->service});
+  record(incident, EventKind::verification, bot_actor, templates_.render("event_verification", verified),
          verified);
 
   const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - started);
-  json::object summary{{"service", execution->service},
-                       {"target", pending.plan.target.number},
-                       {"from", pending.plan.current.number},
-                       {"duration", time::format_duration(took)},
-                       {"duration_ms", took.count()},
-                       {"failure", std::string(exec::to_string(outcome.failure))},
-                       {"message", outcome.message},
-                       {"checks", checks_json(verification.checks)},
-                       {result_name(result), true},
-                       {"result", result_name(result)},
-                       {"incident", incident}};
-  if (outcome.exit_code) summary["exit_code"] = *outcome.exit_code;
-  summary["output_tail"] = outcome.output_tail;
+  const auto recorded = model::encode(events::Result{
+      execution->service, pending.plan.target.number, pending.plan.current.number, time::format_duration(took),
+      took.count(), std::string(exec::to_string(outcome.failure)), outcome.message, checks_of(verification.checks),
+      result, incident, outcome.exit_code, outcome.output_tail});
+  auto summary = recorded;
+  summary[result_name(result)] = true;  // the template's section for this outcome
   // Compare-and-set: if another process took the go-around over meanwhile, its "interrupted"
   // stands and this process says so instead of a result.
   if (!store_.finish_execution(id, {result == Result::verified ? "succeeded" : "failed",
@@ -485,7 +459,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   }
   running_here_.erase(id);  // finished: from here on nobody may mistake it for a lost one
   const auto message = render("result", summary);
-  record(incident, "result", bot_actor, message.text, summary);
+  record(incident, EventKind::result, bot_actor, message.text, recorded);
   metrics::process_metrics().executions.inc({execution->adapter, std::string(result_name(result))});
   card["outcome"] = message.text;
   transport_.update(pending.place, pending.card, render("card", card));
@@ -529,8 +503,8 @@ bool GoAround::still_owned(std::int64_t id) {
   lost_.insert(id);
   spdlog::error("go-around #{}: taken over by {}; this process stops it here", id, execution->taken_over_by);
   const auto notice = render("execution_lost", {{"execution", id}, {"service", execution->service}});
-  record(execution->incident_id, "execution_lost", bot_actor, notice.text,
-         {{"execution", id}, {"owner", ownership_.owner.id}, {"taken_over_by", execution->taken_over_by}});
+  record(execution->incident_id, EventKind::execution_lost, bot_actor, notice.text,
+         model::encode(events::ExecutionLost{id, ownership_.owner.id, execution->taken_over_by}));
   // Said without waiting: a slow chat must not hold back the heartbeat of the others.
   if (const auto incident = store_.incident(execution->incident_id))
     boost::asio::co_spawn(*executor_, transport_.post({incident->channel, incident->thread}, notice),
@@ -577,21 +551,21 @@ boost::asio::awaitable<void> GoAround::say_taken_over(const store::RunningExecut
   const auto& execution = stale.execution;
   const auto incident = store_.incident(execution.incident_id);
   const chat::Place place = incident ? chat::Place{incident->channel, incident->thread} : chat::Place{};
-  json::object context{{"service", execution.service},
-                       {"execution", execution.id},
-                       {"from", execution.from_revision},
-                       {"to", execution.to_revision},
-                       {"confirmed_by", execution.confirmed_by.value_or("")},
-                       {"started_at", execution.started_at.value_or("")},
-                       {"taken_over_by", ownership_.owner.host + " (pid " +
-                                             std::to_string(ownership_.owner.pid) + ")"}};
+  events::Interrupted interrupted{execution.service,
+                                  execution.id,
+                                  execution.from_revision,
+                                  execution.to_revision,
+                                  execution.confirmed_by.value_or(""),
+                                  execution.started_at.value_or(""),
+                                  ownership_.owner.host + " (pid " + std::to_string(ownership_.owner.pid) + ")"};
   if (stale.owner) {
-    context["owner"] = stale.owner->host + " (pid " + std::to_string(stale.owner->pid) + ")";
-    context["last_seen"] = time::format_utc(std::chrono::system_clock::time_point(
+    interrupted.owner = stale.owner->host + " (pid " + std::to_string(stale.owner->pid) + ")";
+    interrupted.last_seen = time::format_utc(std::chrono::system_clock::time_point(
         std::chrono::milliseconds(stale.heartbeat_ms.value_or(0))));
   }
+  const auto context = model::encode(interrupted);
   const auto notice = render("interrupted", context);
-  record(execution.incident_id, "interrupted", bot_actor, notice.text, context);
+  record(execution.incident_id, EventKind::interrupted, bot_actor, notice.text, context);
   co_await transport_.post(place, notice);
   // What the adapter sees now is the only truth left about the interrupted rollback.
   exec::Verification verification;
@@ -603,13 +577,10 @@ boost::asio::awaitable<void> GoAround::say_taken_over(const store::RunningExecut
       verification.checks.push_back({"live state readable", false, e.what()});
     }
   }
-  json::object checked{{"passed", verification.passed},
-                       {"checks", checks_json(verification.checks)},
-                       {"service", execution.service},
-                       {"to", execution.to_revision},
-                       {"execution", execution.id}};
+  const auto checked = model::encode(events::Verification{verification.passed, checks_of(verification.checks),
+                                                          execution.service, execution.to_revision, execution.id});
   const auto recheck = render("recheck", checked);
-  record(execution.incident_id, "verification", bot_actor, recheck.text, checked);
+  record(execution.incident_id, EventKind::verification, bot_actor, recheck.text, checked);
   store_.record_recheck(execution.id, json::serialize(checked));
   co_await transport_.post(place, recheck);
 }

@@ -31,10 +31,10 @@ IncidentChoice choose_incident(store::Store& store, const chat::Place& where,
 json::object timeline_context(store::Store& store, const store::Incident& incident) {
   json::array events;
   for (const auto& e : store.events(incident.id)) {
-    auto padded = e.kind;
+    std::string padded(model::to_string(e.kind));
     padded.resize(std::max<std::size_t>(padded.size(), 16), ' ');
     events.push_back({{"id", e.id},          {"at", e.at},
-                      {"kind", e.kind},      {"kind_padded", padded},
+                      {"kind", model::to_string(e.kind)}, {"kind_padded", padded},
                       {"actor", e.actor},    {"text", e.text},
                       {"revised", e.revised}, {"withdrawn", e.withdrawn}});
   }
@@ -55,13 +55,13 @@ store::Incident open_or_join(store::Store& store, const chat::Templates& templat
                                             service.channel.empty() ? fallback_channel : service.channel);
   if (opened.opened) {
     store.set_commander(opened.incident.id, who.id);
-    store.append_event(opened.incident.id, "incident_opened", by,
+    store.append_event(opened.incident.id, model::EventKind::incident_opened, by,
                        templates.render("event_incident_opened",
                                         {{"service", service.name},
                                          {"environment", service.environment},
                                          {"incident", opened.incident.id},
                                          {"reason", reason.empty() ? json::value(nullptr) : json::value(reason)}}),
-                       json::serialize(json::object{{"opened_by", who.id}}));
+                       model::encode(model::events::IncidentOpened{who.id}));
   }
   return opened.incident;
 }

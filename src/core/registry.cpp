@@ -61,7 +61,7 @@ std::optional<store::Incident> incident_in_place(Bot& bot, const Request& reques
 // place, before it runs; a command that opens the incident is recorded right after it.
 class TypedRecord {
  public:
-  TypedRecord(Bot& bot, const Request& request, std::string kind, std::string text)
+  TypedRecord(Bot& bot, const Request& request, model::EventKind kind, std::string text)
       : bot_(bot), request_(request), kind_(std::move(kind)), text_(std::move(text)) {
     recorded_ = record();
   }
@@ -74,14 +74,14 @@ class TypedRecord {
     const auto incident = incident_in_place(bot_, request_);
     if (!incident) return false;
     const auto who = request_.who.name.empty() ? request_.who.id : request_.who.name;
-    bot_.store.append_event(incident->id, kind_, who, text_,
-                            json::serialize(json::object{{"person", request_.who.id}}));
+    bot_.store.append_event(incident->id, kind_, who, text_, model::encode(model::events::Attribution{request_.who.id}));
     return true;
   }
 
   Bot& bot_;
   const Request& request_;
-  std::string kind_, text_;
+  model::EventKind kind_;
+  std::string text_;
   bool recorded_ = false;
 };
 
@@ -114,7 +114,7 @@ boost::asio::awaitable<void> Registry::dispatch(Bot& bot, Request request,
     co_return;
   }
   call.arguments = std::move(parsed.arguments);
-  TypedRecord typed(bot, call.request, "typed", "/rollback " + text);
+  TypedRecord typed(bot, call.request, model::EventKind::typed, "/rollback " + text);
   try {
     co_await command->handler(call);
   } catch (const std::exception& e) {
@@ -142,7 +142,7 @@ boost::asio::awaitable<void> Registry::submit(Bot& bot, Request request, std::st
                                {"usage", "/rollback help"}});
     co_return;
   }
-  TypedRecord pressed(bot, call.request, "pressed", action);
+  TypedRecord pressed(bot, call.request, model::EventKind::pressed, action);
   try {
     call.arguments.positional = {colon == std::string::npos ? "" : action.substr(colon + 1)};
     call.arguments.flags = std::move(values);

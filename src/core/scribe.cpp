@@ -31,10 +31,8 @@ boost::asio::awaitable<bool> Scribe::capture(chat::ChannelEvent event, MessageLo
       const auto incident = incident_for(event.channel, event.thread_ts);
       if (!incident) co_return false;
       co_return store_
-          .capture_event(incident->id, "message", event.user, event.text,
-                         event.at, source,
-                         boost::json::serialize(boost::json::object{{"channel", event.channel},
-                                                                    {"ts", event.ts}}))
+          .capture_event(incident->id, model::EventKind::message, event.user, event.text, event.at, source,
+                         model::encode(model::events::Captured{event.channel, event.ts}))
           .has_value();
     }
     case Kind::message_changed:
@@ -53,7 +51,7 @@ boost::asio::awaitable<bool> Scribe::capture(chat::ChannelEvent event, MessageLo
       const auto recorded = store_.event_by_source(source);
       if (event.kind == Kind::reaction_removed) {
         // Only the mark's own capture is withdrawn; a thread message stays what it was.
-        if (!recorded || recorded->kind != "marked") co_return false;
+        if (!recorded || recorded->kind != model::EventKind::marked) co_return false;
         store_.revise_event(recorded->id, {std::nullopt, std::nullopt, true}, event.user);
         co_return true;
       }
@@ -70,11 +68,8 @@ boost::asio::awaitable<bool> Scribe::capture(chat::ChannelEvent event, MessageLo
       const auto message = co_await lookup(event.channel, event.ts);
       if (!message) co_return false;
       co_return store_
-          .capture_event(incident->id, "marked", message->user, message->text,
-                         event.at, source,
-                         boost::json::serialize(boost::json::object{{"channel", event.channel},
-                                                                    {"ts", event.ts},
-                                                                    {"marked_by", event.user}}))
+          .capture_event(incident->id, model::EventKind::marked, message->user, message->text, event.at, source,
+                         model::encode(model::events::Captured{event.channel, event.ts, event.user}))
           .has_value();
     }
   }

@@ -21,8 +21,17 @@ time::TimePoint when(const std::string& utc) {
   return time::parse_utc(utc).value_or(time::TimePoint{});
 }
 
+using model::EventKind;
+
 bool result_verified(const store::Event& e) {
-  return e.kind == "result" && e.data_json.find("\"result\":\"verified\"") != std::string::npos;
+  return e.kind == EventKind::result && e.payload<model::events::Result>().result == model::Outcome::verified;
+}
+
+// A card whose pre-flight stopped the go-around before anyone could confirm it.
+bool blocked_card(const store::Event& e) {
+  if (e.kind != EventKind::card) return false;
+  const auto checks = e.payload<model::events::Card>().preflight;
+  return std::any_of(checks.begin(), checks.end(), [](const auto& c) { return !c.passed; });
 }
 
 json::value span(const std::optional<time::TimePoint>& from, const std::optional<time::TimePoint>& to) {
@@ -30,11 +39,8 @@ json::value span(const std::optional<time::TimePoint>& from, const std::optional
   return json::string(time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(*to - *from)));
 }
 
-// Progress ticks and cadence chatter: left to the export, never read for a debrief.
-const std::vector<std::string> chatter{"progress", "status_reminder", "snooze", "typed", "pressed"};
-
 std::vector<store::Event> story(store::Store& store, const store::Incident& incident) {
-  return store.events(incident.id, chatter);
+  return store.events(incident.id, model::chatter_kinds());
 }
 
 }  // namespace
@@ -60,11 +66,11 @@ Milestones milestones(const store::Incident& incident, const std::vector<store::
   m.deploy = deploy;
   for (const auto& e : events) {
     const auto at = when(e.at);
-    if (e.kind == "confirmation" && !m.decision) m.decision = at;
-    if (e.kind == "command" && !m.rollback_start) m.rollback_start = at;
-    if (e.kind == "result" && !m.rollback_end) m.rollback_end = at;
+    if (e.kind == EventKind::confirmation && !m.decision) m.decision = at;
+    if (e.kind == EventKind::command && !m.rollback_start) m.rollback_start = at;
+    if (e.kind == EventKind::result && !m.rollback_end) m.rollback_end = at;
     if (result_verified(e) && !m.recovery) m.recovery = at;
-    if (e.kind == "status_update") m.status_posts.push_back(at);
+    if (e.kind == EventKind::status_update) m.status_posts.push_back(at);
   }
   m.start = m.deploy.value_or(m.detection);
   m.end = incident.closed_at ? when(*incident.closed_at) : m.detection;
@@ -92,23 +98,24 @@ json::object context_of(store::Store& store, const store::Incident& incident,
     if (e.withdrawn) continue;
     const auto at = when(e.at);
     if (timeline.size() < timeline_limit)
-      timeline.push_back({{"at", e.at}, {"kind", e.kind},
+      timeline.push_back({{"at", e.at}, {"kind", model::to_string(e.kind)},
                           {"actor", chat::markdown_cell(e.actor)}, {"text", chat::markdown_cell(e.text)}});
     else
       ++omitted;
     // What people saw before they decided is the trigger as it was experienced.
-    if ((e.kind == "note" || e.kind == "trigger" || e.kind == "message" || e.kind == "marked") &&
+    if ((e.kind == EventKind::note || e.kind == EventKind::trigger || e.kind == EventKind::message ||
+         e.kind == EventKind::marked) &&
         (!m.decision || at <= *m.decision)) {
       trigger_notes.push_back({{"at", e.at}, {"actor", e.actor}, {"text", e.text}});
       // What was seen just before the decision matters most; keep the latest few.
       if (trigger_notes.size() > trigger_note_limit) trigger_notes.erase(trigger_notes.begin());
     }
-    if (e.kind == "trigger_review") reviews.push_back({{"actor", e.actor}, {"text", e.text}});
-    if (e.kind == "verification") verifications.push_back({{"at", e.at}, {"text", e.text}});
-    denials += e.kind == "denial";
-    refusals += e.kind == "refusal";
-    interruptions += e.kind == "interrupted";
-    blocked_cards += e.kind == "card" && e.text.find("pre-flight FAILED") != std::string::npos;
+    if (e.kind == EventKind::trigger_review) reviews.push_back({{"actor", e.actor}, {"text", e.text}});
+    if (e.kind == EventKind::verification) verifications.push_back({{"at", e.at}, {"text", e.text}});
+    denials += e.kind == EventKind::denial;
+    refusals += e.kind == EventKind::refusal;
+    interruptions += e.kind == EventKind::interrupted;
+    blocked_cards += blocked_card(e);
   }
 
   json::array commands;

@@ -19,11 +19,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr const char* bot_actor = "goaround";
-// Kinds that are about the cadence itself, not what happened: left out of "latest".
-bool is_chatter(const std::string& kind) {
-  return kind == "status_update" || kind == "status_reminder" || kind == "progress" ||
-         kind == "snooze" || kind == "typed" || kind == "pressed";
-}
 
 std::string number(double v) {
   char buf[32];
@@ -126,7 +121,7 @@ bool StatusScheduler::snooze(std::int64_t incident_id, std::chrono::minutes by,
   schedule->reminded_at.reset();
   store_.save_schedule(*schedule);
   const auto name = who.name.empty() ? who.id : who.name;
-  store_.append_event(incident_id, "snooze", name,
+  store_.append_event(incident_id, model::EventKind::snooze, name,
                       templates_.render("event_snooze", {{"person", name},
                                                          {"minutes", by.count()},
                                                          {"next", schedule->next_due_at}}));
@@ -144,7 +139,7 @@ asio::awaitable<void> StatusScheduler::post_reminder(const store::Incident& inci
   const auto id = std::to_string(incident.id);
   reminder.buttons = {{"Snooze 30m", "status.snooze:" + id + ":30", chat::ButtonStyle::normal},
                       {"Snooze 1h", "status.snooze:" + id + ":60", chat::ButtonStyle::normal}};
-  store_.append_event(incident.id, "status_reminder", bot_actor, reminder.text);
+  store_.append_event(incident.id, model::EventKind::status_reminder, bot_actor, reminder.text);
   co_await transport_.post({incident.channel, incident.thread}, reminder);
   schedule.reminded_at = time::format_utc(now);
   store_.save_schedule(schedule);
@@ -177,10 +172,11 @@ asio::awaitable<void> StatusScheduler::post_update(const store::Incident& incide
   json::array recent;
   const auto events = store_.events(incident.id);
   for (auto e = events.rbegin(); e != events.rend() && recent.size() < 3; ++e) {
-    if (e->kind == "verification" && !context.contains("verification"))
+    if (e->kind == model::EventKind::verification && !context.contains("verification"))
       context["verification"] = e->text;
-    if (!is_chatter(e->kind))
-      recent.push_back({{"at", e->at}, {"kind", e->kind}, {"actor", e->actor}, {"text", e->text}});
+    // The earlier updates are what this one replaces: not news.
+    if (!model::is_chatter(e->kind) && e->kind != model::EventKind::status_update)
+      recent.push_back({{"at", e->at}, {"kind", model::to_string(e->kind)}, {"actor", e->actor}, {"text", e->text}});
   }
   std::reverse(recent.begin(), recent.end());
   context["recent"] = std::move(recent);
@@ -193,11 +189,9 @@ asio::awaitable<void> StatusScheduler::post_update(const store::Incident& incide
     context["trend"] = std::move(trend);
   }
   const chat::Message update{templates_.render("status_update", context), {}};
-  json::object data{{"human", author != nullptr}};
-  if (value) data["value"] = *value;
-  store_.append_event(incident.id, "status_update",
+  store_.append_event(incident.id, model::EventKind::status_update,
                       author ? (author->name.empty() ? author->id : author->name) : bot_actor,
-                      update.text, json::serialize(data));
+                      update.text, model::encode(model::events::StatusUpdate{author != nullptr, value}));
   co_await transport_.post({incident.channel, incident.thread}, update);
   schedule.last_posted_at = time::format_utc(now);
   if (author) schedule.last_human_at = schedule.last_posted_at;

@@ -35,10 +35,10 @@ bool Store::writable(std::string& why) {
   return ok;
 }
 
-bool Store::has_event(std::int64_t incident_id, const std::string& kind) {
+bool Store::has_event(std::int64_t incident_id, model::EventKind kind) {
   SQLite::Statement q(db_, "SELECT EXISTS (SELECT 1 FROM timeline_events WHERE incident_id = ? AND kind = ?)");
   q.bind(1, incident_id);
-  q.bind(2, kind);
+  q.bind(2, std::string(model::to_string(kind)));
   q.executeStep();
   return q.getColumn(0).getInt() == 1;
 }

@@ -3,6 +3,8 @@
 #include <SQLiteCpp/Statement.h>
 #include <sqlite3.h>
 #include <SQLiteCpp/Transaction.h>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 
 #include <algorithm>
 #include <stdexcept>
@@ -260,23 +262,31 @@ std::vector<Incident> Store::open_incidents() {
   return out;
 }
 
-std::int64_t Store::append_event(std::int64_t incident_id, const std::string& kind,
+std::int64_t Store::append_event(std::int64_t incident_id, model::EventKind kind,
                                  const std::string& actor, const std::string& text,
-                                 const std::string& data_json) {
+                                 const boost::json::object& data) {
   SQLite::Statement q(db_,
                       "INSERT INTO timeline_events (incident_id, at, kind, actor, text, data)"
                       " VALUES (?, ?, ?, ?, ?, ?)");
   q.bind(1, incident_id);
   q.bind(2, now());
-  q.bind(3, kind);
+  q.bind(3, std::string(model::to_string(kind)));
   q.bind(4, actor);
   q.bind(5, text);
-  q.bind(6, data_json);
+  q.bind(6, boost::json::serialize(data));
   q.exec();
   return db_.getLastInsertRowid();
 }
 
 namespace {
+
+// The payload column always holds a JSON object; anything else reads as no details.
+boost::json::object read_payload(const std::string& text) {
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(text, ec);
+  if (ec || !parsed.is_object()) return {};
+  return std::move(parsed.get_object());
+}
 
 constexpr const char* event_row_columns =
     "id, incident_id, at, kind, actor, text, data, revises, source";
@@ -285,17 +295,17 @@ Event read_event_row(SQLite::Statement& q) {
   return Event{q.getColumn(0).getInt64(),
                q.getColumn(1).getInt64(),
                q.getColumn(2).getString(),
-               q.getColumn(3).getString(),
+               model::event_kind(q.getColumn(3).getString()),
                q.getColumn(4).getString(),
                q.getColumn(5).getString(),
-               q.getColumn(6).getString(),
+               read_payload(q.getColumn(6).getString()),
                q.getColumn(7).isNull() ? std::nullopt : std::optional(q.getColumn(7).getInt64()),
                optional_text(q.getColumn(8))};
 }
 
 }  // namespace
 
-std::vector<Event> Store::events(std::int64_t incident_id, const std::vector<std::string>& skip_kinds) {
+std::vector<Event> Store::events(std::int64_t incident_id, const std::vector<model::EventKind>& skip_kinds) {
   // One pass over the rows in the order written: each revision overrides its original's
   // time and text (the last revision wins), then the view is ordered by time.
   auto rows = event_rows(incident_id, skip_kinds);
@@ -311,7 +321,7 @@ std::vector<Event> Store::events(std::int64_t incident_id, const std::vector<std
       e.at = revision.at;
       e.text = revision.text;
       e.revised = true;
-      e.withdrawn = revision.data_json.find("\"withdrawn\":1") != std::string::npos;
+      e.withdrawn = revision.payload<model::events::Revision>().withdrawn;
     }
     view.push_back(std::move(e));
   }
@@ -322,7 +332,7 @@ std::vector<Event> Store::events(std::int64_t incident_id, const std::vector<std
 }
 
 std::vector<Event> Store::event_rows(std::int64_t incident_id,
-                                     const std::vector<std::string>& skip_kinds) {
+                                     const std::vector<model::EventKind>& skip_kinds) {
   // Revisions are always read: they may revise an entry of any kind that is read.
   std::string sql = std::string("SELECT ") + event_row_columns +
                     " FROM timeline_events WHERE incident_id = ?";
@@ -333,7 +343,8 @@ std::vector<Event> Store::event_rows(std::int64_t incident_id,
   }
   SQLite::Statement q(db_, sql + " ORDER BY id");
   q.bind(1, incident_id);
-  for (std::size_t i = 0; i < skip_kinds.size(); ++i) q.bind(static_cast<int>(i) + 2, skip_kinds[i]);
+  for (std::size_t i = 0; i < skip_kinds.size(); ++i)
+    q.bind(static_cast<int>(i) + 2, std::string(model::to_string(skip_kinds[i])));
   std::vector<Event> out;
   while (q.executeStep()) out.push_back(read_event_row(q));
   return out;
@@ -355,19 +366,19 @@ std::optional<Event> Store::event_by_source(const std::string& source) {
   return read_event_row(q);
 }
 
-std::optional<std::int64_t> Store::capture_event(std::int64_t incident_id, const std::string& kind,
+std::optional<std::int64_t> Store::capture_event(std::int64_t incident_id, model::EventKind kind,
                                                  const std::string& actor, const std::string& text,
                                                  const std::string& at, const std::string& source,
-                                                 const std::string& data_json) {
+                                                 const boost::json::object& data) {
   SQLite::Statement q(db_,
                       "INSERT INTO timeline_events (incident_id, at, kind, actor, text, data, source)"
                       " VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING");
   q.bind(1, incident_id);
   q.bind(2, at);
-  q.bind(3, kind);
+  q.bind(3, std::string(model::to_string(kind)));
   q.bind(4, actor);
   q.bind(5, text);
-  q.bind(6, data_json);
+  q.bind(6, boost::json::serialize(data));
   q.bind(7, source);
   if (q.exec() != 1) return std::nullopt;
   return db_.getLastInsertRowid();
@@ -389,14 +400,14 @@ std::int64_t Store::revise_event(std::int64_t event_id, const EventRevision& rev
     }
   SQLite::Statement q(db_,
                       "INSERT INTO timeline_events (incident_id, at, kind, actor, text, data, revises)"
-                      " VALUES (?, ?, 'revision', ?, ?, json_object('edited_at', ?, 'withdrawn', ?), ?)");
+                      " VALUES (?, ?, 'revision', ?, ?, ?, ?)");
   q.bind(1, original->incident_id);
   q.bind(2, revision.at.value_or(at));
   q.bind(3, editor);
   q.bind(4, revision.text.value_or(text));
-  q.bind(5, now());
-  q.bind(6, revision.withdrawn.value_or(withdrawn) ? 1 : 0);
-  q.bind(7, event_id);
+  q.bind(5, boost::json::serialize(model::encode(
+                model::events::Revision{now(), revision.withdrawn.value_or(withdrawn)})));
+  q.bind(6, event_id);
   q.exec();
   const auto id = db_.getLastInsertRowid();
   tx.commit();
@@ -412,10 +423,10 @@ void Store::append_events(std::int64_t incident_id, const std::vector<NewEvent>&
   for (const auto& e : events) {
     q.bind(1, incident_id);
     q.bind(2, at);
-    q.bind(3, e.kind);
+    q.bind(3, std::string(model::to_string(e.kind)));
     q.bind(4, e.actor);
     q.bind(5, e.text);
-    q.bind(6, e.data_json);
+    q.bind(6, boost::json::serialize(e.data));
     q.exec();
     q.reset();
   }

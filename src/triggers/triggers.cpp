@@ -48,16 +48,16 @@ Monitor::Monitor(core::Bot& bot, const time::Clock& clock, Query query)
       watched_.push_back({&service, &trigger, Condition(trigger), ""});
 }
 
-json::object Monitor::facts(const Watched& w, double value, std::chrono::milliseconds held) const {
-  return {{"service", w.service->name},
-          {"trigger", w.trigger->name},
-          {"query", w.trigger->query},
-          {"value", fmt::format("{}", value)},
-          {"threshold", fmt::format("{}", w.trigger->threshold)},
-          {"comparison", w.trigger->comparison == config::Comparison::greater_than ? "above" : "below"},
-          {"held", time::format_duration(held)},
-          {"for", time::format_duration(w.trigger->hold)},
-          {"severity", std::string(config::to_string(w.trigger->severity))}};
+model::events::Trigger Monitor::facts(const Watched& w, double value, std::chrono::milliseconds held) const {
+  return {.service = w.service->name,
+          .trigger = w.trigger->name,
+          .query = w.trigger->query,
+          .value = fmt::format("{}", value),
+          .threshold = fmt::format("{}", w.trigger->threshold),
+          .comparison = w.trigger->comparison == config::Comparison::greater_than ? "above" : "below",
+          .held = time::format_duration(held),
+          .must_hold = time::format_duration(w.trigger->hold),
+          .severity = std::string(config::to_string(w.trigger->severity))};
 }
 
 bool Monitor::in_watch_window(const config::Service& service) const {
@@ -103,26 +103,26 @@ asio::awaitable<void> Monitor::evaluate(Watched& w) {
 
 asio::awaitable<void> Monitor::fire(Watched& w, double value, std::chrono::milliseconds held) {
   const auto& service = *w.service;
-  auto context = facts(w, value, held);
+  auto fired = facts(w, value, held);
   auto severity = w.trigger->severity;
   metrics::process_metrics().trigger_fires.inc({service.name, w.trigger->name, std::string(config::to_string(severity))});
   spdlog::warn("trigger {}/{} fired: {} {} {} for {}", service.name, w.trigger->name, value,
-               json::value_to<std::string>(context["comparison"]), w.trigger->threshold, time::format_duration(held));
+               fired.comparison, w.trigger->threshold, time::format_duration(held));
   if (severity == config::Severity::auto_rollback) {
     if (const auto until = cooldown_until(service)) {
-      context["cooldown_until"] = *until;
+      fired.cooldown_until = *until;
       severity = config::Severity::log_only;
     } else if (!in_watch_window(service)) {
       // An old deploy is rarely what broke: people decide.
-      context["outside_window"] = time::format_duration(service.watch_window);
+      fired.outside_window = time::format_duration(service.watch_window);
       severity = config::Severity::page_and_suggest;
     }
   }
-  const auto reason = bot_.templates.render("trigger_reason", context);
+  const auto reason = bot_.templates.render("trigger_reason", model::encode(fired));
   if (severity == config::Severity::log_only) {
     for (const auto& incident : bot_.store.open_incidents())
       if (incident.service == service.name)
-        bot_.store.append_event(incident.id, "trigger", "trigger " + w.trigger->name, reason, json::serialize(context));
+        bot_.store.append_event(incident.id, model::EventKind::trigger, "trigger " + w.trigger->name, reason, model::encode(fired));
     spdlog::info("trigger {}/{}: {}", service.name, w.trigger->name, reason);
     co_return;
   }
@@ -136,9 +136,10 @@ asio::awaitable<void> Monitor::fire(Watched& w, double value, std::chrono::milli
     co_return;
   }
   auto incident = core::open_or_join(bot_.store, bot_.templates, service, actor, reason, "");
-  context["incident"] = incident.id;
+  fired.incident = incident.id;
+  const auto context = model::encode(fired);
   chat::Message suggestion{bot_.templates.render("unstable_approach", context), {}};
-  bot_.store.append_event(incident.id, "trigger", actor.name, reason, json::serialize(context));
+  bot_.store.append_event(incident.id, model::EventKind::trigger, actor.name, reason, context);
   const auto id = std::to_string(incident.id);
   suggestion.buttons = {{"Go around", "goaround.go:" + id, chat::ButtonStyle::danger},
                         {"Hold", "goaround.hold:" + id, chat::ButtonStyle::normal}};
@@ -155,7 +156,7 @@ asio::awaitable<void> Monitor::prompt_open_incidents() {
     });
     if (firing == watched_.end()) continue;
     // Asked once per incident; checked before reading its executions.
-    if (bot_.store.has_event(incident.id, "go_around_prompt")) continue;
+    if (bot_.store.has_event(incident.id, model::EventKind::go_around_prompt)) continue;
     const auto executions = bot_.store.executions(incident.id);
     if (std::any_of(executions.begin(), executions.end(), [](const auto& e) { return e.state != "planned" && e.state != "cancelled"; }))
       continue;
@@ -164,7 +165,7 @@ asio::awaitable<void> Monitor::prompt_open_incidents() {
                          {"open_for", time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *opened))},
                          {"trigger", firing->trigger->name}};
     chat::Message prompt{bot_.templates.render("go_around_prompt", context), {}};
-    bot_.store.append_event(incident.id, "go_around_prompt", "goaround", prompt.text);
+    bot_.store.append_event(incident.id, model::EventKind::go_around_prompt, "goaround", prompt.text);
     const auto id = std::to_string(incident.id);
     prompt.buttons = {{"Go around", "goaround.go:" + id, chat::ButtonStyle::danger},
                       {"Hold", "goaround.hold:" + id, chat::ButtonStyle::normal}};

@@ -82,7 +82,7 @@ TEST_CASE("/rollback decide in the console: buttons walk the tree, every answer 
   const auto events = bot.store.events(1);
   std::vector<std::string> answers;
   for (const auto& e : events)
-    if (e.kind == "decision_answer" || e.kind == "decision") answers.push_back(e.actor + ": " + e.text);
+    if (e.kind == model::EventKind::decision_answer || e.kind == model::EventKind::decision) answers.push_back(e.actor + ": " + e.text);
   REQUIRE(answers.size() == 4);
   CHECK_THAT(answers[0], Contains("alice: Check 1:"));
   CHECK_THAT(answers[1], Contains("goaround: Check 6:"));

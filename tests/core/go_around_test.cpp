@@ -68,13 +68,13 @@ TEST_CASE("the full go-around on the sim adapter is announced, verified and writ
   CHECK(h.kinds() == std::vector<std::string>{"incident_opened", "card", "confirmation", "command", "freeze",
                                               "progress", "progress", "progress", "progress",
                                               "verification", "result"});
-  const auto events = h.store.events(1, {"typed", "pressed"});
+  const auto events = h.store.events(1, {model::EventKind::typed, model::EventKind::pressed});
   CHECK_THAT(events[3].text, Contains("Rolling back *checkout* to revision 41"));
   CHECK_THAT(events[4].text, Contains("deploys of checkout are frozen by goaround"));
   CHECK_THAT(events[8].text, Contains("3/3 ready"));
   CHECK_THAT(events[9].text, Contains("Verification passed"));
   CHECK_THAT(events[10].text, Contains("rolled back to revision 41 and verified in"));
-  CHECK_THAT(events[10].data_json, Contains("\"result\":\"verified\""));
+  CHECK(events[10].payload<model::events::Result>().result == model::Outcome::verified);
   const auto execution = h.store.execution(1);
   CHECK(execution->state == "succeeded");
   CHECK(execution->confirmed_by == "alice");
@@ -95,12 +95,12 @@ TEST_CASE("every command typed and button pressed in the incident's place is wri
   h.type(bob, "status");
   std::vector<std::string> typed;
   for (const auto& e : h.store.events(1))
-    if (e.kind == "typed" || e.kind == "pressed") typed.push_back(e.actor + " " + e.text);
+    if (e.kind == model::EventKind::typed || e.kind == model::EventKind::pressed) typed.push_back(e.actor + " " + e.text);
   CHECK(typed == std::vector<std::string>{"alice /rollback checkout --reason 'typed first'",
                                           "alice goaround.confirm:1", "bob /rollback status"});
   const auto all = h.store.events(1);
-  const auto pressed = std::find_if(all.begin(), all.end(), [](const auto& e) { return e.kind == "pressed"; });
-  CHECK(std::next(pressed)->kind == "confirmation");
+  const auto pressed = std::find_if(all.begin(), all.end(), [](const auto& e) { return e.kind == model::EventKind::pressed; });
+  CHECK(std::next(pressed)->kind == model::EventKind::confirmation);
 }
 
 TEST_CASE("a rollout that never becomes ready is reported as failed, never as done") {
@@ -114,7 +114,7 @@ TEST_CASE("a rollout that never becomes ready is reported as failed, never as do
   CHECK_THAT(result, Contains("✗ rollout status: 0/3 replicas ready"));
   CHECK(h.store.execution(1)->state == "failed");
   CHECK(h.store.execution(1)->exit_code == 1);
-  CHECK_THAT(h.store.events(1).back().data_json, Contains("\"result\":\"failed\""));
+  CHECK(h.store.events(1).back().payload<model::events::Result>().result == model::Outcome::failed);
   CHECK_FALSE(h.store.service_lock("checkout"));
 }
 
@@ -127,7 +127,7 @@ TEST_CASE("a target whose ReplicaSet is gone fails pre-flight and nothing runs")
   CHECK(card->message.buttons.empty());
   CHECK_FALSE(h.store.execution(1));
   CHECK(h.kinds() == std::vector<std::string>{"incident_opened", "card"});
-  CHECK_THAT(h.store.events(1, {"typed"}).back().text, Contains("pre-flight FAILED"));
+  CHECK_THAT(h.store.events(1, {model::EventKind::typed}).back().text, Contains("pre-flight FAILED"));
 }
 
 TEST_CASE("a revision that is not in the history fails pre-flight") {
@@ -257,7 +257,7 @@ TEST_CASE("notes go into the open incident's timeline") {
   h.type(bob, "note \"error rate 4.1% at 14:02\"");
   CHECK_THAT(h.whispered(), Contains("Noted in incident #1 (checkout)"));
   const auto last = h.store.events(1).back();
-  CHECK(last.kind == "note");
+  CHECK(last.kind == model::EventKind::note);
   CHECK(last.actor == "bob");
   CHECK(last.text == "error rate 4.1% at 14:02");
   h.type(alice, "payments");

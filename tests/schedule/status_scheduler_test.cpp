@@ -133,7 +133,7 @@ TEST_CASE("closing the incident stops the cadence and asks whether the trigger w
   CHECK(h.count("status_update") == 0);
   h.press(alice, h.card_action("Trigger was right"));
   CHECK(h.kinds().back() == "trigger_review");
-  CHECK_THAT(h.store.events(1).back().data_json, Contains("\"correct\":true"));
+  CHECK(h.store.events(1).back().payload<model::events::TriggerReview>().correct);
   h.type(alice, "status too late --incident 1");
   CHECK_THAT(h.whispered(), Contains("incident #1 is closed"));
 }

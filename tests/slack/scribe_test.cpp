@@ -74,7 +74,7 @@ struct Scribing : testing::BotHarness {
 
   std::optional<store::Event> entry(const std::string& kind) {
     for (const auto& e : store.events(1))
-      if (e.kind == kind) return e;
+      if (model::to_string(e.kind) == kind) return e;
     return std::nullopt;
   }
 
@@ -133,7 +133,7 @@ TEST_CASE("a :memo: on a channel message captures it once, with its author and t
   CHECK(marked->actor == "U222");
   CHECK(marked->text == "<@U111> Hi here!");
   CHECK(marked->at == "2021-01-10T01:22:21.000Z");
-  CHECK_THAT(marked->data_json, Contains("\"marked_by\":\"W111\""));
+  CHECK(marked->payload<model::events::Captured>().marked_by == "W111");
   auto heart_eyes = fixture("socket_events_api_reaction_added_envelope.json");  // as recorded
   CHECK_FALSE(s.deliver(heart_eyes));
 }

@@ -69,7 +69,7 @@ struct BotHarness {
   // The kinds in the timeline, leaving out the typed commands and pressed buttons around them.
   std::vector<std::string> kinds(std::int64_t incident = 1) {
     std::vector<std::string> out;
-    for (const auto& e : store.events(incident, {"typed", "pressed"})) out.push_back(e.kind);
+    for (const auto& e : store.events(incident, {model::EventKind::typed, model::EventKind::pressed})) out.emplace_back(model::to_string(e.kind));
     return out;
   }
   std::string whispered() const {

@@ -112,7 +112,7 @@ TEST_CASE("auto_rollback: after a deploy, a breach held for its for-duration goe
   CHECK(go_arounds(bot) == 1);
   const auto events = bot.store.events(incident.id);
   CHECK(std::any_of(events.begin(), events.end(), [](const auto& e) {
-    return e.kind == "trigger" && e.text.find("in cooldown until") != std::string::npos;
+    return e.kind == model::EventKind::trigger && e.text.find("in cooldown until") != std::string::npos;
   }));
 
   // A broken query never acts, is said once in the channel, and is counted.
@@ -153,7 +153,7 @@ TEST_CASE("auto_rollback outside the watch window suggests — page_and_suggest 
   const auto payments = std::find_if(open.begin(), open.end(), [](const auto& i) { return i.service == "payments"; });
   REQUIRE(payments != open.end());
   const auto events = bot.store.events(payments->id);
-  CHECK(std::any_of(events.begin(), events.end(), [](const auto& e) { return e.kind == "trigger" && e.actor == "trigger latency"; }));
+  CHECK(std::any_of(events.begin(), events.end(), [](const auto& e) { return e.kind == model::EventKind::trigger && e.actor == "trigger latency"; }));
 
   // Hold is on record; Go around brings the card (the latest suggestion is checkout's).
   bot.press(alice, bot.card_action("Hold"));

@@ -25,8 +25,7 @@ struct Request;
 // the service names nobody, otherwise a listed user or a member of a listed group.
 bool may_call_stop(const config::Service& service, const chat::Person& person);
 
-// How a go-around ended.
-enum class Result { verified, verification_failed, failed };
+using Result = model::Outcome;
 
 // This process as the owner of the go-arounds it runs: its identity, how often it renews its
 // heartbeat while it runs any, and how old a heartbeat may get before any other goaround
@@ -119,7 +118,7 @@ class GoAround {
     std::optional<std::int64_t> incident;
   };
   std::optional<Busy> refusal_if_busy(const std::string& service);
-  std::int64_t record(std::int64_t incident, const std::string& kind, const std::string& actor,
+  std::int64_t record(std::int64_t incident, model::EventKind kind, const std::string& actor,
                       const std::string& text, const boost::json::object& data = {});
 
   const config::Config& config_;

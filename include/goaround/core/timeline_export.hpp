@@ -17,8 +17,4 @@ std::optional<ExportFormat> export_format(std::string_view name);
 std::string export_timeline(store::Store& store, const chat::Templates& templates,
                             const store::Incident& incident, ExportFormat format);
 
-// The inverses of the JSON and CSV exports; throw std::invalid_argument on malformed input.
-std::vector<store::Event> parse_timeline_json(std::string_view text);
-std::vector<store::Event> parse_timeline_csv(std::string_view text);
-
 }  // namespace goaround::core

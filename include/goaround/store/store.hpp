@@ -1,5 +1,6 @@
 #pragma once
 #include <SQLiteCpp/Database.h>
+#include <boost/json/object.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -7,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "goaround/model/codec.hpp"
+#include "goaround/model/events.hpp"
 #include "goaround/time/clock.hpp"
 
 namespace goaround::store {
@@ -31,14 +34,16 @@ struct Event {
   std::int64_t id = 0;
   std::int64_t incident_id = 0;
   std::string at;  // UTC, milliseconds
-  std::string kind;
+  model::EventKind kind = model::EventKind::other;
   std::string actor;
   std::string text;
-  std::string data_json;  // structured details, always a JSON object
+  boost::json::object data;  // the kind's payload (model::events)
   std::optional<std::int64_t> revises;  // set on a revision row: the entry it corrects
   std::optional<std::string> source;    // where a captured entry came from
   bool revised = false;    // in the latest view: the text or time was corrected
   bool withdrawn = false;  // in the latest view: marked withdrawn (never deleted)
+
+  template <class Payload> Payload payload() const { return model::decode<Payload>(data); }
 };
 
 struct EventRevision {
@@ -216,30 +221,32 @@ class Store {
   std::optional<Incident> latest_incident();
   std::vector<Incident> open_incidents();
 
-  std::int64_t append_event(std::int64_t incident_id, const std::string& kind,
+  std::int64_t append_event(std::int64_t incident_id, model::EventKind kind,
                             const std::string& actor, const std::string& text,
-                            const std::string& data_json = "{}");
+                            const boost::json::object& data = {});
   // The timeline as people read it: each entry in its latest revision, by time; entries of
   // `skip_kinds` are not read at all (a debrief has no use for 90,000 progress ticks).
-  std::vector<Event> events(std::int64_t incident_id, const std::vector<std::string>& skip_kinds = {});
+  std::vector<Event> events(std::int64_t incident_id, const std::vector<model::EventKind>& skip_kinds = {});
   // Every row, originals and revisions, in the order written: the full record.
   std::vector<Event> event_rows(std::int64_t incident_id,
-                                const std::vector<std::string>& skip_kinds = {});
+                                const std::vector<model::EventKind>& skip_kinds = {});
   std::optional<Event> event(std::int64_t id);
   // Whether the incident's timeline has an entry of this kind (without reading the timeline).
-  bool has_event(std::int64_t incident_id, const std::string& kind);
+  bool has_event(std::int64_t incident_id, model::EventKind kind);
   // Records a captured entry once per source; nullopt when that source was already recorded.
-  std::optional<std::int64_t> capture_event(std::int64_t incident_id, const std::string& kind,
+  std::optional<std::int64_t> capture_event(std::int64_t incident_id, model::EventKind kind,
                                             const std::string& actor, const std::string& text,
                                             const std::string& at, const std::string& source,
-                                            const std::string& data_json = "{}");
+                                            const boost::json::object& data = {});
   std::optional<Event> event_by_source(const std::string& source);
   // Appends a revision of an entry (append-only: the original stays on record).
   std::int64_t revise_event(std::int64_t event_id, const EventRevision& revision,
                             const std::string& editor);
   // Many events in one transaction (bulk capture, benchmarks).
   struct NewEvent {
-    std::string kind, actor, text, data_json = "{}";
+    model::EventKind kind;
+    std::string actor, text;
+    boost::json::object data = {};
   };
   void append_events(std::int64_t incident_id, const std::vector<NewEvent>& events);
 

@@ -64,7 +64,7 @@ class Monitor {
   boost::asio::awaitable<void> evaluate(Watched& w);
   boost::asio::awaitable<void> fire(Watched& w, double value, std::chrono::milliseconds held);
   boost::asio::awaitable<void> prompt_open_incidents();
-  boost::json::object facts(const Watched& w, double value, std::chrono::milliseconds held) const;
+  model::events::Trigger facts(const Watched& w, double value, std::chrono::milliseconds held) const;
   bool in_watch_window(const config::Service& service) const;
   std::optional<std::string> cooldown_until(const config::Service& service) const;
 
