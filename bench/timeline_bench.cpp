@@ -8,7 +8,7 @@
 
 #include "goaround/chat/templates.hpp"
 #include "goaround/debrief/debrief.hpp"
-#include "goaround/store/store.hpp"
+#include "goaround/store/sqlite_store.hpp"
 
 using namespace goaround;
 using Clock = std::chrono::steady_clock;
@@ -19,8 +19,8 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-std::vector<store::Store::NewEvent> batch(std::size_t n, std::size_t offset) {
-  std::vector<store::Store::NewEvent> events;
+std::vector<store::Timeline::NewEvent> batch(std::size_t n, std::size_t offset) {
+  std::vector<store::Timeline::NewEvent> events;
   events.reserve(n);
   for (std::size_t i = 0; i < n; ++i)
     events.push_back({i % 10 == 0 ? model::EventKind::note : model::EventKind::progress, "goaround",
@@ -35,27 +35,27 @@ int main() {
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   time::SystemClock clock;
-  store::Store store(dir / "goaround.db", clock);
-  const auto incident = store.open_or_join_incident("checkout", "prod", "bench", "benchmark", "C1").incident;
+  store::SqliteStore store(dir / "goaround.db", clock);
+  const auto incident = store.incidents().open_or_join("checkout", "prod", "bench", "benchmark", "C1").incident;
 
   // Durable one by one: every append is its own fsync'd transaction (what a person's note costs).
   constexpr std::size_t singles = 2'000;
   auto start = Clock::now();
   for (std::size_t i = 0; i < singles; ++i)
-    store.append_event(incident.id, model::EventKind::note, "bench", "single entry " + std::to_string(i));
+    store.timeline().append(incident.id, model::EventKind::note, "bench", "single entry " + std::to_string(i));
   const double single_rate = singles / seconds_since(start);
 
   // Batched: 1,000 events a transaction, as bulk capture writes them.
   constexpr std::size_t batched = 100'000 - singles;
   start = Clock::now();
-  for (std::size_t done = 0; done < batched; done += 1'000) store.append_events(incident.id, batch(1'000, done));
+  for (std::size_t done = 0; done < batched; done += 1'000) store.timeline().append_many(incident.id, batch(1'000, done));
   const double batched_rate = batched / seconds_since(start);
 
   // Debrief of the whole 100,000-event incident: context and Markdown, then chart and files.
   chat::Templates templates;
-  const auto fresh = *store.incident(incident.id);
+  const auto fresh = *store.incidents().find(incident.id);
   start = Clock::now();
-  const auto all = store.events(incident.id);
+  const auto all = store.timeline().events(incident.id);
   const double read_ms = seconds_since(start) * 1000;
   start = Clock::now();
   const auto context = debrief::context(store, fresh, nullptr, "chart.svg");

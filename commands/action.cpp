@@ -30,9 +30,9 @@ boost::asio::awaitable<void> action(core::Invocation& call) {
     co_return;
   }
   const auto who = core::display_name(call.request.who);
-  call.bot.store.add_action(choice.incident->id, text.rest(), owner, who);
+  call.bot.store.incidents().add_action(choice.incident->id, text.rest(), owner, who);
   const auto line = call.bot.templates.render("event_action", {{"text", text.rest()}, {"owner", owner}});
-  call.bot.store.append_event(choice.incident->id, model::EventKind::action, who, line);
+  call.bot.store.timeline().append(choice.incident->id, model::EventKind::action, who, line);
   call.reply("recorded", {{"incident", choice.incident->id}, {"what", line}});
 }
 

@@ -32,7 +32,7 @@ boost::asio::awaitable<void> record(core::Invocation& call, const config::Servic
     if (const auto previous = core::brief_context(call.bot.store, service.name); previous.is_object())
       for (auto field : core::brief_fields)
         if (!lines.contains(field) && previous.get_object().contains(field)) lines[field] = previous.at(field);
-    call.bot.store.add_brief({0, service.name, "", core::display_name(call.request.who), "command",
+    call.bot.store.deploys().add_brief({0, service.name, "", core::display_name(call.request.who), "command",
                               json::serialize(lines)});
   }
   const json::object shown{{"service", service.name},

@@ -22,7 +22,7 @@ boost::asio::awaitable<void> close(core::Invocation& call) {
     co_return;
   }
   const auto& incident = *choice.incident;
-  if (const auto running = store.running_execution(incident.service);
+  if (const auto running = store.executions().running(incident.service);
       running && running->incident_id == incident.id) {
     call.reply("usage_error", {{"problem", "go-around #" + std::to_string(running->id) +
                                                " is still running; close after its result"},
@@ -30,7 +30,7 @@ boost::asio::awaitable<void> close(core::Invocation& call) {
     co_return;
   }
   const auto summary = call.arguments.rest();
-  if (!store.close_incident(incident.id, summary)) {
+  if (!store.incidents().close(incident.id, summary)) {
     call.reply("usage_error", {{"problem", "incident #" + std::to_string(incident.id) +
                                                " is already closed"},
                                {"usage", "/rollback timeline " + std::to_string(incident.id)}});
@@ -43,7 +43,7 @@ boost::asio::awaitable<void> close(core::Invocation& call) {
                              {"person", who},
                              {"summary", summary.empty() ? json::value(nullptr) : json::value(summary)}};
   chat::Message closed{call.bot.templates.render("closed", context), {}};
-  store.append_event(incident.id, model::EventKind::closed, who, closed.text);
+  store.timeline().append(incident.id, model::EventKind::closed, who, closed.text);
   const auto id = std::to_string(incident.id);
   closed.buttons = {{"Trigger was right", "review.trigger:" + id + ":right", chat::ButtonStyle::primary},
                     {"Trigger was wrong", "review.trigger:" + id + ":wrong", chat::ButtonStyle::normal}};
@@ -58,7 +58,7 @@ boost::asio::awaitable<void> review(core::Invocation& call) {
   const auto number = std::string_view(value).substr(0, colon);
   const auto [end, ec] = std::from_chars(number.data(), number.data() + number.size(), id);
   const auto answer = colon == std::string::npos ? "" : value.substr(colon + 1);
-  const auto incident = ec == std::errc{} ? call.bot.store.incident(id) : std::nullopt;
+  const auto incident = ec == std::errc{} ? call.bot.store.incidents().find(id) : std::nullopt;
   if (!incident || (answer != "right" && answer != "wrong")) {
     call.reply("usage_error", {{"problem", "that question is not known to this bot"},
                                {"usage", "/rollback help"}});
@@ -66,7 +66,7 @@ boost::asio::awaitable<void> review(core::Invocation& call) {
   }
   const auto who = core::display_name(call.request.who);
   const auto text = call.bot.templates.render("event_trigger_review", {{"person", who}, {"answer", answer}});
-  call.bot.store.append_event(id, model::EventKind::trigger_review, who, text,
+  call.bot.store.timeline().append(id, model::EventKind::trigger_review, who, text,
                               model::encode(model::events::TriggerReview{answer == "right", call.request.who.id}));
   call.reply("recorded", {{"incident", id}, {"what", text}});
 }

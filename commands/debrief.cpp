@@ -15,10 +15,10 @@ namespace {
 boost::asio::awaitable<void> debrief(core::Invocation& call) {
   auto& store = call.bot.store;
   const auto& words = call.arguments.positional;
-  auto choice = words.empty() && !store.latest_incident()
+  auto choice = words.empty() && !store.incidents().latest()
                     ? core::IncidentChoice{std::nullopt, "there are no incidents yet"}
                     : core::choose_incident(store, call.request.where,
-                                            words.empty() ? std::optional(std::to_string(store.latest_incident()->id))
+                                            words.empty() ? std::optional(std::to_string(store.incidents().latest()->id))
                                                           : std::optional(words.front()));
   if (!choice.incident) {
     call.reply("usage_error", {{"problem", choice.problem},
@@ -34,7 +34,7 @@ boost::asio::awaitable<void> debrief(core::Invocation& call) {
                                     {"person", who},
                                     {"path", written.markdown.string()}};
   const chat::Message posted{call.bot.templates.render("debrief_posted", context), {}};
-  store.append_event(incident.id, model::EventKind::debrief, who, posted.text);
+  store.timeline().append(incident.id, model::EventKind::debrief, who, posted.text);
   const chat::Place place{incident.channel, incident.thread};
   co_await call.bot.transport.post(place, posted);
   call.bot.transport.attach(place, written.png.string(), "Incident #" + std::to_string(incident.id) + " timeline");

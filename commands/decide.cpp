@@ -26,7 +26,7 @@ json::object step_context(const core::Walk::Step& step) {
 
 // Replays `path`, records the person's answer to `chosen` (the question just answered, if any)
 // and what facts answered, then asks the next question or gives the verdict.
-boost::asio::awaitable<void> advance(core::Invocation& call, store::Incident incident, const std::string& path,
+boost::asio::awaitable<void> advance(core::Invocation& call, model::Incident incident, const std::string& path,
                                      std::string_view chosen = {}) {
   auto& bot = call.bot;
   const auto* service = bot.config.find_service(incident.service);
@@ -40,10 +40,10 @@ boost::asio::awaitable<void> advance(core::Invocation& call, store::Incident inc
   }
   for (const auto& step : w.steps)
     if (!step.known && step.question->id == chosen)
-      bot.store.append_event(incident.id, model::EventKind::decision_answer, core::display_name(call.request.who),
+      bot.store.timeline().append(incident.id, model::EventKind::decision_answer, core::display_name(call.request.who),
                              bot.templates.render("event_decision_answer", step_context(step)));
   for (const auto& step : w.answered_now)
-    bot.store.append_event(incident.id, model::EventKind::decision_answer, bot_actor,
+    bot.store.timeline().append(incident.id, model::EventKind::decision_answer, bot_actor,
                            bot.templates.render("event_decision_answer", step_context(step)));
   json::array known;
   for (const auto& step : w.answered_now) known.push_back(step_context(step));
@@ -66,7 +66,7 @@ boost::asio::awaitable<void> advance(core::Invocation& call, store::Incident inc
                              {"verdict", w.outcome->verdict}, {"reason", w.outcome->reason},
                              {"known", known}, {"steps", path_steps}};
   chat::Message message{bot.templates.render("decide_outcome", verdict), {}};
-  bot.store.append_event(incident.id, model::EventKind::decision, core::display_name(call.request.who),
+  bot.store.timeline().append(incident.id, model::EventKind::decision, core::display_name(call.request.who),
                          bot.templates.render("event_decision", verdict),
                          model::encode(model::events::Decision{w.outcome->verdict, w.outcome->id}));
   if (w.outcome->go_around)
@@ -93,8 +93,8 @@ boost::asio::awaitable<void> answer(core::Invocation& call) {
   const auto colon = value.find(':');
   std::int64_t id = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + std::min(colon, value.size()), id);
-  auto incident = ec == std::errc{} && colon != std::string::npos ? call.bot.store.incident(id) : std::nullopt;
-  if (!incident || incident->state != "open") {
+  auto incident = ec == std::errc{} && colon != std::string::npos ? call.bot.store.incidents().find(id) : std::nullopt;
+  if (!incident || incident->state != model::IncidentState::open) {
     call.reply("usage_error", {{"problem", "that decision belongs to no open incident"},
                                {"usage", call.bot.registry.find("decide")->usage}});
     co_return;

@@ -23,12 +23,12 @@ boost::asio::awaitable<void> note(core::Invocation& call) {
                                {"usage", call.bot.registry.find("note")->usage}});
     co_return;
   }
-  const auto id = call.bot.store.append_event(
+  const auto id = call.bot.store.timeline().append(
       choice.incident->id, model::EventKind::note, core::display_name(call.request.who), text,
       model::encode(model::events::Attribution{call.request.who.id}));
   call.reply("noted", {{"incident", choice.incident->id},
                        {"service", choice.incident->service},
-                       {"at", call.bot.store.event(id)->at}});
+                       {"at", call.bot.store.timeline().find(id)->at}});
 }
 
 }  // namespace

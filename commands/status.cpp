@@ -17,18 +17,18 @@ namespace {
 boost::asio::awaitable<void> overview(core::Invocation& call) {
   auto& store = call.bot.store;
   json::array incidents;
-  for (const auto& incident : store.open_incidents()) {
+  for (const auto& incident : store.incidents().open()) {
     json::object entry{{"incident", incident.id},
                        {"service", incident.service},
                        {"environment", incident.environment},
                        {"opened_at", incident.opened_at},
                        {"opened_by", incident.opened_by}};
-    if (const auto running = store.running_execution(incident.service))
+    if (const auto running = store.executions().running(incident.service))
       entry["running"] = {{"from", running->from_revision},
                           {"to", running->to_revision},
                           {"confirmed_by", running->confirmed_by.value_or("")},
                           {"started_at", running->started_at.value_or("")}};
-    const auto events = store.events(incident.id);
+    const auto events = store.timeline().events(incident.id);
     for (auto e = events.rbegin(); e != events.rend(); ++e)
       if (e->kind == model::EventKind::result) {
         entry["last_result"] = e->text;
@@ -55,7 +55,7 @@ boost::asio::awaitable<void> status(core::Invocation& call) {
   }
   auto choice = core::choose_incident(call.bot.store, call.request.where,
                                       call.arguments.value("incident"));
-  if (!choice.incident || choice.incident->state != "open") {
+  if (!choice.incident || choice.incident->state != model::IncidentState::open) {
     call.reply("usage_error",
                {{"problem", choice.incident ? "incident #" + std::to_string(choice.incident->id) +
                                                   " is closed"

@@ -41,7 +41,7 @@ boost::asio::awaitable<void> edit(core::Invocation& call) {
   const auto& args = call.arguments;
   const auto& usage = call.bot.registry.find("timeline")->usage;
   const auto id = args.positional.size() == 2 ? number(args.positional[1]) : std::nullopt;
-  const auto entry = id ? call.bot.store.event(*id) : std::nullopt;
+  const auto entry = id ? call.bot.store.timeline().find(*id) : std::nullopt;
   if (!entry || entry->revises) {
     call.reply("usage_error", {{"problem", "name the entry to edit by its number (#12 in the timeline)"},
                                {"usage", usage}});
@@ -53,7 +53,7 @@ boost::asio::awaitable<void> edit(core::Invocation& call) {
                                {"usage", usage}});
     co_return;
   }
-  store::EventRevision revision;
+  model::EventRevision revision;
   revision.text = args.value("text");
   if (args.has("withdraw")) revision.withdrawn = true;
   if (const auto at = args.value("at")) {
@@ -68,8 +68,8 @@ boost::asio::awaitable<void> edit(core::Invocation& call) {
     call.reply("usage_error", {{"problem", "say what changes: --text, --at or --withdraw"}, {"usage", usage}});
     co_return;
   }
-  call.bot.store.revise_event(*id, revision, core::display_name(call.request.who));
-  call.reply("timeline", core::timeline_context(call.bot.store, *call.bot.store.incident(entry->incident_id)));
+  call.bot.store.timeline().revise(*id, revision, core::display_name(call.request.who));
+  call.reply("timeline", core::timeline_context(call.bot.store, *call.bot.store.incidents().find(entry->incident_id)));
 }
 
 boost::asio::awaitable<void> timeline(core::Invocation& call) {
@@ -83,9 +83,9 @@ boost::asio::awaitable<void> timeline(core::Invocation& call) {
                                {"usage", call.bot.registry.find("timeline")->usage}});
     co_return;
   }
-  std::optional<store::Incident> incident;
+  std::optional<model::Incident> incident;
   if (words.empty()) {
-    incident = call.bot.store.latest_incident();
+    incident = call.bot.store.incidents().latest();
     if (!incident) {
       call.reply("usage_error", {{"problem", "there are no incidents yet"}, {"usage", "/rollback <service>"}});
       co_return;

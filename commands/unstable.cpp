@@ -12,12 +12,12 @@ namespace goaround::commands {
 
 namespace {
 
-std::optional<store::Incident> open_incident(core::Invocation& call) {
+std::optional<model::Incident> open_incident(core::Invocation& call) {
   const auto& value = call.arguments.positional.front();
   std::int64_t id = 0;
   const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), id);
-  auto incident = ec == std::errc{} ? call.bot.store.incident(id) : std::nullopt;
-  if (!incident || incident->state != "open") {
+  auto incident = ec == std::errc{} ? call.bot.store.incidents().find(id) : std::nullopt;
+  if (!incident || incident->state != model::IncidentState::open) {
     call.reply("usage_error", {{"problem", "that incident is not open any more"},
                                {"usage", "/rollback <service>"}});
     return std::nullopt;
@@ -40,7 +40,7 @@ boost::asio::awaitable<void> hold(core::Invocation& call) {
   if (!incident) co_return;
   const auto who = core::display_name(call.request.who);
   const chat::Message held{call.bot.templates.render("held", {{"person", who}, {"service", incident->service}}), {}};
-  call.bot.store.append_event(incident->id, model::EventKind::hold, who, held.text);
+  call.bot.store.timeline().append(incident->id, model::EventKind::hold, who, held.text);
   co_await core::post_in_incident(call.bot.store, call.bot.transport, *incident, held);
 }
 

@@ -39,7 +39,7 @@
 #include "goaround/slack/slack_transport.hpp"
 #include "goaround/slack/socket_mode.hpp"
 #include "goaround/app/slack_bot.hpp"
-#include "goaround/store/store.hpp"
+#include "goaround/store/sqlite_store.hpp"
 #include "goaround/triggers/triggers.hpp"
 
 namespace goaround::app {
@@ -143,14 +143,14 @@ struct Runtime {
         bot{config, store, templates, transport, go_around, status, registry, io.get_executor(), *clock},
         triggers(bot, *clock, triggers::prometheus_query(config)) {
     commands::register_all(registry);
-    metrics::process_metrics().open_incidents = [this] { return double(store.open_incidents().size()); };
+    metrics::process_metrics().open_incidents = [this] { return double(store.incidents().open().size()); };
   }
   ~Runtime() { metrics::process_metrics().open_incidents = nullptr; }
 
   asio::io_context io;
   std::unique_ptr<time::Clock> clock;
   config::Config config;
-  store::Store store;
+  store::SqliteStore store;
   chat::Templates templates;
   console::ConsoleTransport console;
   chat::LogTransport log_transport;
@@ -325,14 +325,14 @@ int print_timeline(Runtime& rt, core::Arguments args) {
     std::cerr << "goaround timeline: --format is md, json or csv, and goes with `export`\n";
     return exit_usage;
   }
-  std::optional<store::Incident> incident;
+  std::optional<model::Incident> incident;
   std::string problem = "there are no incidents yet";
   if (args.positional.size() > 1) {
     auto choice = core::choose_incident(rt.store, {}, args.positional[1]);
     incident = std::move(choice.incident);
     problem = choice.problem;
   } else {
-    incident = rt.store.latest_incident();
+    incident = rt.store.incidents().latest();
   }
   if (!incident) {
     std::cerr << "goaround timeline: " << problem << '\n';
@@ -346,7 +346,7 @@ int print_timeline(Runtime& rt, core::Arguments args) {
 asio::awaitable<int> write_debrief(Runtime& rt, const core::Arguments& args) {
   const auto incident = args.positional.size() > 1
                             ? core::choose_incident(rt.store, {}, args.positional[1]).incident
-                            : rt.store.latest_incident();
+                            : rt.store.incidents().latest();
   if (!incident) {
     std::cerr << "goaround debrief: no such incident\n";
     co_return exit_usage;

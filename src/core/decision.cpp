@@ -56,7 +56,7 @@ boost::asio::awaitable<Facts> known_facts(const config::Config& config, store::S
                                           const config::Service& service,
                                           std::chrono::system_clock::time_point now) {
   Facts facts;
-  if (const auto deployment = store.latest_deployment(service.name)) {
+  if (const auto deployment = store.deploys().latest_deployment(service.name)) {
     const auto& kind = deployment->migration_kind;
     const auto revision = "deployment " + deployment->revision;
     facts["migration"] = {kind, revision + " registered migration: " + kind};

@@ -63,7 +63,7 @@ Registration register_deployment(Bot& bot, std::string_view body) {
     return {Registration::Outcome::unknown_service,
             "no service `" + service_name + "` in " + environment + " here; known: " + known_list, 0};
   }
-  if (const auto frozen = bot.store.active_freeze(service->name))
+  if (const auto frozen = bot.store.deploys().active_freeze(service->name))
     return {Registration::Outcome::frozen,
             bot.templates.render("deploy_refused_frozen", {{"service", service->name},
                                                            {"scope", frozen->scope},
@@ -75,9 +75,9 @@ Registration register_deployment(Bot& bot, std::string_view body) {
   for (const auto* key : {"image", "previous_revision", "feature_flag"})
     if (auto v = text_field(o, key)) data[key] = *v;
   const auto by = text_field(o, "registered_by").value_or("ci");
-  const auto id = bot.store.add_deployment({0, service->name, environment, *text_field(o, "revision"), "", by,
+  const auto id = bot.store.deploys().add_deployment({0, service->name, environment, *text_field(o, "revision"), "", by,
                                             *migration, json::serialize(data)});
-  if (!brief.empty()) bot.store.add_brief({0, service->name, "", by, "ci", json::serialize(brief)});
+  if (!brief.empty()) bot.store.deploys().add_brief({0, service->name, "", by, "ci", json::serialize(brief)});
   metrics::process_metrics().deployments.inc({service->name});
   spdlog::info("deployment #{}: {} {} revision {} registered by {} (migration {})", id, service->name,
                environment, *text_field(o, "revision"), by, *migration);
@@ -92,7 +92,7 @@ std::optional<std::string> freeze_scope(const Invocation& call, const std::strin
 }
 
 json::value brief_context(store::Store& store, const std::string& service) {
-  const auto brief = store.latest_brief(service);
+  const auto brief = store.deploys().latest_brief(service);
   if (!brief) return nullptr;
   boost::system::error_code ec;
   auto data = json::parse(brief->data_json, ec);
@@ -106,7 +106,7 @@ json::value brief_context(store::Store& store, const std::string& service) {
 
 json::value deployment_context(store::Store& store, const std::string& service,
                                std::chrono::system_clock::time_point now) {
-  const auto deployment = store.latest_deployment(service);
+  const auto deployment = store.deploys().latest_deployment(service);
   if (!deployment) return nullptr;
   json::object context{{"revision", deployment->revision},
                        {"at", deployment->registered_at},
@@ -131,8 +131,8 @@ chat::Place ChangeFreeze::announce_place(const chat::Place& where, const std::st
 boost::asio::awaitable<std::optional<chat::Message>> ChangeFreeze::freeze(
     const chat::Place& where, const std::string& scope, const std::string& reason,
     const std::string& by, std::optional<std::int64_t> incident) {
-  if (!store_.freeze({0, scope, reason, by, "", incident})) {
-    const auto existing = store_.active_freeze(scope);
+  if (!store_.deploys().freeze({0, scope, reason, by, "", incident})) {
+    const auto existing = store_.deploys().active_freeze(scope);
     co_return chat::Message{templates_.render("already_frozen", {{"scope", scope},
                                                                  {"by", existing ? existing->frozen_by : ""},
                                                                  {"reason", existing ? existing->reason : ""}}),
@@ -141,7 +141,7 @@ boost::asio::awaitable<std::optional<chat::Message>> ChangeFreeze::freeze(
   json::object context{{"scope", scope}, {"all", scope == "*"}, {"by", by}, {"reason", reason}};
   if (incident) context["incident"] = *incident;
   const chat::Message announcement{templates_.render("frozen", context), {}};
-  if (incident) store_.append_event(*incident, model::EventKind::freeze, by, announcement.text);
+  if (incident) store_.timeline().append(*incident, model::EventKind::freeze, by, announcement.text);
   co_await transport_.post(incident ? where : announce_place(where, scope), announcement);
   co_return std::nullopt;
 }
@@ -149,18 +149,18 @@ boost::asio::awaitable<std::optional<chat::Message>> ChangeFreeze::freeze(
 boost::asio::awaitable<std::optional<chat::Message>> ChangeFreeze::unfreeze(const chat::Place& where,
                                                                             const std::string& scope,
                                                                             const std::string& by) {
-  if (!store_.unfreeze(scope, by))
+  if (!store_.deploys().unfreeze(scope, by))
     co_return chat::Message{templates_.render("not_frozen", {{"scope", scope}, {"all", scope == "*"}}), {}};
   co_await transport_.post(announce_place(where, scope),
                            {templates_.render("unfrozen", {{"scope", scope}, {"all", scope == "*"}, {"by", by}}), {}});
   co_return std::nullopt;
 }
 
-boost::asio::awaitable<void> ChangeFreeze::debriefed(const store::Incident& incident, const std::string& by) {
-  for (const auto& scope : store_.unfreeze_incident(incident.id, by)) {
+boost::asio::awaitable<void> ChangeFreeze::debriefed(const model::Incident& incident, const std::string& by) {
+  for (const auto& scope : store_.deploys().unfreeze_incident(incident.id, by)) {
     const chat::Message lifted{templates_.render("unfrozen", {{"scope", scope}, {"all", scope == "*"}, {"by", by},
                                                               {"incident", incident.id}}), {}};
-    store_.append_event(incident.id, model::EventKind::unfreeze, by, lifted.text);
+    store_.timeline().append(incident.id, model::EventKind::unfreeze, by, lifted.text);
     co_await transport_.post({incident.channel, incident.thread}, lifted);
   }
 }

@@ -91,9 +91,9 @@ Ownership Ownership::of_this_process(std::chrono::milliseconds lease) {
           lease};
 }
 
-bool Ownership::dead(const store::RunningExecution& running) const {
+bool Ownership::dead(const model::RunningExecution& running) const {
   if (!running.owner || !running.heartbeat_ms) return true;  // no owner row: a bot from before owners
-  if (store::Store::unix_ms() - *running.heartbeat_ms > lease.count()) return true;
+  if (time::unix_ms() - *running.heartbeat_ms > lease.count()) return true;
   // On this machine (same boot, same pid namespace) a dead owner needs no lease to be known:
   // its pid is gone, or it is ours and it was an earlier life of this pid (a restarted
   // container runs as pid 1 again).
@@ -120,13 +120,13 @@ chat::Message GoAround::render(std::string_view name, const json::value& context
 std::int64_t GoAround::record(std::int64_t incident, EventKind kind,
                               const std::string& actor, const std::string& text,
                               const json::object& data) {
-  return store_.append_event(incident, kind, actor, text, data);
+  return store_.timeline().append(incident, kind, actor, text, data);
 }
 
 std::optional<GoAround::Busy> GoAround::refusal_if_busy(const std::string& service) {
-  const auto lock = store_.service_lock(service);
+  const auto lock = store_.executions().service_lock(service);
   if (!lock) return std::nullopt;
-  const auto running = store_.execution(lock->execution_id);
+  const auto running = store_.executions().find(lock->execution_id);
   json::object context{{"service", service},
                        {"holder", lock->holder},
                        {"since", lock->acquired_at},
@@ -140,7 +140,7 @@ std::optional<GoAround::Busy> GoAround::refusal_if_busy(const std::string& servi
               running ? std::optional(running->incident_id) : std::nullopt};
 }
 
-json::object GoAround::card_context(const store::Execution& execution, const Pending& pending) {
+json::object GoAround::card_context(const model::Execution& execution, const Pending& pending) {
   return {{"service", execution.service},
           {"environment", config_.find_service(execution.service)->environment},
           {"incident", execution.incident_id},
@@ -163,7 +163,7 @@ json::object GoAround::card_context(const store::Execution& execution, const Pen
 boost::asio::awaitable<std::optional<chat::Message>> GoAround::automatic(const std::string& service,
                                                                          const chat::Person& trigger,
                                                                          std::string reason) {
-  if (const auto frozen = store_.active_freeze(service))
+  if (const auto frozen = store_.deploys().active_freeze(service))
     co_return render("automatic_refused_frozen", {{"service", service},
                                                   {"by", frozen->frozen_by},
                                                   {"reason", frozen->reason},
@@ -212,12 +212,12 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
 
   Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason,
                   service->name, incident.id};
-  store::Execution planned;
+  model::Execution planned;
   planned.id = 0;
   planned.incident_id = incident.id;
   planned.service = service->name;
   if (pending.plan.ready()) {
-    planned.id = store_.create_execution({incident.id, service->name,
+    planned.id = store_.executions().create({incident.id, service->name,
                                           std::string(config::to_string(service->adapter)),
                                           json::serialize(json::value_from(pending.plan.argv)),
                                           pending.plan.current.number,
@@ -251,10 +251,10 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
 }
 
 std::optional<chat::Message> GoAround::start(const Request& request, std::int64_t id) {
-  const auto execution = store_.execution(id);
+  const auto execution = store_.executions().find(id);
   if (!execution) return render("not_waiting", {{"execution", id}, {"state", "unknown"}});
-  if (execution->state != "planned")
-    return render("not_waiting", {{"execution", id}, {"state", execution->state}});
+  if (execution->state != model::ExecutionState::planned)
+    return render("not_waiting", {{"execution", id}, {"state", model::to_string(execution->state)}});
   const auto it = pending_.find(id);
   if (it == pending_.end())
     return render("card_expired", {{"execution", id}, {"service", execution->service}});
@@ -269,15 +269,15 @@ std::optional<chat::Message> GoAround::start(const Request& request, std::int64_
     return denial;
   }
   // The heartbeat is fresh before the execution is ours, so nobody takes it over at once.
-  store_.renew_owner(ownership_.owner);
-  if (!store_.start_execution(id, who, ownership_.owner.id)) {
+  store_.executions().renew_owner(ownership_.owner);
+  if (!store_.executions().start(id, who, ownership_.owner.id)) {
     const auto busy = refusal_if_busy(service.name);
     auto refusal = busy ? busy->message : render("not_waiting", {{"execution", id}, {"state", "changed"}});
     record(execution->incident_id, EventKind::refusal, who, refusal.text,
            model::encode(events::ExecutionStep{.execution = id}));
     return refusal;
   }
-  const auto started = store_.execution(id);
+  const auto started = store_.executions().find(id);
   auto card = card_context(*started, it->second);
   card["awaiting"] = false;
   card["confirmed_by"] = who;
@@ -298,8 +298,8 @@ std::optional<chat::Message> GoAround::start(const Request& request, std::int64_
 void GoAround::withdraw_card(std::int64_t id, const std::string& why) {
   const auto it = pending_.find(id);
   if (it == pending_.end()) return;
-  if (store_.cancel_execution(id)) {
-    const auto execution = store_.execution(id);
+  if (store_.executions().cancel(id)) {
+    const auto execution = store_.executions().find(id);
     auto card = card_context(*execution, it->second);
     card["awaiting"] = false;
     card["withdrawn"] = why;
@@ -319,12 +319,12 @@ void GoAround::withdraw_cards(std::int64_t incident_id, const std::string& why) 
 }
 
 std::optional<chat::Message> GoAround::cancel(const Request& request, std::int64_t id) {
-  const auto execution = store_.execution(id);
+  const auto execution = store_.executions().find(id);
   if (execution && !may_call_stop(*config_.find_service(execution->service), request.who))
     return render("denied", {{"service", execution->service}, {"person", display_name(request.who)}});
-  if (!execution || !store_.cancel_execution(id))
+  if (!execution || !store_.executions().cancel(id))
     return render("not_waiting",
-                  {{"execution", id}, {"state", execution ? execution->state : "unknown"}});
+                  {{"execution", id}, {"state", execution ? model::to_string(execution->state) : "unknown"}});
   const auto who = display_name(request.who);
   const auto it = pending_.find(id);
   json::object event{{"service", execution->service}, {"execution", id}, {"person", who}};
@@ -368,9 +368,9 @@ boost::asio::awaitable<Result> GoAround::run(std::int64_t id) {
   // Something below the adapter failed (the database, the transport): never leave the
   // service locked behind a go-around nobody is running.
   try {
-    if (const auto execution = store_.execution(id);
-        execution && store_.finish_execution(id, {"failed", std::nullopt, "", ""}, ownership_.owner.id)) {
-      const auto incident = store_.incident(execution->incident_id);
+    if (const auto execution = store_.executions().find(id);
+        execution && store_.executions().finish(id, {model::ExecutionState::failed, std::nullopt, "", ""}, ownership_.owner.id)) {
+      const auto incident = store_.incidents().find(execution->incident_id);
       co_await transport_.post({incident->channel, incident->thread},
                       render("internal_error", {{"what", "go-around #" + std::to_string(id)}}));
     }
@@ -386,7 +386,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
     spdlog::error("go-around #{}: nothing to run (its card is gone)", id);
     co_return Result::failed;
   }
-  const auto execution = store_.execution(id);
+  const auto execution = store_.executions().find(id);
   Pending& pending = node.mapped();
   const auto incident = execution->incident_id;
   const auto confirmed_by = execution->confirmed_by.value_or(bot_actor);
@@ -401,7 +401,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   co_await transport_.post(pending.place, announce);
   // Nobody re-ships the bad change in the confusion: deploys wait for the debrief.
   if (config_.freeze_until_debrief)
-    if (const auto incident_row = store_.incident(incident))
+    if (const auto incident_row = store_.incidents().find(incident))
       co_await ChangeFreeze(config_, store_, templates_, transport_).freeze(pending.place, execution->service,
                             "go-around #" + std::to_string(id) + " (" + incident_row->reason + ")",
                             bot_actor, incident);
@@ -450,7 +450,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   summary[result_name(result)] = true;  // the template's section for this outcome
   // Compare-and-set: if another process took the go-around over meanwhile, its "interrupted"
   // stands and this process says so instead of a result.
-  if (!store_.finish_execution(id, {result == Result::verified ? "succeeded" : "failed",
+  if (!store_.executions().finish(id, {result == Result::verified ? model::ExecutionState::succeeded : model::ExecutionState::failed,
                                     outcome.exit_code, outcome.output_tail,
                                     json::serialize(verified)},
                                ownership_.owner.id)) {
@@ -495,8 +495,8 @@ boost::asio::awaitable<exec::Verification> GoAround::verify_all(const std::strin
 
 bool GoAround::still_owned(std::int64_t id) {
   if (lost_.contains(id)) return false;
-  if (store_.owns(id, ownership_.owner.id)) return true;
-  const auto execution = store_.execution(id);
+  if (store_.executions().owns(id, ownership_.owner.id)) return true;
+  const auto execution = store_.executions().find(id);
   // Not running any more but not taken over either: this process finished it itself.
   if (!execution || execution->taken_over_by.empty() || execution->taken_over_by == ownership_.owner.id)
     return true;
@@ -506,7 +506,7 @@ bool GoAround::still_owned(std::int64_t id) {
   record(execution->incident_id, EventKind::execution_lost, bot_actor, notice.text,
          model::encode(events::ExecutionLost{id, ownership_.owner.id, execution->taken_over_by}));
   // Said without waiting: a slow chat must not hold back the heartbeat of the others.
-  if (const auto incident = store_.incident(execution->incident_id))
+  if (const auto incident = store_.incidents().find(execution->incident_id))
     boost::asio::co_spawn(*executor_, transport_.post({incident->channel, incident->thread}, notice),
                           boost::asio::detached);
   return false;
@@ -516,7 +516,7 @@ boost::asio::awaitable<void> GoAround::keep_owned() {
   heartbeat_.emplace(co_await boost::asio::this_coro::executor);
   while (!running_here_.empty()) {
     try {
-      store_.renew_owner(ownership_.owner);
+      store_.executions().renew_owner(ownership_.owner);
       for (const auto id : std::vector(running_here_.begin(), running_here_.end())) still_owned(id);
     } catch (const std::exception& e) {
       // A busy or lost store: the next tick tries again; the lease is five ticks long.
@@ -531,12 +531,12 @@ boost::asio::awaitable<void> GoAround::keep_owned() {
 }
 
 boost::asio::awaitable<void> GoAround::recover(std::string service) {
-  for (const auto& stale : store_.running_executions(service)) {
+  for (const auto& stale : store_.executions().running_with_owners(service)) {
     const auto& execution = stale.execution;
     if (running_here_.contains(execution.id)) continue;  // ours and alive
     // Ours but not running here (its finish failed on a busy store) is an orphan too.
     if (execution.owner != ownership_.owner.id && !ownership_.dead(stale)) continue;
-    if (!store_.take_over(stale, ownership_.owner.id))
+    if (!store_.executions().take_over(stale, ownership_.owner.id))
       continue;  // another process took it first, or its owner renewed meanwhile
     try {
       co_await say_taken_over(stale);
@@ -547,9 +547,9 @@ boost::asio::awaitable<void> GoAround::recover(std::string service) {
   }
 }
 
-boost::asio::awaitable<void> GoAround::say_taken_over(const store::RunningExecution& stale) {
+boost::asio::awaitable<void> GoAround::say_taken_over(const model::RunningExecution& stale) {
   const auto& execution = stale.execution;
-  const auto incident = store_.incident(execution.incident_id);
+  const auto incident = store_.incidents().find(execution.incident_id);
   const chat::Place place = incident ? chat::Place{incident->channel, incident->thread} : chat::Place{};
   events::Interrupted interrupted{execution.service,
                                   execution.id,
@@ -581,7 +581,7 @@ boost::asio::awaitable<void> GoAround::say_taken_over(const store::RunningExecut
                                                           execution.service, execution.to_revision, execution.id});
   const auto recheck = render("recheck", checked);
   record(execution.incident_id, EventKind::verification, bot_actor, recheck.text, checked);
-  store_.record_recheck(execution.id, json::serialize(checked));
+  store_.executions().record_recheck(execution.id, json::serialize(checked));
   co_await transport_.post(place, recheck);
 }
 

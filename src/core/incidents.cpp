@@ -15,10 +15,10 @@ IncidentChoice choose_incident(store::Store& store, const chat::Place& where,
     const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
     if (ec != std::errc{} || end != text.data() + text.size())
       return {std::nullopt, "`" + *named + "` is not an incident number"};
-    if (auto incident = store.incident(id)) return {std::move(incident), ""};
+    if (auto incident = store.incidents().find(id)) return {std::move(incident), ""};
     return {std::nullopt, "there is no incident #" + text};
   }
-  auto open = store.open_incidents();
+  auto open = store.incidents().open();
   for (auto& incident : open)
     if (!where.thread.empty() && incident.thread == where.thread) return {std::move(incident), ""};
   if (open.size() == 1) return {std::move(open.front()), ""};
@@ -28,9 +28,9 @@ IncidentChoice choose_incident(store::Store& store, const chat::Place& where,
   return {std::nullopt, "several incidents are open:" + list + "; name one with --incident N"};
 }
 
-json::object timeline_context(store::Store& store, const store::Incident& incident) {
+json::object timeline_context(store::Store& store, const model::Incident& incident) {
   json::array events;
-  for (const auto& e : store.events(incident.id)) {
+  for (const auto& e : store.timeline().events(incident.id)) {
     std::string padded(model::to_string(e.kind));
     padded.resize(std::max<std::size_t>(padded.size(), 16), ' ');
     events.push_back({{"id", e.id},          {"at", e.at},
@@ -41,21 +41,21 @@ json::object timeline_context(store::Store& store, const store::Incident& incide
   return {{"incident", incident.id},
           {"service", incident.service},
           {"environment", incident.environment},
-          {"state", incident.state},
+          {"state", model::to_string(incident.state)},
           {"opened_at", incident.opened_at},
           {"opened_by", incident.opened_by},
           {"events", std::move(events)}};
 }
 
-store::Incident open_or_join(store::Store& store, const chat::Templates& templates,
+model::Incident open_or_join(store::Store& store, const chat::Templates& templates,
                              const config::Service& service, const chat::Person& who,
                              const std::string& reason, const std::string& fallback_channel) {
   const auto by = who.name.empty() ? who.id : who.name;
-  auto opened = store.open_or_join_incident(service.name, service.environment, by, reason,
+  auto opened = store.incidents().open_or_join(service.name, service.environment, by, reason,
                                             service.channel.empty() ? fallback_channel : service.channel);
   if (opened.opened) {
-    store.set_commander(opened.incident.id, who.id);
-    store.append_event(opened.incident.id, model::EventKind::incident_opened, by,
+    store.incidents().set_commander(opened.incident.id, who.id);
+    store.timeline().append(opened.incident.id, model::EventKind::incident_opened, by,
                        templates.render("event_incident_opened",
                                         {{"service", service.name},
                                          {"environment", service.environment},
@@ -67,11 +67,11 @@ store::Incident open_or_join(store::Store& store, const chat::Templates& templat
 }
 
 boost::asio::awaitable<std::string> post_in_incident(store::Store& store, chat::Transport& transport,
-                                                     store::Incident& incident,
+                                                     model::Incident& incident,
                                                      const chat::Message& message) {
   const auto handle = co_await transport.post({incident.channel, incident.thread}, message);
   if (incident.thread.empty()) {
-    store.set_incident_thread(incident.id, handle);
+    store.incidents().set_thread(incident.id, handle);
     incident.thread = handle;
     // The incident's first message, pinned: where to look for the story later.
     transport.pin({incident.channel, handle}, handle);

@@ -44,9 +44,9 @@ const Command* Registry::find(std::string_view name) const {
 namespace {
 
 // The incident open where a request was made: its thread, else its channel.
-std::optional<store::Incident> incident_in_place(Bot& bot, const Request& request) {
-  std::optional<store::Incident> found;
-  for (auto& incident : bot.store.open_incidents()) {
+std::optional<model::Incident> incident_in_place(Bot& bot, const Request& request) {
+  std::optional<model::Incident> found;
+  for (auto& incident : bot.store.incidents().open()) {
     if (incident.channel != request.where.channel) continue;
     if (!request.where.thread.empty() && incident.thread == request.where.thread) {
       found = std::move(incident);
@@ -74,7 +74,7 @@ class TypedRecord {
     const auto incident = incident_in_place(bot_, request_);
     if (!incident) return false;
     const auto who = request_.who.name.empty() ? request_.who.id : request_.who.name;
-    bot_.store.append_event(incident->id, kind_, who, text_, model::encode(model::events::Attribution{request_.who.id}));
+    bot_.store.timeline().append(incident->id, kind_, who, text_, model::encode(model::events::Attribution{request_.who.id}));
     return true;
   }
 

@@ -10,10 +10,10 @@ std::string capture_source(const std::string& channel, const std::string& ts) {
   return "chat:" + channel + ":" + ts;
 }
 
-std::optional<store::Incident> Scribe::incident_for(const std::string& channel,
+std::optional<model::Incident> Scribe::incident_for(const std::string& channel,
                                                     const std::string& thread) const {
-  std::optional<store::Incident> found;
-  for (auto& incident : store_.open_incidents()) {
+  std::optional<model::Incident> found;
+  for (auto& incident : store_.incidents().open()) {
     if (incident.channel != channel) continue;
     if (!thread.empty() && incident.thread != thread) continue;
     found = std::move(incident);  // the most recently opened one wins
@@ -31,36 +31,36 @@ boost::asio::awaitable<bool> Scribe::capture(chat::ChannelEvent event, MessageLo
       const auto incident = incident_for(event.channel, event.thread_ts);
       if (!incident) co_return false;
       co_return store_
-          .capture_event(incident->id, model::EventKind::message, event.user, event.text, event.at, source,
-                         model::encode(model::events::Captured{event.channel, event.ts}))
+          .timeline().capture(incident->id, model::EventKind::message, event.user, event.text, event.at, source,
+                         model::encode(model::events::Captured{event.channel, event.ts, std::nullopt}))
           .has_value();
     }
     case Kind::message_changed:
     case Kind::message_deleted: {
-      const auto recorded = store_.event_by_source(source);
+      const auto recorded = store_.timeline().by_source(source);
       if (!recorded) co_return false;
-      store::EventRevision revision;
+      model::EventRevision revision;
       if (event.kind == Kind::message_changed) revision.text = event.text;
       else revision.withdrawn = true;
-      store_.revise_event(recorded->id, revision, event.user.empty() ? "chat" : event.user);
+      store_.timeline().revise(recorded->id, revision, event.user.empty() ? "chat" : event.user);
       co_return true;
     }
     case Kind::reaction_added:
     case Kind::reaction_removed: {
       if (event.reaction != mark) co_return false;
-      const auto recorded = store_.event_by_source(source);
+      const auto recorded = store_.timeline().by_source(source);
       if (event.kind == Kind::reaction_removed) {
         // Only the mark's own capture is withdrawn; a thread message stays what it was.
         if (!recorded || recorded->kind != model::EventKind::marked) co_return false;
-        store_.revise_event(recorded->id, {std::nullopt, std::nullopt, true}, event.user);
+        store_.timeline().revise(recorded->id, {std::nullopt, std::nullopt, true}, event.user);
         co_return true;
       }
       if (recorded) {
-        const auto view = store_.events(recorded->incident_id);
+        const auto view = store_.timeline().events(recorded->incident_id);
         const auto it = std::find_if(view.begin(), view.end(),
-                                     [&](const store::Event& e) { return e.id == recorded->id; });
+                                     [&](const model::Event& e) { return e.id == recorded->id; });
         if (it == view.end() || !it->withdrawn) co_return false;  // marked twice: once is enough
-        store_.revise_event(recorded->id, {std::nullopt, std::nullopt, false}, event.user);
+        store_.timeline().revise(recorded->id, {std::nullopt, std::nullopt, false}, event.user);
         co_return true;
       }
       const auto incident = incident_for(event.channel, "");
@@ -68,7 +68,7 @@ boost::asio::awaitable<bool> Scribe::capture(chat::ChannelEvent event, MessageLo
       const auto message = co_await lookup(event.channel, event.ts);
       if (!message) co_return false;
       co_return store_
-          .capture_event(incident->id, model::EventKind::marked, message->user, message->text, event.at, source,
+          .timeline().capture(incident->id, model::EventKind::marked, message->user, message->text, event.at, source,
                          model::encode(model::events::Captured{event.channel, event.ts, event.user}))
           .has_value();
     }

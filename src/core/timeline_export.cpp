@@ -30,7 +30,7 @@ std::optional<ExportFormat> export_format(std::string_view name) {
 }
 
 std::string export_timeline(store::Store& store, const chat::Templates& templates,
-                            const store::Incident& incident, ExportFormat format) {
+                            const model::Incident& incident, ExportFormat format) {
   if (format == ExportFormat::markdown) {
     auto context = timeline_context(store, incident);
     for (auto& e : context["events"].as_array()) {
@@ -40,7 +40,7 @@ std::string export_timeline(store::Store& store, const chat::Templates& template
     }
     return templates.render("timeline.md", context) + "\n";
   }
-  const auto rows = store.event_rows(incident.id);
+  const auto rows = store.timeline().rows(incident.id);
   if (format == ExportFormat::json) {
     json::array out;
     for (const auto& e : rows) {

@@ -1,6 +1,5 @@
 #include "goaround/debrief/debrief.hpp"
 
-#include <SQLiteCpp/Statement.h>
 #include <boost/json.hpp>
 
 #include <fstream>
@@ -23,12 +22,12 @@ time::TimePoint when(const std::string& utc) {
 
 using model::EventKind;
 
-bool result_verified(const store::Event& e) {
+bool result_verified(const model::Event& e) {
   return e.kind == EventKind::result && e.payload<model::events::Result>().result == model::Outcome::verified;
 }
 
 // A card whose pre-flight stopped the go-around before anyone could confirm it.
-bool blocked_card(const store::Event& e) {
+bool blocked_card(const model::Event& e) {
   if (e.kind != EventKind::card) return false;
   const auto checks = e.payload<model::events::Card>().preflight;
   return std::any_of(checks.begin(), checks.end(), [](const auto& c) { return !c.passed; });
@@ -39,27 +38,23 @@ json::value span(const std::optional<time::TimePoint>& from, const std::optional
   return json::string(time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(*to - *from)));
 }
 
-std::vector<store::Event> story(store::Store& store, const store::Incident& incident) {
-  return store.events(incident.id, model::chatter_kinds());
+std::vector<model::Event> story(store::Store& store, const model::Incident& incident) {
+  return store.timeline().events(incident.id, model::chatter_kinds());
 }
 
 }  // namespace
 
 namespace {
 
-std::optional<time::TimePoint> last_deploy(store::Store& store, const store::Incident& incident) {
-  SQLite::Statement deploy(store.database(),
-                           "SELECT registered_at FROM deployments WHERE service = ? AND"
-                           " registered_at <= ? ORDER BY registered_at DESC LIMIT 1");
-  deploy.bind(1, incident.service);
-  deploy.bind(2, incident.opened_at);
-  if (!deploy.executeStep()) return std::nullopt;
-  return when(deploy.getColumn(0).getString());
+std::optional<time::TimePoint> last_deploy(store::Store& store, const model::Incident& incident) {
+  const auto deployment = store.deploys().deployment_before(incident.service, incident.opened_at);
+  if (!deployment) return std::nullopt;
+  return when(deployment->registered_at);
 }
 
 }  // namespace
 
-Milestones milestones(const store::Incident& incident, const std::vector<store::Event>& events,
+Milestones milestones(const model::Incident& incident, const std::vector<model::Event>& events,
                       std::optional<time::TimePoint> deploy) {
   Milestones m;
   m.detection = when(incident.opened_at);
@@ -79,16 +74,16 @@ Milestones milestones(const store::Incident& incident, const std::vector<store::
   return m;
 }
 
-Milestones milestones(store::Store& store, const store::Incident& incident) {
+Milestones milestones(store::Store& store, const model::Incident& incident) {
   return milestones(incident, story(store, incident), last_deploy(store, incident));
 }
 
 namespace {
 
-json::object context_of(store::Store& store, const store::Incident& incident,
-                        const std::vector<store::Event>& events, const Milestones& m,
+json::object context_of(store::Store& store, const model::Incident& incident,
+                        const std::vector<model::Event>& events, const Milestones& m,
                         const config::Service* service, const std::string& chart) {
-  const auto executions = store.executions(incident.id);
+  const auto executions = store.executions().of_incident(incident.id);
 
   json::array timeline;
   std::size_t omitted = 0;
@@ -120,13 +115,13 @@ json::object context_of(store::Store& store, const store::Incident& incident,
 
   json::array commands;
   for (const auto& x : executions) {
-    if (x.state == "planned" || x.state == "cancelled") continue;
+    if (x.state == model::ExecutionState::planned || x.state == model::ExecutionState::cancelled) continue;
     const auto plan = exec::plan_from_json(json::parse(x.plan_json));
     const auto started = x.started_at ? std::optional(when(*x.started_at)) : std::nullopt;
     const auto finished = x.finished_at ? std::optional(when(*x.finished_at)) : std::nullopt;
     commands.push_back({{"command", exec::command_line(plan.argv)},
                         {"exit_code", x.exit_code ? json::value(*x.exit_code) : json::value("none")},
-                        {"state", x.state},
+                        {"state", model::to_string(x.state)},
                         {"started_at", x.started_at.value_or("")},
                         {"took", span(started, finished)}});
   }
@@ -154,7 +149,7 @@ json::object context_of(store::Store& store, const store::Incident& incident,
     lessons.push_back(json::string("Nothing in the timeline slowed the abort: keep practising it."));
 
   json::array actions;
-  for (const auto& a : store.actions(incident.id))
+  for (const auto& a : store.incidents().actions(incident.id))
     actions.push_back({{"text", a.text}, {"owner", a.owner}, {"by", a.created_by}});
 
   json::object durations{{"deploy_to_detection", span(m.deploy, m.detection)},
@@ -162,17 +157,17 @@ json::object context_of(store::Store& store, const store::Incident& incident,
                          {"decision_to_rollback", span(m.decision, m.rollback_start)},
                          {"rollback", span(m.rollback_start, m.rollback_end)},
                          {"time_to_recovery", span(m.detection, m.recovery)}};
-  const auto last = executions.empty() ? std::optional<store::Execution>() : executions.back();
+  const auto last = executions.empty() ? std::optional<model::Execution>() : executions.back();
   return {{"incident", incident.id},
           {"service", incident.service},
           {"environment", incident.environment},
-          {"state", incident.state},
+          {"state", model::to_string(incident.state)},
           {"opened_at", incident.opened_at},
           {"opened_by", incident.opened_by},
           {"closed_at", incident.closed_at ? json::value(*incident.closed_at) : json::value(nullptr)},
           {"summary", incident.summary.empty() ? json::value(nullptr) : json::value(incident.summary)},
           {"reason", incident.reason.empty() ? json::value(nullptr) : json::value(incident.reason)},
-          {"rolled_back", last && last->state == "succeeded"},
+          {"rolled_back", last && last->state == model::ExecutionState::succeeded},
           {"from", last ? json::value(last->from_revision) : json::value(nullptr)},
           {"to", last ? json::value(last->to_revision) : json::value(nullptr)},
           {"recovered", m.recovery.has_value()},
@@ -191,14 +186,14 @@ json::object context_of(store::Store& store, const store::Incident& incident,
 
 }  // namespace
 
-json::object context(store::Store& store, const store::Incident& incident,
+json::object context(store::Store& store, const model::Incident& incident,
                      const config::Service* service, const std::string& chart) {
   const auto events = story(store, incident);
   return context_of(store, incident, events,
                     milestones(incident, events, last_deploy(store, incident)), service, chart);
 }
 
-Written write(store::Store& store, const chat::Templates& templates, const store::Incident& incident,
+Written write(store::Store& store, const chat::Templates& templates, const model::Incident& incident,
               const config::Service* service, const std::vector<verify::Sample>& metric,
               const std::filesystem::path& markdown_path) {
   Written out;
@@ -221,7 +216,7 @@ Written write(store::Store& store, const chat::Templates& templates, const store
 
 boost::asio::awaitable<Written> generate(store::Store& store, const chat::Templates& templates,
                                          const config::Config& config,
-                                         const store::Incident& incident,
+                                         const model::Incident& incident,
                                          const std::filesystem::path& markdown_path) {
   const auto* service = config.find_service(incident.service);
   std::vector<verify::Sample> metric;

@@ -64,30 +64,30 @@ std::chrono::seconds StatusScheduler::grace(std::chrono::seconds interval) {
   return std::min<std::chrono::seconds>(interval / 5, 5min);
 }
 
-store::Schedule StatusScheduler::start_cadence(const store::Incident& incident,
+model::Schedule StatusScheduler::start_cadence(const model::Incident& incident,
                                                std::optional<double> value) {
   const auto* service = config_.find_service(incident.service);
-  store::Schedule schedule;
+  model::Schedule schedule;
   schedule.incident_id = incident.id;
   schedule.interval = std::chrono::duration_cast<std::chrono::seconds>(
       service ? service->status_interval : std::chrono::milliseconds(15min));
   schedule.next_due_at = time::format_utc(when(incident.opened_at) + schedule.interval);
   schedule.detection_value = value;
-  store_.save_schedule(schedule);
+  store_.schedules().save(schedule);
   return schedule;
 }
 
 asio::awaitable<void> StatusScheduler::tick() {
-  for (const auto& incident : store_.open_incidents())
-    if (!store_.schedule(incident.id)) {
+  for (const auto& incident : store_.incidents().open())
+    if (!store_.schedules().find(incident.id)) {
       const auto* service = config_.find_service(incident.service);
       start_cadence(incident, service ? co_await metric_(*service) : std::nullopt);
     }
-  for (auto schedule : store_.schedules()) {
+  for (auto schedule : store_.schedules().of_open_incidents()) {
     const auto now = clock_.now();
     const auto due = when(schedule.next_due_at);
     if (now < due) continue;
-    const auto incident = store_.incident(schedule.incident_id);
+    const auto incident = store_.incidents().find(schedule.incident_id);
     const auto wait = grace(schedule.interval);
     if (!schedule.reminded_at && now < due + wait) {
       co_await post_reminder(*incident, schedule);
@@ -103,9 +103,9 @@ asio::awaitable<void> StatusScheduler::run(std::chrono::milliseconds period) {
 
 void StatusScheduler::stop() { periodic_.stop(); }
 
-asio::awaitable<void> StatusScheduler::human_update(const store::Incident& incident,
+asio::awaitable<void> StatusScheduler::human_update(const model::Incident& incident,
                                                     const chat::Person& author, std::string text) {
-  auto schedule = store_.schedule(incident.id);
+  auto schedule = store_.schedules().find(incident.id);
   if (!schedule) {
     const auto* service = config_.find_service(incident.service);
     schedule = start_cadence(incident, service ? co_await metric_(*service) : std::nullopt);
@@ -115,20 +115,20 @@ asio::awaitable<void> StatusScheduler::human_update(const store::Incident& incid
 
 bool StatusScheduler::snooze(std::int64_t incident_id, std::chrono::minutes by,
                              const chat::Person& who) {
-  auto schedule = store_.schedule(incident_id);
+  auto schedule = store_.schedules().find(incident_id);
   if (!schedule) return false;
   schedule->next_due_at = time::format_utc(clock_.now() + by);
   schedule->reminded_at.reset();
-  store_.save_schedule(*schedule);
+  store_.schedules().save(*schedule);
   const auto name = who.name.empty() ? who.id : who.name;
-  store_.append_event(incident_id, model::EventKind::snooze, name,
+  store_.timeline().append(incident_id, model::EventKind::snooze, name,
                       templates_.render("event_snooze", {{"person", name},
                                                          {"minutes", by.count()},
                                                          {"next", schedule->next_due_at}}));
   return true;
 }
 
-asio::awaitable<void> StatusScheduler::post_reminder(const store::Incident& incident, store::Schedule schedule) {
+asio::awaitable<void> StatusScheduler::post_reminder(const model::Incident& incident, model::Schedule schedule) {
   const auto now = clock_.now();
   const json::object context{{"incident", incident.id},
                              {"service", incident.service},
@@ -139,21 +139,21 @@ asio::awaitable<void> StatusScheduler::post_reminder(const store::Incident& inci
   const auto id = std::to_string(incident.id);
   reminder.buttons = {{"Snooze 30m", "status.snooze:" + id + ":30", chat::ButtonStyle::normal},
                       {"Snooze 1h", "status.snooze:" + id + ":60", chat::ButtonStyle::normal}};
-  store_.append_event(incident.id, model::EventKind::status_reminder, bot_actor, reminder.text);
+  store_.timeline().append(incident.id, model::EventKind::status_reminder, bot_actor, reminder.text);
   co_await transport_.post({incident.channel, incident.thread}, reminder);
   schedule.reminded_at = time::format_utc(now);
-  store_.save_schedule(schedule);
+  store_.schedules().save(schedule);
 }
 
-asio::awaitable<void> StatusScheduler::post_update(const store::Incident& incident,
-                                                   store::Schedule schedule,
+asio::awaitable<void> StatusScheduler::post_update(const model::Incident& incident,
+                                                   model::Schedule schedule,
                                                    const chat::Person* author,
                                                    const std::string& text) {
   const auto* service = config_.find_service(incident.service);
   const auto value = service ? co_await metric_(*service) : std::nullopt;
   // The metric query waited: someone may have posted or closed meanwhile. Work on what is
   // stored now; a closed incident gets nothing, and a bot update that lost its turn is dropped.
-  const auto current = store_.schedule(incident.id);
+  const auto current = store_.schedules().find(incident.id);
   if (!current) co_return;
   if (!author && current->next_due_at != schedule.next_due_at) co_return;
   schedule = *current;
@@ -163,14 +163,14 @@ asio::awaitable<void> StatusScheduler::post_update(const store::Incident& incide
                        {"next_minutes", schedule.interval.count() / 60}};
   if (author) context["author"] = author->name.empty() ? author->id : author->name;
   if (!text.empty()) context["text"] = text;
-  if (const auto execution = store_.latest_execution(incident.id))
-    context[execution->state] = json::object{{"from", execution->from_revision},
+  if (const auto execution = store_.executions().latest(incident.id))
+    context[model::to_string(execution->state)] = json::object{{"from", execution->from_revision},
                                              {"to", execution->to_revision},
                                              {"started_at", execution->started_at.value_or("")}};
   else
     context["no_go_around"] = true;
   json::array recent;
-  const auto events = store_.events(incident.id);
+  const auto events = store_.timeline().events(incident.id);
   for (auto e = events.rbegin(); e != events.rend() && recent.size() < 3; ++e) {
     if (e->kind == model::EventKind::verification && !context.contains("verification"))
       context["verification"] = e->text;
@@ -189,7 +189,7 @@ asio::awaitable<void> StatusScheduler::post_update(const store::Incident& incide
     context["trend"] = std::move(trend);
   }
   const chat::Message update{templates_.render("status_update", context), {}};
-  store_.append_event(incident.id, model::EventKind::status_update,
+  store_.timeline().append(incident.id, model::EventKind::status_update,
                       author ? (author->name.empty() ? author->id : author->name) : bot_actor,
                       update.text, model::encode(model::events::StatusUpdate{author != nullptr, value}));
   co_await transport_.post({incident.channel, incident.thread}, update);
@@ -198,7 +198,7 @@ asio::awaitable<void> StatusScheduler::post_update(const store::Incident& incide
   schedule.reminded_at.reset();
   schedule.next_due_at = time::format_utc(now + schedule.interval);
   if (value) schedule.last_value = value;
-  store_.save_schedule(schedule);
+  store_.schedules().save(schedule);
 }
 
 }  // namespace goaround::schedule

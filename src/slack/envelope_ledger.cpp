@@ -24,7 +24,7 @@ EnvelopeLedger::EnvelopeLedger(const std::filesystem::path& database, const time
                                std::chrono::hours keep)
     // A short busy wait: the writer retries anyway, and shutting down waits for one attempt.
     : store_(database, clock, 1s), clock_(clock), keep_(keep) {
-  for (auto& id : store_.envelopes_since(clock_.now() - keep_)) remember(id);
+  for (auto& id : store_.envelopes().since(clock_.now() - keep_)) remember(id);
   writer_ = std::thread([this] { write_loop(); });
 }
 
@@ -61,7 +61,7 @@ void EnvelopeLedger::forget(const std::string& envelope_id, const std::string& e
   if (!event_id.empty()) seen_.erase(event_key(event_id));
 }
 
-void EnvelopeLedger::record_then(store::Store::EnvelopeIds ids, std::function<void()> work) {
+void EnvelopeLedger::record_then(store::EnvelopeIds ids, std::function<void()> work) {
   {
     std::lock_guard lock(mutex_);
     pending_.push_back({std::move(ids), std::move(work)});
@@ -82,14 +82,14 @@ void EnvelopeLedger::write_loop() {
       if (pending_.empty()) return;  // stopping, nothing left to record
       batch.swap(pending_);
     }
-    std::vector<store::Store::EnvelopeIds> ids;
+    std::vector<store::EnvelopeIds> ids;
     for (const auto& p : batch) ids.push_back(p.ids);
     const auto first_try = std::chrono::steady_clock::now();
     auto pause = 50ms;
     std::optional<std::vector<bool>> fresh;
     while (!fresh) {
       try {
-        fresh = store_.record_envelopes(ids);
+        fresh = store_.envelopes().record(ids);
       } catch (const std::exception& e) {
         std::unique_lock lock(mutex_);
         const bool give_up = stopping_ || std::chrono::steady_clock::now() - first_try > record_patience;
@@ -125,7 +125,7 @@ void EnvelopeLedger::write_loop() {
     if (std::chrono::steady_clock::now() - pruned > prune_every) {
       pruned = std::chrono::steady_clock::now();
       try {
-        store_.prune_envelopes(clock_.now() - keep_);
+        store_.envelopes().prune(clock_.now() - keep_);
       } catch (const std::exception& e) {
         spdlog::warn("slack: pruning old envelope ids failed ({}); trying again later", e.what());
       }

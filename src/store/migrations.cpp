@@ -3,7 +3,7 @@
 
 #include <array>
 
-#include "goaround/store/store.hpp"
+#include "goaround/store/sqlite_store.hpp"
 
 namespace goaround::store {
 namespace {

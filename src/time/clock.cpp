@@ -7,6 +7,11 @@
 
 namespace goaround::time {
 
+std::int64_t unix_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 std::string format_utc(TimePoint at) {
   using namespace std::chrono;
   const auto ms = duration_cast<milliseconds>(at.time_since_epoch());

@@ -61,14 +61,14 @@ model::events::Trigger Monitor::facts(const Watched& w, double value, std::chron
 }
 
 bool Monitor::in_watch_window(const config::Service& service) const {
-  const auto deployment = bot_.store.latest_deployment(service.name);
+  const auto deployment = bot_.store.deploys().latest_deployment(service.name);
   if (!deployment) return false;
   const auto at = time::parse_utc(deployment->registered_at);
   return at && clock_.now() - *at <= service.watch_window;
 }
 
 std::optional<std::string> Monitor::cooldown_until(const config::Service& service) const {
-  const auto ended = bot_.store.last_go_around_end(service.name);
+  const auto ended = bot_.store.executions().last_end(service.name);
   const auto at = ended ? time::parse_utc(*ended) : std::nullopt;
   if (!at || clock_.now() >= *at + service.cooldown) return std::nullopt;
   return time::format_utc(*at + service.cooldown);
@@ -120,9 +120,9 @@ asio::awaitable<void> Monitor::fire(Watched& w, double value, std::chrono::milli
   }
   const auto reason = bot_.templates.render("trigger_reason", model::encode(fired));
   if (severity == config::Severity::log_only) {
-    for (const auto& incident : bot_.store.open_incidents())
+    for (const auto& incident : bot_.store.incidents().open())
       if (incident.service == service.name)
-        bot_.store.append_event(incident.id, model::EventKind::trigger, "trigger " + w.trigger->name, reason, model::encode(fired));
+        bot_.store.timeline().append(incident.id, model::EventKind::trigger, "trigger " + w.trigger->name, reason, model::encode(fired));
     spdlog::info("trigger {}/{}: {}", service.name, w.trigger->name, reason);
     co_return;
   }
@@ -139,7 +139,7 @@ asio::awaitable<void> Monitor::fire(Watched& w, double value, std::chrono::milli
   fired.incident = incident.id;
   const auto context = model::encode(fired);
   chat::Message suggestion{bot_.templates.render("unstable_approach", context), {}};
-  bot_.store.append_event(incident.id, model::EventKind::trigger, actor.name, reason, context);
+  bot_.store.timeline().append(incident.id, model::EventKind::trigger, actor.name, reason, context);
   const auto id = std::to_string(incident.id);
   suggestion.buttons = {{"Go around", "goaround.go:" + id, chat::ButtonStyle::danger},
                         {"Hold", "goaround.hold:" + id, chat::ButtonStyle::normal}};
@@ -147,7 +147,7 @@ asio::awaitable<void> Monitor::fire(Watched& w, double value, std::chrono::milli
 }
 
 asio::awaitable<void> Monitor::prompt_open_incidents() {
-  for (auto incident : bot_.store.open_incidents()) {
+  for (auto incident : bot_.store.incidents().open()) {
     const auto* service = bot_.config.find_service(incident.service);
     const auto opened = time::parse_utc(incident.opened_at);
     if (!service || !opened || clock_.now() - *opened < service->prompt_after) continue;
@@ -156,16 +156,16 @@ asio::awaitable<void> Monitor::prompt_open_incidents() {
     });
     if (firing == watched_.end()) continue;
     // Asked once per incident; checked before reading its executions.
-    if (bot_.store.has_event(incident.id, model::EventKind::go_around_prompt)) continue;
-    const auto executions = bot_.store.executions(incident.id);
-    if (std::any_of(executions.begin(), executions.end(), [](const auto& e) { return e.state != "planned" && e.state != "cancelled"; }))
+    if (bot_.store.timeline().has(incident.id, model::EventKind::go_around_prompt)) continue;
+    const auto executions = bot_.store.executions().of_incident(incident.id);
+    if (std::any_of(executions.begin(), executions.end(), [](const auto& e) { return e.state != model::ExecutionState::planned && e.state != model::ExecutionState::cancelled; }))
       continue;
     json::object context{{"service", service->name},
                          {"incident", incident.id},
                          {"open_for", time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *opened))},
                          {"trigger", firing->trigger->name}};
     chat::Message prompt{bot_.templates.render("go_around_prompt", context), {}};
-    bot_.store.append_event(incident.id, model::EventKind::go_around_prompt, "goaround", prompt.text);
+    bot_.store.timeline().append(incident.id, model::EventKind::go_around_prompt, "goaround", prompt.text);
     const auto id = std::to_string(incident.id);
     prompt.buttons = {{"Go around", "goaround.go:" + id, chat::ButtonStyle::danger},
                       {"Hold", "goaround.hold:" + id, chat::ButtonStyle::normal}};

@@ -72,14 +72,14 @@ TEST_CASE("/rollback decide in the console: buttons walk the tree, every answer 
   testing::BotHarness bot(two_services);
   const chat::Person alice{"U1", "alice", {}, false};
   // CI registered a destructive migration 5 minutes ago; the bot knows age and migration.
-  bot.store.add_deployment({0, "checkout", "prod", "5", "", "ci", "destructive", R"({"image":"x"})"});
+  bot.store.deploys().add_deployment({0, "checkout", "prod", "5", "", "ci", "destructive", R"({"image":"x"})"});
   bot.type(alice, "decide checkout");
   CHECK_THAT(bot.posted(), Contains("check 1: Is the service completely down"));
   bot.press(alice, bot.card_action("No, partial (< 10% errors, a workaround exists)"));
   const auto verdict_text = bot.posted();
   CHECK_THAT(verdict_text, Contains("Decision for checkout: FIX FORWARD."));
   CHECK_THAT(verdict_text, Contains("destructive"));
-  const auto events = bot.store.events(1);
+  const auto events = bot.store.timeline().events(1);
   std::vector<std::string> answers;
   for (const auto& e : events)
     if (e.kind == model::EventKind::decision_answer || e.kind == model::EventKind::decision) answers.push_back(e.actor + ": " + e.text);
@@ -96,7 +96,7 @@ TEST_CASE("/rollback decide in the console: buttons walk the tree, every answer 
   CHECK_THAT(bot.posted(), Contains("check 5: Is the blast radius growing"));
 
   // A clean recent deploy: a roll-back verdict offers the go-around itself.
-  bot.store.add_deployment({0, "checkout", "prod", "6", "", "ci", "none", "{}"});
+  bot.store.deploys().add_deployment({0, "checkout", "prod", "6", "", "ci", "none", "{}"});
   bot.type(alice, "decide checkout");
   bot.press(alice, bot.card_action("No, partial (< 10% errors, a workaround exists)"));
   CHECK_THAT(bot.posted(), Contains("Decision for checkout: ROLL BACK."));

@@ -50,7 +50,7 @@ TEST_CASE("CI registration: each refusal says why — a registered deploy and it
     "brief":{"changes":"new cart","signals":"5xx > 2% for 5m","stop":"anyone on call",
              "rollback":"kubectl rollout undo, 2 min","not_fixing":"slow search"}})");
   REQUIRE(ok.outcome == Outcome::registered);
-  const auto deployment = bot.store.latest_deployment("checkout");
+  const auto deployment = bot.store.deploys().latest_deployment("checkout");
   REQUIRE(deployment);
   CHECK(deployment->migration_kind == "destructive");
   CHECK_THAT(deployment->data_json, Contains("new-cart"));
@@ -89,12 +89,12 @@ TEST_CASE("freeze: registration answers frozen, a go-around freezes its service 
   // The go-around itself freezes checkout; its debrief lifts the freeze.
   bot.type(alice, "checkout bad deploy");
   bot.press(alice, bot.card_action("Confirm go-around"));
-  REQUIRE(bot.store.active_freeze("checkout"));
-  CHECK(bot.store.active_freeze("checkout")->incident_id == 1);
+  REQUIRE(bot.store.deploys().active_freeze("checkout"));
+  CHECK(bot.store.deploys().active_freeze("checkout")->incident_id == 1);
   CHECK(core::register_deployment(bot.bot, R"({"service":"checkout","environment":"prod","revision":"8"})").outcome ==
         core::Registration::Outcome::frozen);
   bot.type(alice, "debrief 1");
-  CHECK_FALSE(bot.store.active_freeze("checkout"));
+  CHECK_FALSE(bot.store.deploys().active_freeze("checkout"));
   const auto kinds = bot.kinds();
   CHECK(std::find(kinds.begin(), kinds.end(), "freeze") != kinds.end());
   CHECK(std::find(kinds.begin(), kinds.end(), "unfreeze") != kinds.end());

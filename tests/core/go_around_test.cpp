@@ -60,7 +60,7 @@ TEST_CASE("the full go-around on the sim adapter is announced, verified and writ
   CHECK_THAT(card->message.text, Contains("reason: 5xx spike"));
   REQUIRE(card->message.buttons.size() == 2);
   const auto card_handle = card->handle;  // `card` points into a vector that will grow
-  CHECK(h.store.incident(1)->thread == card_handle);
+  CHECK(h.store.incidents().find(1)->thread == card_handle);
 
   h.press(alice, h.card_action("Confirm go-around"));
 
@@ -68,19 +68,19 @@ TEST_CASE("the full go-around on the sim adapter is announced, verified and writ
   CHECK(h.kinds() == std::vector<std::string>{"incident_opened", "card", "confirmation", "command", "freeze",
                                               "progress", "progress", "progress", "progress",
                                               "verification", "result"});
-  const auto events = h.store.events(1, {model::EventKind::typed, model::EventKind::pressed});
+  const auto events = h.store.timeline().events(1, {model::EventKind::typed, model::EventKind::pressed});
   CHECK_THAT(events[3].text, Contains("Rolling back *checkout* to revision 41"));
   CHECK_THAT(events[4].text, Contains("deploys of checkout are frozen by goaround"));
   CHECK_THAT(events[8].text, Contains("3/3 ready"));
   CHECK_THAT(events[9].text, Contains("Verification passed"));
   CHECK_THAT(events[10].text, Contains("rolled back to revision 41 and verified in"));
   CHECK(events[10].payload<model::events::Result>().result == model::Outcome::verified);
-  const auto execution = h.store.execution(1);
-  CHECK(execution->state == "succeeded");
+  const auto execution = h.store.executions().find(1);
+  CHECK(execution->state == model::ExecutionState::succeeded);
   CHECK(execution->confirmed_by == "alice");
   CHECK(execution->exit_code == 0);
   CHECK_THAT(execution->output_tail, Contains("successfully rolled out"));
-  CHECK_FALSE(h.store.service_lock("checkout"));
+  CHECK_FALSE(h.store.executions().service_lock("checkout"));
   CHECK(h.go_around.in_flight() == 0);
   // The card was updated in place and no longer offers buttons.
   CHECK(h.transport.latest[card_handle].buttons.empty());
@@ -94,11 +94,11 @@ TEST_CASE("every command typed and button pressed in the incident's place is wri
   h.press(alice, h.card_action("Confirm go-around"));
   h.type(bob, "status");
   std::vector<std::string> typed;
-  for (const auto& e : h.store.events(1))
+  for (const auto& e : h.store.timeline().events(1))
     if (e.kind == model::EventKind::typed || e.kind == model::EventKind::pressed) typed.push_back(e.actor + " " + e.text);
   CHECK(typed == std::vector<std::string>{"alice /rollback checkout --reason 'typed first'",
                                           "alice goaround.confirm:1", "bob /rollback status"});
-  const auto all = h.store.events(1);
+  const auto all = h.store.timeline().events(1);
   const auto pressed = std::find_if(all.begin(), all.end(), [](const auto& e) { return e.kind == model::EventKind::pressed; });
   CHECK(std::next(pressed)->kind == model::EventKind::confirmation);
 }
@@ -112,10 +112,10 @@ TEST_CASE("a rollout that never becomes ready is reported as failed, never as do
   CHECK_THAT(result, Contains("progress deadline exceeded"));
   CHECK_THAT(result, !Contains("verified in"));
   CHECK_THAT(result, Contains("✗ rollout status: 0/3 replicas ready"));
-  CHECK(h.store.execution(1)->state == "failed");
-  CHECK(h.store.execution(1)->exit_code == 1);
-  CHECK(h.store.events(1).back().payload<model::events::Result>().result == model::Outcome::failed);
-  CHECK_FALSE(h.store.service_lock("checkout"));
+  CHECK(h.store.executions().find(1)->state == model::ExecutionState::failed);
+  CHECK(h.store.executions().find(1)->exit_code == 1);
+  CHECK(h.store.timeline().events(1).back().payload<model::events::Result>().result == model::Outcome::failed);
+  CHECK_FALSE(h.store.executions().service_lock("checkout"));
 }
 
 TEST_CASE("a target whose ReplicaSet is gone fails pre-flight and nothing runs") {
@@ -125,9 +125,9 @@ TEST_CASE("a target whose ReplicaSet is gone fails pre-flight and nothing runs")
   CHECK_THAT(card->message.text, Contains("✗ target ReplicaSet still present"));
   CHECK_THAT(card->message.text, Contains("Cannot go around"));
   CHECK(card->message.buttons.empty());
-  CHECK_FALSE(h.store.execution(1));
+  CHECK_FALSE(h.store.executions().find(1));
   CHECK(h.kinds() == std::vector<std::string>{"incident_opened", "card"});
-  CHECK_THAT(h.store.events(1, {model::EventKind::typed}).back().text, Contains("pre-flight FAILED"));
+  CHECK_THAT(h.store.timeline().events(1, {model::EventKind::typed}).back().text, Contains("pre-flight FAILED"));
 }
 
 TEST_CASE("a revision that is not in the history fails pre-flight") {
@@ -161,7 +161,7 @@ TEST_CASE("a second go-around while one runs is refused with who started it and 
   const auto kinds = h.kinds();
   CHECK(std::count(kinds.begin(), kinds.end(), "refusal") == 1);
   CHECK(std::count(kinds.begin(), kinds.end(), "card") == 1);
-  CHECK(h.store.execution(1)->state == "succeeded");
+  CHECK(h.store.executions().find(1)->state == model::ExecutionState::succeeded);
 }
 
 TEST_CASE("injection attempts never reach a command line") {
@@ -178,7 +178,7 @@ TEST_CASE("injection attempts never reach a command line") {
   CHECK_THAT(h.whispered(), Contains("Unknown service or subcommand `checkout; rm -rf /`"));
   h.type(alice, "--help");
   CHECK_THAT(h.whispered(), Contains("unknown option --help"));
-  CHECK(h.store.open_incidents().empty());
+  CHECK(h.store.incidents().open().empty());
   for (const auto& s : h.transport.said) CHECK(s.kind == "whisper");
 }
 
@@ -189,12 +189,12 @@ TEST_CASE("only people allowed for the service may confirm, and a denial is writ
   h.press(bob, confirm);
   CHECK_THAT(h.whispered(), Contains("bob is not allowed to call stop on *checkout*"));
   CHECK(h.kinds().back() == "denial");
-  CHECK(h.store.execution(1)->state == "planned");
-  CHECK_FALSE(h.store.service_lock("checkout"));
+  CHECK(h.store.executions().find(1)->state == model::ExecutionState::planned);
+  CHECK_FALSE(h.store.executions().service_lock("checkout"));
   // A member of an allowed group needs nobody else's approval.
   h.press(carol, confirm);
-  CHECK(h.store.execution(1)->state == "succeeded");
-  CHECK(h.store.execution(1)->confirmed_by == "carol");
+  CHECK(h.store.executions().find(1)->state == model::ExecutionState::succeeded);
+  CHECK(h.store.executions().find(1)->confirmed_by == "carol");
 }
 
 TEST_CASE("a cancelled card runs nothing and cannot be confirmed afterwards") {
@@ -202,7 +202,7 @@ TEST_CASE("a cancelled card runs nothing and cannot be confirmed afterwards") {
   h.type(alice, "checkout");
   const auto confirm = h.card_action("Confirm go-around");
   h.press(alice, h.card_action("Cancel"));
-  CHECK(h.store.execution(1)->state == "cancelled");
+  CHECK(h.store.executions().find(1)->state == model::ExecutionState::cancelled);
   CHECK(h.kinds().back() == "cancellation");
   h.press(alice, confirm);
   CHECK_THAT(h.whispered(), Contains("is not waiting for confirmation (it is cancelled)"));
@@ -215,7 +215,7 @@ TEST_CASE("an unknown service is answered with the list of known ones") {
   h.type(alice, "chekout");
   CHECK_THAT(h.whispered(), Contains("Unknown service or subcommand `chekout`"));
   CHECK_THAT(h.whispered(), Contains("checkout payments search"));
-  CHECK(h.store.open_incidents().empty());
+  CHECK(h.store.incidents().open().empty());
 }
 
 TEST_CASE("a missing tool fails pre-flight with a message naming it, and nothing runs") {
@@ -224,7 +224,7 @@ TEST_CASE("a missing tool fails pre-flight with a message naming it, and nothing
   const auto card = h.transport.last("post")->message;
   CHECK_THAT(card.text, Contains("✗ deployment readable: `/nonexistent/kubectl` was not found"));
   CHECK(card.buttons.empty());
-  CHECK_FALSE(h.store.execution(1));
+  CHECK_FALSE(h.store.executions().find(1));
 }
 
 TEST_CASE("bad input gets a usage message to the person who typed it") {
@@ -256,7 +256,7 @@ TEST_CASE("notes go into the open incident's timeline") {
   h.type(alice, "checkout");
   h.type(bob, "note \"error rate 4.1% at 14:02\"");
   CHECK_THAT(h.whispered(), Contains("Noted in incident #1 (checkout)"));
-  const auto last = h.store.events(1).back();
+  const auto last = h.store.timeline().events(1).back();
   CHECK(last.kind == model::EventKind::note);
   CHECK(last.actor == "bob");
   CHECK(last.text == "error rate 4.1% at 14:02");
@@ -264,7 +264,7 @@ TEST_CASE("notes go into the open incident's timeline") {
   h.type(alice, "note which one");
   CHECK_THAT(h.whispered(), Contains("several incidents are open: #1 (checkout) #2 (payments)"));
   h.type(alice, "note --incident 2 payments first");
-  CHECK(h.store.events(2).back().text == "payments first");
+  CHECK(h.store.timeline().events(2).back().text == "payments first");
   h.type(alice, "note --incident 9 nowhere");
   CHECK_THAT(h.whispered(), Contains("there is no incident #9"));
 }
@@ -310,7 +310,7 @@ TEST_CASE("only people allowed for the service may cancel a card") {
   h.type(alice, "checkout");
   h.press(bob, h.card_action("Cancel"));
   CHECK_THAT(h.whispered(), Contains("bob is not allowed to call stop on *checkout*"));
-  CHECK(h.store.execution(1)->state == "planned");
+  CHECK(h.store.executions().find(1)->state == model::ExecutionState::planned);
 }
 
 TEST_CASE("when a go-around starts, older cards for the service are withdrawn, not left to run later") {
@@ -319,8 +319,8 @@ TEST_CASE("when a go-around starts, older cards for the service are withdrawn, n
   const auto first_confirm = h.card_action("Confirm go-around");
   h.type(carol, "checkout --to 40");
   h.press(carol, h.card_action("Confirm go-around"));
-  CHECK(h.store.execution(2)->state == "succeeded");
-  CHECK(h.store.execution(1)->state == "cancelled");
+  CHECK(h.store.executions().find(2)->state == model::ExecutionState::succeeded);
+  CHECK(h.store.executions().find(1)->state == model::ExecutionState::cancelled);
   CHECK_THAT(h.transport.latest["m1"].text, Contains("Withdrawn: superseded by go-around #2"));
   h.press(alice, first_confirm);
   CHECK_THAT(h.whispered(), Contains("is not waiting for confirmation (it is cancelled)"));
@@ -331,7 +331,7 @@ TEST_CASE("closing an incident withdraws its waiting cards") {
   h.type(alice, "checkout");
   const auto confirm = h.card_action("Confirm go-around");
   h.type(alice, "close");
-  CHECK(h.store.execution(1)->state == "cancelled");
+  CHECK(h.store.executions().find(1)->state == model::ExecutionState::cancelled);
   h.press(alice, confirm);
   CHECK_THAT(h.whispered(), Contains("(it is cancelled)"));
 }

@@ -21,7 +21,7 @@ services:
 
 const chat::Person alice{"U0ALICE", "alice", {}, false};
 
-bool same(const store::Event& a, const store::Event& b) {
+bool same(const model::Event& a, const model::Event& b) {
   return a.id == b.id && a.incident_id == b.incident_id && a.at == b.at && a.kind == b.kind &&
          a.actor == b.actor && a.text == b.text && a.data == b.data &&
          a.revises == b.revises && a.source == b.source;
@@ -33,10 +33,10 @@ TEST_CASE("an edit adds a revision: the view shows the latest, the original stay
   testing::BotHarness h(config_text);
   h.type(alice, "checkout");
   h.type(alice, "note error rate 4.1% at 14:02");
-  const auto note_id = h.store.events(1).back().id;
+  const auto note_id = h.store.timeline().events(1).back().id;
   h.clock.advance(5min);
   h.type(alice, "timeline edit #" + std::to_string(note_id) + " --text 'error rate 4.7% at 14:02' --at 14:02");
-  const auto latest = h.store.events(1);
+  const auto latest = h.store.timeline().events(1);
   const auto edited = std::find_if(latest.begin(), latest.end(), [&](const auto& e) { return e.id == note_id; });
   REQUIRE(edited != latest.end());
   CHECK(edited->text == "error rate 4.7% at 14:02");
@@ -44,13 +44,13 @@ TEST_CASE("an edit adds a revision: the view shows the latest, the original stay
   CHECK(edited->revised);
   CHECK(latest.front().id == note_id);  // the corrected time sorts it first
   CHECK_THAT(h.whispered(), Contains("error rate 4.7% at 14:02 (edited)"));
-  const auto rows = h.store.event_rows(1, {model::EventKind::typed});
+  const auto rows = h.store.timeline().rows(1, {model::EventKind::typed});
   CHECK(std::any_of(rows.begin(), rows.end(), [](const auto& e) { return e.text == "error rate 4.1% at 14:02"; }));
   CHECK(rows.back().revises == note_id);
 
   h.type(alice, "timeline edit " + std::to_string(note_id) + " --withdraw");
   CHECK_THAT(h.whispered(), Contains("(withdrawn)"));
-  CHECK(h.store.event_rows(1, {model::EventKind::typed}).size() == rows.size() + 1);
+  CHECK(h.store.timeline().rows(1, {model::EventKind::typed}).size() == rows.size() + 1);
   // A later text edit keeps it withdrawn.
   h.type(alice, "timeline edit " + std::to_string(note_id) + " --text 'error rate 4.8%'");
   CHECK_THAT(h.whispered(), Contains("error rate 4.8% (edited) (withdrawn)"));
@@ -60,7 +60,7 @@ TEST_CASE("a timeline edit with nothing to change or a bad time is refused") {
   testing::BotHarness h(config_text);
   h.type(alice, "checkout");
   h.type(alice, "note first look");
-  const auto note = std::to_string(h.store.events(1, {model::EventKind::typed}).back().id);
+  const auto note = std::to_string(h.store.timeline().events(1, {model::EventKind::typed}).back().id);
   h.type(alice, "timeline edit " + note);
   CHECK_THAT(h.whispered(), Contains("say what changes"));
   h.type(alice, "timeline edit " + note + " --at 25:99");
@@ -80,9 +80,9 @@ TEST_CASE("a timeline edit with nothing to change or a bad time is refused") {
 TEST_CASE("a captured message is recorded once however often it is delivered") {
   testing::BotHarness h(config_text);
   h.type(alice, "checkout");
-  CHECK(h.store.capture_event(1, model::EventKind::message, "bob", "pods OOMKilled", "2026-11-23T14:03:00.000Z", "slack:C1:1700000000.000100"));
-  CHECK_FALSE(h.store.capture_event(1, model::EventKind::message, "bob", "pods OOMKilled", "2026-11-23T14:03:00.000Z", "slack:C1:1700000000.000100"));
-  CHECK(h.store.event_by_source("slack:C1:1700000000.000100")->text == "pods OOMKilled");
+  CHECK(h.store.timeline().capture(1, model::EventKind::message, "bob", "pods OOMKilled", "2026-11-23T14:03:00.000Z", "slack:C1:1700000000.000100"));
+  CHECK_FALSE(h.store.timeline().capture(1, model::EventKind::message, "bob", "pods OOMKilled", "2026-11-23T14:03:00.000Z", "slack:C1:1700000000.000100"));
+  CHECK(h.store.timeline().by_source("slack:C1:1700000000.000100")->text == "pods OOMKilled");
 }
 
 TEST_CASE("JSON and CSV exports carry every field of every row and parse back") {
@@ -90,12 +90,12 @@ TEST_CASE("JSON and CSV exports carry every field of every row and parse back") 
   h.type(alice, "checkout --reason 'checkout 5xx, \"quoted\", commas'");
   h.press(alice, h.card_action("Confirm go-around"));
   h.type(alice, "note 'line one | pipe'");
-  const auto note = std::to_string(h.store.events(1, {model::EventKind::typed}).back().id);
+  const auto note = std::to_string(h.store.timeline().events(1, {model::EventKind::typed}).back().id);
   h.type(alice, "timeline edit " + note + " --text 'edited, with \"quotes\"'");
   h.type(alice, "note 'line one | pipe'");
-  h.store.capture_event(1, model::EventKind::message, "bob", "from the thread", "2026-11-23T14:03:00.000Z", "slack:C1:1.2");
-  const auto rows = h.store.event_rows(1);
-  const auto incident = *h.store.incident(1);
+  h.store.timeline().capture(1, model::EventKind::message, "bob", "from the thread", "2026-11-23T14:03:00.000Z", "slack:C1:1.2");
+  const auto rows = h.store.timeline().rows(1);
+  const auto incident = *h.store.incidents().find(1);
 
   const auto as_json = core::export_timeline(h.store, h.templates, incident, core::ExportFormat::json);
   const auto from_json = testing::parse_timeline_json(as_json);

@@ -35,9 +35,7 @@ std::string read(const std::filesystem::path& file) {
 
 // A recorded incident on the virtual clock: every timestamp is fixed, so the debrief is too.
 void record_incident(testing::BotHarness& h) {
-  h.store.database().exec(
-      "INSERT INTO deployments (service, environment, revision, registered_at, registered_by)"
-      " VALUES ('checkout', 'prod', '42', '2026-11-23T16:02:58.123Z', 'ci')");
+  h.store.deploys().add_deployment({0, "checkout", "prod", "42", "2026-11-23T16:02:58.123Z", "ci", "none"});
   h.type(alice, "note '5xx rising on the checkout dashboard, 4.1%'");  // no incident yet: refused
   h.type(alice, "checkout --reason '5xx at 4.1% after 1.42'");
   h.clock.advance(1min);
@@ -56,7 +54,7 @@ void record_incident(testing::BotHarness& h) {
 TEST_CASE("the debrief of a recorded incident matches the golden file") {
   testing::BotHarness h(config_text);
   record_incident(h);
-  const auto incident = *h.store.incident(1);
+  const auto incident = *h.store.incidents().find(1);
   const auto context = debrief::context(h.store, incident, h.config.find_service("checkout"), "incident-1-chart.svg");
   const auto text = h.templates.render("debrief.md", context) + "\n";
   const auto golden = std::filesystem::path(GOAROUND_SOURCE_DIR) / "tests/golden/debrief.md";
@@ -67,7 +65,7 @@ TEST_CASE("the debrief of a recorded incident matches the golden file") {
 TEST_CASE("the debrief measures the durations from the timeline") {
   testing::BotHarness h(config_text);
   record_incident(h);
-  const auto m = debrief::milestones(h.store, *h.store.incident(1));
+  const auto m = debrief::milestones(h.store, *h.store.incidents().find(1));
   REQUIRE(m.deploy);
   CHECK(m.detection - *m.deploy == 10min);
   REQUIRE(m.decision);
@@ -79,7 +77,7 @@ TEST_CASE("the debrief measures the durations from the timeline") {
 TEST_CASE("the chart is an SVG and a PNG of the same picture, with the metric when there is one") {
   testing::BotHarness h(config_text);
   record_incident(h);
-  const auto m = debrief::milestones(h.store, *h.store.incident(1));
+  const auto m = debrief::milestones(h.store, *h.store.incidents().find(1));
   const auto plain = debrief::chart(m, {}, "Incident #1");
   CHECK_THAT(plain.svg, Contains("<svg"));
   CHECK(plain.png.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));

@@ -14,6 +14,7 @@
 #include "goaround/core/go_around.hpp"
 #include "goaround/core/registry.hpp"
 #include "goaround/schedule/status_scheduler.hpp"
+#include "goaround/store/sqlite_store.hpp"
 #include "support/recording_transport.hpp"
 
 namespace goaround::fuzzing {
@@ -68,7 +69,7 @@ struct FuzzBot {
   time::ManualClock clock{std::chrono::system_clock::now()};
   boost::asio::io_context io;
   config::Config config;
-  store::Store store;
+  store::SqliteStore store;
   chat::Templates templates{""};
   testing::RecordingTransport transport;
   exec::Adapters adapters;

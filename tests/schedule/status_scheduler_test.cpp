@@ -39,7 +39,7 @@ TEST_CASE("nothing is posted before the cadence is due") {
   h.tick();
   CHECK(h.count("status_reminder") == 0);
   CHECK(h.count("status_update") == 0);
-  CHECK(h.store.schedule(1)->detection_value == Approx(0.041));
+  CHECK(h.store.schedules().find(1)->detection_value == Approx(0.041));
 }
 
 TEST_CASE("when due, the commander is reminded first, then the bot posts its own update") {
@@ -118,7 +118,7 @@ TEST_CASE("ticks missed while the bot was down give one catch-up update, not a b
   h.tick();
   CHECK(h.count("status_update") == 1);
   CHECK(h.count("status_reminder") == 0);
-  const auto next = time::parse_utc(h.store.schedule(1)->next_due_at);
+  const auto next = time::parse_utc(h.store.schedules().find(1)->next_due_at);
   CHECK(*next == h.clock.now() + 15min);
 }
 
@@ -126,14 +126,14 @@ TEST_CASE("closing the incident stops the cadence and asks whether the trigger w
   Incident h;
   h.type(alice, "close 'rolled back; error rate at baseline'");
   CHECK_THAT(h.posted(), Contains("Incident #1 (checkout) closed by alice: rolled back; error rate at baseline"));
-  CHECK_FALSE(h.store.schedule(1));
+  CHECK_FALSE(h.store.schedules().find(1));
   h.clock.advance(1h);
   h.tick();
   CHECK(h.count("status_reminder") == 0);
   CHECK(h.count("status_update") == 0);
   h.press(alice, h.card_action("Trigger was right"));
   CHECK(h.kinds().back() == "trigger_review");
-  CHECK(h.store.events(1).back().payload<model::events::TriggerReview>().correct);
+  CHECK(h.store.timeline().events(1).back().payload<model::events::TriggerReview>().correct);
   h.type(alice, "status too late --incident 1");
   CHECK_THAT(h.whispered(), Contains("incident #1 is closed"));
 }
@@ -150,17 +150,17 @@ TEST_CASE("a running go-around cannot be closed under it") {
       boost::asio::detached);
   h.settle();
   CHECK_THAT(h.whispered(), Contains("go-around #1 is still running; close after its result"));
-  CHECK(h.store.incident(1)->state == "open");
+  CHECK(h.store.incidents().find(1)->state == model::IncidentState::open);
   h.type(alice, "close");
-  CHECK(h.store.incident(1)->state == "resolved");
+  CHECK(h.store.incidents().find(1)->state == model::IncidentState::resolved);
 }
 
 TEST_CASE("corrective actions need an owner") {
   Incident h;
   h.type(alice, "action add a canary step for checkout @bob");
-  REQUIRE(h.store.actions(1).size() == 1);
-  CHECK(h.store.actions(1)[0].owner == "@bob");
-  CHECK(h.store.actions(1)[0].text == "add a canary step for checkout");
+  REQUIRE(h.store.incidents().actions(1).size() == 1);
+  CHECK(h.store.incidents().actions(1)[0].owner == "@bob");
+  CHECK(h.store.incidents().actions(1)[0].text == "add a canary step for checkout");
   CHECK(h.kinds().back() == "action");
   h.type(alice, "action nobody owns this");
   CHECK_THAT(h.whispered(), Contains("an action needs what to do and an @owner"));

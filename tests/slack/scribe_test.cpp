@@ -41,7 +41,7 @@ json::object& event_of(json::value& envelope) {
 struct Scribing : testing::BotHarness {
   Scribing() : BotHarness(config_text), scribe(store) {
     type({"U0ALICE", "alice", {}, false}, "checkout");
-    store.set_incident_thread(1, incident_thread);
+    store.incidents().set_thread(1, incident_thread);
   }
 
   // Delivers an envelope the way the Slack transport will: decode, then the scribe.
@@ -72,8 +72,8 @@ struct Scribing : testing::BotHarness {
     };
   }
 
-  std::optional<store::Event> entry(const std::string& kind) {
-    for (const auto& e : store.events(1))
+  std::optional<model::Event> entry(const std::string& kind) {
+    for (const auto& e : store.timeline().events(1))
       if (model::to_string(e.kind) == kind) return e;
     return std::nullopt;
   }
@@ -143,7 +143,7 @@ TEST_CASE("removing the :memo: withdraws the entry and never deletes it — mark
   s.deliver(memo_on_channel_message());
   CHECK(s.deliver(memo_on_channel_message("reaction_removed")));
   CHECK(s.entry("marked")->withdrawn);
-  CHECK(s.store.event_by_source("chat:C111:1610241741.000200"));
+  CHECK(s.store.timeline().by_source("chat:C111:1610241741.000200"));
   CHECK(s.deliver(memo_on_channel_message()));
   CHECK_FALSE(s.entry("marked")->withdrawn);
 }
@@ -167,7 +167,7 @@ TEST_CASE("an edited message adds a revision: the view shows the new text, the o
   const auto view = s.entry("message");
   CHECK(view->text == "pods OOMKilled on node-7 and node-9, 5xx at 4.7%");
   CHECK(view->revised);
-  const auto rows = s.store.event_rows(1);
+  const auto rows = s.store.timeline().rows(1);
   CHECK(std::any_of(rows.begin(), rows.end(),
                     [](const auto& e) { return e.text == "pods OOMKilled on node-7, 5xx at 4.1%"; }));
 }

@@ -9,6 +9,7 @@
 #include "goaround/commands/commands.hpp"
 #include "goaround/core/go_around.hpp"
 #include "goaround/schedule/status_scheduler.hpp"
+#include "goaround/store/sqlite_store.hpp"
 #include "support/recording_transport.hpp"
 #include "support/temp_dir.hpp"
 
@@ -69,7 +70,7 @@ struct BotHarness {
   // The kinds in the timeline, leaving out the typed commands and pressed buttons around them.
   std::vector<std::string> kinds(std::int64_t incident = 1) {
     std::vector<std::string> out;
-    for (const auto& e : store.events(incident, {model::EventKind::typed, model::EventKind::pressed})) out.emplace_back(model::to_string(e.kind));
+    for (const auto& e : store.timeline().events(incident, {model::EventKind::typed, model::EventKind::pressed})) out.emplace_back(model::to_string(e.kind));
     return out;
   }
   std::string whispered() const {
@@ -85,7 +86,7 @@ struct BotHarness {
   boost::asio::io_context io;
   time::ManualClock clock{time::TimePoint(std::chrono::milliseconds(1795450378123))};
   config::Config config;
-  store::Store store;
+  store::SqliteStore store;
   chat::Templates templates;
   RecordingTransport transport;
   exec::Adapters adapters;

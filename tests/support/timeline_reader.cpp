@@ -69,14 +69,14 @@ json::object to_object(std::string_view text) {
 
 }  // namespace
 
-std::vector<store::Event> parse_timeline_json(std::string_view text) {
+std::vector<model::Event> parse_timeline_json(std::string_view text) {
   boost::system::error_code ec;
   const auto value = json::parse(text, ec);
   if (ec || !value.is_array()) throw std::invalid_argument("JSON: not an array of events");
-  std::vector<store::Event> out;
+  std::vector<model::Event> out;
   for (const auto& item : value.get_array()) {
     const auto& o = item.as_object();
-    store::Event e;
+    model::Event e;
     e.id = o.at("id").as_int64();
     e.incident_id = o.at("incident_id").as_int64();
     e.at = o.at("at").as_string();
@@ -91,18 +91,18 @@ std::vector<store::Event> parse_timeline_json(std::string_view text) {
   return out;
 }
 
-std::vector<store::Event> parse_timeline_csv(std::string_view text) {
+std::vector<model::Event> parse_timeline_csv(std::string_view text) {
   const auto records = csv_records(text);
   if (records.empty() || records.front() != csv_columns)
     throw std::invalid_argument("CSV: the header is not " + std::to_string(csv_columns.size()) +
                                 " timeline columns");
-  std::vector<store::Event> out;
+  std::vector<model::Event> out;
   for (std::size_t r = 1; r < records.size(); ++r) {
     const auto& f = records[r];
     if (f.size() != csv_columns.size())
       throw std::invalid_argument("CSV: record " + std::to_string(r) + " has " +
                                   std::to_string(f.size()) + " fields");
-    store::Event e{to_id(f[0]), to_id(f[1]), f[2], model::event_kind(f[3]), f[4], f[5], to_object(f[6]),
+    model::Event e{to_id(f[0]), to_id(f[1]), f[2], model::event_kind(f[3]), f[4], f[5], to_object(f[6]),
                    f[7].empty() ? std::nullopt : std::optional(to_id(f[7])),
                    f[8].empty() ? std::nullopt : std::optional(f[8])};
     out.push_back(std::move(e));

@@ -58,8 +58,8 @@ struct Watch {
 
 int go_arounds(testing::BotHarness& bot) {
   int n = 0;
-  for (const auto& incident : bot.store.open_incidents())
-    for (const auto& e : bot.store.executions(incident.id)) n += e.state != "planned" && e.state != "cancelled";
+  for (const auto& incident : bot.store.incidents().open())
+    for (const auto& e : bot.store.executions().of_incident(incident.id)) n += e.state != model::ExecutionState::planned && e.state != model::ExecutionState::cancelled;
   return n;
 }
 
@@ -89,7 +89,7 @@ TEST_CASE("auto_rollback: after a deploy, a breach held for its for-duration goe
   Watch watch(bot);
   auto& fires = metrics::process_metrics().trigger_fires;
   const auto fired_before = fires.value({"checkout", "high-errors", "auto_rollback"});
-  bot.store.add_deployment({0, "checkout", "prod", "5", "", "ci", "none", "{}"});
+  bot.store.deploys().add_deployment({0, "checkout", "prod", "5", "", "ci", "none", "{}"});
 
   watch.values["success"] = 0.99;
   watch.values["latency"] = 0.1;
@@ -99,7 +99,7 @@ TEST_CASE("auto_rollback: after a deploy, a breach held for its for-duration goe
   watch.poll_for(90s);
   CHECK(go_arounds(bot) == 1);
   CHECK(fires.value({"checkout", "high-errors", "auto_rollback"}) == fired_before + 1);
-  const auto incident = bot.store.open_incidents().front();
+  const auto incident = bot.store.incidents().open().front();
   CHECK_THAT(incident.reason, Contains("trigger high-errors: 0.2 above 0.05 for 2 min"));
   CHECK_THAT(bot.transport.latest.at("m1").text, Contains("*Go-around: checkout*"));
 
@@ -110,7 +110,7 @@ TEST_CASE("auto_rollback: after a deploy, a breach held for its for-duration goe
   watch.values["errors"] = 0.3;
   watch.poll_for(3min);
   CHECK(go_arounds(bot) == 1);
-  const auto events = bot.store.events(incident.id);
+  const auto events = bot.store.timeline().events(incident.id);
   CHECK(std::any_of(events.begin(), events.end(), [](const auto& e) {
     return e.kind == model::EventKind::trigger && e.text.find("in cooldown until") != std::string::npos;
   }));
@@ -149,10 +149,10 @@ TEST_CASE("auto_rollback outside the watch window suggests — page_and_suggest 
   CHECK_THAT(suggestions["payments"], Contains("it must hold 1 min 0 s"));
 
   // log_only wrote the payments timeline and posted nothing of its own.
-  const auto open = bot.store.open_incidents();
+  const auto open = bot.store.incidents().open();
   const auto payments = std::find_if(open.begin(), open.end(), [](const auto& i) { return i.service == "payments"; });
   REQUIRE(payments != open.end());
-  const auto events = bot.store.events(payments->id);
+  const auto events = bot.store.timeline().events(payments->id);
   CHECK(std::any_of(events.begin(), events.end(), [](const auto& e) { return e.kind == model::EventKind::trigger && e.actor == "trigger latency"; }));
 
   // Hold is on record; Go around brings the card (the latest suggestion is checkout's).
@@ -177,12 +177,12 @@ TEST_CASE("auto_rollback is refused while the service is frozen, and says why wi
   const chat::Person alice{"U1", "alice", {}, false};
   watch.values["success"] = 0.99;
   watch.values["latency"] = 0.1;
-  bot.store.add_deployment({0, "checkout", "prod", "5", "", "ci", "none", "{}"});
+  bot.store.deploys().add_deployment({0, "checkout", "prod", "5", "", "ci", "none", "{}"});
   bot.type(alice, "freeze checkout release review");
   watch.values["errors"] = 0.2;
   watch.poll_for(3min);
   CHECK(go_arounds(bot) == 0);
-  CHECK(bot.store.open_incidents().empty());
+  CHECK(bot.store.incidents().open().empty());
   CHECK_THAT(bot.posted(), Contains("trigger high-errors would go around on checkout (trigger high-errors: 0.2 above 0.05"));
   CHECK_THAT(bot.posted(), Contains("frozen by alice (release review)"));
 }

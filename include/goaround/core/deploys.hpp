@@ -62,7 +62,7 @@ class ChangeFreeze {
                                                                 const std::string& scope,
                                                                 const std::string& by);
   // The debrief of an incident is written: lift what its go-around froze.
-  boost::asio::awaitable<void> debriefed(const store::Incident& incident, const std::string& by);
+  boost::asio::awaitable<void> debriefed(const model::Incident& incident, const std::string& by);
 
  private:
   chat::Place announce_place(const chat::Place& where, const std::string& scope) const;

@@ -31,14 +31,14 @@ using Result = model::Outcome;
 // heartbeat while it runs any, and how old a heartbeat may get before any other goaround
 // process may take that process's go-arounds over.
 struct Ownership {
-  store::Owner owner;
+  model::Owner owner;
   std::chrono::milliseconds lease{std::chrono::seconds(10)};
   std::chrono::milliseconds renew_every() const { return lease / 5; }
   // host, pid, start time and a random nonce: unique across hosts and restarts.
   static Ownership of_this_process(std::chrono::milliseconds lease);
   // Whether a running execution's owner (another process) is gone: its heartbeat is older
   // than the lease, or it is on this host and its process no longer exists.
-  bool dead(const store::RunningExecution& running) const;
+  bool dead(const model::RunningExecution& running) const;
 };
 
 // The go-around engine: plan → card → confirm → announce → execute with progress → verify
@@ -102,14 +102,14 @@ class GoAround {
   // the incident once (without waiting for the chat) and remembers it.
   bool still_owned(std::int64_t execution_id);
   // After a takeover: the notice in the incident and the re-check of the live state.
-  boost::asio::awaitable<void> say_taken_over(const store::RunningExecution& stale);
+  boost::asio::awaitable<void> say_taken_over(const model::RunningExecution& stale);
   void withdraw_card(std::int64_t execution_id, const std::string& why);
 
   // The adapter's verification plus the service's own checks (health URL, metric).
   boost::asio::awaitable<exec::Verification> verify_all(const std::string& service,
                                                         exec::Adapter& adapter,
                                                         const exec::Plan& plan);
-  boost::json::object card_context(const store::Execution& execution, const Pending& pending);
+  boost::json::object card_context(const model::Execution& execution, const Pending& pending);
   chat::Message render(std::string_view name, const boost::json::value& context) const;
   // The service's lock is held: the refusal to show, and whose go-around holds it.
   struct Busy {

@@ -16,7 +16,7 @@ namespace goaround::core {
 // The incident a scribe's entry belongs to: the one named, else the one whose thread this
 // is, else the only open one. On failure `problem` says why (for the person who asked).
 struct IncidentChoice {
-  std::optional<store::Incident> incident;
+  std::optional<model::Incident> incident;
   std::string problem;
 };
 IncidentChoice choose_incident(store::Store& store, const chat::Place& where,
@@ -24,16 +24,16 @@ IncidentChoice choose_incident(store::Store& store, const chat::Place& where,
 
 // Opens an incident for the service (or joins the open one) where its incidents go; a new one
 // gets `who` as commander and its opening in the timeline.
-store::Incident open_or_join(store::Store& store, const chat::Templates& templates,
+model::Incident open_or_join(store::Store& store, const chat::Templates& templates,
                              const config::Service& service, const chat::Person& who,
                              const std::string& reason, const std::string& fallback_channel);
 
 // Posts into the incident's thread; the first post (a new incident) becomes the thread and is pinned.
 boost::asio::awaitable<std::string> post_in_incident(store::Store& store, chat::Transport& transport,
-                                                     store::Incident& incident,
+                                                     model::Incident& incident,
                                                      const chat::Message& message);
 
 // The template context for an incident's timeline (templates/timeline.mustache).
-boost::json::object timeline_context(store::Store& store, const store::Incident& incident);
+boost::json::object timeline_context(store::Store& store, const model::Incident& incident);
 
 }  // namespace goaround::core

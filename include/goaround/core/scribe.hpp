@@ -29,7 +29,7 @@ class Scribe {
   boost::asio::awaitable<bool> capture(chat::ChannelEvent event, MessageLookup lookup);
 
  private:
-  std::optional<store::Incident> incident_for(const std::string& channel,
+  std::optional<model::Incident> incident_for(const std::string& channel,
                                               const std::string& thread) const;
 
   store::Store& store_;

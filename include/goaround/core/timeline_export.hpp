@@ -15,6 +15,6 @@ std::optional<ExportFormat> export_format(std::string_view name);
 // An incident's timeline for people (Markdown: the latest view, edits marked) or for tools
 // (JSON, CSV: every row with every field, originals and revisions, in the order written).
 std::string export_timeline(store::Store& store, const chat::Templates& templates,
-                            const store::Incident& incident, ExportFormat format);
+                            const model::Incident& incident, ExportFormat format);
 
 }  // namespace goaround::core

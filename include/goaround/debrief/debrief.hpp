@@ -28,15 +28,15 @@ struct Milestones {
   std::vector<time::TimePoint> status_posts;
 };
 
-Milestones milestones(store::Store& store, const store::Incident& incident);
+Milestones milestones(store::Store& store, const model::Incident& incident);
 // The same from a timeline already read (store::Store::events) and the last deploy, if any.
-Milestones milestones(const store::Incident& incident, const std::vector<store::Event>& events,
+Milestones milestones(const model::Incident& incident, const std::vector<model::Event>& events,
                       std::optional<time::TimePoint> deploy);
 
 // The template context for templates/debrief.md.mustache: summary, trigger and whether it was
 // right, timeline, commands with exit status, durations, verification, what would have made
 // the abort faster or safer, corrective actions. `chart` is the chart file's name, if any.
-boost::json::object context(store::Store& store, const store::Incident& incident,
+boost::json::object context(store::Store& store, const model::Incident& incident,
                             const config::Service* service, const std::string& chart);
 
 // The incident on a time axis (milestones, status posts) with the metric's line where given.
@@ -54,7 +54,7 @@ struct Written {
   std::filesystem::path png;
   std::string text;  // the Markdown
 };
-Written write(store::Store& store, const chat::Templates& templates, const store::Incident& incident,
+Written write(store::Store& store, const chat::Templates& templates, const model::Incident& incident,
               const config::Service* service, const std::vector<verify::Sample>& metric,
               const std::filesystem::path& markdown_path);
 
@@ -62,7 +62,7 @@ Written write(store::Store& store, const chat::Templates& templates, const store
 // incident's span where the service has a query, then write().
 boost::asio::awaitable<Written> generate(store::Store& store, const chat::Templates& templates,
                                          const config::Config& config,
-                                         const store::Incident& incident,
+                                         const model::Incident& incident,
                                          const std::filesystem::path& markdown_path);
 
 // Where debriefs go by default: <data_dir>/debriefs/incident-<id>.md

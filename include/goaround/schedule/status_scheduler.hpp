@@ -39,7 +39,7 @@ class StatusScheduler {
   void stop();
 
   // The commander's own update: posted in the same format; the next is due a full interval on.
-  boost::asio::awaitable<void> human_update(const store::Incident& incident,
+  boost::asio::awaitable<void> human_update(const model::Incident& incident,
                                             const chat::Person& author, std::string text);
   // Pushes the next due time out; false when the incident has no running cadence.
   bool snooze(std::int64_t incident_id, std::chrono::minutes by, const chat::Person& who);
@@ -48,10 +48,10 @@ class StatusScheduler {
   static std::chrono::seconds grace(std::chrono::seconds interval);
 
  private:
-  store::Schedule start_cadence(const store::Incident& incident, std::optional<double> value);
-  boost::asio::awaitable<void> post_update(const store::Incident& incident, store::Schedule schedule,
+  model::Schedule start_cadence(const model::Incident& incident, std::optional<double> value);
+  boost::asio::awaitable<void> post_update(const model::Incident& incident, model::Schedule schedule,
                                            const chat::Person* author, const std::string& text);
-  boost::asio::awaitable<void> post_reminder(const store::Incident& incident, store::Schedule schedule);
+  boost::asio::awaitable<void> post_reminder(const model::Incident& incident, model::Schedule schedule);
 
   const config::Config& config_;
   store::Store& store_;

@@ -10,7 +10,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "goaround/store/store.hpp"
+#include "goaround/store/sqlite_store.hpp"
 #include "goaround/time/clock.hpp"
 
 namespace goaround::slack {
@@ -39,18 +39,18 @@ class EnvelopeLedger {
   // only hand the envelope to its executor) if the store had not seen them either — another
   // process on the same store may have. A record that keeps failing (the store locked or
   // gone for longer than the retries) drops the work, logged and counted: at most once.
-  void record_then(store::Store::EnvelopeIds ids, std::function<void()> work);
+  void record_then(store::EnvelopeIds ids, std::function<void()> work);
 
  private:
   struct Pending {
-    store::Store::EnvelopeIds ids;
+    store::EnvelopeIds ids;
     std::function<void()> work;
   };
   bool seen(const std::string& id) const;
   void remember(const std::string& id);
   void write_loop();
 
-  store::Store store_;  // the writer thread's own connection
+  store::SqliteStore store_;  // the writer thread's own connection
   const time::Clock& clock_;
   const std::chrono::hours keep_;
   // Touched on the ack path only (one thread).

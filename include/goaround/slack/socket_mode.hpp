@@ -30,7 +30,7 @@ struct Frame {
   enum class Kind { not_json, hello, disconnect, envelope, other };
   Kind kind = Kind::not_json;
   std::string disconnect_reason;    // disconnect: warning, refresh_requested, link_disabled, …
-  store::Store::EnvelopeIds ids;    // envelope: its id, its event id (if any), its type
+  store::EnvelopeIds ids;    // envelope: its id, its event id (if any), its type
   bool accepts_response_payload = false;
   boost::json::object message;      // the whole frame, for the handler
 };
@@ -83,7 +83,7 @@ class SocketModeClient {
   // to record and hand on once the ack is out (none for a repeat or an answer in the ack).
   struct Taken {
     std::optional<std::string> ack;
-    store::Store::EnvelopeIds ids;
+    store::EnvelopeIds ids;
     std::optional<boost::json::object> work;
   };
   // `greeted` is set by Slack's hello.

@@ -1,5 +1,6 @@
 #pragma once
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -30,6 +31,10 @@ class ManualClock final : public Clock {
  private:
   TimePoint now_;
 };
+
+// Wall-clock Unix milliseconds: for what other processes compare (heartbeats), so never a
+// test's ManualClock.
+std::int64_t unix_ms();
 
 // "2026-11-23T16:12:58.123Z": UTC with milliseconds, sortable as text.
 std::string format_utc(TimePoint at);

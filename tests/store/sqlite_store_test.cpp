@@ -1,0 +1,71 @@
+#include <catch2/catch.hpp>
+
+#include "store/store_support.hpp"
+
+using namespace goaround;
+using namespace std::chrono_literals;
+
+namespace {
+
+std::string pragma(SQLite::Database& db, const std::string& name) {
+  SQLite::Statement q(db, "PRAGMA " + name);
+  q.executeStep();
+  return q.getColumn(0).getString();
+}
+
+}  // namespace
+
+TEST_CASE("a new SQLite file is opened in WAL mode, synchronous, with foreign keys and a busy timeout, and migrated") {
+  testing::TempDir dir;
+  auto db = store::sqlite::open_database(dir.path() / "goaround.db", 5s);
+  CHECK(pragma(db, "journal_mode") == "wal");
+  CHECK(pragma(db, "foreign_keys") == "1");
+  CHECK(pragma(db, "busy_timeout") == "5000");
+  CHECK(pragma(db, "synchronous") == "2");  // FULL
+  for (const auto* table : {"incidents", "timeline_events", "executions", "service_locks", "briefs",
+                            "deployments", "status_schedules", "processed_envelopes", "owners"})
+    CHECK(db.tableExists(table));
+  SQLite::Statement versions(db, "SELECT group_concat(version) FROM schema_migrations");
+  versions.executeStep();
+  CHECK(versions.getColumn(0).getString() == "1,2,3,4,5,6,7,8");
+  CHECK(store::schema_version(db) == store::latest_schema_version());
+}
+
+TEST_CASE("a database written by the first migration is migrated forward and keeps its rows") {
+  testing::TempDir dir;
+  const auto file = dir.path() / "old.db";
+  {
+    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    store::migrate(db, 1);
+    REQUIRE(store::schema_version(db) == 1);
+    CHECK_FALSE(db.tableExists("executions"));
+    db.exec(
+        "INSERT INTO incidents (service, environment, state, opened_at, opened_by)"
+        " VALUES ('checkout', 'prod', 'open', '2026-01-01T00:00:00.000Z', 'alice');"
+        "INSERT INTO timeline_events (incident_id, at, kind, actor, text)"
+        " VALUES (1, '2026-01-01T00:00:01.000Z', 'note', 'alice', 'written before v2');");
+  }
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  store::SqliteStore store(file, clock);
+  CHECK(store.schema_version() == store::latest_schema_version());
+  const auto events = store.timeline().events(1);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].text == "written before v2");
+  CHECK(events[0].kind == model::EventKind::note);
+  CHECK(events[0].data.empty());
+  // The new tables work against the old rows.
+  const auto id = store.executions().create(testing::planned(1, "checkout"));
+  CHECK(store.executions().start(id, "alice", "owner-1"));
+}
+
+TEST_CASE("writable says no, with the reason, while another connection holds the write lock") {
+  testing::StoreFixture f;
+  std::string why;
+  CHECK(f.store.writable(why));
+  auto other = f.raw();
+  other.exec("BEGIN IMMEDIATE");
+  CHECK_FALSE(f.store.writable(why));
+  CHECK_THAT(why, Catch::Matchers::Contains("locked"));
+  other.exec("ROLLBACK");
+  CHECK(f.store.writable(why));
+}
