@@ -1,9 +1,5 @@
 // /rollback action <text> @owner: a corrective action for the debrief, with its owner.
-#include <boost/json.hpp>
-
 #include "goaround/commands/commands.hpp"
-#include "goaround/core/go_around.hpp"
-#include "goaround/core/incidents.hpp"
 
 namespace goaround::commands {
 
@@ -15,24 +11,19 @@ boost::asio::awaitable<void> action(core::Invocation& call) {
   const auto owner_at = std::find_if(words.rbegin(), words.rend(), [](const std::string& w) {
     return w.starts_with('@') || w.starts_with("<@");
   });
-  const auto& usage = call.bot.registry.find("action")->usage;
   if (owner_at == words.rend() || words.size() < 2) {
-    call.reply("usage_error", {{"problem", "an action needs what to do and an @owner"}, {"usage", usage}});
+    call.usage_error("an action needs what to do and an @owner", "action");
     co_return;
   }
   const auto owner = *owner_at;
   words.erase(std::next(owner_at).base());
-  core::Arguments text{words, {}};
-  auto choice = core::choose_incident(call.bot.store, call.request.where,
-                                      call.arguments.value("incident"));
+  const core::Arguments text{words, {}};
+  const auto choice = call.engine.choose_incident(call.request.where, call.arguments.value("incident"));
   if (!choice.incident) {
-    call.reply("usage_error", {{"problem", choice.problem}, {"usage", usage}});
+    call.usage_error(choice.problem, "action");
     co_return;
   }
-  const auto who = core::display_name(call.request.who);
-  call.bot.store.incidents().add_action(choice.incident->id, text.rest(), owner, who);
-  const auto line = call.bot.templates.render("event_action", {{"text", text.rest()}, {"owner", owner}});
-  call.bot.store.timeline().append(choice.incident->id, model::EventKind::action, who, line);
+  const auto line = call.engine.add_action(call.request, *choice.incident, text.rest(), owner);
   call.reply("recorded", {{"incident", choice.incident->id}, {"what", line}});
 }
 

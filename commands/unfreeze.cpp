@@ -1,7 +1,5 @@
 // /rollback unfreeze <service|all>: deploys may go again.
 #include "goaround/commands/commands.hpp"
-#include "goaround/core/deploys.hpp"
-#include "goaround/core/go_around.hpp"
 
 namespace goaround::commands {
 
@@ -10,16 +8,12 @@ namespace {
 boost::asio::awaitable<void> unfreeze(core::Invocation& call) {
   const auto& words = call.arguments.positional;
   if (words.size() != 1) {
-    call.reply("usage_error", {{"problem", "unfreeze which service (or all)?"},
-                               {"usage", call.bot.registry.find("unfreeze")->usage}});
+    call.usage_error("unfreeze which service (or all)?", "unfreeze");
     co_return;
   }
   const auto scope = core::freeze_scope(call, words.front());
   if (!scope) co_return;
-  core::ChangeFreeze freezes(call.bot.config, call.bot.store, call.bot.templates, call.bot.transport);
-  if (auto refusal = co_await freezes.unfreeze(call.request.where, *scope,
-                                               core::display_name(call.request.who)))
-    call.reply(*refusal);
+  if (auto refusal = co_await call.engine.unfreeze(call.request, *scope)) call.reply(*refusal);
 }
 
 }  // namespace

@@ -140,8 +140,8 @@ struct Runtime {
         go_around(config, store, adapters, templates, transport, *clock,
                   core::Ownership::of_this_process(config.execution_lease)),
         status(config, store, templates, transport, *clock, schedule::prometheus_metric(config)),
-        bot{config, store, templates, transport, go_around, status, registry, io.get_executor(), *clock},
-        triggers(bot, *clock, triggers::prometheus_query(config)) {
+        engine(config, store, templates, transport, go_around, status, io.get_executor(), *clock),
+        triggers(engine, store, *clock, triggers::prometheus_query(config)) {
     commands::register_all(registry);
     metrics::process_metrics().open_incidents = [this] { return double(store.incidents().open().size()); };
   }
@@ -161,7 +161,7 @@ struct Runtime {
   core::GoAround go_around;
   schedule::StatusScheduler status;
   core::Registry registry;
-  core::Bot bot;
+  core::Engine engine;
   triggers::Monitor triggers;
   // serve's periodic takeover of go-arounds whose process died; here, so that a tick still
   // under way at shutdown finds it alive.
@@ -198,13 +198,13 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
     ledger.emplace(rt.config.data_dir / "goaround.db", *rt.clock);
     socket_web.emplace(rt.config.slack.api_url, rt.config.slack.bot_token);
     socket.emplace(socket_io.get_executor(), *socket_web, rt.config.slack.app_token, *ledger,
-                   envelope_handler(rt.bot, rt.web, scribe),
+                   envelope_handler(rt.engine, rt.registry, rt.web, scribe),
                    slack::SocketModeOptions{rt.config.slack.idle_timeout, rt.io.get_executor(),
                                             form_check(rt.templates.render("form_empty", {}))});
   } else {
     spdlog::info("goaround serve: no Slack tokens configured; messages go to the log");
   }
-  http::Routes routes(rt.bot, [&]() -> std::optional<std::string> {
+  http::Routes routes(rt.engine, [&]() -> std::optional<std::string> {
     if (socket && !socket->connected()) return "slack: not connected";
     if (std::string why; !rt.store.writable(why)) return "database not writable: " + why;
     return std::nullopt;
@@ -352,9 +352,10 @@ asio::awaitable<int> write_debrief(Runtime& rt, const core::Arguments& args) {
     co_return exit_usage;
   }
   const auto out = args.value("out");
-  const auto written = co_await debrief::generate(
-      rt.store, rt.templates, rt.config, *incident,
-      out ? std::filesystem::path(*out) : debrief::default_path(rt.config, incident->id));
+  // Shared in the incident and the go-around's freeze lifted, as from the chat.
+  const core::Request request{console::local_operator(), {incident->channel, incident->thread}};
+  const auto written = co_await rt.engine.debrief(
+      request, *incident, out ? std::optional(std::filesystem::path(*out)) : std::nullopt);
   if (!out) std::cout << written.text;
   std::cerr << "goaround debrief: wrote " << written.markdown.string() << ", " << written.svg.string()
             << " and " << written.png.string() << '\n';
@@ -462,8 +463,10 @@ int run(int argc, char** argv) {
                    "Slack needs both (set the environment variables the configuration names)\n";
       return exit_usage;
     }
-    Runtime rt(std::move(*config), data_dir, std::cout, make_clock(args),
-               !serving ? Voice::console : slack_on ? Voice::slack : Voice::log);
+    // The headless debrief writes Markdown to stdout: what the bot says about it goes to the log.
+    const auto voice = serving ? (slack_on ? Voice::slack : Voice::log)
+                               : sub->name == "debrief" ? Voice::log : Voice::console;
+    Runtime rt(std::move(*config), data_dir, std::cout, make_clock(args), voice);
     if (serving) return run_to_completion(rt, serve(rt, slack_on));
     spdlog::info("goaround {}: data in {}", sub->name, (data_dir / "goaround.db").string());
     if (sub->name == "timeline") return print_timeline(rt, args);
@@ -489,7 +492,7 @@ int run(int argc, char** argv) {
         asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(1)), asio::detached);
         asio::co_spawn(rt.io, rt.triggers.run(rt.config.prometheus.poll_interval), asio::detached);
       }
-      co_await console::run_console(rt.bot, rt.console, input, std::cout,
+      co_await console::run_console(rt.engine, rt.registry, rt.console, input, std::cout,
                                     console::local_operator(), ::isatty(STDIN_FILENO) == 1,
                                     advance);
       co_return exit_ok;

@@ -81,9 +81,9 @@ std::function<slack::AckCheck(const json::object& envelope)> form_check(std::str
   };
 }
 
-slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi& api,
+slack::SocketModeClient::Handler envelope_handler(core::Engine& engine, const core::Registry& registry, slack::WebApi& api,
                                                   core::Scribe& scribe) {
-  return [&bot, &api, &scribe](json::object envelope) -> asio::awaitable<void> {
+  return [&engine, &registry, &api, &scribe](json::object envelope) -> asio::awaitable<void> {
     const auto type = text_at(envelope, {"type"});
     const auto* payload_value = envelope.if_contains("payload");
     const auto* payload = payload_value ? payload_value->if_object() : nullptr;
@@ -95,7 +95,7 @@ slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi&
           {text_at(*payload, {"user_id"}), text_at(*payload, {"user_name"}), {}, false},
           {text_at(*payload, {"channel_id"}), "", text_at(*payload, {"response_url"}),
            text_at(*payload, {"trigger_id"})}};
-      co_await bot.registry.dispatch(bot, request, text_at(*payload, {"text"}));
+      co_await registry.dispatch(engine, request, text_at(*payload, {"text"}));
     } else if (type == "interactive" && text_at(*payload, {"type"}) == "block_actions") {
       const auto* actions = payload->if_contains("actions");
       if (!actions || !actions->is_array() || actions->get_array().empty()) co_return;
@@ -103,10 +103,10 @@ slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi&
       if (!action) co_return;
       const auto user = text_at(*payload, {"user", "id"});
       const core::Request request{
-          {user, text_at(*payload, {"user", "username"}), co_await groups_of(bot.config, api, user), false},
+          {user, text_at(*payload, {"user", "username"}), co_await groups_of(engine.config(), api, user), false},
           {text_at(*payload, {"channel", "id"}), "", text_at(*payload, {"response_url"}),
            text_at(*payload, {"trigger_id"})}};
-      co_await bot.registry.press(bot, request, text_at(*action, {"action_id"}));
+      co_await registry.press(engine, request, text_at(*action, {"action_id"}));
     } else if (type == "interactive" && text_at(*payload, {"type"}) == "view_submission") {
       // A form the bot opened: its callback is the action, its inputs the values, and its
       // private metadata the place the answer goes.
@@ -118,9 +118,9 @@ slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi&
       const auto where = !ec && metadata.is_object() ? metadata.as_object() : json::object{};
       const auto user = text_at(*payload, {"user", "id"});
       const core::Request request{
-          {user, text_at(*payload, {"user", "username"}), co_await groups_of(bot.config, api, user), false},
+          {user, text_at(*payload, {"user", "username"}), co_await groups_of(engine.config(), api, user), false},
           {text_at(where, {"channel"}), text_at(where, {"thread"})}};
-      co_await bot.registry.submit(bot, request, text_at(view->as_object(), {"callback_id"}), std::move(values));
+      co_await registry.submit(engine, request, text_at(view->as_object(), {"callback_id"}), std::move(values));
     } else if (type == "events_api") {
       const auto event = slack::decode_channel_event(envelope);
       if (!event) co_return;

@@ -154,9 +154,9 @@ std::optional<int> choice_number(const std::string& line) {
   return n;
 }
 
-asio::awaitable<void> until_idle(core::Bot& bot) {
-  asio::steady_timer wait(bot.executor);
-  while (bot.go_around.in_flight() > 0) {
+asio::awaitable<void> until_idle(core::Engine& engine) {
+  asio::steady_timer wait(engine.executor());
+  while (engine.in_flight() > 0) {
     wait.expires_after(std::chrono::milliseconds(50));
     co_await wait.async_wait(asio::use_awaitable);
   }
@@ -164,12 +164,12 @@ asio::awaitable<void> until_idle(core::Bot& bot) {
 
 }  // namespace
 
-asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport, LineReader& input,
+asio::awaitable<void> run_console(core::Engine& engine, const core::Registry& registry, ConsoleTransport& transport, LineReader& input,
                                   std::ostream& out, chat::Person person, bool interactive,
                                   Advance advance) {
   boost::json::array services;
-  for (const auto& name : bot.config.service_names()) services.push_back(boost::json::string(name));
-  out << bot.templates.render("console_banner", {{"services", services}, {"person", person.name}})
+  for (const auto& name : engine.config().service_names()) services.push_back(boost::json::string(name));
+  out << engine.templates().render("console_banner", {{"services", services}, {"person", person.name}})
       << '\n';
   const core::Request request{person, {"console", ""}};
   for (;;) {
@@ -180,7 +180,7 @@ asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport, L
     if (line.empty()) continue;
     if (line == "quit" || line == "exit") break;
     if (line == ":wait") {  // scripts: let running go-arounds finish before the next line
-      co_await until_idle(bot);
+      co_await until_idle(engine);
       continue;
     }
     if (line.starts_with(":advance")) {
@@ -188,24 +188,24 @@ asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport, L
       if (advance && by) co_await advance(*by);
       else
         transport.whisper(request.where, person,
-                          {bot.templates.render("console_advance_usage", {{"virtual", bool(advance)}}), {}});
+                          {engine.templates().render("console_advance_usage", {{"virtual", bool(advance)}}), {}});
       continue;
     }
     if (const auto number = choice_number(line)) {
       if (const auto action = transport.choose(*number))
-        co_await bot.registry.press(bot, request, *action);
+        co_await registry.press(engine, request, *action);
       else
         transport.whisper(request.where, person,
-                          {bot.templates.render("console_no_choice", {{"number", *number}}), {}});
+                          {engine.templates().render("console_no_choice", {{"number", *number}}), {}});
     } else if (line == "/rollback" || line.starts_with("/rollback ")) {
-      co_await bot.registry.dispatch(bot, request, line.substr(std::string("/rollback").size()));
+      co_await registry.dispatch(engine, request, line.substr(std::string("/rollback").size()));
     } else {
       transport.whisper(request.where, person,
-                        {bot.templates.render("console_unknown", {{"line", line}}), {}});
+                        {engine.templates().render("console_unknown", {{"line", line}}), {}});
     }
   }
   // End of input: let running go-arounds finish and report before leaving.
-  co_await until_idle(bot);
+  co_await until_idle(engine);
 }
 
 }  // namespace goaround::console

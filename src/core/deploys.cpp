@@ -26,7 +26,8 @@ Registration invalid(std::string why) { return {Registration::Outcome::invalid, 
 
 }  // namespace
 
-Registration register_deployment(Bot& bot, std::string_view body) {
+Registration register_deployment(const config::Config& config, store::Store& store, const chat::Templates& templates,
+                                 std::string_view body) {
   boost::system::error_code ec;
   const auto parsed = json::parse(body, ec);
   if (ec || !parsed.is_object()) return invalid("the body must be a JSON object");
@@ -47,7 +48,7 @@ Registration register_deployment(Bot& bot, std::string_view body) {
   if (const auto* b = o.if_contains("brief")) {
     if (!b->is_object()) return invalid("`brief` must be an object with " + std::string("changes, signals, stop, rollback, not_fixing"));
     for (const auto& [key, value] : b->get_object()) {
-      if (std::find(std::begin(brief_fields), std::end(brief_fields), key) == std::end(brief_fields))
+      if (std::find(std::begin(model::brief_fields), std::end(model::brief_fields), key) == std::end(model::brief_fields))
         return invalid("unknown brief field `" + std::string(key) + "` (known: changes, signals, stop, rollback, not_fixing)");
       if (!value.is_string()) return invalid("brief." + std::string(key) + " must be a string");
       brief[key] = value;
@@ -56,16 +57,16 @@ Registration register_deployment(Bot& bot, std::string_view body) {
 
   const auto service_name = *text_field(o, "service");
   const auto environment = *text_field(o, "environment");
-  const auto* service = bot.config.find_service(service_name);
+  const auto* service = config.find_service(service_name);
   if (!service || service->environment != environment) {
     std::string known_list;
-    for (const auto& s : bot.config.services) known_list += (known_list.empty() ? "" : ", ") + s.name + " (" + s.environment + ")";
+    for (const auto& s : config.services) known_list += (known_list.empty() ? "" : ", ") + s.name + " (" + s.environment + ")";
     return {Registration::Outcome::unknown_service,
             "no service `" + service_name + "` in " + environment + " here; known: " + known_list, 0};
   }
-  if (const auto frozen = bot.store.deploys().active_freeze(service->name))
+  if (const auto frozen = store.deploys().active_freeze(service->name))
     return {Registration::Outcome::frozen,
-            bot.templates.render("deploy_refused_frozen", {{"service", service->name},
+            templates.render("deploy_refused_frozen", {{"service", service->name},
                                                            {"scope", frozen->scope},
                                                            {"by", frozen->frozen_by},
                                                            {"since", frozen->frozen_at},
@@ -75,9 +76,9 @@ Registration register_deployment(Bot& bot, std::string_view body) {
   for (const auto* key : {"image", "previous_revision", "feature_flag"})
     if (auto v = text_field(o, key)) data[key] = *v;
   const auto by = text_field(o, "registered_by").value_or("ci");
-  const auto id = bot.store.deploys().add_deployment({0, service->name, environment, *text_field(o, "revision"), "", by,
+  const auto id = store.deploys().add_deployment({0, service->name, environment, *text_field(o, "revision"), "", by,
                                             *migration, json::serialize(data)});
-  if (!brief.empty()) bot.store.deploys().add_brief({0, service->name, "", by, "ci", json::serialize(brief)});
+  if (!brief.empty()) store.deploys().add_brief({0, service->name, "", by, "ci", json::serialize(brief)});
   metrics::process_metrics().deployments.inc({service->name});
   spdlog::info("deployment #{}: {} {} revision {} registered by {} (migration {})", id, service->name,
                environment, *text_field(o, "revision"), by, *migration);
@@ -89,19 +90,6 @@ std::optional<std::string> freeze_scope(const Invocation& call, const std::strin
   if (word == "all") return "*";
   if (!call.service(word)) return std::nullopt;
   return word;
-}
-
-json::value brief_context(store::Store& store, const std::string& service) {
-  const auto brief = store.deploys().latest_brief(service);
-  if (!brief) return nullptr;
-  boost::system::error_code ec;
-  auto data = json::parse(brief->data_json, ec);
-  if (ec || !data.is_object()) return nullptr;
-  json::object context{{"author", brief->author}, {"at", brief->created_at}, {"from", brief->text}};
-  for (auto key : brief_fields)
-    if (const auto* v = data.get_object().if_contains(key); v && v->is_string() && !v->get_string().empty())
-      context[key] = *v;
-  return context;
 }
 
 json::value deployment_context(store::Store& store, const std::string& service,

@@ -25,6 +25,7 @@
 #include "goaround/core/incidents.hpp"
 #include "goaround/core/registry.hpp"
 #include "goaround/metrics/metrics.hpp"
+#include "goaround/model/buttons.hpp"
 #include "goaround/verify/verify.hpp"
 
 namespace goaround::core {
@@ -157,7 +158,7 @@ json::object GoAround::card_context(const model::Execution& execution, const Pen
           {"blocked", !pending.plan.ready()},
           {"awaiting", pending.plan.ready()},
           {"deployment", deployment_context(store_, execution.service, clock_.now())},
-          {"brief", brief_context(store_, execution.service)}};
+          {"brief", model::brief_context(store_.deploys().latest_brief(execution.service))}};
 }
 
 boost::asio::awaitable<std::optional<chat::Message>> GoAround::automatic(const std::string& service,
@@ -231,9 +232,9 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
                                     revision_ref(pending.plan.current), revision_ref(pending.plan.target),
                                     checks_of(pending.plan.preflight)}));
   if (pending.plan.ready()) {
-    const auto id = std::to_string(planned.id);
-    message.buttons = {{"Confirm go-around", "goaround.confirm:" + id, chat::ButtonStyle::danger},
-                       {"Cancel", "goaround.cancel:" + id, chat::ButtonStyle::normal}};
+    const model::buttons::Execution card_of{planned.id};
+    message.buttons = {{"Confirm go-around", model::button("goaround.confirm", card_of), chat::ButtonStyle::danger},
+                       {"Cancel", model::button("goaround.cancel", card_of), chat::ButtonStyle::normal}};
   }
   if (!pending.plan.ready()) {
     co_await post_in_incident(store_, transport_, incident, message);

@@ -4,7 +4,6 @@
 
 #include <fstream>
 
-#include "goaround/core/deploys.hpp"
 #include "goaround/exec/adapter.hpp"
 
 namespace goaround::debrief {
@@ -181,7 +180,7 @@ json::object context_of(store::Store& store, const model::Incident& incident,
           {"lessons", std::move(lessons)},
           {"actions", std::move(actions)},
           {"chart", chart.empty() ? json::value(nullptr) : json::value(chart)},
-          {"brief", core::brief_context(store, incident.service)}};
+          {"brief", model::brief_context(store.deploys().latest_brief(incident.service))}};
 }
 
 }  // namespace

@@ -50,11 +50,11 @@ bool same_secret(std::string_view given, const std::string& expected) {
 
 }  // namespace
 
-Routes::Routes(core::Bot& bot, std::function<std::optional<std::string>()> not_ready)
-    : bot_(bot), not_ready_(std::move(not_ready)) {}
+Routes::Routes(core::Engine& engine, std::function<std::optional<std::string>()> not_ready)
+    : engine_(engine), not_ready_(std::move(not_ready)) {}
 
 bool Routes::authorized(const Request& request) const {
-  const auto& token = bot_.config.http.token;
+  const auto& token = engine_.config().http.token;
   const std::string_view header = request[bhttp::field::authorization];
   // RFC 7235: the scheme is case-insensitive and one or more spaces part it from the token.
   constexpr std::string_view scheme = "bearer";
@@ -82,14 +82,14 @@ Response Routes::register_deployment(const Request& request) {
   const auto keep = request.keep_alive();
   if (!authorized(request)) {
     auto r = reply(v, keep, bhttp::status::unauthorized,
-                   error_json(bot_.config.http.token.empty() ? "registration is off: http.token is not set"
+                   error_json(engine_.config().http.token.empty() ? "registration is off: http.token is not set"
                                                              : "a valid bearer token is required"));
     r.set(bhttp::field::www_authenticate, "Bearer");
     return r;
   }
   if (!is_json(request[bhttp::field::content_type]))
     return reply(v, keep, bhttp::status::unsupported_media_type, error_json("send Content-Type: application/json"));
-  const auto registration = core::register_deployment(bot_, request.body());
+  const auto registration = engine_.register_deployment(request.body());
   using Outcome = core::Registration::Outcome;
   switch (registration.outcome) {
     case Outcome::registered:

@@ -3,6 +3,8 @@
 #include <boost/describe/enum_from_string.hpp>
 #include <boost/describe/enum_to_string.hpp>
 
+#include <boost/json/parse.hpp>
+
 #include <string>
 
 namespace goaround::model {
@@ -15,6 +17,18 @@ bool parse(std::string_view name, IncidentState& state) {
 }
 bool parse(std::string_view name, ExecutionState& state) {
   return boost::describe::enum_from_string(std::string(name).c_str(), state);
+}
+
+boost::json::value brief_context(const std::optional<Brief>& brief) {
+  if (!brief) return nullptr;
+  boost::system::error_code ec;
+  auto data = boost::json::parse(brief->data_json, ec);
+  if (ec || !data.is_object()) return nullptr;
+  boost::json::object context{{"author", brief->author}, {"at", brief->created_at}, {"from", brief->text}};
+  for (auto key : brief_fields)
+    if (const auto* v = data.get_object().if_contains(key); v && v->is_string() && !v->get_string().empty())
+      context[key] = *v;
+  return context;
 }
 
 }  // namespace goaround::model

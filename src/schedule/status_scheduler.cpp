@@ -9,6 +9,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "goaround/model/buttons.hpp"
 #include "goaround/verify/verify.hpp"
 
 namespace goaround::schedule {
@@ -136,9 +137,9 @@ asio::awaitable<void> StatusScheduler::post_reminder(const model::Incident& inci
                                                                       : incident.commander},
                              {"grace_minutes", grace(schedule.interval).count() / 60}};
   chat::Message reminder{templates_.render("status_reminder", context), {}};
-  const auto id = std::to_string(incident.id);
-  reminder.buttons = {{"Snooze 30m", "status.snooze:" + id + ":30", chat::ButtonStyle::normal},
-                      {"Snooze 1h", "status.snooze:" + id + ":60", chat::ButtonStyle::normal}};
+  reminder.buttons = {
+      {"Snooze 30m", model::button("status.snooze", model::buttons::Snooze{incident.id, 30}), chat::ButtonStyle::normal},
+      {"Snooze 1h", model::button("status.snooze", model::buttons::Snooze{incident.id, 60}), chat::ButtonStyle::normal}};
   store_.timeline().append(incident.id, model::EventKind::status_reminder, bot_actor, reminder.text);
   co_await transport_.post({incident.channel, incident.thread}, reminder);
   schedule.reminded_at = time::format_utc(now);

@@ -9,6 +9,7 @@
 
 #include "goaround/core/go_around.hpp"
 #include "goaround/core/incidents.hpp"
+#include "goaround/model/buttons.hpp"
 #include "goaround/metrics/metrics.hpp"
 
 namespace goaround::triggers {
@@ -41,9 +42,19 @@ Query prometheus_query(const config::Config& config) {
   };
 }
 
-Monitor::Monitor(core::Bot& bot, const time::Clock& clock, Query query)
-    : bot_(bot), clock_(clock), query_(std::move(query)) {
-  for (const auto& service : bot_.config.services)
+namespace {
+
+// Under a suggestion or a prompt: the person decides.
+std::vector<chat::Button> go_around_or_hold(std::int64_t incident) {
+  return {{"Go around", model::button("goaround.go", model::buttons::Incident{incident}), chat::ButtonStyle::danger},
+          {"Hold", model::button("goaround.hold", model::buttons::Incident{incident}), chat::ButtonStyle::normal}};
+}
+
+}  // namespace
+
+Monitor::Monitor(core::Engine& engine, store::Store& store, const time::Clock& clock, Query query)
+    : engine_(engine), store_(store), clock_(clock), query_(std::move(query)) {
+  for (const auto& service : engine_.config().services)
     for (const auto& trigger : service.triggers)
       watched_.push_back({&service, &trigger, Condition(trigger), ""});
 }
@@ -61,14 +72,14 @@ model::events::Trigger Monitor::facts(const Watched& w, double value, std::chron
 }
 
 bool Monitor::in_watch_window(const config::Service& service) const {
-  const auto deployment = bot_.store.deploys().latest_deployment(service.name);
+  const auto deployment = store_.deploys().latest_deployment(service.name);
   if (!deployment) return false;
   const auto at = time::parse_utc(deployment->registered_at);
   return at && clock_.now() - *at <= service.watch_window;
 }
 
 std::optional<std::string> Monitor::cooldown_until(const config::Service& service) const {
-  const auto ended = bot_.store.executions().last_end(service.name);
+  const auto ended = store_.executions().last_end(service.name);
   const auto at = ended ? time::parse_utc(*ended) : std::nullopt;
   if (!at || clock_.now() >= *at + service.cooldown) return std::nullopt;
   return time::format_utc(*at + service.cooldown);
@@ -86,7 +97,7 @@ asio::awaitable<void> Monitor::evaluate(Watched& w) {
       spdlog::warn("trigger {}/{}: cannot evaluate: {}", w.service->name, w.trigger->name, got.error);
       const auto channel = w.service->channel;
       if (!channel.empty())
-        co_await bot_.transport.post({channel, ""}, {bot_.templates.render("trigger_broken",
+        co_await engine_.say_in({channel, ""}, {engine_.templates().render("trigger_broken",
                                                                            {{"service", w.service->name},
                                                                             {"trigger", w.trigger->name},
                                                                             {"error", got.error}}),
@@ -118,37 +129,33 @@ asio::awaitable<void> Monitor::fire(Watched& w, double value, std::chrono::milli
       severity = config::Severity::page_and_suggest;
     }
   }
-  const auto reason = bot_.templates.render("trigger_reason", model::encode(fired));
+  const auto reason = engine_.templates().render("trigger_reason", model::encode(fired));
   if (severity == config::Severity::log_only) {
-    for (const auto& incident : bot_.store.incidents().open())
+    for (const auto& incident : store_.incidents().open())
       if (incident.service == service.name)
-        bot_.store.timeline().append(incident.id, model::EventKind::trigger, "trigger " + w.trigger->name, reason, model::encode(fired));
+        engine_.record(incident.id, model::EventKind::trigger, "trigger " + w.trigger->name, reason, model::encode(fired));
     spdlog::info("trigger {}/{}: {}", service.name, w.trigger->name, reason);
     co_return;
   }
   const chat::Person actor{"trigger:" + w.trigger->name, "trigger " + w.trigger->name, {}, true};
   if (severity == config::Severity::auto_rollback) {
-    if (auto refusal = co_await bot_.go_around.automatic(service.name, actor, reason)) {
+    if (auto refusal = co_await engine_.automatic(service.name, actor, reason)) {
       spdlog::warn("trigger {}/{}: automatic go-around refused: {}", service.name, w.trigger->name, refusal->text);
       const auto place = chat::Place{service.channel, ""};
-      co_await bot_.transport.post(place, *refusal);
+      co_await engine_.say_in(place, *refusal);
     }
     co_return;
   }
-  auto incident = core::open_or_join(bot_.store, bot_.templates, service, actor, reason, "");
+  auto incident = engine_.open_or_join(service, actor, reason, "");
   fired.incident = incident.id;
   const auto context = model::encode(fired);
-  chat::Message suggestion{bot_.templates.render("unstable_approach", context), {}};
-  bot_.store.timeline().append(incident.id, model::EventKind::trigger, actor.name, reason, context);
-  const auto id = std::to_string(incident.id);
-  suggestion.buttons = {{"Go around", "goaround.go:" + id, chat::ButtonStyle::danger},
-                        {"Hold", "goaround.hold:" + id, chat::ButtonStyle::normal}};
-  co_await core::post_in_incident(bot_.store, bot_.transport, incident, suggestion);
+  const chat::Message suggestion{engine_.templates().render("unstable_approach", context), go_around_or_hold(incident.id)};
+  co_await engine_.record_and_say(incident, model::EventKind::trigger, actor.name, reason, context, suggestion);
 }
 
 asio::awaitable<void> Monitor::prompt_open_incidents() {
-  for (auto incident : bot_.store.incidents().open()) {
-    const auto* service = bot_.config.find_service(incident.service);
+  for (auto incident : store_.incidents().open()) {
+    const auto* service = engine_.config().find_service(incident.service);
     const auto opened = time::parse_utc(incident.opened_at);
     if (!service || !opened || clock_.now() - *opened < service->prompt_after) continue;
     const auto firing = std::find_if(watched_.begin(), watched_.end(), [&](const Watched& w) {
@@ -156,20 +163,16 @@ asio::awaitable<void> Monitor::prompt_open_incidents() {
     });
     if (firing == watched_.end()) continue;
     // Asked once per incident; checked before reading its executions.
-    if (bot_.store.timeline().has(incident.id, model::EventKind::go_around_prompt)) continue;
-    const auto executions = bot_.store.executions().of_incident(incident.id);
+    if (store_.timeline().has(incident.id, model::EventKind::go_around_prompt)) continue;
+    const auto executions = store_.executions().of_incident(incident.id);
     if (std::any_of(executions.begin(), executions.end(), [](const auto& e) { return e.state != model::ExecutionState::planned && e.state != model::ExecutionState::cancelled; }))
       continue;
     json::object context{{"service", service->name},
                          {"incident", incident.id},
                          {"open_for", time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *opened))},
                          {"trigger", firing->trigger->name}};
-    chat::Message prompt{bot_.templates.render("go_around_prompt", context), {}};
-    bot_.store.timeline().append(incident.id, model::EventKind::go_around_prompt, "goaround", prompt.text);
-    const auto id = std::to_string(incident.id);
-    prompt.buttons = {{"Go around", "goaround.go:" + id, chat::ButtonStyle::danger},
-                      {"Hold", "goaround.hold:" + id, chat::ButtonStyle::normal}};
-    co_await core::post_in_incident(bot_.store, bot_.transport, incident, prompt);
+    const chat::Message prompt{engine_.templates().render("go_around_prompt", context), go_around_or_hold(incident.id)};
+    co_await engine_.record_and_say(incident, model::EventKind::go_around_prompt, "goaround", prompt.text, {}, prompt);
   }
 }
 

@@ -147,8 +147,8 @@ TEST_CASE("a second go-around while one runs is refused with who started it and 
   asio::co_spawn(
       h.io,
       [&]() -> asio::awaitable<void> {
-        co_await h.registry.press(h.bot, {alice, {"C0INCIDENTS", ""}}, confirm);
-        co_await h.registry.dispatch(h.bot, {carol, {"C0INCIDENTS", ""}}, "checkout");
+        co_await h.registry.press(h.engine, {alice, {"C0INCIDENTS", ""}}, confirm);
+        co_await h.registry.dispatch(h.engine, {carol, {"C0INCIDENTS", ""}}, "checkout");
       },
       asio::detached);
   h.settle();

@@ -41,7 +41,7 @@ struct FuzzBot {
                   core::Ownership::of_this_process(config.execution_lease)),
         status(config, store, templates, transport, clock,
                [](const config::Service&) -> boost::asio::awaitable<std::optional<double>> { co_return std::nullopt; }),
-        bot{config, store, templates, transport, go_around, status, registry, io.get_executor(), clock} {
+        engine(config, store, templates, transport, go_around, status, io.get_executor(), clock) {
     commands::register_all(registry);
     spdlog::set_level(spdlog::level::warn);  // a line per accepted input would drown the findings
   }
@@ -76,7 +76,7 @@ struct FuzzBot {
   core::GoAround go_around;
   schedule::StatusScheduler status;
   core::Registry registry;
-  core::Bot bot;
+  core::Engine engine;
 };
 
 }  // namespace goaround::fuzzing

@@ -144,8 +144,8 @@ TEST_CASE("a running go-around cannot be closed under it") {
   boost::asio::co_spawn(
       h.io,
       [&]() -> boost::asio::awaitable<void> {
-        co_await h.registry.press(h.bot, {alice, {"C0INCIDENTS", ""}}, confirm);
-        co_await h.registry.dispatch(h.bot, {alice, {"C0INCIDENTS", ""}}, "close");
+        co_await h.registry.press(h.engine, {alice, {"C0INCIDENTS", ""}}, confirm);
+        co_await h.registry.dispatch(h.engine, {alice, {"C0INCIDENTS", ""}}, "close");
       },
       boost::asio::detached);
   h.settle();

@@ -31,7 +31,7 @@ struct BotHarness {
                  metric_values.pop_front();
                  co_return v;
                }),
-        bot{config, store, templates, transport, go_around, status, registry, io.get_executor(), clock} {
+        engine(config, store, templates, transport, go_around, status, io.get_executor(), clock) {
     commands::register_all(registry);
   }
 
@@ -42,12 +42,12 @@ struct BotHarness {
   }
 
   void type(const chat::Person& who, const std::string& text, const std::string& thread = "") {
-    boost::asio::co_spawn(io, registry.dispatch(bot, {who, {"C0INCIDENTS", thread}}, text),
+    boost::asio::co_spawn(io, registry.dispatch(engine, {who, {"C0INCIDENTS", thread}}, text),
                           boost::asio::detached);
     settle();
   }
   void press(const chat::Person& who, const std::string& action) {
-    boost::asio::co_spawn(io, registry.press(bot, {who, {"C0INCIDENTS", ""}}, action),
+    boost::asio::co_spawn(io, registry.press(engine, {who, {"C0INCIDENTS", ""}}, action),
                           boost::asio::detached);
     settle();
   }
@@ -94,7 +94,7 @@ struct BotHarness {
   std::deque<double> metric_values;
   schedule::StatusScheduler status;
   core::Registry registry;
-  core::Bot bot;
+  core::Engine engine;
 };
 
 }  // namespace goaround::testing

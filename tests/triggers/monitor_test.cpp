@@ -38,7 +38,7 @@ services:
 // The Monitor on the harness's virtual clock, reading values the test sets per query.
 struct Watch {
   explicit Watch(testing::BotHarness& bot)
-      : bot(bot), monitor(bot.bot, bot.clock, [this](const std::string& q) -> boost::asio::awaitable<verify::QueryValue> {
+      : bot(bot), monitor(bot.engine, bot.store, bot.clock, [this](const std::string& q) -> boost::asio::awaitable<verify::QueryValue> {
           const auto it = values.find(q);
           if (it == values.end() || !it->second) co_return verify::QueryValue{std::nullopt, "empty result"};
           co_return verify::QueryValue{*it->second, ""};

@@ -9,7 +9,7 @@ namespace goaround::app {
 // What the bot does with each Slack envelope once it is acked: slash commands and buttons go
 // to the command registry (with the person's user groups looked up for "who may call stop"),
 // channel events to the scribe.
-slack::SocketModeClient::Handler envelope_handler(core::Bot& bot, slack::WebApi& api,
+slack::SocketModeClient::Handler envelope_handler(core::Engine& engine, const core::Registry& registry, slack::WebApi& api,
                                                   core::Scribe& scribe);
 
 // The ack-path check: a form submitted with every field empty is refused in the ack (Slack shows

@@ -65,7 +65,7 @@ using Advance = std::function<boost::asio::awaitable<void>(std::chrono::millisec
 // The local console: what you would type in Slack (/rollback …), numbers for buttons, and
 // with a virtual clock `:advance DURATION`; `:wait` waits for running go-arounds (for
 // scripts). At end of input it waits for running go-arounds to finish, then returns.
-boost::asio::awaitable<void> run_console(core::Bot& bot, ConsoleTransport& transport,
+boost::asio::awaitable<void> run_console(core::Engine& engine, const core::Registry& registry, ConsoleTransport& transport,
                                          LineReader& input, std::ostream& out,
                                          chat::Person person, bool interactive,
                                          Advance advance = {});

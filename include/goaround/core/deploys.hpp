@@ -14,8 +14,6 @@
 
 namespace goaround::core {
 
-struct Bot;
-
 // CI's deployment registration (the HTTP listener's POST /v1/deployments).
 struct Registration {
   enum class Outcome { registered, invalid, unknown_service, frozen };
@@ -25,13 +23,8 @@ struct Registration {
 };
 // Validates `body` (JSON), refuses unknown services and frozen ones, and records the
 // deployment and the brief it carries.
-Registration register_deployment(Bot& bot, std::string_view body);
-
-// The five lines of the go-around brief, as stored in a brief's data.
-inline constexpr std::string_view brief_fields[] = {"changes", "signals", "stop", "rollback",
-                                                    "not_fixing"};
-// The latest brief for a service, ready for a template (null when there is none).
-boost::json::value brief_context(store::Store& store, const std::string& service);
+Registration register_deployment(const config::Config& config, store::Store& store, const chat::Templates& templates,
+                                 std::string_view body);
 
 // The service's latest registered deployment for templates: revision, age, migration kind and
 // whether it is destructive (null when none was registered).

@@ -10,49 +10,30 @@
 #include <vector>
 
 #include "goaround/chat/message.hpp"
-#include "goaround/chat/templates.hpp"
 #include "goaround/config/config.hpp"
 #include "goaround/core/arguments.hpp"
-#include "goaround/store/store.hpp"
-#include "goaround/time/clock.hpp"
-
-namespace goaround::schedule {
-class StatusScheduler;
-}
+#include "goaround/core/engine.hpp"
 
 namespace goaround::core {
 
-class GoAround;
 class Registry;
 
-// Everything a command may use, wired once by the app.
-struct Bot {
-  const config::Config& config;
-  store::Store& store;
-  const chat::Templates& templates;
-  chat::Transport& transport;
-  GoAround& go_around;
-  schedule::StatusScheduler& status;
-  const Registry& registry;
-  boost::asio::any_io_executor executor;
-  const time::Clock& clock;
-};
-
-// Who asked, and where.
-struct Request {
-  chat::Person who;
-  chat::Place where;
-};
-
-// One call of a command or a button.
+// One call of a command or a button: the engine it calls, the registry it belongs to (for
+// usage lines), who asked and where, and what they typed.
 struct Invocation {
-  Bot& bot;
+  Engine& engine;
+  const Registry& registry;
   Request request;
   Arguments arguments;
 
   // Answers only the person who asked, with templates/<name>.mustache.
   void reply(std::string_view template_name, const boost::json::value& context) const;
   void reply(const chat::Message& message) const;
+  // A usage error: the problem, and the usage line of `command` ("" is /rollback <service>),
+  // or of help when no command is named.
+  void usage_error(const std::string& problem, std::optional<std::string_view> command = std::nullopt) const;
+  // Said to everyone where it was asked.
+  boost::asio::awaitable<void> say_here(chat::Message message) const;
   // The configured service of that name; otherwise tells the person the known ones.
   const config::Service* service(std::string_view name) const;
 };
@@ -80,11 +61,11 @@ class Registry {
   const Command* find(std::string_view name) const;
 
   // Runs what someone typed after the slash command (e.g. "checkout --to 41").
-  boost::asio::awaitable<void> dispatch(Bot& bot, Request request, std::string text) const;
+  boost::asio::awaitable<void> dispatch(Engine& engine, Request request, std::string text) const;
   // Runs a pressed button's action ("goaround.confirm:12").
-  boost::asio::awaitable<void> press(Bot& bot, Request request, std::string action) const;
+  boost::asio::awaitable<void> press(Engine& engine, Request request, std::string action) const;
   // Runs a submitted form's action with what was entered, by field id, as its options.
-  boost::asio::awaitable<void> submit(Bot& bot, Request request, std::string action,
+  boost::asio::awaitable<void> submit(Engine& engine, Request request, std::string action,
                                       std::map<std::string, std::string, std::less<>> values) const;
 
  private:

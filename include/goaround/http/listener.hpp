@@ -11,7 +11,7 @@
 #include <set>
 #include <string>
 
-#include "goaround/core/registry.hpp"
+#include "goaround/core/engine.hpp"
 
 namespace goaround::http {
 
@@ -23,14 +23,14 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 class Routes {
  public:
   // `not_ready`: why the bot cannot serve yet (Slack down, database not writable), or nullopt.
-  Routes(core::Bot& bot, std::function<std::optional<std::string>()> not_ready);
+  Routes(core::Engine& engine, std::function<std::optional<std::string>()> not_ready);
   Response answer(const Request& request);
 
  private:
   Response register_deployment(const Request& request);
   bool authorized(const Request& request) const;
 
-  core::Bot& bot_;
+  core::Engine& engine_;
   std::function<std::optional<std::string>()> not_ready_;
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 #include <boost/describe/enum.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/value.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -152,6 +153,9 @@ struct Deployment {
 };
 
 // The go-around brief: five lines before takeoff; the five lines are in `data_json`.
+// The five lines of the go-around brief, as stored in a brief's data.
+inline constexpr std::string_view brief_fields[] = {"changes", "signals", "stop", "rollback", "not_fixing"};
+
 struct Brief {
   std::int64_t id = 0;
   std::string service;
@@ -160,6 +164,9 @@ struct Brief {
   std::string text;  // where it came from: "form", "ci", "command"
   std::string data_json = "{}";
 };
+
+// A brief ready for a template: its lines, author, time and origin (null when there is none).
+boost::json::value brief_context(const std::optional<Brief>& brief);
 
 // Deploys of a service (or of every service: scope "*") held while people sort out an abort.
 struct Freeze {

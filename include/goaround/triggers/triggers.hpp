@@ -8,7 +8,7 @@
 #include <string>
 
 #include "goaround/config/config.hpp"
-#include "goaround/core/registry.hpp"
+#include "goaround/core/engine.hpp"
 #include "goaround/schedule/periodic.hpp"
 #include "goaround/time/clock.hpp"
 #include "goaround/verify/verify.hpp"
@@ -48,7 +48,8 @@ Query prometheus_query(const config::Config& config);
 // about incidents left open with a trigger firing and no go-around.
 class Monitor {
  public:
-  Monitor(core::Bot& bot, const time::Clock& clock, Query query);
+  // Reads what it needs from `store`; everything it records or says goes through `engine`.
+  Monitor(core::Engine& engine, store::Store& store, const time::Clock& clock, Query query);
 
   boost::asio::awaitable<void> tick();
   boost::asio::awaitable<void> run(std::chrono::milliseconds period);
@@ -68,7 +69,8 @@ class Monitor {
   bool in_watch_window(const config::Service& service) const;
   std::optional<std::string> cooldown_until(const config::Service& service) const;
 
-  core::Bot& bot_;
+  core::Engine& engine_;
+  store::Store& store_;
   const time::Clock& clock_;
   Query query_;
   std::vector<Watched> watched_;
