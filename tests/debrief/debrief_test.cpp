@@ -102,6 +102,10 @@ services:
     verify: { query: 'vector(0.004)', below: 0.01 }
 )");
   REQUIRE(testing::run_goaround({"rollback", "checkout", "--yes", "--config", config.string()}).exit_code == 0);
+  // The go-around froze checkout's deploys "until the debrief is written".
+  const time::SystemClock clock;
+  store::SqliteStore store(dir.path() / "var" / "goaround.db", clock);
+  REQUIRE(store.deploys().active_freeze("checkout"));
   const auto out = dir.path() / "debrief" / "checkout.md";
   const auto ran = testing::run_goaround({"debrief", "--out", out.string(), "--config", config.string()});
   INFO(ran.err);
@@ -113,6 +117,11 @@ services:
   const auto svg = read(dir.path() / "debrief" / "checkout-chart.svg");
   CHECK_THAT(svg, Contains("<svg"));
   CHECK(std::filesystem::file_size(dir.path() / "debrief" / "checkout-chart.png") > 1000);
+  // The headless debrief is the debrief: shared in the incident, and the freeze is lifted.
+  CHECK_FALSE(store.deploys().active_freeze("checkout"));
+  const auto events = store.timeline().events(1);
+  CHECK(std::any_of(events.begin(), events.end(), [](const auto& e) { return e.kind == model::EventKind::debrief; }));
+  CHECK(events.back().kind == model::EventKind::unfreeze);
   // Without --out the Markdown goes to stdout and the files into the data folder.
   const auto to_stdout = testing::run_goaround({"debrief", "1", "--config", config.string()});
   CHECK_THAT(to_stdout.out, Contains("## Durations"));

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "goaround/model/buttons.hpp"
 #include "goaround/model/codec.hpp"
 #include "goaround/model/events.hpp"
 
@@ -59,4 +60,25 @@ TEST_CASE("a payload from an earlier version reads leniently: missing members ke
   const auto wrong = model::decode<events::Result>(json::parse(R"({"result":"exploded","incident":"seven"})").as_object());
   CHECK(wrong.result == model::Outcome::failed);
   CHECK(wrong.incident == 0);
+}
+
+TEST_CASE("a button carries its fields after the action, and a value that is not one reads as nothing") {
+  namespace buttons = model::buttons;
+  CHECK(model::button("goaround.confirm", buttons::Execution{12}) == "goaround.confirm:12");
+  CHECK(model::button("status.snooze", buttons::Snooze{3, 30}) == "status.snooze:3:30");
+  const auto decision = model::button("goaround.decide", buttons::Decision{4, "deploy_age=recent,migration=none"});
+  CHECK(decision == "goaround.decide:4:deploy_age=recent,migration=none");
+  // The registry hands the handler what follows the action's ':'.
+  const auto read = model::parse_button<buttons::Decision>(decision.substr(decision.find(':') + 1));
+  REQUIRE(read);
+  CHECK(read->incident == 4);
+  CHECK(read->path == "deploy_age=recent,migration=none");
+  CHECK(model::parse_button<buttons::Snooze>("3:30")->minutes == 30);
+  CHECK(model::parse_button<buttons::TriggerReview>("7:right:extra")->answer == "right:extra");  // the last takes the rest
+  CHECK(model::parse_button<buttons::Brief>("checkout")->service == "checkout");
+  CHECK_FALSE(model::parse_button<buttons::Execution>("12x"));
+  CHECK_FALSE(model::parse_button<buttons::Execution>(""));
+  CHECK_FALSE(model::parse_button<buttons::Snooze>("3"));
+  CHECK_FALSE(model::parse_button<buttons::Snooze>("3:thirty"));
+  CHECK_FALSE(model::parse_button<buttons::Incident>("99999999999999999999"));
 }
