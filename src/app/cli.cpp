@@ -38,6 +38,7 @@
 #include "goaround/schedule/periodic.hpp"
 #include "goaround/slack/slack_transport.hpp"
 #include "goaround/slack/socket_mode.hpp"
+#include "goaround/app/console_session.hpp"
 #include "goaround/app/slack_bot.hpp"
 #include "goaround/store/sqlite_store.hpp"
 #include "goaround/triggers/triggers.hpp"
@@ -194,13 +195,14 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   std::optional<slack::EnvelopeLedger> ledger;
   std::optional<slack::WebApi> socket_web;
   std::optional<slack::SocketModeClient> socket;
+  slack::Directory directory(rt.web);
   if (slack_on) {
     ledger.emplace(rt.config.data_dir / "goaround.db", *rt.clock);
     socket_web.emplace(rt.config.slack.api_url, rt.config.slack.bot_token);
     socket.emplace(socket_io.get_executor(), *socket_web, rt.config.slack.app_token, *ledger,
-                   envelope_handler(rt.engine, rt.registry, rt.web, scribe),
+                   envelope_handler(rt.engine, rt.registry, directory, scribe),
                    slack::SocketModeOptions{rt.config.slack.idle_timeout, rt.io.get_executor(),
-                                            form_check(rt.templates.render("form_empty", {}))});
+                                            slack::form_check(rt.templates.render("form_empty", {}))});
   } else {
     spdlog::info("goaround serve: no Slack tokens configured; messages go to the log");
   }
@@ -474,7 +476,7 @@ int run(int argc, char** argv) {
     if (sub->name == "rollback") return run_to_completion(rt, headless_rollback(rt, args));
     console::LineReader input(rt.io.get_executor(), STDIN_FILENO);
     auto* virtual_clock = dynamic_cast<time::ManualClock*>(rt.clock.get());
-    console::Advance advance;
+    Advance advance;
     if (virtual_clock)
       advance = [&rt, virtual_clock](std::chrono::milliseconds by) -> asio::awaitable<void> {
         virtual_clock->advance(by);
@@ -492,7 +494,7 @@ int run(int argc, char** argv) {
         asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(1)), asio::detached);
         asio::co_spawn(rt.io, rt.triggers.run(rt.config.prometheus.poll_interval), asio::detached);
       }
-      co_await console::run_console(rt.engine, rt.registry, rt.console, input, std::cout,
+      co_await run_console(rt.engine, rt.registry, rt.console, input, std::cout,
                                     console::local_operator(), ::isatty(STDIN_FILENO) == 1,
                                     advance);
       co_return exit_ok;

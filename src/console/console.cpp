@@ -17,7 +17,6 @@
 #include <set>
 #include <sstream>
 
-#include "goaround/core/go_around.hpp"
 #include "goaround/time/clock.hpp"
 
 namespace goaround::console {
@@ -138,74 +137,18 @@ chat::Person local_operator() {
   return {"console:" + name, name, {}, true};
 }
 
-namespace {
-
-std::string trimmed(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  const auto last = s.find_last_not_of(" \t");
-  return std::string(s.substr(first, last - first + 1));
-}
-
-std::optional<int> choice_number(const std::string& line) {
-  int n = 0;
-  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), n);
-  if (ec != std::errc{} || end != line.data() + line.size()) return std::nullopt;
-  return n;
-}
-
-asio::awaitable<void> until_idle(core::Engine& engine) {
-  asio::steady_timer wait(engine.executor());
-  while (engine.in_flight() > 0) {
-    wait.expires_after(std::chrono::milliseconds(50));
-    co_await wait.async_wait(asio::use_awaitable);
+std::optional<chat::Interaction> ConsoleTransport::interaction(const std::string& line, const chat::Person& who) const {
+  const chat::Place here{"console", ""};
+  int number = 0;
+  const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), number);
+  if (ec == std::errc{} && end == line.data() + line.size()) {
+    const auto action = choose(number);
+    if (!action) return std::nullopt;
+    return chat::Interaction{chat::Interaction::Kind::pressed, who, here, *action, {}};
   }
-}
-
-}  // namespace
-
-asio::awaitable<void> run_console(core::Engine& engine, const core::Registry& registry, ConsoleTransport& transport, LineReader& input,
-                                  std::ostream& out, chat::Person person, bool interactive,
-                                  Advance advance) {
-  boost::json::array services;
-  for (const auto& name : engine.config().service_names()) services.push_back(boost::json::string(name));
-  out << engine.templates().render("console_banner", {{"services", services}, {"person", person.name}})
-      << '\n';
-  const core::Request request{person, {"console", ""}};
-  for (;;) {
-    if (interactive) out << "> " << std::flush;
-    const auto read = co_await input.next();
-    if (!read) break;
-    const auto line = trimmed(*read);
-    if (line.empty()) continue;
-    if (line == "quit" || line == "exit") break;
-    if (line == ":wait") {  // scripts: let running go-arounds finish before the next line
-      co_await until_idle(engine);
-      continue;
-    }
-    if (line.starts_with(":advance")) {
-      const auto by = time::parse_duration(trimmed(line.substr(8)));
-      if (advance && by) co_await advance(*by);
-      else
-        transport.whisper(request.where, person,
-                          {engine.templates().render("console_advance_usage", {{"virtual", bool(advance)}}), {}});
-      continue;
-    }
-    if (const auto number = choice_number(line)) {
-      if (const auto action = transport.choose(*number))
-        co_await registry.press(engine, request, *action);
-      else
-        transport.whisper(request.where, person,
-                          {engine.templates().render("console_no_choice", {{"number", *number}}), {}});
-    } else if (line == "/rollback" || line.starts_with("/rollback ")) {
-      co_await registry.dispatch(engine, request, line.substr(std::string("/rollback").size()));
-    } else {
-      transport.whisper(request.where, person,
-                        {engine.templates().render("console_unknown", {{"line", line}}), {}});
-    }
-  }
-  // End of input: let running go-arounds finish and report before leaving.
-  co_await until_idle(engine);
+  if (line == "/rollback" || line.starts_with("/rollback "))
+    return chat::Interaction{chat::Interaction::Kind::typed, who, here, line.substr(std::string("/rollback").size()), {}};
+  return std::nullopt;
 }
 
 }  // namespace goaround::console

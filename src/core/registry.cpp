@@ -72,6 +72,18 @@ class TypedRecord {
 
 }  // namespace
 
+boost::asio::awaitable<void> Registry::handle(Engine& engine, chat::Interaction interaction) const {
+  Request request{std::move(interaction.who), std::move(interaction.where)};
+  switch (interaction.kind) {
+    case chat::Interaction::Kind::typed:
+      co_return co_await dispatch(engine, std::move(request), std::move(interaction.text));
+    case chat::Interaction::Kind::pressed:
+      co_return co_await press(engine, std::move(request), std::move(interaction.text));
+    case chat::Interaction::Kind::submitted:
+      co_return co_await submit(engine, std::move(request), std::move(interaction.text), std::move(interaction.values));
+  }
+}
+
 boost::asio::awaitable<void> Registry::dispatch(Engine& engine, Request request,
                                                 std::string text) const {
   Invocation call{engine, *this, std::move(request), {}};

@@ -1,5 +1,7 @@
 #include "goaround/exec/adapter.hpp"
 
+#include "goaround/model/json_path.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <stdexcept>
@@ -109,10 +111,6 @@ std::vector<std::string> strings_from(const boost::json::value& v) {
   return out;
 }
 
-std::string text_of(const boost::json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 boost::json::object revision_json(const Revision& r) {
   return {{"number", r.number}, {"image", r.image}, {"change_cause", r.change_cause}};
@@ -121,7 +119,7 @@ boost::json::object revision_json(const Revision& r) {
 Revision revision_from(const boost::json::value& v) {
   const auto* o = v.if_object();
   if (!o) return {};
-  return {text_of(*o, "number"), text_of(*o, "image"), text_of(*o, "change_cause")};
+  return {model::text_at(*o, {"number"}), model::text_at(*o, {"image"}), model::text_at(*o, {"change_cause"})};
 }
 
 }  // namespace
@@ -148,10 +146,10 @@ Plan plan_from_json(const boost::json::value& json) {
   if (const auto* checks = o->if_contains("preflight"); checks && checks->is_array())
     for (const auto& c : checks->get_array())
       if (const auto* co = c.if_object())
-        plan.preflight.push_back({text_of(*co, "name"),
+        plan.preflight.push_back({model::text_at(*co, {"name"}),
                                   co->if_contains("passed") && co->at("passed").is_bool() &&
                                       co->at("passed").get_bool(),
-                                  text_of(*co, "detail")});
+                                  model::text_at(*co, {"detail"})});
   return plan;
 }
 

@@ -76,20 +76,20 @@ asio::awaitable<Plan> ArgoRolloutsAdapter::plan(std::optional<std::string> targe
     co_return plan;
   }
   plan.current = revision_of(*rollout);
-  const auto phase = tool::text_at(*rollout, {"status", "phase"});
+  const auto phase = model::text_at(*rollout, {"status", "phase"});
   plan.preflight.push_back({"rollout readable", true,
                             "rollout " + name + " in " + target_.namespace_name +
                                 " is at revision " + plan.current.number +
                                 (phase.empty() ? "" : ", " + phase)});
   const auto strategy = strategy_name(target_.strategy);
-  const bool strategy_matches = tool::at(*rollout, {"spec", "strategy", strategy}) != nullptr;
+  const bool strategy_matches = model::at(*rollout, {"spec", "strategy", strategy}) != nullptr;
   plan.preflight.push_back({"strategy as configured", strategy_matches,
                             strategy_matches
                                 ? "spec.strategy." + std::string(strategy)
                                 : "the rollout has no spec.strategy." + std::string(strategy) +
                                       "; fix `strategy` in the configuration"});
   if (target_.strategy == config::RolloutStrategy::bluegreen) {
-    const auto active = tool::text_at(*rollout, {"spec", "strategy", "blueGreen", "activeService"});
+    const auto active = model::text_at(*rollout, {"spec", "strategy", "blueGreen", "activeService"});
     const bool same = active == target_.active_service;
     plan.preflight.push_back({"active Service as configured", same,
                               same ? "active Service " + active
@@ -112,7 +112,7 @@ asio::awaitable<Plan> ArgoRolloutsAdapter::plan(std::optional<std::string> targe
     finish(target_revision.value_or("previous"));
     co_return plan;
   }
-  const auto history = tool::owned_revisions(*replicasets, tool::text_at(*rollout, {"metadata", "uid"}), revision_annotation);
+  const auto history = tool::owned_revisions(*replicasets, model::text_at(*rollout, {"metadata", "uid"}), revision_annotation);
   std::optional<int> wanted = target_revision ? tool::to_int(*target_revision) : std::nullopt;
   if (!target_revision && history.size() >= 2) wanted = std::prev(history.end(), 2)->first;
   std::string known;
@@ -187,8 +187,8 @@ asio::awaitable<Verification> ArgoRolloutsAdapter::verify(const Plan& plan) {
   v.checks.push_back({"live template is the target's", on_target,
                       "live revision " + live.number + " runs " + live.image +
                           (on_target ? "" : "; expected " + plan.target.image)});
-  const auto phase = tool::text_at(*rollout, {"status", "phase"});
-  const auto message = tool::text_at(*rollout, {"status", "message"});
+  const auto phase = model::text_at(*rollout, {"status", "phase"});
+  const auto message = model::text_at(*rollout, {"status", "message"});
   const bool healthy = phase == "Healthy";
   v.checks.push_back(
       {"rollout healthy", healthy,
@@ -198,12 +198,12 @@ asio::awaitable<Verification> ArgoRolloutsAdapter::verify(const Plan& plan) {
 
   // Blue-green: traffic follows the active Service's selector, which the controller points at
   // the stable ReplicaSet once the rollback is promoted.
-  const auto stable = tool::text_at(*rollout, {"status", "stableRS"});
+  const auto stable = model::text_at(*rollout, {"status", "stableRS"});
   const auto service = co_await run(
       kubectl({"get", "service", target_.active_service, "-o", "json"}), tool::read_timeout);
   const auto parsed = service.ok() ? tool::parse_json(service.out) : std::nullopt;
   const auto selected =
-      parsed ? tool::text_at(*parsed, {"spec", "selector", pod_template_hash}) : std::string();
+      parsed ? model::text_at(*parsed, {"spec", "selector", pod_template_hash}) : std::string();
   const bool points_at_stable = parsed && !stable.empty() && selected == stable;
   v.checks.push_back({"active Service selects stable", points_at_stable,
                       !parsed

@@ -21,10 +21,10 @@ struct Deployment {
 
 std::map<std::int64_t, Deployment> history_of(const json::value& app) {
   std::map<std::int64_t, Deployment> out;
-  if (const auto* entries = tool::at(app, {"status", "history"}); entries && entries->is_array())
+  if (const auto* entries = model::at(app, {"status", "history"}); entries && entries->is_array())
     for (const auto& e : entries->get_array())
-      if (const auto id = tool::number_at(e, {"id"}))
-        out[*id] = {tool::text_at(e, {"revision"}), tool::text_at(e, {"deployedAt"})};
+      if (const auto id = model::number_at(e, {"id"}))
+        out[*id] = {model::text_at(e, {"revision"}), model::text_at(e, {"deployedAt"})};
   return out;
 }
 
@@ -39,7 +39,7 @@ std::string short_sha(const std::string& revision) { return revision.substr(0, 7
 std::string argocd_error(const ProcessResult& result) {
   const auto line = tool::error_line(result);
   if (const auto logged = tool::parse_json(line))
-    if (const auto msg = tool::text_at(*logged, {"msg"}); !msg.empty()) return msg;
+    if (const auto msg = model::text_at(*logged, {"msg"}); !msg.empty()) return msg;
   return line;
 }
 
@@ -92,8 +92,8 @@ asio::awaitable<Plan> ArgoCdAdapter::plan(std::optional<std::string> target_revi
     co_return plan;
   }
   const auto history = history_of(*app);
-  const auto sync = tool::text_at(*app, {"status", "sync", "status"});
-  const auto health = tool::text_at(*app, {"status", "health", "status"});
+  const auto sync = model::text_at(*app, {"status", "sync", "status"});
+  const auto health = model::text_at(*app, {"status", "health", "status"});
   plan.preflight.push_back(
       {"application readable", !history.empty(),
        history.empty() ? "application " + app_name + " has no deployment history"
@@ -108,8 +108,8 @@ asio::awaitable<Plan> ArgoCdAdapter::plan(std::optional<std::string> target_revi
 
   // In a GitOps world (rollbacks and roll-forward): with auto-sync the controller owns the cluster state; a rollback would be
   // reverted on the next sync (and Argo CD refuses it). Git is where the bad change must go.
-  const bool automated = tool::at(*app, {"spec", "syncPolicy", "automated"}) != nullptr;
-  const auto repo = tool::text_at(*app, {"spec", "source", "repoURL"});
+  const bool automated = model::at(*app, {"spec", "syncPolicy", "automated"}) != nullptr;
+  const auto repo = model::text_at(*app, {"spec", "source", "repoURL"});
   plan.preflight.push_back(
       {"auto-sync is off", !automated,
        automated ? "auto-sync is on (spec.syncPolicy.automated): Argo CD refuses `app rollback`, "
@@ -189,10 +189,10 @@ asio::awaitable<Verification> ArgoCdAdapter::verify(const Plan& plan) {
   v.checks.push_back({"live revision is the target's", on_target,
                       "newest deployment is " + (live.empty() ? "none" : short_sha(live)) +
                           (on_target ? "" : "; expected " + short_sha(plan.target.image))});
-  const auto health = tool::text_at(*app, {"status", "health", "status"});
+  const auto health = model::text_at(*app, {"status", "health", "status"});
   v.checks.push_back({"application healthy", health == "Healthy", "health is " + health});
-  const auto phase = tool::text_at(*app, {"status", "operationState", "phase"});
-  const auto message = tool::text_at(*app, {"status", "operationState", "message"});
+  const auto phase = model::text_at(*app, {"status", "operationState", "phase"});
+  const auto message = model::text_at(*app, {"status", "operationState", "message"});
   v.checks.push_back({"sync operation succeeded", phase == "Succeeded",
                       "operation " + (phase.empty() ? "unknown" : phase) +
                           (message.empty() ? "" : ": " + message)});

@@ -24,15 +24,15 @@ std::map<int, HelmRevision> history_of(const json::value& history) {
   std::map<int, HelmRevision> out;
   if (const auto* entries = history.if_array())
     for (const auto& e : *entries) {
-      const auto number = tool::number_at(e, {"revision"});
+      const auto number = model::number_at(e, {"revision"});
       if (!number) continue;
-      const auto app_version = tool::text_at(e, {"app_version"});
+      const auto app_version = model::text_at(e, {"app_version"});
       out[static_cast<int>(*number)] = {
           static_cast<int>(*number),
-          tool::text_at(e, {"status"}),
+          model::text_at(e, {"status"}),
           {std::to_string(*number),
-           tool::text_at(e, {"chart"}) + (app_version.empty() ? "" : " (app " + app_version + ")"),
-           tool::text_at(e, {"description"})}};
+           model::text_at(e, {"chart"}) + (app_version.empty() ? "" : " (app " + app_version + ")"),
+           model::text_at(e, {"description"})}};
     }
   return out;
 }
@@ -160,14 +160,14 @@ asio::awaitable<Verification> HelmAdapter::verify(const Plan& plan) {
         {"release readable", false, tool::unusable(got, tool::error_line(got), "helm")});
     co_return v;
   }
-  const auto status = tool::text_at(*release, {"info", "status"});
-  const auto version = tool::number_at(*release, {"version"});
+  const auto status = model::text_at(*release, {"info", "status"});
+  const auto version = model::number_at(*release, {"version"});
   const auto live = version ? std::to_string(*version) : std::string("?");
   v.checks.push_back(
       {"release deployed", status == "deployed",
        "revision " + live + " is " + (status.empty() ? "of unknown status" : status)});
   // A rollback is a new revision whose description names the revision it restored.
-  const auto description = tool::text_at(*release, {"info", "description"});
+  const auto description = model::text_at(*release, {"info", "description"});
   const auto expected = "Rollback to " + plan.target.number;
   const auto current = tool::to_int(plan.current.number);
   const bool restored = description == expected && version && current && *version > *current;

@@ -15,17 +15,17 @@ using namespace std::chrono_literals;
 
 namespace {
 
-using tool::at;
+using model::at;
 using tool::last_line;
 using tool::parse_json;
 using tool::read_timeout;
-using tool::text_at;
+using model::text_at;
 using tool::to_int;
 
 constexpr auto revision_annotation = "deployment.kubernetes.io/revision";
 
 int count_at(const json::value& v, std::initializer_list<std::string_view> path) {
-  return static_cast<int>(tool::number_at(v, path).value_or(0));
+  return static_cast<int>(model::number_at(v, path).value_or(0));
 }
 
 Revision revision_of(const json::value& object) { return tool::revision_of(object, revision_annotation); }

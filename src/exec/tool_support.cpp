@@ -59,31 +59,6 @@ std::optional<json::value> parse_json(const std::string& text) {
   return value;
 }
 
-const json::value* at(const json::value& v, std::initializer_list<std::string_view> path) {
-  const json::value* node = &v;
-  for (auto key : path) {
-    const auto* obj = node->if_object();
-    if (!obj) return nullptr;
-    node = obj->if_contains(key);
-    if (!node) return nullptr;
-  }
-  return node;
-}
-
-std::string text_at(const json::value& v, std::initializer_list<std::string_view> path) {
-  const auto* node = at(v, path);
-  return node && node->is_string() ? std::string(node->get_string()) : std::string();
-}
-
-std::optional<std::int64_t> number_at(const json::value& v,
-                                      std::initializer_list<std::string_view> path) {
-  const auto* node = at(v, path);
-  if (!node) return std::nullopt;
-  if (node->is_int64()) return node->get_int64();
-  if (node->is_uint64()) return static_cast<std::int64_t>(node->get_uint64());
-  return std::nullopt;
-}
-
 std::optional<int> to_int(std::string_view text) {
   int n = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
@@ -153,16 +128,16 @@ std::vector<std::string> kubectl_argv(const config::Tools& tools, const std::str
 
 std::string template_images(const json::value& object) {
   std::string images;
-  if (const auto* containers = at(object, {"spec", "template", "spec", "containers"});
+  if (const auto* containers = model::at(object, {"spec", "template", "spec", "containers"});
       containers && containers->is_array())
     for (const auto& c : containers->get_array())
-      images += (images.empty() ? "" : ", ") + text_at(c, {"image"});
+      images += (images.empty() ? "" : ", ") + model::text_at(c, {"image"});
   return images;
 }
 
 std::string match_labels_selector(const json::value& object) {
   std::string selector;
-  if (const auto* labels = at(object, {"spec", "selector", "matchLabels"}); labels && labels->is_object())
+  if (const auto* labels = model::at(object, {"spec", "selector", "matchLabels"}); labels && labels->is_object())
     for (const auto& [k, v] : labels->get_object())
       selector += (selector.empty() ? "" : ",") + std::string(k) + "=" +
                   (v.is_string() ? std::string(v.get_string()) : "");
@@ -170,21 +145,21 @@ std::string match_labels_selector(const json::value& object) {
 }
 
 Revision revision_of(const json::value& object, std::string_view revision_annotation) {
-  return {text_at(object, {"metadata", "annotations", revision_annotation}), template_images(object),
-          text_at(object, {"metadata", "annotations", "kubernetes.io/change-cause"})};
+  return {model::text_at(object, {"metadata", "annotations", revision_annotation}), template_images(object),
+          model::text_at(object, {"metadata", "annotations", "kubernetes.io/change-cause"})};
 }
 
 std::map<int, Revision> owned_revisions(const json::value& replicasets, const std::string& owner_uid,
                                         std::string_view revision_annotation) {
   std::map<int, Revision> history;
-  const auto* items = at(replicasets, {"items"});
+  const auto* items = model::at(replicasets, {"items"});
   if (!items || !items->is_array()) return history;
   for (const auto& rs : items->get_array()) {
     bool owned = false;
-    if (const auto* owners = at(rs, {"metadata", "ownerReferences"}); owners && owners->is_array())
+    if (const auto* owners = model::at(rs, {"metadata", "ownerReferences"}); owners && owners->is_array())
       for (const auto& o : owners->get_array()) {
-        const auto* controller = at(o, {"controller"});
-        owned = owned || (text_at(o, {"uid"}) == owner_uid && controller && controller->is_bool() &&
+        const auto* controller = model::at(o, {"controller"});
+        owned = owned || (model::text_at(o, {"uid"}) == owner_uid && controller && controller->is_bool() &&
                           controller->get_bool());
       }
     auto revision = revision_of(rs, revision_annotation);

@@ -5,17 +5,13 @@
 #include <charconv>
 #include <chrono>
 
+#include "goaround/model/json_path.hpp"
 #include "goaround/time/clock.hpp"
 
 namespace goaround::slack {
 namespace json = boost::json;
 
 namespace {
-
-std::string text_of(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
 
 const json::object* object_at(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
@@ -52,42 +48,42 @@ std::optional<chat::ChannelEvent> decode_channel_event(const json::value& envelo
   const auto* payload = object_at(*outer, "payload") ? object_at(*outer, "payload") : outer;
   const auto* event = object_at(*payload, "event");
   if (!event) return std::nullopt;
-  const auto type = text_of(*event, "type");
+  const auto type = model::text_at(*event, {"type"});
   chat::ChannelEvent out;
   if (type == "message") {
-    const auto subtype = text_of(*event, "subtype");
-    out.channel = text_of(*event, "channel");
+    const auto subtype = model::text_at(*event, {"subtype"});
+    out.channel = model::text_at(*event, {"channel"});
     out.from_bot = event->contains("bot_id") || subtype == "bot_message";
     if (subtype == "message_changed") {
       const auto* message = object_at(*event, "message");
       if (!message) return std::nullopt;
       out.kind = chat::ChannelEvent::Kind::message_changed;
-      out.user = text_of(*message, "user");
-      out.text = text_of(*message, "text");
-      out.ts = text_of(*message, "ts");
-      out.thread_ts = text_of(*message, "thread_ts");
+      out.user = model::text_at(*message, {"user"});
+      out.text = model::text_at(*message, {"text"});
+      out.ts = model::text_at(*message, {"ts"});
+      out.thread_ts = model::text_at(*message, {"thread_ts"});
       out.from_bot = message->contains("bot_id");
     } else if (subtype == "message_deleted") {
       out.kind = chat::ChannelEvent::Kind::message_deleted;
-      out.ts = text_of(*event, "deleted_ts");
+      out.ts = model::text_at(*event, {"deleted_ts"});
     } else if (subtype.empty() || subtype == "thread_broadcast" || subtype == "file_share") {
       out.kind = chat::ChannelEvent::Kind::message;
-      out.user = text_of(*event, "user");
-      out.text = text_of(*event, "text");
-      out.ts = text_of(*event, "ts");
-      out.thread_ts = text_of(*event, "thread_ts");
+      out.user = model::text_at(*event, {"user"});
+      out.text = model::text_at(*event, {"text"});
+      out.ts = model::text_at(*event, {"ts"});
+      out.thread_ts = model::text_at(*event, {"thread_ts"});
     } else {
       return std::nullopt;  // joins, topic changes and the like are not the scribe's
     }
   } else if (type == "reaction_added" || type == "reaction_removed") {
     const auto* item = object_at(*event, "item");
-    if (!item || text_of(*item, "type") != "message") return std::nullopt;
+    if (!item || model::text_at(*item, {"type"}) != "message") return std::nullopt;
     out.kind = type == "reaction_added" ? chat::ChannelEvent::Kind::reaction_added
                                         : chat::ChannelEvent::Kind::reaction_removed;
-    out.user = text_of(*event, "user");
-    out.reaction = text_of(*event, "reaction");
-    out.channel = text_of(*item, "channel");
-    out.ts = text_of(*item, "ts");
+    out.user = model::text_at(*event, {"user"});
+    out.reaction = model::text_at(*event, {"reaction"});
+    out.channel = model::text_at(*item, {"channel"});
+    out.ts = model::text_at(*item, {"ts"});
   } else {
     return std::nullopt;
   }

@@ -18,7 +18,7 @@ services:
   - name: checkout
     environment: prod
     adapter: sim
-    sim: { revisions: 42, replicas: 3, step: 5ms, progress_deadline: 300ms, failure: FAILURE }
+    sim: { revisions: 42, replicas: 3, step: 5ms, progress_deadline: 2s, failure: FAILURE }
     allowed: { users: [U0ALICE], groups: [oncall-shop] }
     channel: C0INCIDENTS
   - name: payments
@@ -319,6 +319,7 @@ TEST_CASE("when a go-around starts, older cards for the service are withdrawn, n
   const auto first_confirm = h.card_action("Confirm go-around");
   h.type(carol, "checkout --to 40");
   h.press(carol, h.card_action("Confirm go-around"));
+  INFO(h.store.timeline().events(1).back().text);
   CHECK(h.store.executions().find(2)->state == model::ExecutionState::succeeded);
   CHECK(h.store.executions().find(1)->state == model::ExecutionState::cancelled);
   CHECK_THAT(h.transport.latest["m1"].text, Contains("Withdrawn: superseded by go-around #2"));

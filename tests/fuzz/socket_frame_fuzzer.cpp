@@ -4,13 +4,13 @@
 #include <cstdint>
 #include <string_view>
 
-#include "goaround/app/slack_bot.hpp"
+#include "goaround/slack/interactions.hpp"
 #include "goaround/slack/events.hpp"
 #include "goaround/slack/socket_mode.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace goaround;
-  static const auto form_check = app::form_check("Fill in at least one line.");
+  static const auto form_check = slack::form_check("Fill in at least one line.");
   const auto frame = slack::read_frame(std::string_view(reinterpret_cast<const char*>(data), size));
   if (frame.kind != slack::Frame::Kind::envelope) return 0;
   const auto decision = form_check(frame.message);

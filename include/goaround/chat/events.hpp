@@ -1,7 +1,21 @@
 #pragma once
+#include <map>
 #include <string>
 
+#include "goaround/chat/message.hpp"
+
 namespace goaround::chat {
+
+// What a person did in a chat system, in the same terms whichever one it was: every transport
+// turns its input into these, and the command registry takes them.
+struct Interaction {
+  enum class Kind { typed, pressed, submitted };
+  Kind kind = Kind::typed;
+  Person who;
+  Place where;
+  std::string text;  // typed: what followed the slash command; pressed, submitted: the action
+  std::map<std::string, std::string, std::less<>> values;  // submitted: the form's fields by id
+};
 
 // Something that happened in a channel the bot watches, in the terms the scribe needs.
 struct ChannelEvent {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "goaround/chat/message.hpp"
-#include "goaround/core/registry.hpp"
+#include "goaround/chat/events.hpp"
 
 namespace goaround::console {
 
@@ -32,6 +32,9 @@ class ConsoleTransport final : public chat::Transport {
 
   // The action of choice `number` on the latest message that still offers buttons.
   std::optional<std::string> choose(int number) const;
+  // A line typed at the terminal as a chat interaction: `/rollback …` is typed, a number presses
+  // that choice; nullopt for anything else (or a number no message offers).
+  std::optional<chat::Interaction> interaction(const std::string& line, const chat::Person& who) const;
 
  private:
   void print(std::string_view tag, const std::string& text);
@@ -58,17 +61,6 @@ class LineReader {
   boost::asio::streambuf buffer_;
   bool eof_ = false;
 };
-
-// Moves a virtual clock on and runs what became due (the console's `:advance 15m`).
-using Advance = std::function<boost::asio::awaitable<void>(std::chrono::milliseconds)>;
-
-// The local console: what you would type in Slack (/rollback …), numbers for buttons, and
-// with a virtual clock `:advance DURATION`; `:wait` waits for running go-arounds (for
-// scripts). At end of input it waits for running go-arounds to finish, then returns.
-boost::asio::awaitable<void> run_console(core::Engine& engine, const core::Registry& registry, ConsoleTransport& transport,
-                                         LineReader& input, std::ostream& out,
-                                         chat::Person person, bool interactive,
-                                         Advance advance = {});
 
 // The person at this terminal: the login name, trusted as the local operator.
 chat::Person local_operator();

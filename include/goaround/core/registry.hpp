@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "goaround/chat/events.hpp"
 #include "goaround/chat/message.hpp"
 #include "goaround/config/config.hpp"
 #include "goaround/core/arguments.hpp"
@@ -60,6 +61,8 @@ class Registry {
   const std::vector<Command>& commands() const { return commands_; }
   const Command* find(std::string_view name) const;
 
+  // Runs what a person did, whichever transport it came from.
+  boost::asio::awaitable<void> handle(Engine& engine, chat::Interaction interaction) const;
   // Runs what someone typed after the slash command (e.g. "checkout --to 41").
   boost::asio::awaitable<void> dispatch(Engine& engine, Request request, std::string text) const;
   // Runs a pressed button's action ("goaround.confirm:12").

@@ -13,6 +13,7 @@
 
 #include "goaround/config/config.hpp"
 #include "goaround/exec/adapter.hpp"
+#include "goaround/model/json_path.hpp"
 #include "goaround/exec/process.hpp"
 
 // What the kubectl, helm, argocd and Argo Rollouts adapters share: running a tool with the controlled
@@ -36,11 +37,6 @@ std::string go_seconds(std::chrono::milliseconds duration);
 std::string whole_seconds(std::chrono::milliseconds duration);
 
 std::optional<boost::json::value> parse_json(const std::string& text);
-const boost::json::value* at(const boost::json::value& v,
-                             std::initializer_list<std::string_view> path);
-std::string text_at(const boost::json::value& v, std::initializer_list<std::string_view> path);
-std::optional<std::int64_t> number_at(const boost::json::value& v,
-                                      std::initializer_list<std::string_view> path);
 std::optional<int> to_int(std::string_view text);
 
 std::string last_line(const std::string& text);
