@@ -42,19 +42,19 @@ std::int64_t SqliteDeploys::add_deployment(const model::Deployment& d) {
 }
 
 std::optional<model::Deployment> SqliteDeploys::latest_deployment(const std::string& service) {
-  SQLite::Statement q(c_.db, std::string("SELECT ") + deployment_columns +
-                                 " FROM deployments WHERE service = ? ORDER BY registered_at DESC, id DESC LIMIT 1");
-  q.bind(1, service);
-  if (!q.executeStep()) return std::nullopt;
-  return read_deployment(q);
+  return latest_of(service, std::nullopt);
 }
 
 std::optional<model::Deployment> SqliteDeploys::deployment_before(const std::string& service, const std::string& at) {
-  SQLite::Statement q(c_.db, std::string("SELECT ") + deployment_columns +
-                                 " FROM deployments WHERE service = ? AND registered_at <= ?"
-                                 " ORDER BY registered_at DESC, id DESC LIMIT 1");
+  return latest_of(service, at);
+}
+
+std::optional<model::Deployment> SqliteDeploys::latest_of(const std::string& service,
+                                                          const std::optional<std::string>& at) {
+  SQLite::Statement q(c_.db, std::string("SELECT ") + deployment_columns + " FROM deployments WHERE service = ?" +
+                                 (at ? " AND registered_at <= ?" : "") + " ORDER BY registered_at DESC, id DESC LIMIT 1");
   q.bind(1, service);
-  q.bind(2, at);
+  if (at) q.bind(2, *at);
   if (!q.executeStep()) return std::nullopt;
   return read_deployment(q);
 }

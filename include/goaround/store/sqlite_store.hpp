@@ -128,6 +128,8 @@ class SqliteDeploys final : public Deploys {
   std::vector<std::string> unfreeze_incident(std::int64_t incident_id, const std::string& by) override;
 
  private:
+  // The latest registered (at or before `at`, when given).
+  std::optional<model::Deployment> latest_of(const std::string& service, const std::optional<std::string>& at);
   Connection& c_;
 };
 
