@@ -13,7 +13,7 @@ using model::EventKind;
 
 namespace {
 
-constexpr const char* bot_actor = "goaround";
+using model::bot_actor;
 
 json::object step_context(const Walk::Step& step) {
   json::object context{{"check", step.question->check},

@@ -32,7 +32,7 @@ namespace goaround::core {
 namespace json = boost::json;
 namespace {
 
-constexpr const char* bot_actor = "goaround";
+using model::bot_actor;
 
 namespace events = model::events;
 using model::EventKind;

@@ -15,9 +15,6 @@ namespace {
 constexpr std::size_t timeline_limit = 200;  // the rest is in `goaround timeline export`
 constexpr std::size_t trigger_note_limit = 20;
 
-time::TimePoint when(const std::string& utc) {
-  return time::parse_utc(utc).value_or(time::TimePoint{});
-}
 
 using model::EventKind;
 
@@ -48,7 +45,7 @@ namespace {
 std::optional<time::TimePoint> last_deploy(store::Store& store, const model::Incident& incident) {
   const auto deployment = store.deploys().deployment_before(incident.service, incident.opened_at);
   if (!deployment) return std::nullopt;
-  return when(deployment->registered_at);
+  return time::stored_time(deployment->registered_at);
 }
 
 }  // namespace
@@ -56,10 +53,10 @@ std::optional<time::TimePoint> last_deploy(store::Store& store, const model::Inc
 Milestones milestones(const model::Incident& incident, const std::vector<model::Event>& events,
                       std::optional<time::TimePoint> deploy) {
   Milestones m;
-  m.detection = when(incident.opened_at);
+  m.detection = time::stored_time(incident.opened_at);
   m.deploy = deploy;
   for (const auto& e : events) {
-    const auto at = when(e.at);
+    const auto at = time::stored_time(e.at);
     if (e.kind == EventKind::confirmation && !m.decision) m.decision = at;
     if (e.kind == EventKind::command && !m.rollback_start) m.rollback_start = at;
     if (e.kind == EventKind::result && !m.rollback_end) m.rollback_end = at;
@@ -67,8 +64,8 @@ Milestones milestones(const model::Incident& incident, const std::vector<model::
     if (e.kind == EventKind::status_update) m.status_posts.push_back(at);
   }
   m.start = m.deploy.value_or(m.detection);
-  m.end = incident.closed_at ? when(*incident.closed_at) : m.detection;
-  if (!events.empty()) m.end = std::max(m.end, when(events.back().at));
+  m.end = incident.closed_at ? time::stored_time(*incident.closed_at) : m.detection;
+  if (!events.empty()) m.end = std::max(m.end, time::stored_time(events.back().at));
   if (m.end <= m.start) m.end = m.start + 1min;
   return m;
 }
@@ -90,7 +87,7 @@ json::object context_of(store::Store& store, const model::Incident& incident,
   std::size_t denials = 0, refusals = 0, interruptions = 0, blocked_cards = 0;
   for (const auto& e : events) {
     if (e.withdrawn) continue;
-    const auto at = when(e.at);
+    const auto at = time::stored_time(e.at);
     if (timeline.size() < timeline_limit)
       timeline.push_back({{"at", e.at}, {"kind", model::to_string(e.kind)},
                           {"actor", chat::markdown_cell(e.actor)}, {"text", chat::markdown_cell(e.text)}});
@@ -116,8 +113,8 @@ json::object context_of(store::Store& store, const model::Incident& incident,
   for (const auto& x : executions) {
     if (x.state == model::ExecutionState::planned || x.state == model::ExecutionState::cancelled) continue;
     const auto plan = exec::plan_from_json(json::parse(x.plan_json));
-    const auto started = x.started_at ? std::optional(when(*x.started_at)) : std::nullopt;
-    const auto finished = x.finished_at ? std::optional(when(*x.finished_at)) : std::nullopt;
+    const auto started = x.started_at ? std::optional(time::stored_time(*x.started_at)) : std::nullopt;
+    const auto finished = x.finished_at ? std::optional(time::stored_time(*x.finished_at)) : std::nullopt;
     commands.push_back({{"command", exec::command_line(plan.argv)},
                         {"exit_code", x.exit_code ? json::value(*x.exit_code) : json::value("none")},
                         {"state", model::to_string(x.state)},

@@ -11,6 +11,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <openssl/crypto.h>
 #include <spdlog/spdlog.h>
 
@@ -102,32 +103,55 @@ Response Routes::register_deployment(const Request& request) {
   return reply(v, keep, bhttp::status::internal_server_error, error_json("unexpected outcome"));
 }
 
+Response Routes::health(const Request& request) {
+  return reply(request.version(), request.keep_alive(), bhttp::status::ok, "ok\n", "text/plain");
+}
+
+Response Routes::readiness(const Request& request) {
+  const auto why = not_ready_();
+  return why ? reply(request.version(), request.keep_alive(), bhttp::status::service_unavailable, *why + "\n",
+                     "text/plain")
+             : reply(request.version(), request.keep_alive(), bhttp::status::ok, "ready\n", "text/plain");
+}
+
+Response Routes::metrics(const Request& request) {
+  return reply(request.version(), request.keep_alive(), bhttp::status::ok, metrics::process_metrics().render(),
+               "text/plain; version=0.0.4; charset=utf-8");
+}
+
+const Routes::Route Routes::routes_[] = {
+    {"/v1/deployments", bhttp::verb::post, &Routes::register_deployment},
+    {"/healthz", bhttp::verb::get, &Routes::health},
+    {"/readyz", bhttp::verb::get, &Routes::readiness},
+    {"/metrics", bhttp::verb::get, &Routes::metrics},
+};
+
 Response Routes::answer(const Request& request) {
   const auto v = request.version();
   const auto keep = request.keep_alive();
-  const auto target = request.target();
-  const auto path = target.substr(0, target.find('?'));
-  const auto only = [&](bhttp::verb verb) { return request.method() == verb; };
+  // The request target in origin form (RFC 9112 §3.2.1): a path, then an optional query.
+  const auto target = boost::urls::parse_origin_form(request.target());
+  const Route* found = nullptr;
+  if (target)
+    for (const auto& route : routes_)
+      if (target->path() == route.path) found = &route;
   Response response;
-  if (path == "/v1/deployments") {
-    response = only(bhttp::verb::post) ? register_deployment(request)
-                                       : reply(v, keep, bhttp::status::method_not_allowed, error_json("use POST"));
-  } else if (path == "/healthz" && only(bhttp::verb::get)) {
-    response = reply(v, keep, bhttp::status::ok, "ok\n", "text/plain");
-  } else if (path == "/readyz" && only(bhttp::verb::get)) {
-    const auto why = not_ready_();
-    response = why ? reply(v, keep, bhttp::status::service_unavailable, *why + "\n", "text/plain")
-                   : reply(v, keep, bhttp::status::ok, "ready\n", "text/plain");
-  } else if (path == "/metrics" && only(bhttp::verb::get)) {
-    response = reply(v, keep, bhttp::status::ok, metrics::process_metrics().render(),
-                     "text/plain; version=0.0.4; charset=utf-8");
+  if (!target) {
+    response = reply(v, keep, bhttp::status::bad_request, error_json("the request target is not a path"));
+  } else if (!found) {
+    std::string known;
+    for (const auto& route : routes_)
+      known += (known.empty() ? "" : ", ") + std::string(bhttp::to_string(route.method)) + " " + std::string(route.path);
+    response = reply(v, keep, bhttp::status::not_found, error_json("no such route; try " + known));
+  } else if (request.method() != found->method) {
+    response = reply(v, keep, bhttp::status::method_not_allowed,
+                     error_json("use " + std::string(bhttp::to_string(found->method))));
+    response.set(bhttp::field::allow, bhttp::to_string(found->method));
   } else {
-    response = reply(v, keep, bhttp::status::not_found,
-                     error_json("no such route; try POST /v1/deployments, GET /healthz, /readyz, /metrics"));
+    response = (this->*found->handle)(request);
   }
-  const std::string route = path == "/v1/deployments" || path == "/healthz" || path == "/readyz" || path == "/metrics"
-                                ? std::string(path) : "other";
-  metrics::process_metrics().http_requests.inc({route, std::to_string(response.result_int())});
+  metrics::process_metrics().http_requests.inc(
+      {found ? std::string(found->path) : "other", std::to_string(response.result_int())});
   return response;
 }
 

@@ -19,7 +19,7 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr const char* bot_actor = "goaround";
+using model::bot_actor;
 
 std::string number(double v) {
   char buf[32];
@@ -35,9 +35,6 @@ std::string direction(double from, double to) {
   return "flat";
 }
 
-time::TimePoint when(const std::string& utc) {
-  return time::parse_utc(utc).value_or(time::TimePoint{});
-}
 
 }  // namespace
 
@@ -72,7 +69,7 @@ model::Schedule StatusScheduler::start_cadence(const model::Incident& incident,
   schedule.incident_id = incident.id;
   schedule.interval = std::chrono::duration_cast<std::chrono::seconds>(
       service ? service->status_interval : std::chrono::milliseconds(15min));
-  schedule.next_due_at = time::format_utc(when(incident.opened_at) + schedule.interval);
+  schedule.next_due_at = time::format_utc(time::stored_time(incident.opened_at) + schedule.interval);
   schedule.detection_value = value;
   store_.schedules().save(schedule);
   return schedule;
@@ -86,13 +83,13 @@ asio::awaitable<void> StatusScheduler::tick() {
     }
   for (auto schedule : store_.schedules().of_open_incidents()) {
     const auto now = clock_.now();
-    const auto due = when(schedule.next_due_at);
+    const auto due = time::stored_time(schedule.next_due_at);
     if (now < due) continue;
     const auto incident = store_.incidents().find(schedule.incident_id);
     const auto wait = grace(schedule.interval);
     if (!schedule.reminded_at && now < due + wait) {
       co_await post_reminder(*incident, schedule);
-    } else if (!schedule.reminded_at || now >= when(*schedule.reminded_at) + wait) {
+    } else if (!schedule.reminded_at || now >= time::stored_time(*schedule.reminded_at) + wait) {
       co_await post_update(*incident, schedule, nullptr, "");
     }
   }

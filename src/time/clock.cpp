@@ -89,4 +89,6 @@ std::string format_duration(std::chrono::milliseconds d) {
   return buf;
 }
 
+TimePoint stored_time(std::string_view text) { return parse_utc(text).value_or(TimePoint{}); }
+
 }  // namespace goaround::time

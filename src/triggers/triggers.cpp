@@ -172,7 +172,7 @@ asio::awaitable<void> Monitor::prompt_open_incidents() {
                          {"open_for", time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *opened))},
                          {"trigger", firing->trigger->name}};
     const chat::Message prompt{engine_.templates().render("go_around_prompt", context), go_around_or_hold(incident.id)};
-    co_await engine_.record_and_say(incident, model::EventKind::go_around_prompt, "goaround", prompt.text, {}, prompt);
+    co_await engine_.record_and_say(incident, model::EventKind::go_around_prompt, model::bot_actor, prompt.text, {}, prompt);
   }
 }
 

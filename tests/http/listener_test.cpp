@@ -78,7 +78,17 @@ TEST_CASE("POST /v1/deployments: 201, and 400, 401, 404, 405, 415, 423 each with
   CHECK_THAT(r.body(), Contains("frozen by alice"));
   CHECK_THAT(r.body(), Contains("incident 12 in progress"));
 
-  CHECK(routes.answer(request(bhttp::verb::get, "/nowhere")).result_int() == 404);
+  r = routes.answer(request(bhttp::verb::get, "/nowhere"));
+  CHECK(r.result_int() == 404);
+  CHECK_THAT(r.body(), Contains("POST /v1/deployments, GET /healthz, GET /readyz, GET /metrics"));
+  // The route table: a known path with another method is 405 with Allow; the query is no part of
+  // the path; a target that is not a path is 400.
+  r = routes.answer(request(bhttp::verb::post, "/healthz"));
+  CHECK(r.result_int() == 405);
+  CHECK(r[bhttp::field::allow] == "GET");
+  CHECK(routes.answer(request(bhttp::verb::get, "/healthz?probe=kubelet")).result_int() == 200);
+  CHECK(routes.answer(request(bhttp::verb::get, "http://example.com/healthz")).result_int() == 400);
+  CHECK(routes.answer(request(bhttp::verb::get, "/health%zz")).result_int() == 400);
   r = routes.answer(request(bhttp::verb::get, "/metrics"));
   CHECK(r.result_int() == 200);
   CHECK_THAT(r.body(), Contains("goaround_deployments_registered_total{service=\"checkout\"}"));

@@ -27,7 +27,18 @@ class Routes {
   Response answer(const Request& request);
 
  private:
+  // One entry of the route table: a path, the one method it answers, and how.
+  struct Route {
+    std::string_view path;
+    boost::beast::http::verb method;
+    Response (Routes::*handle)(const Request&);
+  };
+  static const Route routes_[];
+
   Response register_deployment(const Request& request);
+  Response health(const Request& request);
+  Response readiness(const Request& request);
+  Response metrics(const Request& request);
   bool authorized(const Request& request) const;
 
   core::Engine& engine_;

@@ -53,6 +53,9 @@ BOOST_DESCRIBE_ENUM(EventKind, incident_opened, typed, pressed, note, message, m
                     decision_answer, decision, status_update, status_reminder, snooze, freeze,
                     unfreeze, action, trigger_review, debrief, closed, other)
 
+// The actor of what the bot records itself.
+inline constexpr const char* bot_actor = "goaround";
+
 std::string_view to_string(EventKind kind);
 // The kind of a stored name; `other` for a name this version does not know.
 EventKind event_kind(std::string_view name);

@@ -40,6 +40,8 @@ std::int64_t unix_ms();
 std::string format_utc(TimePoint at);
 // The inverse of format_utc; nullopt for anything else.
 std::optional<TimePoint> parse_utc(std::string_view text);
+// A stored timestamp (always format_utc's); the epoch for one that is not.
+TimePoint stored_time(std::string_view text);
 
 // "500ms", "30s", "15m", "2h", "1h30m"; nullopt for anything else (including negatives).
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
