@@ -17,7 +17,7 @@ boost::asio::awaitable<void> action(core::Invocation& call) {
   }
   const auto owner = *owner_at;
   words.erase(std::next(owner_at).base());
-  const core::Arguments text{words, {}};
+  const chat::Arguments text{words, {}};
   const auto choice = call.engine.choose_incident(call.request.where, call.arguments.value("incident"));
   if (!choice.incident) {
     call.usage_error(choice.problem, "action");

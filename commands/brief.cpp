@@ -66,7 +66,7 @@ boost::asio::awaitable<void> submitted(core::Invocation& call) {
 }  // namespace
 
 void register_brief(core::Registry& registry) {
-  std::vector<core::FlagSpec> flags;
+  std::vector<chat::FlagSpec> flags;
   for (auto field : model::brief_fields) flags.push_back({flag_of(field), true, ""});
   flags[0].help = "what changes in this deploy";
   flags[1].help = "the signals we watch, with numbers (error rate > 2% for 5m)";

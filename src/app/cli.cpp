@@ -29,7 +29,7 @@
 #include "goaround/core/go_around.hpp"
 #include "goaround/core/incidents.hpp"
 #include "goaround/core/scribe.hpp"
-#include "goaround/core/timeline_export.hpp"
+#include "goaround/debrief/timeline_export.hpp"
 #include "goaround/debrief/debrief.hpp"
 #include "goaround/exec/adapter.hpp"
 #include "goaround/http/listener.hpp"
@@ -49,7 +49,7 @@ namespace json = boost::json;
 
 namespace {
 
-const std::vector<core::FlagSpec> global_flags{
+const std::vector<chat::FlagSpec> global_flags{
     {"config", true, "configuration file (default: the embedded two-service simulation)"},
     {"data", true, "data folder for goaround.db (default: data_dir from the config, ./var)"},
     {"log-level", true, "trace, debug, info, warn, error, critical or off"},
@@ -62,7 +62,7 @@ struct Subcommand {
   std::string name;
   std::string usage;
   std::string summary;
-  std::vector<core::FlagSpec> flags;  // in addition to the global ones
+  std::vector<chat::FlagSpec> flags;  // in addition to the global ones
 };
 
 const std::vector<Subcommand> subcommands{
@@ -98,7 +98,7 @@ const Subcommand* find_subcommand(const std::string& name) {
   return it == subcommands.end() ? nullptr : &*it;
 }
 
-json::array flags_json(const std::vector<core::FlagSpec>& flags) {
+json::array flags_json(const std::vector<chat::FlagSpec>& flags) {
   json::array out;
   for (const auto& f : flags)
     out.push_back({{"name", f.name}, {"takes_value", f.takes_value}, {"help", f.help}});
@@ -114,7 +114,7 @@ std::string help_text(const chat::Templates& templates, const Subcommand* only) 
 }
 
 // The wall clock, or with --clock virtual a clock that only the console's :advance moves.
-std::unique_ptr<time::Clock> make_clock(const core::Arguments& args) {
+std::unique_ptr<time::Clock> make_clock(const chat::Arguments& args) {
   if (args.value("clock") == "virtual")
     return std::make_unique<time::ManualClock>(std::chrono::system_clock::now());
   return std::make_unique<time::SystemClock>();
@@ -277,7 +277,7 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   co_return disabled ? exit_link_disabled : exit_ok;
 }
 
-asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args) {
+asio::awaitable<int> headless_rollback(Runtime& rt, const chat::Arguments& args) {
   const auto person = console::local_operator();
   const core::Request request{person, {"console", ""}};
   if (args.positional.size() != 2) {
@@ -319,10 +319,10 @@ asio::awaitable<int> headless_rollback(Runtime& rt, const core::Arguments& args)
   co_return result == core::Result::verified ? exit_ok : exit_failed;
 }
 
-int print_timeline(Runtime& rt, core::Arguments args) {
+int print_timeline(Runtime& rt, chat::Arguments args) {
   const bool exporting = args.positional.size() > 1 && args.positional[1] == "export";
   if (exporting) args.positional.erase(args.positional.begin() + 1);
-  const auto format = core::export_format(args.value("format").value_or("md"));
+  const auto format = debrief::export_format(args.value("format").value_or("md"));
   if (!format || (args.has("format") && !exporting)) {
     std::cerr << "goaround timeline: --format is md, json or csv, and goes with `export`\n";
     return exit_usage;
@@ -340,12 +340,12 @@ int print_timeline(Runtime& rt, core::Arguments args) {
     std::cerr << "goaround timeline: " << problem << '\n';
     return exit_usage;
   }
-  if (exporting) std::cout << core::export_timeline(rt.store, rt.templates, *incident, *format);
-  else std::cout << rt.templates.render("timeline", core::timeline_context(rt.store, *incident)) << '\n';
+  if (exporting) std::cout << debrief::export_timeline(rt.store, rt.templates, *incident, *format);
+  else std::cout << rt.templates.render("timeline", debrief::timeline_context(rt.store, *incident)) << '\n';
   return exit_ok;
 }
 
-asio::awaitable<int> write_debrief(Runtime& rt, const core::Arguments& args) {
+asio::awaitable<int> write_debrief(Runtime& rt, const chat::Arguments& args) {
   const auto incident = args.positional.size() > 1
                             ? core::choose_incident(rt.store, {}, args.positional[1]).incident
                             : rt.store.incidents().latest();
@@ -364,7 +364,7 @@ asio::awaitable<int> write_debrief(Runtime& rt, const core::Arguments& args) {
   co_return exit_ok;
 }
 
-int check_config(const core::Arguments& args, const chat::Templates& templates) {
+int check_config(const chat::Arguments& args, const chat::Templates& templates) {
   if (args.positional.size() != 2) {
     std::cerr << help_text(templates, find_subcommand("check-config")) << '\n';
     return exit_usage;
@@ -403,7 +403,7 @@ int run(int argc, char** argv) {
   // Options may come before or after the subcommand; find it first, then parse strictly.
   auto all_flags = global_flags;
   for (const auto& s : subcommands) all_flags.insert(all_flags.end(), s.flags.begin(), s.flags.end());
-  const auto loose = core::parse_arguments(words, all_flags);
+  const auto loose = chat::parse_arguments(words, all_flags);
   if (!loose.error.empty()) {
     std::cerr << "goaround: " << loose.error << "\n" << help_text(templates, nullptr) << '\n';
     return exit_usage;
@@ -418,7 +418,7 @@ int run(int argc, char** argv) {
   }
   auto flags = global_flags;
   flags.insert(flags.end(), sub->flags.begin(), sub->flags.end());
-  auto parsed = core::parse_arguments(words, flags);
+  auto parsed = chat::parse_arguments(words, flags);
   if (!parsed.error.empty()) {
     std::cerr << "goaround " << sub->name << ": " << parsed.error << "\n"
               << help_text(templates, sub) << '\n';

@@ -13,77 +13,35 @@
 namespace goaround::core {
 namespace json = boost::json;
 
-namespace {
-
-// The string at `key`, if it is one and not blank.
-std::optional<std::string> text_field(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  if (!v || !v->is_string() || v->get_string().empty()) return std::nullopt;
-  return std::string(v->get_string());
-}
-
-Registration invalid(std::string why) { return {Registration::Outcome::invalid, std::move(why), 0}; }
-
-}  // namespace
-
 Registration register_deployment(const config::Config& config, store::Store& store, const chat::Templates& templates,
-                                 std::string_view body) {
-  boost::system::error_code ec;
-  const auto parsed = json::parse(body, ec);
-  if (ec || !parsed.is_object()) return invalid("the body must be a JSON object");
-  const auto& o = parsed.get_object();
-  static const std::set<std::string_view> known{"service",   "environment",    "revision",
-                                                "image",     "previous_revision", "migration",
-                                                "feature_flag", "registered_by", "brief"};
-  for (const auto& [key, value] : o)
-    if (!known.count(key)) return invalid("unknown field `" + std::string(key) + "`");
-  for (const auto* key : {"service", "environment", "revision"})
-    if (!text_field(o, key)) return invalid("`" + std::string(key) + "` is required (a non-empty string)");
-  for (const auto* key : {"image", "previous_revision", "feature_flag", "registered_by"})
-    if (o.if_contains(key) && !o.at(key).is_string()) return invalid("`" + std::string(key) + "` must be a string");
-  const auto migration = o.if_contains("migration") ? text_field(o, "migration") : std::string("none");
-  if (!migration || (*migration != "none" && *migration != "additive" && *migration != "destructive"))
-    return invalid("`migration` must be none, additive or destructive");
-  json::object brief;
-  if (const auto* b = o.if_contains("brief")) {
-    if (!b->is_object()) return invalid("`brief` must be an object with " + std::string("changes, signals, stop, rollback, not_fixing"));
-    for (const auto& [key, value] : b->get_object()) {
-      if (std::find(std::begin(model::brief_fields), std::end(model::brief_fields), key) == std::end(model::brief_fields))
-        return invalid("unknown brief field `" + std::string(key) + "` (known: changes, signals, stop, rollback, not_fixing)");
-      if (!value.is_string()) return invalid("brief." + std::string(key) + " must be a string");
-      brief[key] = value;
-    }
-  }
-
-  const auto service_name = *text_field(o, "service");
-  const auto environment = *text_field(o, "environment");
-  const auto* service = config.find_service(service_name);
-  if (!service || service->environment != environment) {
+                                 const NewDeployment& d) {
+  const auto* service = config.find_service(d.service);
+  if (!service || service->environment != d.environment) {
     std::string known_list;
     for (const auto& s : config.services) known_list += (known_list.empty() ? "" : ", ") + s.name + " (" + s.environment + ")";
     return {Registration::Outcome::unknown_service,
-            "no service `" + service_name + "` in " + environment + " here; known: " + known_list, 0};
+            "no service `" + d.service + "` in " + d.environment + " here; known: " + known_list, 0};
   }
   if (const auto frozen = store.deploys().active_freeze(service->name))
     return {Registration::Outcome::frozen,
             templates.render("deploy_refused_frozen", {{"service", service->name},
-                                                           {"scope", frozen->scope},
-                                                           {"by", frozen->frozen_by},
-                                                           {"since", frozen->frozen_at},
-                                                           {"reason", frozen->reason}}),
+                                                       {"scope", frozen->scope},
+                                                       {"by", frozen->frozen_by},
+                                                       {"since", frozen->frozen_at},
+                                                       {"reason", frozen->reason}}),
             0};
-  json::object data;
-  for (const auto* key : {"image", "previous_revision", "feature_flag"})
-    if (auto v = text_field(o, key)) data[key] = *v;
-  const auto by = text_field(o, "registered_by").value_or("ci");
-  const auto id = store.deploys().add_deployment({0, service->name, environment, *text_field(o, "revision"), "", by,
-                                            *migration, json::serialize(data)});
-  if (!brief.empty()) store.deploys().add_brief({0, service->name, "", by, "ci", json::serialize(brief)});
+  const auto as_json = [](const std::map<std::string, std::string>& fields) {
+    json::object out;
+    for (const auto& [key, value] : fields) out[key] = value;
+    return json::serialize(out);
+  };
+  const auto id = store.deploys().add_deployment(
+      {0, service->name, d.environment, d.revision, "", d.registered_by, d.migration, as_json(d.details)});
+  if (!d.brief.empty()) store.deploys().add_brief({0, service->name, "", d.registered_by, "ci", as_json(d.brief)});
   metrics::process_metrics().deployments.inc({service->name});
-  spdlog::info("deployment #{}: {} {} revision {} registered by {} (migration {})", id, service->name,
-               environment, *text_field(o, "revision"), by, *migration);
-  return {Registration::Outcome::registered,
-          service->name + " revision " + *text_field(o, "revision") + " registered", id};
+  spdlog::info("deployment #{}: {} {} revision {} registered by {} (migration {})", id, service->name, d.environment,
+               d.revision, d.registered_by, d.migration);
+  return {Registration::Outcome::registered, service->name + " revision " + d.revision + " registered", id};
 }
 
 std::optional<std::string> freeze_scope(const Invocation& call, const std::string& word) {

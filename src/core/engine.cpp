@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include "goaround/core/decision.hpp"
+#include "goaround/debrief/timeline_export.hpp"
 #include "goaround/model/buttons.hpp"
 
 namespace goaround::core {
@@ -72,7 +73,7 @@ std::optional<model::Incident> Engine::open_incident(std::int64_t id) {
 
 std::optional<model::Incident> Engine::latest_incident() { return store_.incidents().latest(); }
 
-json::object Engine::timeline(const model::Incident& incident) { return timeline_context(store_, incident); }
+json::object Engine::timeline(const model::Incident& incident) { return debrief::timeline_context(store_, incident); }
 
 std::optional<model::Event> Engine::entry(std::int64_t id) { return store_.timeline().find(id); }
 
@@ -266,8 +267,8 @@ boost::asio::awaitable<std::optional<chat::Message>> Engine::unfreeze(const Requ
       .unfreeze(request.where, scope, display_name(request.who));
 }
 
-Registration Engine::register_deployment(std::string_view body) {
-  return core::register_deployment(config_, store_, templates_, body);
+Registration Engine::register_deployment(const NewDeployment& deployment) {
+  return core::register_deployment(config_, store_, templates_, deployment);
 }
 
 json::value Engine::save_brief(const Request& request, const std::string& service,

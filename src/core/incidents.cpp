@@ -28,25 +28,6 @@ IncidentChoice choose_incident(store::Store& store, const chat::Place& where,
   return {std::nullopt, "several incidents are open:" + list + "; name one with --incident N"};
 }
 
-json::object timeline_context(store::Store& store, const model::Incident& incident) {
-  json::array events;
-  for (const auto& e : store.timeline().events(incident.id)) {
-    std::string padded(model::to_string(e.kind));
-    padded.resize(std::max<std::size_t>(padded.size(), 16), ' ');
-    events.push_back({{"id", e.id},          {"at", e.at},
-                      {"kind", model::to_string(e.kind)}, {"kind_padded", padded},
-                      {"actor", e.actor},    {"text", e.text},
-                      {"revised", e.revised}, {"withdrawn", e.withdrawn}});
-  }
-  return {{"incident", incident.id},
-          {"service", incident.service},
-          {"environment", incident.environment},
-          {"state", model::to_string(incident.state)},
-          {"opened_at", incident.opened_at},
-          {"opened_by", incident.opened_by},
-          {"events", std::move(events)}};
-}
-
 model::Incident open_or_join(store::Store& store, const chat::Templates& templates,
                              const config::Service& service, const chat::Person& who,
                              const std::string& reason, const std::string& fallback_channel) {

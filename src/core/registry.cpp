@@ -87,7 +87,7 @@ boost::asio::awaitable<void> Registry::handle(Engine& engine, chat::Interaction 
 boost::asio::awaitable<void> Registry::dispatch(Engine& engine, Request request,
                                                 std::string text) const {
   Invocation call{engine, *this, std::move(request), {}};
-  auto split = split_words(text);
+  auto split = chat::split_words(text);
   if (!split.error.empty()) {
     call.usage_error(split.error);
     co_return;
@@ -100,7 +100,7 @@ boost::asio::awaitable<void> Registry::dispatch(Engine& engine, Request request,
     call.usage_error("unknown subcommand `" + words.front() + "`");
     co_return;
   }
-  auto parsed = parse_arguments(words, command->flags);
+  auto parsed = chat::parse_arguments(words, command->flags);
   if (!parsed.error.empty()) {
     call.usage_error(parsed.error, command->name);
     co_return;

@@ -16,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include "goaround/core/deploys.hpp"
+#include "goaround/http/deployment_body.hpp"
 #include "goaround/metrics/metrics.hpp"
 
 namespace goaround::http {
@@ -90,7 +91,7 @@ Response Routes::register_deployment(const Request& request) {
   }
   if (!is_json(request[bhttp::field::content_type]))
     return reply(v, keep, bhttp::status::unsupported_media_type, error_json("send Content-Type: application/json"));
-  const auto registration = engine_.register_deployment(request.body());
+  const auto registration = register_body(engine_, request.body());
   using Outcome = core::Registration::Outcome;
   switch (registration.outcome) {
     case Outcome::registered:

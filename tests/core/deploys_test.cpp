@@ -3,6 +3,7 @@
 #include <fstream>
 
 #include "goaround/core/deploys.hpp"
+#include "goaround/http/deployment_body.hpp"
 #include "support/bot_harness.hpp"
 
 using namespace goaround;
@@ -30,7 +31,7 @@ const chat::Person alice{"U1", "alice", {}, false};
 
 TEST_CASE("CI registration: each refusal says why — a registered deploy and its brief are kept") {
   testing::BotHarness bot(two_services);
-  const auto reg = [&](const std::string& body) { return bot.engine.register_deployment(body); };
+  const auto reg = [&](const std::string& body) { return http::register_body(bot.engine, body); };
   CHECK(reg("not json").outcome == Outcome::invalid);
   CHECK(reg("[1]").outcome == Outcome::invalid);
   CHECK_THAT(reg(R"({"service":"checkout","environment":"prod"})").message, Contains("`revision` is required"));
@@ -69,7 +70,7 @@ TEST_CASE("freeze: registration answers frozen, a go-around freezes its service 
   const auto body = std::string(R"({"service":"payments","environment":"prod","revision":"9"})");
   bot.type(alice, "freeze payments release train paused");
   CHECK_THAT(bot.posted(), Contains("deploys of payments are frozen by alice: release train paused"));
-  const auto refused = bot.engine.register_deployment(body);
+  const auto refused = http::register_body(bot.engine, body);
   CHECK(refused.outcome == core::Registration::Outcome::frozen);
   CHECK_THAT(refused.message, Contains("frozen by alice"));
   CHECK_THAT(refused.message, Contains("release train paused"));
@@ -77,11 +78,11 @@ TEST_CASE("freeze: registration answers frozen, a go-around freezes its service 
   CHECK_THAT(bot.whispered(), Contains("already frozen by alice"));
   bot.type(alice, "unfreeze payments");
   CHECK_THAT(bot.posted(), Contains("payments are open again"));
-  CHECK(bot.engine.register_deployment(body).outcome == core::Registration::Outcome::registered);
+  CHECK(http::register_body(bot.engine, body).outcome == core::Registration::Outcome::registered);
   bot.type(alice, "unfreeze payments");
   CHECK_THAT(bot.whispered(), Contains("not frozen"));
   bot.type(alice, "freeze all");
-  CHECK(bot.engine.register_deployment(body).outcome == core::Registration::Outcome::frozen);
+  CHECK(http::register_body(bot.engine, body).outcome == core::Registration::Outcome::frozen);
   bot.type(alice, "unfreeze all");
   bot.type(alice, "freeze nosuch");
   CHECK_THAT(bot.whispered(), Contains("Known services: checkout payments"));
@@ -91,7 +92,7 @@ TEST_CASE("freeze: registration answers frozen, a go-around freezes its service 
   bot.press(alice, bot.card_action("Confirm go-around"));
   REQUIRE(bot.store.deploys().active_freeze("checkout"));
   CHECK(bot.store.deploys().active_freeze("checkout")->incident_id == 1);
-  CHECK(bot.engine.register_deployment(R"({"service":"checkout","environment":"prod","revision":"8"})").outcome ==
+  CHECK(http::register_body(bot.engine, R"({"service":"checkout","environment":"prod","revision":"8"})").outcome ==
         core::Registration::Outcome::frozen);
   bot.type(alice, "debrief 1");
   CHECK_FALSE(bot.store.deploys().active_freeze("checkout"));

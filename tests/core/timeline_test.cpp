@@ -1,6 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "goaround/core/timeline_export.hpp"
+#include "goaround/debrief/timeline_export.hpp"
 #include "support/bot_harness.hpp"
 #include "support/process.hpp"
 #include "support/timeline_reader.hpp"
@@ -97,9 +97,9 @@ TEST_CASE("JSON and CSV exports carry every field of every row and parse back") 
   const auto rows = h.store.timeline().rows(1);
   const auto incident = *h.store.incidents().find(1);
 
-  const auto as_json = core::export_timeline(h.store, h.templates, incident, core::ExportFormat::json);
+  const auto as_json = debrief::export_timeline(h.store, h.templates, incident, debrief::ExportFormat::json);
   const auto from_json = testing::parse_timeline_json(as_json);
-  const auto as_csv = core::export_timeline(h.store, h.templates, incident, core::ExportFormat::csv);
+  const auto as_csv = debrief::export_timeline(h.store, h.templates, incident, debrief::ExportFormat::csv);
   const auto from_csv = testing::parse_timeline_csv(as_csv);
   REQUIRE(from_json.size() == rows.size());
   REQUIRE(from_csv.size() == rows.size());
@@ -107,7 +107,7 @@ TEST_CASE("JSON and CSV exports carry every field of every row and parse back") 
     CHECK(same(from_json[i], rows[i]));
     CHECK(same(from_csv[i], rows[i]));
   }
-  const auto md = core::export_timeline(h.store, h.templates, incident, core::ExportFormat::markdown);
+  const auto md = debrief::export_timeline(h.store, h.templates, incident, debrief::ExportFormat::markdown);
   CHECK_THAT(md, Contains("# Incident #1: checkout (prod)"));
   CHECK_THAT(md, Contains("| note | alice | line one \\| pipe |"));
   CHECK_THAT(md, Contains("(prod)\n\nopen · opened"));

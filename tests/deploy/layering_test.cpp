@@ -4,7 +4,10 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
+#include <map>
 #include <regex>
+#include <set>
 
 namespace fs = std::filesystem;
 
@@ -64,4 +67,45 @@ TEST_CASE("SQL lives in the store: no other product code includes SQLite") {
         CHECK(header != "sqlite3.h");
       }
     }
+}
+
+TEST_CASE("the modules include each other without a cycle, and the lower rooms know nothing of the engine") {
+  const fs::path root(GOAROUND_SOURCE_DIR);
+  // module → the modules its files include (src/<m>/, include/goaround/<m>/, commands/).
+  std::map<std::string, std::set<std::string>> uses;
+  const auto scan = [&](const fs::path& dir, const std::function<std::string(const fs::path&)>& module_of) {
+    for (const auto& file : files_under(dir))
+      for (const auto& header : includes_of(file))
+        if (header.starts_with("goaround/")) {
+          const auto used = header.substr(9, header.find('/', 9) - 9);
+          if (used != module_of(file)) uses[module_of(file)].insert(used);
+        }
+  };
+  scan(root / "src", [&](const fs::path& f) { return fs::relative(f, root / "src").begin()->string(); });
+  scan(root / "include" / "goaround",
+       [&](const fs::path& f) { return fs::relative(f, root / "include" / "goaround").begin()->string(); });
+  scan(root / "commands", [](const fs::path&) { return std::string("commands"); });
+  REQUIRE(uses.size() > 10);
+  const auto reaches = [&](const std::string& from, const std::string& to) {
+    std::vector<std::string> stack{from};
+    std::set<std::string> seen;
+    while (!stack.empty()) {
+      const auto next = stack.back();
+      stack.pop_back();
+      for (const auto& used : uses[next]) {
+        if (used == to) return true;
+        if (seen.insert(used).second) stack.push_back(used);
+      }
+    }
+    return false;
+  };
+  for (const auto& [module, used] : std::map(uses))
+    for (const auto& other : used) {
+      INFO(module << " includes " << other << ", which leads back to " << module);
+      CHECK_FALSE(reaches(other, module));
+    }
+  for (const auto* lower : {"model", "store", "chat", "exec", "schedule", "console", "slack", "verify", "time", "config"}) {
+    INFO(lower);
+    CHECK_FALSE(reaches(lower, "core"));
+  }
 }

@@ -3,6 +3,7 @@
 #include <boost/json/object.hpp>
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -21,10 +22,19 @@ struct Registration {
   std::string message;  // why not, for CI's log; or what was registered
   std::int64_t deployment = 0;
 };
-// Validates `body` (JSON), refuses unknown services and frozen ones, and records the
-// deployment and the brief it carries.
+// What CI registers (POST /v1/deployments), as the listener decoded it from the request.
+struct NewDeployment {
+  std::string service;
+  std::string environment;
+  std::string revision;
+  std::string migration = "none";  // none | additive | destructive
+  std::string registered_by = "ci";
+  std::map<std::string, std::string> details;  // image, previous_revision, feature_flag
+  std::map<std::string, std::string> brief;    // any of the five lines (model::brief_fields)
+};
+// Refuses unknown services and frozen ones, and records the deployment and the brief it carries.
 Registration register_deployment(const config::Config& config, store::Store& store, const chat::Templates& templates,
-                                 std::string_view body);
+                                 const NewDeployment& deployment);
 
 // The service's latest registered deployment for templates: revision, age, migration kind and
 // whether it is destructive (null when none was registered).

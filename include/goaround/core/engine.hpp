@@ -128,7 +128,7 @@ class Engine {
                                                               std::string reason);
   boost::asio::awaitable<std::optional<chat::Message>> unfreeze(const Request& request, std::string scope);
   // CI's deployment registration.
-  Registration register_deployment(std::string_view body);
+  Registration register_deployment(const NewDeployment& deployment);
 
   // --- briefs: records the lines given over the previous brief's; returns the brief
   boost::json::value save_brief(const Request& request, const std::string& service,

@@ -33,7 +33,5 @@ boost::asio::awaitable<std::string> post_in_incident(store::Store& store, chat::
                                                      model::Incident& incident,
                                                      const chat::Message& message);
 
-// The template context for an incident's timeline (templates/timeline.mustache).
-boost::json::object timeline_context(store::Store& store, const model::Incident& incident);
 
 }  // namespace goaround::core

@@ -12,7 +12,7 @@
 #include "goaround/chat/events.hpp"
 #include "goaround/chat/message.hpp"
 #include "goaround/config/config.hpp"
-#include "goaround/core/arguments.hpp"
+#include "goaround/chat/arguments.hpp"
 #include "goaround/core/engine.hpp"
 
 namespace goaround::core {
@@ -25,7 +25,7 @@ struct Invocation {
   Engine& engine;
   const Registry& registry;
   Request request;
-  Arguments arguments;
+  chat::Arguments arguments;
 
   // Answers only the person who asked, with templates/<name>.mustache.
   void reply(std::string_view template_name, const boost::json::value& context) const;
@@ -47,7 +47,7 @@ struct Command {
   std::string name;  // the subcommand word; "" for the default (a service name comes first)
   std::string usage;
   std::string summary;
-  std::vector<FlagSpec> flags;
+  std::vector<chat::FlagSpec> flags;
   CommandHandler handler;
 };
 

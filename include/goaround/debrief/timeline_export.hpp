@@ -4,10 +4,16 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/json/object.hpp>
+
 #include "goaround/chat/templates.hpp"
 #include "goaround/store/store.hpp"
 
-namespace goaround::core {
+namespace goaround::debrief {
+
+// The template context for an incident's timeline (templates/timeline.mustache): every entry
+// in its latest revision, marked when edited or withdrawn.
+boost::json::object timeline_context(store::Store& store, const model::Incident& incident);
 
 enum class ExportFormat { markdown, json, csv };
 std::optional<ExportFormat> export_format(std::string_view name);
@@ -17,4 +23,4 @@ std::optional<ExportFormat> export_format(std::string_view name);
 std::string export_timeline(store::Store& store, const chat::Templates& templates,
                             const model::Incident& incident, ExportFormat format);
 
-}  // namespace goaround::core
+}  // namespace goaround::debrief

@@ -1,9 +1,9 @@
-#include "goaround/core/arguments.hpp"
+#include "goaround/chat/arguments.hpp"
 
 #include <algorithm>
 #include <utility>
 
-namespace goaround::core {
+namespace goaround::chat {
 
 Words split_words(std::string_view text) {
   Words out;
@@ -123,4 +123,4 @@ ParsedArguments parse_arguments(const std::vector<std::string>& words,
   return out;
 }
 
-}  // namespace goaround::core
+}  // namespace goaround::chat

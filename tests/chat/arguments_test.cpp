@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "goaround/core/arguments.hpp"
+#include "goaround/chat/arguments.hpp"
 
-using namespace goaround::core;
+using namespace goaround::chat;
 using Catch::Matchers::Contains;
 
 TEST_CASE("words split on spaces, group in quotes and honour escapes") {

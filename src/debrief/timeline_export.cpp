@@ -1,10 +1,9 @@
-#include "goaround/core/timeline_export.hpp"
+#include "goaround/debrief/timeline_export.hpp"
 
 #include <boost/json.hpp>
 
-#include "goaround/core/incidents.hpp"
 
-namespace goaround::core {
+namespace goaround::debrief {
 namespace json = boost::json;
 
 namespace {
@@ -21,6 +20,25 @@ std::string csv_field(const std::string& value) {
 }
 
 }  // namespace
+
+json::object timeline_context(store::Store& store, const model::Incident& incident) {
+  json::array events;
+  for (const auto& e : store.timeline().events(incident.id)) {
+    std::string padded(model::to_string(e.kind));
+    padded.resize(std::max<std::size_t>(padded.size(), 16), ' ');
+    events.push_back({{"id", e.id},          {"at", e.at},
+                      {"kind", model::to_string(e.kind)}, {"kind_padded", padded},
+                      {"actor", e.actor},    {"text", e.text},
+                      {"revised", e.revised}, {"withdrawn", e.withdrawn}});
+  }
+  return {{"incident", incident.id},
+          {"service", incident.service},
+          {"environment", incident.environment},
+          {"state", model::to_string(incident.state)},
+          {"opened_at", incident.opened_at},
+          {"opened_by", incident.opened_by},
+          {"events", std::move(events)}};
+}
 
 std::optional<ExportFormat> export_format(std::string_view name) {
   if (name == "md" || name == "markdown") return ExportFormat::markdown;
@@ -72,4 +90,4 @@ std::string export_timeline(store::Store& store, const chat::Templates& template
   return out;
 }
 
-}  // namespace goaround::core
+}  // namespace goaround::debrief

@@ -5,7 +5,7 @@
 #include <string_view>
 #include <vector>
 
-namespace goaround::core {
+namespace goaround::chat {
 
 // Splits a typed command into words the way a shell would: whitespace separates, single
 // and double quotes (also the curly quotes chat clients substitute) group, backslash escapes.
@@ -38,4 +38,4 @@ struct ParsedArguments {
 ParsedArguments parse_arguments(const std::vector<std::string>& words,
                                 const std::vector<FlagSpec>& flags);
 
-}  // namespace goaround::core
+}  // namespace goaround::chat
