@@ -5,6 +5,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -89,9 +90,24 @@ std::optional<std::string> ConsoleTransport::choose(int number) const {
   return choices_[static_cast<std::size_t>(number - 1)].action;
 }
 
+namespace {
+
+// A descriptor on an open file of its own. asio makes what it reads non-blocking, and on a
+// terminal stdin, stdout and stderr are one open file: a dup would share that flag, so every
+// write to a terminal slower than the bot would fail with EAGAIN and std::cout would stay
+// failed (the console silent for good). Reopening through /proc gives the terminal (or pipe) a
+// new open file; what cannot be reopened (a socket) is dup'd.
+int own_descriptor(int fd) {
+  const auto path = "/proc/self/fd/" + std::to_string(fd);
+  const int reopened = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  return reopened >= 0 ? reopened : ::dup(fd);
+}
+
+}  // namespace
+
 LineReader::LineReader(asio::any_io_executor executor, int fd) : fd_(fd) {
   struct stat info {};
-  if (fstat(fd, &info) == 0 && !S_ISREG(info.st_mode)) stream_.emplace(executor, ::dup(fd));
+  if (fstat(fd, &info) == 0 && !S_ISREG(info.st_mode)) stream_.emplace(executor, own_descriptor(fd));
 }
 
 asio::awaitable<std::optional<std::string>> LineReader::next() {
