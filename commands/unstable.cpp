@@ -19,7 +19,7 @@ std::optional<model::Incident> open_incident(core::Invocation& call) {
 boost::asio::awaitable<void> go(core::Invocation& call) {
   const auto incident = open_incident(call);
   if (!incident) co_return;
-  auto proposal = co_await call.engine.propose(call.request, incident->service, std::nullopt, incident->reason);
+  auto proposal = co_await call.engine.propose_for(call.request, *incident);
   if (proposal.refusal) call.reply(*proposal.refusal);
 }
 

@@ -159,6 +159,17 @@ boost::asio::awaitable<GoAround::Proposal> Engine::propose(const Request& reques
   co_return co_await go_around_.propose(request, service, std::move(to), std::move(reason));
 }
 
+boost::asio::awaitable<GoAround::Proposal> Engine::propose_for(const Request& request, model::Incident incident) {
+  auto reason = incident.reason;
+  const auto story = store_.timeline().events(incident.id, model::chatter_kinds());
+  for (auto e = story.rbegin(); e != story.rend(); ++e)
+    if (e->kind == EventKind::decision) {
+      reason = e->text;
+      break;
+    }
+  co_return co_await go_around_.propose(request, incident.service, std::nullopt, std::move(reason));
+}
+
 std::optional<chat::Message> Engine::confirm(const Request& request, std::int64_t execution) {
   if (auto refusal = go_around_.start(request, execution)) return refusal;
   // The button's answer does not wait for the rollback; it reports into the incident.

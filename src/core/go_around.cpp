@@ -401,11 +401,12 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   record(incident, EventKind::command, bot_actor, announce.text, model::encode(events::Command{pending.plan.argv}));
   co_await transport_.post(pending.place, announce);
   // Nobody re-ships the bad change in the confusion: deploys wait for the debrief.
+  // The reason is this go-around's own, as given on its card (the incident's may be older).
   if (config_.freeze_until_debrief)
-    if (const auto incident_row = store_.incidents().find(incident))
-      co_await ChangeFreeze(config_, store_, templates_, transport_).freeze(pending.place, execution->service,
-                            "go-around #" + std::to_string(id) + " (" + incident_row->reason + ")",
-                            bot_actor, incident);
+    co_await ChangeFreeze(config_, store_, templates_, transport_)
+        .freeze(pending.place, execution->service,
+                "go-around #" + std::to_string(id) + (execution->reason.empty() ? "" : " (" + execution->reason + ")"),
+                bot_actor, incident);
 
   // Announcing and freezing took time: run the tool only if the go-around is still ours.
   if (!still_owned(id)) co_return Result::failed;

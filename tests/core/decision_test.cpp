@@ -102,6 +102,9 @@ TEST_CASE("/rollback decide in the console: buttons walk the tree, every answer 
   CHECK_THAT(bot.posted(), Contains("Decision for checkout: ROLL BACK."));
   bot.press(alice, bot.card_action("Go around now"));
   CHECK_THAT(bot.posted(), Contains("*Go-around: checkout*"));
+  // The card carries the decision as its reason, not the placeholder the incident opened with.
+  CHECK_THAT(bot.posted(), Contains("reason: Decision: ROLL BACK."));
+  CHECK_THAT(bot.posted(), !Contains("deciding: roll back or fix forward?"));
   bot.type(alice, "decide nosuch");
   CHECK_THAT(bot.whispered(), Contains("Known services: checkout"));
 }

@@ -82,6 +82,8 @@ TEST_CASE("freeze: registration answers frozen, a go-around freezes its service 
   bot.type(alice, "unfreeze payments");
   CHECK_THAT(bot.whispered(), Contains("not frozen"));
   bot.type(alice, "freeze all");
+  // What it says to lift it is a command the bot takes.
+  CHECK_THAT(bot.posted(), Contains("Lift it with `/rollback unfreeze all`"));
   CHECK(http::register_body(bot.engine, body).outcome == core::Registration::Outcome::frozen);
   bot.type(alice, "unfreeze all");
   bot.type(alice, "freeze nosuch");

@@ -97,6 +97,10 @@ class Engine {
   // --- the go-around
   boost::asio::awaitable<GoAround::Proposal> propose(const Request& request, std::string service,
                                                      std::optional<std::string> to, std::string reason);
+  // The go-around a suggestion, prompt or decision offered ("Go around"): the incident's service,
+  // for the reason the incident has come to: its latest decision when one was made (an incident
+  // opened to decide has only a placeholder for a reason), else why it was opened.
+  boost::asio::awaitable<GoAround::Proposal> propose_for(const Request& request, model::Incident incident);
   // Starts it (authorization, the service lock) and runs it in the background; the message
   // for the person when it is refused.
   std::optional<chat::Message> confirm(const Request& request, std::int64_t execution);
