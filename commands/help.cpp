@@ -18,7 +18,7 @@ json::object describe(const core::Command& c) {
 boost::asio::awaitable<void> help(core::Invocation& call) {
   const auto& registry = call.registry;
   json::array services;
-  for (const auto& name : call.engine.config().service_names()) services.push_back(json::string(name));
+  for (const auto& name : call.engine.services().names()) services.push_back(json::string(name));
   if (!call.arguments.positional.empty()) {
     const auto* command = registry.find(call.arguments.positional.front());
     if (!command)

@@ -137,12 +137,13 @@ struct Runtime {
         transport(voice == Voice::slack ? static_cast<chat::Transport&>(slack_transport)
                   : voice == Voice::log ? static_cast<chat::Transport&>(log_transport)
                                         : console),
-        adapters(io.get_executor(), config),
-        go_around(config, store, adapters, templates, transport, *clock,
+        adapters(io.get_executor(), config.service_list(), config.tools),
+        go_around(core::GoAround::Settings::of(config), store, adapters, templates, transport, *clock,
                   core::Ownership::of_this_process(config.execution_lease)),
-        status(config, store, templates, transport, *clock, schedule::prometheus_metric(config)),
-        engine(config, store, templates, transport, go_around, status, io.get_executor(), *clock),
-        triggers(engine, store, *clock, triggers::prometheus_query(config)) {
+        status(config.service_list(), store, templates, transport, *clock, schedule::prometheus_metric(config.prometheus)),
+        engine(core::Engine::Settings::of(config), store, templates, transport, go_around, status, io.get_executor(),
+               *clock),
+        triggers(engine, store, *clock, triggers::prometheus_query(config.prometheus)) {
     commands::register_all(registry);
     metrics::process_metrics().open_incidents = [this] { return double(store.incidents().open().size()); };
   }
@@ -206,7 +207,7 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   } else {
     spdlog::info("goaround serve: no Slack tokens configured; messages go to the log");
   }
-  http::Routes routes(rt.engine, [&]() -> std::optional<std::string> {
+  http::Routes routes(rt.engine, rt.config.http.token, [&]() -> std::optional<std::string> {
     if (socket && !socket->connected()) return "slack: not connected";
     if (std::string why; !rt.store.writable(why)) return "database not writable: " + why;
     return std::nullopt;

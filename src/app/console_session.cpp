@@ -38,7 +38,7 @@ asio::awaitable<void> run_console(core::Engine& engine, const core::Registry& re
                                   console::ConsoleTransport& transport, console::LineReader& input,
                                   std::ostream& out, chat::Person person, bool interactive, Advance advance) {
   boost::json::array services;
-  for (const auto& name : engine.config().service_names()) services.push_back(boost::json::string(name));
+  for (const auto& name : engine.services().names()) services.push_back(boost::json::string(name));
   out << engine.templates().render("console_banner", {{"services", services}, {"person", person.name}}) << '\n';
   const chat::Place here{"console", ""};
   const auto tell = [&](std::string_view name, const boost::json::value& context) {

@@ -14,7 +14,7 @@ slack::SocketModeClient::Handler envelope_handler(core::Engine& engine, const co
                                                   slack::Directory& directory, core::Scribe& scribe) {
   // The groups any service names: the only ones worth asking Slack about.
   std::set<std::string> named_groups;
-  for (const auto& service : engine.config().services)
+  for (const auto& service : engine.services())
     named_groups.insert(service.allowed.groups.begin(), service.allowed.groups.end());
   return [&engine, &registry, &directory, &scribe, named_groups](json::object envelope) -> asio::awaitable<void> {
     if (auto interaction = slack::decode_interaction(envelope)) {

@@ -40,15 +40,14 @@ std::string_view to_string(Severity severity) {
   return "unknown";
 }
 
-const Service* Config::find_service(std::string_view name) const {
-  const auto it = std::find_if(services.begin(), services.end(),
-                               [&](const Service& s) { return s.name == name; });
-  return it == services.end() ? nullptr : &*it;
+const Service* Services::find(std::string_view name) const {
+  const auto it = std::find_if(begin(), end(), [&](const Service& s) { return s.name == name; });
+  return it == end() ? nullptr : &*it;
 }
 
-std::vector<std::string> Config::service_names() const {
+std::vector<std::string> Services::names() const {
   std::vector<std::string> names;
-  for (const auto& s : services) names.push_back(s.name);
+  for (const auto& s : *this) names.push_back(s.name);
   return names;
 }
 

@@ -52,7 +52,7 @@ const DecisionTree& DecisionTree::builtin() {
   return tree;
 }
 
-boost::asio::awaitable<Facts> known_facts(const config::Config& config, store::Store& store,
+boost::asio::awaitable<Facts> known_facts(std::string prometheus_url, store::Store& store,
                                           const config::Service& service,
                                           std::chrono::system_clock::time_point now) {
   Facts facts;
@@ -81,8 +81,8 @@ boost::asio::awaitable<Facts> known_facts(const config::Config& config, store::S
       query = t.query;
       break;
     }
-  if (!query.empty() && !config.prometheus.url.empty()) {
-    const auto value = co_await verify::prometheus_query(config.prometheus.url, query, std::chrono::seconds(5));
+  if (!query.empty() && !prometheus_url.empty()) {
+    const auto value = co_await verify::prometheus_query(prometheus_url, query, std::chrono::seconds(5));
     // Between 10 % and 50 % the tree's words do not decide it: a person does.
     if (value.value && *value.value > 0.5)
       facts["impact"] = {"yes", "error rate " + std::to_string(*value.value) + " is above 50%"};

@@ -13,12 +13,12 @@
 namespace goaround::core {
 namespace json = boost::json;
 
-Registration register_deployment(const config::Config& config, store::Store& store, const chat::Templates& templates,
+Registration register_deployment(config::Services services, store::Store& store, const chat::Templates& templates,
                                  const NewDeployment& d) {
-  const auto* service = config.find_service(d.service);
+  const auto* service = services.find(d.service);
   if (!service || service->environment != d.environment) {
     std::string known_list;
-    for (const auto& s : config.services) known_list += (known_list.empty() ? "" : ", ") + s.name + " (" + s.environment + ")";
+    for (const auto& s : services) known_list += (known_list.empty() ? "" : ", ") + s.name + " (" + s.environment + ")";
     return {Registration::Outcome::unknown_service,
             "no service `" + d.service + "` in " + d.environment + " here; known: " + known_list, 0};
   }
@@ -69,7 +69,7 @@ json::value deployment_context(store::Store& store, const std::string& service,
 
 // Where announcements about a scope go: the service's channel, else where it was asked.
 chat::Place ChangeFreeze::announce_place(const chat::Place& where, const std::string& scope) const {
-  const auto* service = config_.find_service(scope);
+  const auto* service = services_.find(scope);
   if (service && !service->channel.empty() && service->channel != where.channel) return {service->channel, ""};
   return where;
 }

@@ -31,10 +31,14 @@ bool editable(EventKind kind) {
 
 }  // namespace
 
-Engine::Engine(const config::Config& config, store::Store& store, const chat::Templates& templates,
-               chat::Transport& transport, GoAround& go_around, schedule::StatusScheduler& status,
-               boost::asio::any_io_executor executor, const time::Clock& clock)
-    : config_(config),
+Engine::Settings Engine::Settings::of(const config::Config& config) {
+  return {config.service_list(), config.data_dir, config.prometheus.url};
+}
+
+Engine::Engine(Settings settings, store::Store& store, const chat::Templates& templates, chat::Transport& transport,
+               GoAround& go_around, schedule::StatusScheduler& status, boost::asio::any_io_executor executor,
+               const time::Clock& clock)
+    : settings_(std::move(settings)),
       store_(store),
       templates_(templates),
       transport_(transport),
@@ -104,7 +108,7 @@ json::object Engine::overview() {
     incidents.push_back(std::move(entry));
   }
   json::array services;
-  for (const auto& name : config_.service_names()) services.push_back(json::string(name));
+  for (const auto& name : settings_.services.names()) services.push_back(json::string(name));
   return {{"incidents", std::move(incidents)}, {"services", std::move(services)}};
 }
 
@@ -250,8 +254,9 @@ boost::asio::awaitable<void> Engine::hold(const Request& request, model::Inciden
 
 boost::asio::awaitable<debrief::Written> Engine::debrief(const Request& request, model::Incident incident,
                                                          std::optional<std::filesystem::path> markdown_path) {
-  const auto written = co_await debrief::generate(store_, templates_, config_, incident,
-                                                  markdown_path.value_or(debrief::default_path(config_, incident.id)));
+  const auto written =
+      co_await debrief::generate(store_, templates_, settings_.services.find(incident.service), settings_.prometheus_url,
+                                 incident, markdown_path.value_or(debrief::default_path(settings_.data_dir, incident.id)));
   const auto who = display_name(request.who);
   const auto posted = render("debrief_posted", {{"incident", incident.id},
                                                 {"service", incident.service},
@@ -262,24 +267,24 @@ boost::asio::awaitable<debrief::Written> Engine::debrief(const Request& request,
   co_await transport_.post(place, posted);
   transport_.attach(place, written.png.string(), "Incident #" + std::to_string(incident.id) + " timeline");
   transport_.attach(place, written.markdown.string(), "Debrief, incident #" + std::to_string(incident.id));
-  co_await ChangeFreeze(config_, store_, templates_, transport_).debriefed(incident, who);
+  co_await ChangeFreeze(settings_.services, store_, templates_, transport_).debriefed(incident, who);
   co_return written;
 }
 
 boost::asio::awaitable<std::optional<chat::Message>> Engine::freeze(const Request& request, std::string scope,
                                                                     std::string reason) {
-  co_return co_await ChangeFreeze(config_, store_, templates_, transport_)
+  co_return co_await ChangeFreeze(settings_.services, store_, templates_, transport_)
       .freeze(request.where, scope, reason.empty() ? "no reason given" : reason, display_name(request.who),
               std::nullopt);
 }
 
 boost::asio::awaitable<std::optional<chat::Message>> Engine::unfreeze(const Request& request, std::string scope) {
-  co_return co_await ChangeFreeze(config_, store_, templates_, transport_)
+  co_return co_await ChangeFreeze(settings_.services, store_, templates_, transport_)
       .unfreeze(request.where, scope, display_name(request.who));
 }
 
 Registration Engine::register_deployment(const NewDeployment& deployment) {
-  return core::register_deployment(config_, store_, templates_, deployment);
+  return core::register_deployment(settings_.services, store_, templates_, deployment);
 }
 
 json::value Engine::save_brief(const Request& request, const std::string& service,
@@ -311,8 +316,8 @@ model::Incident Engine::open_for_decision(const Request& request, const config::
 
 boost::asio::awaitable<Outcome<bool>> Engine::decide(const Request& request, model::Incident incident,
                                                      std::string path, std::string chosen) {
-  const auto* service = config_.find_service(incident.service);
-  const auto facts = co_await known_facts(config_, store_, *service, clock_.now());
+  const auto* service = settings_.services.find(incident.service);
+  const auto facts = co_await known_facts(settings_.prometheus_url, store_, *service, clock_.now());
   const auto& tree = DecisionTree::builtin();
   const auto w = walk(tree, path, facts);
   if (!w.error.empty()) co_return Outcome<bool>::refused(w.error);

@@ -103,10 +103,14 @@ bool Ownership::dead(const model::RunningExecution& running) const {
   return ::kill(static_cast<pid_t>(running.owner->pid), 0) != 0 && errno == ESRCH;
 }
 
-GoAround::GoAround(const config::Config& config, store::Store& store, exec::Adapters& adapters,
+GoAround::Settings GoAround::Settings::of(const config::Config& config) {
+  return {config.service_list(), config.prometheus.url, config.freeze_until_debrief};
+}
+
+GoAround::GoAround(Settings settings, store::Store& store, exec::Adapters& adapters,
                    const chat::Templates& templates, chat::Transport& transport,
                    const time::Clock& clock, Ownership ownership)
-    : config_(config),
+    : settings_(std::move(settings)),
       store_(store),
       adapters_(adapters),
       templates_(templates),
@@ -143,7 +147,7 @@ std::optional<GoAround::Busy> GoAround::refusal_if_busy(const std::string& servi
 
 json::object GoAround::card_context(const model::Execution& execution, const Pending& pending) {
   return {{"service", execution.service},
-          {"environment", config_.find_service(execution.service)->environment},
+          {"environment", settings_.services.find(execution.service)->environment},
           {"incident", execution.incident_id},
           {"execution", execution.id},
           {"requested_by", pending.requested_by},
@@ -184,10 +188,10 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
                                                              const std::string& service_name,
                                                              std::optional<std::string> to,
                                                              std::string reason) {
-  const auto* service = config_.find_service(service_name);
+  const auto* service = settings_.services.find(service_name);
   if (!service) {
     json::array known;
-    for (const auto& n : config_.service_names()) known.push_back(json::string(n));
+    for (const auto& n : settings_.services.names()) known.push_back(json::string(n));
     co_return Proposal{std::nullopt,
                        render("unknown_service", {{"service", service_name}, {"known", known}})};
   }
@@ -261,7 +265,7 @@ std::optional<chat::Message> GoAround::start(const Request& request, std::int64_
     return render("card_expired", {{"execution", id}, {"service", execution->service}});
   if (it->second.card.empty())
     return render("not_waiting", {{"execution", id}, {"state", "still being posted; press again"}});
-  const auto& service = *config_.find_service(execution->service);
+  const auto& service = *settings_.services.find(execution->service);
   const auto who = display_name(request.who);
   if (!may_call_stop(service, request.who)) {
     auto denial = render("denied", {{"service", service.name}, {"person", who}});
@@ -321,7 +325,7 @@ void GoAround::withdraw_cards(std::int64_t incident_id, const std::string& why) 
 
 std::optional<chat::Message> GoAround::cancel(const Request& request, std::int64_t id) {
   const auto execution = store_.executions().find(id);
-  if (execution && !may_call_stop(*config_.find_service(execution->service), request.who))
+  if (execution && !may_call_stop(*settings_.services.find(execution->service), request.who))
     return render("denied", {{"service", execution->service}, {"person", display_name(request.who)}});
   if (!execution || !store_.executions().cancel(id))
     return render("not_waiting",
@@ -402,8 +406,8 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   co_await transport_.post(pending.place, announce);
   // Nobody re-ships the bad change in the confusion: deploys wait for the debrief.
   // The reason is this go-around's own, as given on its card (the incident's may be older).
-  if (config_.freeze_until_debrief)
-    co_await ChangeFreeze(config_, store_, templates_, transport_)
+  if (settings_.freeze_until_debrief)
+    co_await ChangeFreeze(settings_.services, store_, templates_, transport_)
         .freeze(pending.place, execution->service,
                 "go-around #" + std::to_string(id) + (execution->reason.empty() ? "" : " (" + execution->reason + ")"),
                 bot_actor, incident);
@@ -477,17 +481,17 @@ boost::asio::awaitable<exec::Verification> GoAround::verify_all(const std::strin
                                                                 const exec::Plan& plan) {
   auto verification = co_await adapter.verify(plan);
   // The rollback procedure: the rollout being done is not the service being well; check what users see.
-  const auto& checks = config_.find_service(service_name)->verify;
+  const auto& checks = settings_.services.find(service_name)->verify;
   constexpr auto timeout = std::chrono::seconds(10);
   if (!checks.health_url.empty())
     verification.checks.push_back(
         co_await verify::check_health(checks.health_url, checks.expect_status, timeout));
   if (!checks.query.empty()) {
-    if (config_.prometheus.url.empty())
+    if (settings_.prometheus_url.empty())
       verification.checks.push_back({"metric", false, "verify.query is set but prometheus.url is not"});
     else
       verification.checks.push_back(co_await verify::check_metric_below(
-          config_.prometheus.url, checks.query, *checks.below, timeout));
+          settings_.prometheus_url, checks.query, *checks.below, timeout));
   }
   verification.passed =
       verification.passed && std::all_of(verification.checks.begin(), verification.checks.end(),

@@ -24,9 +24,9 @@ boost::asio::awaitable<void> Invocation::say_here(chat::Message message) const {
 }
 
 const config::Service* Invocation::service(std::string_view name) const {
-  if (const auto* found = engine.config().find_service(name)) return found;
+  if (const auto* found = engine.services().find(name)) return found;
   json::array known;
-  for (const auto& n : engine.config().service_names()) known.push_back(json::string(n));
+  for (const auto& n : engine.services().names()) known.push_back(json::string(n));
   reply("unknown_service", {{"service", name}, {"known", known}});
   return nullptr;
 }

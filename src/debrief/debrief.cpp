@@ -211,24 +211,23 @@ Written write(store::Store& store, const chat::Templates& templates, const model
 }
 
 boost::asio::awaitable<Written> generate(store::Store& store, const chat::Templates& templates,
-                                         const config::Config& config,
+                                         const config::Service* service, std::string prometheus_url,
                                          const model::Incident& incident,
                                          const std::filesystem::path& markdown_path) {
-  const auto* service = config.find_service(incident.service);
   std::vector<verify::Sample> metric;
-  if (service && !service->verify.query.empty() && !config.prometheus.url.empty()) {
+  if (service && !service->verify.query.empty() && !prometheus_url.empty()) {
     const auto m = milestones(store, incident);
     const auto step = std::max<std::chrono::seconds>(
         std::chrono::duration_cast<std::chrono::seconds>(m.end - m.start) / 200, 1s);
-    auto range = co_await verify::prometheus_range(config.prometheus.url, service->verify.query,
+    auto range = co_await verify::prometheus_range(prometheus_url, service->verify.query,
                                                    m.start, m.end, step, 10s);
     metric = std::move(range.samples);
   }
   co_return write(store, templates, incident, service, metric, markdown_path);
 }
 
-std::filesystem::path default_path(const config::Config& config, std::int64_t incident_id) {
-  return config.data_dir / "debriefs" / ("incident-" + std::to_string(incident_id) + ".md");
+std::filesystem::path default_path(const std::filesystem::path& data_dir, std::int64_t incident_id) {
+  return data_dir / "debriefs" / ("incident-" + std::to_string(incident_id) + ".md");
 }
 
 }  // namespace goaround::debrief

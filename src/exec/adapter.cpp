@@ -54,9 +54,8 @@ std::unique_ptr<Adapter> make_adapter(boost::asio::any_io_executor executor,
 
 }  // namespace
 
-Adapters::Adapters(boost::asio::any_io_executor executor, const config::Config& config) {
-  for (const auto& service : config.services)
-    adapters_.emplace(service.name, make_adapter(executor, service, config.tools));
+Adapters::Adapters(boost::asio::any_io_executor executor, config::Services services, const config::Tools& tools) {
+  for (const auto& service : services) adapters_.emplace(service.name, make_adapter(executor, service, tools));
 }
 
 Adapters::~Adapters() = default;

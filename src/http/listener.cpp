@@ -52,11 +52,11 @@ bool same_secret(std::string_view given, const std::string& expected) {
 
 }  // namespace
 
-Routes::Routes(core::Engine& engine, std::function<std::optional<std::string>()> not_ready)
-    : engine_(engine), not_ready_(std::move(not_ready)) {}
+Routes::Routes(core::Engine& engine, config::Secret token, std::function<std::optional<std::string>()> not_ready)
+    : engine_(engine), token_(std::move(token)), not_ready_(std::move(not_ready)) {}
 
 bool Routes::authorized(const Request& request) const {
-  const auto& token = engine_.config().http.token;
+  const auto& token = token_;
   const std::string_view header = request[bhttp::field::authorization];
   // RFC 7235: the scheme is case-insensitive and one or more spaces part it from the token.
   constexpr std::string_view scheme = "bearer";
@@ -84,7 +84,7 @@ Response Routes::register_deployment(const Request& request) {
   const auto keep = request.keep_alive();
   if (!authorized(request)) {
     auto r = reply(v, keep, bhttp::status::unauthorized,
-                   error_json(engine_.config().http.token.empty() ? "registration is off: http.token is not set"
+                   error_json(token_.empty() ? "registration is off: http.token is not set"
                                                              : "a valid bearer token is required"));
     r.set(bhttp::field::www_authenticate, "Bearer");
     return r;

@@ -38,20 +38,20 @@ std::string direction(double from, double to) {
 
 }  // namespace
 
-MetricReader prometheus_metric(const config::Config& config) {
-  return [&config](const config::Service& service) -> asio::awaitable<std::optional<double>> {
-    if (config.prometheus.url.empty() || service.verify.query.empty()) co_return std::nullopt;
-    const auto result = co_await verify::prometheus_query(config.prometheus.url,
+MetricReader prometheus_metric(const config::Prometheus& prometheus) {
+  return [url = prometheus.url](const config::Service& service) -> asio::awaitable<std::optional<double>> {
+    if (url.empty() || service.verify.query.empty()) co_return std::nullopt;
+    const auto result = co_await verify::prometheus_query(url,
                                                           service.verify.query, 10s);
     if (!result.value) spdlog::warn("status metric for {}: {}", service.name, result.error);
     co_return result.value;
   };
 }
 
-StatusScheduler::StatusScheduler(const config::Config& config, store::Store& store,
+StatusScheduler::StatusScheduler(config::Services services, store::Store& store,
                                  const chat::Templates& templates, chat::Transport& transport,
                                  const time::Clock& clock, MetricReader metric)
-    : config_(config),
+    : services_(services),
       store_(store),
       templates_(templates),
       transport_(transport),
@@ -64,7 +64,7 @@ std::chrono::seconds StatusScheduler::grace(std::chrono::seconds interval) {
 
 model::Schedule StatusScheduler::start_cadence(const model::Incident& incident,
                                                std::optional<double> value) {
-  const auto* service = config_.find_service(incident.service);
+  const auto* service = services_.find(incident.service);
   model::Schedule schedule;
   schedule.incident_id = incident.id;
   schedule.interval = std::chrono::duration_cast<std::chrono::seconds>(
@@ -78,7 +78,7 @@ model::Schedule StatusScheduler::start_cadence(const model::Incident& incident,
 asio::awaitable<void> StatusScheduler::tick() {
   for (const auto& incident : store_.incidents().open())
     if (!store_.schedules().find(incident.id)) {
-      const auto* service = config_.find_service(incident.service);
+      const auto* service = services_.find(incident.service);
       start_cadence(incident, service ? co_await metric_(*service) : std::nullopt);
     }
   for (auto schedule : store_.schedules().of_open_incidents()) {
@@ -105,7 +105,7 @@ asio::awaitable<void> StatusScheduler::human_update(const model::Incident& incid
                                                     const chat::Person& author, std::string text) {
   auto schedule = store_.schedules().find(incident.id);
   if (!schedule) {
-    const auto* service = config_.find_service(incident.service);
+    const auto* service = services_.find(incident.service);
     schedule = start_cadence(incident, service ? co_await metric_(*service) : std::nullopt);
   }
   co_await post_update(incident, *schedule, &author, text);
@@ -147,7 +147,7 @@ asio::awaitable<void> StatusScheduler::post_update(const model::Incident& incide
                                                    model::Schedule schedule,
                                                    const chat::Person* author,
                                                    const std::string& text) {
-  const auto* service = config_.find_service(incident.service);
+  const auto* service = services_.find(incident.service);
   const auto value = service ? co_await metric_(*service) : std::nullopt;
   // The metric query waited: someone may have posted or closed meanwhile. Work on what is
   // stored now; a closed incident gets nothing, and a bot update that lost its turn is dropped.

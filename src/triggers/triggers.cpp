@@ -35,10 +35,10 @@ void Condition::lost() {
   fired_ = false;
 }
 
-Query prometheus_query(const config::Config& config) {
-  return [&config](const std::string& promql) -> asio::awaitable<verify::QueryValue> {
-    if (config.prometheus.url.empty()) co_return verify::QueryValue{std::nullopt, "prometheus.url is not configured"};
-    co_return co_await verify::prometheus_query(config.prometheus.url, promql, std::chrono::seconds(5));
+Query prometheus_query(const config::Prometheus& prometheus) {
+  return [url = prometheus.url](const std::string& promql) -> asio::awaitable<verify::QueryValue> {
+    if (url.empty()) co_return verify::QueryValue{std::nullopt, "prometheus.url is not configured"};
+    co_return co_await verify::prometheus_query(url, promql, std::chrono::seconds(5));
   };
 }
 
@@ -54,7 +54,7 @@ std::vector<chat::Button> go_around_or_hold(std::int64_t incident) {
 
 Monitor::Monitor(core::Engine& engine, store::Store& store, const time::Clock& clock, Query query)
     : engine_(engine), store_(store), clock_(clock), query_(std::move(query)) {
-  for (const auto& service : engine_.config().services)
+  for (const auto& service : engine_.services())
     for (const auto& trigger : service.triggers)
       watched_.push_back({&service, &trigger, Condition(trigger), ""});
 }
@@ -155,7 +155,7 @@ asio::awaitable<void> Monitor::fire(Watched& w, double value, std::chrono::milli
 
 asio::awaitable<void> Monitor::prompt_open_incidents() {
   for (auto incident : store_.incidents().open()) {
-    const auto* service = engine_.config().find_service(incident.service);
+    const auto* service = engine_.services().find(incident.service);
     const auto opened = time::parse_utc(incident.opened_at);
     if (!service || !opened || clock_.now() - *opened < service->prompt_after) continue;
     const auto firing = std::find_if(watched_.begin(), watched_.end(), [&](const Watched& w) {

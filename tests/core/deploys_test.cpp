@@ -66,7 +66,6 @@ TEST_CASE("CI registration: each refusal says why — a registered deploy and it
 
 TEST_CASE("freeze: registration answers frozen, a go-around freezes its service until the debrief") {
   testing::BotHarness bot(two_services);
-  bot.config.data_dir = bot.dir.path() / "var";  // its own debrief files, not the shared ./var
   const auto body = std::string(R"({"service":"payments","environment":"prod","revision":"9"})");
   bot.type(alice, "freeze payments release train paused");
   CHECK_THAT(bot.posted(), Contains("deploys of payments are frozen by alice: release train paused"));
@@ -105,7 +104,6 @@ TEST_CASE("freeze: registration answers frozen, a go-around freezes its service 
 
 TEST_CASE("/rollback brief: recorded line by line, shown, and in the debrief") {
   testing::BotHarness bot(two_services);
-  bot.config.data_dir = bot.dir.path() / "var";
   bot.type(alice, "brief checkout");
   CHECK_THAT(bot.whispered(), Contains("No brief for checkout yet"));
   bot.type(alice, R"(brief checkout --changes "new cart" --signals "5xx > 2% for 5m")");

@@ -130,7 +130,6 @@ services:
 
 TEST_CASE("/rollback debrief shares the debrief and its chart in the incident thread") {
   testing::BotHarness h(config_text);
-  h.config.data_dir = h.dir.path() / "var";
   record_incident(h);
   h.type(alice, "debrief");
   // The debrief is posted, then the go-around's change freeze lifts.

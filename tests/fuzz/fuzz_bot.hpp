@@ -36,12 +36,13 @@ struct FuzzBot {
       : data(make_folder()),
         config(fuzz_config(data)),
         store(data / "goaround.db", clock),
-        adapters(io.get_executor(), config),
-        go_around(config, store, adapters, templates, transport, clock,
+        adapters(io.get_executor(), config.service_list(), config.tools),
+        go_around(core::GoAround::Settings::of(config), store, adapters, templates, transport, clock,
                   core::Ownership::of_this_process(config.execution_lease)),
-        status(config, store, templates, transport, clock,
+        status(config.service_list(), store, templates, transport, clock,
                [](const config::Service&) -> boost::asio::awaitable<std::optional<double>> { co_return std::nullopt; }),
-        engine(config, store, templates, transport, go_around, status, io.get_executor(), clock) {
+        engine(core::Engine::Settings::of(config), store, templates, transport, go_around, status, io.get_executor(),
+               clock) {
     commands::register_all(registry);
     spdlog::set_level(spdlog::level::warn);  // a line per accepted input would drown the findings
   }

@@ -46,8 +46,7 @@ http::Request request(bhttp::verb verb, const std::string& target, const std::st
 
 TEST_CASE("POST /v1/deployments: 201, and 400, 401, 404, 405, 415, 423 each with the reason") {
   testing::BotHarness bot(std::string("http: { listen: \"127.0.0.1:0\", token: \"${T}\" }\n") + services);
-  bot.config.http.token = config::Secret(token, "${T}");
-  http::Routes routes(bot.engine, [] { return std::nullopt; });
+  http::Routes routes(bot.engine, config::Secret(token, "${T}"), [] { return std::nullopt; });
   const auto post = [&](const std::string& body, const std::string& bearer = token) {
     return routes.answer(request(bhttp::verb::post, "/v1/deployments", body, bearer));
   };
@@ -93,7 +92,7 @@ TEST_CASE("POST /v1/deployments: 201, and 400, 401, 404, 405, 415, 423 each with
   CHECK(r.result_int() == 200);
   CHECK_THAT(r.body(), Contains("goaround_deployments_registered_total{service=\"checkout\"}"));
   CHECK_THAT(r.body(), Contains("goaround_http_requests_total{route=\"/v1/deployments\",status=\"423\"} 1"));
-  http::Routes not_ready(bot.engine, [] { return std::optional<std::string>("slack: not connected"); });
+  http::Routes not_ready(bot.engine, config::Secret(token, "${T}"), [] { return std::optional<std::string>("slack: not connected"); });
   r = not_ready.answer(request(bhttp::verb::get, "/readyz"));
   CHECK(r.result_int() == 503);
   CHECK_THAT(r.body(), Contains("slack: not connected"));
@@ -165,8 +164,7 @@ TEST_CASE("goaround --version") {
 
 TEST_CASE("Content-Type is compared by media type, and the Bearer scheme case-insensitively") {
   testing::BotHarness bot(std::string("http: { listen: \"127.0.0.1:0\", token: \"${T}\" }\n") + services);
-  bot.config.http.token = config::Secret(token, "${T}");
-  http::Routes routes(bot.engine, [] { return std::nullopt; });
+  http::Routes routes(bot.engine, config::Secret(token, "${T}"), [] { return std::nullopt; });
   const std::string good = R"({"service":"checkout","environment":"prod","revision":"7"})";
   const auto with = [&](const std::string& content_type, const std::string& authorization) {
     auto r = request(bhttp::verb::post, "/v1/deployments", good, "");

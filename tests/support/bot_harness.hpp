@@ -19,25 +19,28 @@ namespace goaround::testing {
 // said and a metric that returns the values a test queues (nullopt when none are left).
 struct BotHarness {
   explicit BotHarness(const std::string& config_text)
-      : config(parsed(config_text)),
+      : config(parsed(config_text, dir.path() / "var")),
         store(dir.path() / "goaround.db", clock),
-        adapters(io.get_executor(), config),
-        go_around(config, store, adapters, templates, transport, clock,
+        adapters(io.get_executor(), config.service_list(), config.tools),
+        go_around(core::GoAround::Settings::of(config), store, adapters, templates, transport, clock,
                   core::Ownership::of_this_process(config.execution_lease)),
-        status(config, store, templates, transport, clock,
+        status(config.service_list(), store, templates, transport, clock,
                [this](const config::Service&) -> boost::asio::awaitable<std::optional<double>> {
                  if (metric_values.empty()) co_return std::nullopt;
                  const auto v = metric_values.front();
                  metric_values.pop_front();
                  co_return v;
                }),
-        engine(config, store, templates, transport, go_around, status, io.get_executor(), clock) {
+        engine(core::Engine::Settings::of(config), store, templates, transport, go_around, status, io.get_executor(),
+               clock) {
     commands::register_all(registry);
   }
 
-  static config::Config parsed(const std::string& text) {
+  // Debriefs and the like go into the test's own folder, never a shared ./var.
+  static config::Config parsed(const std::string& text, const std::filesystem::path& data_dir) {
     auto result = config::parse(text, [](const std::string&) { return std::nullopt; });
     REQUIRE(result.problems.empty());
+    result.config->data_dir = data_dir;
     return *result.config;
   }
 

@@ -161,6 +161,20 @@ struct Service {
   std::vector<Trigger> triggers;
 };
 
+// The configured services as a component that looks them up sees them, and no other setting:
+// a view of the configuration's list, which must outlive it.
+class Services {
+ public:
+  explicit Services(const std::vector<Service>& list) : list_(&list) {}
+  const Service* find(std::string_view name) const;
+  std::vector<std::string> names() const;
+  std::vector<Service>::const_iterator begin() const { return list_->begin(); }
+  std::vector<Service>::const_iterator end() const { return list_->end(); }
+
+ private:
+  const std::vector<Service>* list_;
+};
+
 struct Slack {
   Secret app_token;
   Secret bot_token;
@@ -189,8 +203,9 @@ struct Config {
   std::chrono::milliseconds execution_lease{std::chrono::seconds(10)};
   std::vector<Service> services;
 
-  const Service* find_service(std::string_view name) const;
-  std::vector<std::string> service_names() const;
+  Services service_list() const { return Services(services); }
+  const Service* find_service(std::string_view name) const { return service_list().find(name); }
+  std::vector<std::string> service_names() const { return service_list().names(); }
 };
 
 // One problem found in a configuration file, with its 1-based position.

@@ -46,7 +46,8 @@ struct Fact {
 using Facts = std::map<std::string, Fact, std::less<>>;
 
 // The registered deployment's age, migration and flag, and the service's error rate.
-boost::asio::awaitable<Facts> known_facts(const config::Config& config, store::Store& store,
+// `prometheus_url`: where the error rate is read (empty: not known).
+boost::asio::awaitable<Facts> known_facts(std::string prometheus_url, store::Store& store,
                                           const config::Service& service,
                                           std::chrono::system_clock::time_point now);
 

@@ -33,7 +33,7 @@ struct NewDeployment {
   std::map<std::string, std::string> brief;    // any of the five lines (model::brief_fields)
 };
 // Refuses unknown services and frozen ones, and records the deployment and the brief it carries.
-Registration register_deployment(const config::Config& config, store::Store& store, const chat::Templates& templates,
+Registration register_deployment(config::Services services, store::Store& store, const chat::Templates& templates,
                                  const NewDeployment& deployment);
 
 // The service's latest registered deployment for templates: revision, age, migration kind and
@@ -50,9 +50,9 @@ std::optional<std::string> freeze_scope(const Invocation& call, const std::strin
 // each set and lift announced where the service's incidents go.
 class ChangeFreeze {
  public:
-  ChangeFreeze(const config::Config& config, store::Store& store, const chat::Templates& templates,
+  ChangeFreeze(config::Services services, store::Store& store, const chat::Templates& templates,
                chat::Transport& transport)
-      : config_(config), store_(store), templates_(templates), transport_(transport) {}
+      : services_(services), store_(store), templates_(templates), transport_(transport) {}
 
   // The message for the person who asked when it was frozen already; a freeze set by a
   // go-around (`incident`) is announced in its thread and lifted by its debrief.
@@ -70,7 +70,7 @@ class ChangeFreeze {
  private:
   chat::Place announce_place(const chat::Place& where, const std::string& scope) const;
 
-  const config::Config& config_;
+  config::Services services_;
   store::Store& store_;
   const chat::Templates& templates_;
   chat::Transport& transport_;

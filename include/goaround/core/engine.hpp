@@ -48,11 +48,18 @@ struct Outcome {
 // or a transport.
 class Engine {
  public:
-  Engine(const config::Config& config, store::Store& store, const chat::Templates& templates,
-         chat::Transport& transport, GoAround& go_around, schedule::StatusScheduler& status,
-         boost::asio::any_io_executor executor, const time::Clock& clock);
+  // What the engine reads of the configuration.
+  struct Settings {
+    config::Services services;
+    std::filesystem::path data_dir;  // debriefs are written under it
+    std::string prometheus_url;      // the error rate for decisions, the metric for debriefs
+    static Settings of(const config::Config& config);
+  };
+  Engine(Settings settings, store::Store& store, const chat::Templates& templates, chat::Transport& transport,
+         GoAround& go_around, schedule::StatusScheduler& status, boost::asio::any_io_executor executor,
+         const time::Clock& clock);
 
-  const config::Config& config() const { return config_; }
+  const config::Services& services() const { return settings_.services; }
   const chat::Templates& templates() const { return templates_; }
   boost::asio::any_io_executor executor() const { return executor_; }
   // Go-arounds confirmed and not yet ended.
@@ -153,7 +160,7 @@ class Engine {
  private:
   chat::Message render(std::string_view name, const boost::json::value& context) const;
 
-  const config::Config& config_;
+  Settings settings_;
   store::Store& store_;
   const chat::Templates& templates_;
   chat::Transport& transport_;

@@ -45,7 +45,14 @@ struct Ownership {
 // → result. Every step is written to the timeline before anyone is told about it.
 class GoAround {
  public:
-  GoAround(const config::Config& config, store::Store& store, exec::Adapters& adapters,
+  // What the go-around reads of the configuration.
+  struct Settings {
+    config::Services services;
+    std::string prometheus_url;  // for the services' metric checks (verify.query)
+    bool freeze_until_debrief = true;
+    static Settings of(const config::Config& config);
+  };
+  GoAround(Settings settings, store::Store& store, exec::Adapters& adapters,
            const chat::Templates& templates, chat::Transport& transport,
            const time::Clock& clock, Ownership ownership);
 
@@ -121,7 +128,7 @@ class GoAround {
   std::int64_t record(std::int64_t incident, model::EventKind kind, const std::string& actor,
                       const std::string& text, const boost::json::object& data = {});
 
-  const config::Config& config_;
+  Settings settings_;
   store::Store& store_;
   exec::Adapters& adapters_;
   const chat::Templates& templates_;

@@ -58,14 +58,15 @@ Written write(store::Store& store, const chat::Templates& templates, const model
               const config::Service* service, const std::vector<verify::Sample>& metric,
               const std::filesystem::path& markdown_path);
 
-// The whole debrief of an incident: the metric's line fetched from Prometheus over the
-// incident's span where the service has a query, then write().
+// The whole debrief of an incident: the metric's line fetched from Prometheus (`prometheus_url`,
+// empty for none) over the incident's span where the service (null: no longer configured) has
+// a query, then write().
 boost::asio::awaitable<Written> generate(store::Store& store, const chat::Templates& templates,
-                                         const config::Config& config,
+                                         const config::Service* service, std::string prometheus_url,
                                          const model::Incident& incident,
                                          const std::filesystem::path& markdown_path);
 
 // Where debriefs go by default: <data_dir>/debriefs/incident-<id>.md
-std::filesystem::path default_path(const config::Config& config, std::int64_t incident_id);
+std::filesystem::path default_path(const std::filesystem::path& data_dir, std::int64_t incident_id);
 
 }  // namespace goaround::debrief

@@ -87,7 +87,7 @@ class Adapter {
 // The adapter of every configured service, built once at start-up.
 class Adapters {
  public:
-  Adapters(boost::asio::any_io_executor executor, const config::Config& config);
+  Adapters(boost::asio::any_io_executor executor, config::Services services, const config::Tools& tools);
   ~Adapters();
   // nullptr for a service that is not configured.
   Adapter* find(const std::string& service);

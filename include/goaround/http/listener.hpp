@@ -23,7 +23,8 @@ using Response = boost::beast::http::response<boost::beast::http::string_body>;
 class Routes {
  public:
   // `not_ready`: why the bot cannot serve yet (Slack down, database not writable), or nullopt.
-  Routes(core::Engine& engine, std::function<std::optional<std::string>()> not_ready);
+  // `token`: the bearer token registrations must carry (empty: registration is off).
+  Routes(core::Engine& engine, config::Secret token, std::function<std::optional<std::string>()> not_ready);
   Response answer(const Request& request);
 
  private:
@@ -42,6 +43,7 @@ class Routes {
   bool authorized(const Request& request) const;
 
   core::Engine& engine_;
+  config::Secret token_;
   std::function<std::optional<std::string>()> not_ready_;
 };
 

@@ -18,7 +18,7 @@ namespace goaround::schedule {
 using MetricReader =
     std::function<boost::asio::awaitable<std::optional<double>>(const config::Service&)>;
 // verify.query against prometheus.url.
-MetricReader prometheus_metric(const config::Config& config);
+MetricReader prometheus_metric(const config::Prometheus& prometheus);
 
 // The go-around brief's "communicate on a schedule": every open incident gets a status update on its
 // service's cadence. When one is due and nobody posted since the last, the commander is
@@ -27,7 +27,7 @@ MetricReader prometheus_metric(const config::Config& config);
 // so tests run in virtual time.
 class StatusScheduler {
  public:
-  StatusScheduler(const config::Config& config, store::Store& store,
+  StatusScheduler(config::Services services, store::Store& store,
                   const chat::Templates& templates, chat::Transport& transport,
                   const time::Clock& clock, MetricReader metric);
 
@@ -53,7 +53,7 @@ class StatusScheduler {
                                            const chat::Person* author, const std::string& text);
   boost::asio::awaitable<void> post_reminder(const model::Incident& incident, model::Schedule schedule);
 
-  const config::Config& config_;
+  config::Services services_;
   store::Store& store_;
   const chat::Templates& templates_;
   chat::Transport& transport_;

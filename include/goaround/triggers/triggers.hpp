@@ -39,7 +39,7 @@ class Condition {
 
 // Evaluates PromQL against prometheus.url; injectable for tests.
 using Query = std::function<boost::asio::awaitable<verify::QueryValue>(const std::string& promql)>;
-Query prometheus_query(const config::Config& config);
+Query prometheus_query(const config::Prometheus& prometheus);
 
 // Polls every service's triggers and acts by severity: auto_rollback starts the go-around
 // (inside the watch window after a registered deployment, outside the cooldown; still
