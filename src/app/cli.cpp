@@ -454,9 +454,20 @@ int run(int argc, char** argv) {
     std::cerr << "goaround: --log-format must be text or json\n";
     return exit_usage;
   }
+  if (const auto clock = args.value("clock"); clock && *clock != "wall" && *clock != "virtual") {
+    std::cerr << "goaround: --clock must be wall or virtual, not `" << *clock << "`\n";
+    return exit_usage;
+  }
   setup_logging(args.value("log-level").value_or(""), config->log.level,
                 args.value("log-format").value_or(config->log.format));
   const auto data_dir = std::filesystem::path(args.value("data").value_or(config->data_dir));
+  // What only reads the timeline never creates one: a mistyped --data is an error, not an
+  // empty new database.
+  if ((sub->name == "timeline" || sub->name == "debrief") && !std::filesystem::exists(data_dir / "goaround.db")) {
+    std::cerr << "goaround " << sub->name << ": no timeline database at " << (data_dir / "goaround.db").string()
+              << " (check --data or data_dir)\n";
+    return exit_usage;
+  }
   try {
     config->data_dir = data_dir;
     const bool serving = sub->name == "serve";

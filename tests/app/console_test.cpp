@@ -186,13 +186,31 @@ TEST_CASE("the data option overrides the configured data folder") {
   CHECK(ran.exit_code == 0);
   CHECK(std::filesystem::exists(elsewhere / "goaround.db"));
   CHECK_FALSE(std::filesystem::exists(dir.path() / "var" / "goaround.db"));
+  // Reading with a mistyped folder is an error, and creates nothing.
+  const auto typo = dir.path() / "elsewehre";
+  for (const auto* reader : {"timeline", "debrief"}) {
+    const auto read = testing::run_goaround({reader, "--config", config_file(dir), "--data", typo.string()});
+    INFO(reader << ": " << read.err);
+    CHECK(read.exit_code == 2);
+    CHECK_THAT(read.err, Contains("no timeline database at " + (typo / "goaround.db").string()));
+    CHECK_FALSE(std::filesystem::exists(typo));
+  }
+  CHECK(testing::run_goaround({"timeline", "--config", config_file(dir), "--data", elsewhere.string()}).exit_code == 0);
+}
+
+TEST_CASE("a clock that is neither wall nor virtual is refused, not taken for the wall clock") {
+  testing::TempDir dir;
+  const auto ran = testing::run_goaround({"--config", config_file(dir), "--clock", "sundial"}, "quit\n");
+  CHECK(ran.exit_code == 2);
+  CHECK_THAT(ran.err, Contains("--clock must be wall or virtual, not `sundial`"));
+  CHECK(testing::run_goaround({"--config", config_file(dir), "--clock", "wall"}, "quit\n").exit_code == 0);
 }
 
 TEST_CASE("logs can be JSON, one object per line, with the message escaped") {
   testing::TempDir dir;
-  const auto ran = testing::run_goaround({"timeline", "--config", config_file(dir), "--log-level",
+  const auto ran = testing::run_goaround({"rollback", "payments", "--yes", "--config", config_file(dir), "--log-level",
                                           "info", "--log-format", "json"});
-  CHECK_THAT(ran.err, Contains(R"("level":"info","logger":"goaround","msg":"goaround timeline: data in )"));
+  CHECK_THAT(ran.err, Contains(R"("level":"info","logger":"goaround","msg":"goaround rollback: data in )"));
 }
 
 TEST_CASE("in the console a go-around gets scheduled status posts in virtual time") {
