@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "goaround/debrief/timeline_export.hpp"
 #include "goaround/exec/adapter.hpp"
 
 namespace goaround::debrief {
@@ -154,30 +155,28 @@ json::object context_of(store::Store& store, const model::Incident& incident,
                          {"rollback", span(m.rollback_start, m.rollback_end)},
                          {"time_to_recovery", span(m.detection, m.recovery)}};
   const auto last = executions.empty() ? std::optional<model::Execution>() : executions.back();
-  return {{"incident", incident.id},
-          {"service", incident.service},
-          {"environment", incident.environment},
-          {"state", model::to_string(incident.state)},
-          {"opened_at", incident.opened_at},
-          {"opened_by", incident.opened_by},
-          {"closed_at", incident.closed_at ? json::value(*incident.closed_at) : json::value(nullptr)},
-          {"summary", incident.summary.empty() ? json::value(nullptr) : json::value(incident.summary)},
-          {"reason", incident.reason.empty() ? json::value(nullptr) : json::value(incident.reason)},
-          {"rolled_back", last && last->state == model::ExecutionState::succeeded},
-          {"from", last ? json::value(last->from_revision) : json::value(nullptr)},
-          {"to", last ? json::value(last->to_revision) : json::value(nullptr)},
-          {"recovered", m.recovery.has_value()},
-          {"trigger_notes", std::move(trigger_notes)},
-          {"reviews", std::move(reviews)},
-          {"timeline", std::move(timeline)},
-          {"omitted", omitted ? json::value(omitted) : json::value(nullptr)},
-          {"commands", std::move(commands)},
-          {"durations", std::move(durations)},
-          {"verifications", std::move(verifications)},
-          {"lessons", std::move(lessons)},
-          {"actions", std::move(actions)},
-          {"chart", chart.empty() ? json::value(nullptr) : json::value(chart)},
-          {"brief", model::brief_context(store.deploys().latest_brief(incident.service))}};
+  auto context = incident_fields(incident);
+  json::object debriefed{
+      {"closed_at", incident.closed_at ? json::value(*incident.closed_at) : json::value(nullptr)},
+      {"summary", incident.summary.empty() ? json::value(nullptr) : json::value(incident.summary)},
+      {"reason", incident.reason.empty() ? json::value(nullptr) : json::value(incident.reason)},
+      {"rolled_back", last && last->state == model::ExecutionState::succeeded},
+      {"from", last ? json::value(last->from_revision) : json::value(nullptr)},
+      {"to", last ? json::value(last->to_revision) : json::value(nullptr)},
+      {"recovered", m.recovery.has_value()},
+      {"trigger_notes", std::move(trigger_notes)},
+      {"reviews", std::move(reviews)},
+      {"timeline", std::move(timeline)},
+      {"omitted", omitted ? json::value(omitted) : json::value(nullptr)},
+      {"commands", std::move(commands)},
+      {"durations", std::move(durations)},
+      {"verifications", std::move(verifications)},
+      {"lessons", std::move(lessons)},
+      {"actions", std::move(actions)},
+      {"chart", chart.empty() ? json::value(nullptr) : json::value(chart)},
+      {"brief", model::brief_context(store.deploys().latest_brief(incident.service))}};
+  for (auto& field : debriefed) context[field.key()] = std::move(field.value());
+  return context;
 }
 
 }  // namespace

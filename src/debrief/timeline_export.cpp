@@ -31,13 +31,18 @@ json::object timeline_context(store::Store& store, const model::Incident& incide
                       {"actor", e.actor},    {"text", e.text},
                       {"revised", e.revised}, {"withdrawn", e.withdrawn}});
   }
+  auto context = incident_fields(incident);
+  context["events"] = std::move(events);
+  return context;
+}
+
+json::object incident_fields(const model::Incident& incident) {
   return {{"incident", incident.id},
           {"service", incident.service},
           {"environment", incident.environment},
           {"state", model::to_string(incident.state)},
           {"opened_at", incident.opened_at},
-          {"opened_by", incident.opened_by},
-          {"events", std::move(events)}};
+          {"opened_by", incident.opened_by}};
 }
 
 std::optional<ExportFormat> export_format(std::string_view name) {

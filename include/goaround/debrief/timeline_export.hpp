@@ -14,6 +14,8 @@ namespace goaround::debrief {
 // The template context for an incident's timeline (templates/timeline.mustache): every entry
 // in its latest revision, marked when edited or withdrawn.
 boost::json::object timeline_context(store::Store& store, const model::Incident& incident);
+// What every incident template starts from: number, service, environment, state, when and by whom opened.
+boost::json::object incident_fields(const model::Incident& incident);
 
 enum class ExportFormat { markdown, json, csv };
 std::optional<ExportFormat> export_format(std::string_view name);
