@@ -6,7 +6,8 @@ namespace goaround::commands {
 namespace {
 
 boost::asio::awaitable<void> action(core::Invocation& call) {
-  auto words = call.arguments.positional;
+  auto text = call.arguments;
+  const auto& words = text.positional;
   // The owner is the last word starting with @ (Slack sends mentions as <@U123>).
   const auto owner_at = std::find_if(words.rbegin(), words.rend(), [](const std::string& w) {
     return w.starts_with('@') || w.starts_with("<@");
@@ -16,8 +17,7 @@ boost::asio::awaitable<void> action(core::Invocation& call) {
     co_return;
   }
   const auto owner = *owner_at;
-  words.erase(std::next(owner_at).base());
-  const chat::Arguments text{words, {}};
+  text.erase(static_cast<std::size_t>(std::distance(owner_at, words.rend()) - 1));
   const auto choice = call.engine.choose_incident(call.request.where, call.arguments.value("incident"));
   if (!choice.incident) {
     call.usage_error(choice.problem, "action");

@@ -20,18 +20,13 @@ boost::asio::awaitable<void> help(core::Invocation& call) {
   json::array services;
   for (const auto& name : call.engine.services().names()) services.push_back(json::string(name));
   if (!call.arguments.positional.empty()) {
-    const auto* command = registry.find(call.arguments.positional.front());
-    if (!command)
-      {
-    call.reply("usage_error",
-                           {{"problem", "no subcommand `" + call.arguments.positional.front() + "`"},
-                            {"usage", registry.find("help")->usage}});
+    const auto& name = call.arguments.positional.front();
+    if (const auto* command = registry.find(name))
+      call.reply("help", {{"command", describe(*command)}});
+    else
+      call.reply("usage_error", {{"problem", "no subcommand `" + name + "`"},
+                                 {"usage", registry.find("help")->usage}});
     co_return;
-  }
-    {
-    call.reply("help", {{"command", describe(*command)}});
-    co_return;
-  }
   }
   json::array commands;
   for (const auto& c : registry.commands()) commands.push_back(describe(c));

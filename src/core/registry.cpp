@@ -87,20 +87,16 @@ boost::asio::awaitable<void> Registry::handle(Engine& engine, chat::Interaction 
 boost::asio::awaitable<void> Registry::dispatch(Engine& engine, Request request,
                                                 std::string text) const {
   Invocation call{engine, *this, std::move(request), {}};
-  auto split = chat::split_words(text);
-  if (!split.error.empty()) {
-    call.usage_error(split.error);
-    co_return;
-  }
-  auto& words = split.words;
-  const Command* command = words.empty() ? find("help") : find(words.front());
-  if (command && !words.empty()) words.erase(words.begin());
+  const auto head = chat::first_word(text);
+  const Command* command = head.word.empty() ? find("help") : find(head.word);
+  // Not a subcommand: the words are the go-around's own (/rollback checkout 5xx spike).
+  std::string_view words = command || head.word.empty() ? head.rest : std::string_view(text);
   if (!command) command = find("");
   if (!command) {
-    call.usage_error("unknown subcommand `" + words.front() + "`");
+    call.usage_error("unknown subcommand `" + head.word + "`");
     co_return;
   }
-  auto parsed = chat::parse_arguments(words, command->flags);
+  auto parsed = chat::parse_text(words, command->flags);
   if (!parsed.error.empty()) {
     call.usage_error(parsed.error, command->name);
     co_return;

@@ -85,7 +85,7 @@ TEST_CASE("the console answers bad input with a message and carries on") {
   testing::TempDir dir;
   const auto ran = testing::run_goaround(
       {"--config", config_file(dir)},
-      "/rollback chekout\n/rollback checkout --to\nhello\n7\n/rollback note 'open\n"
+      "/rollback chekout\n/rollback checkout --to\nhello\n7\n/rollback checkout --reason 'open\n"
       "/rollback help\n/rollback status\nquit\n/rollback checkout\n");
   INFO(ran.out << ran.err);
   CHECK(ran.exit_code == 0);
@@ -93,7 +93,7 @@ TEST_CASE("the console answers bad input with a message and carries on") {
   CHECK_THAT(ran.out, Contains("--to needs a value"));
   CHECK_THAT(ran.out, Contains("The bot answers /rollback only"));
   CHECK_THAT(ran.out, Contains("There is no choice 7"));
-  CHECK_THAT(ran.out, Contains("a quote is not closed"));
+  CHECK_THAT(ran.out, Contains("the quote after --reason is not closed"));
   CHECK_THAT(ran.out, Contains("/rollback timeline [incident]"));
   CHECK_THAT(ran.out, Contains("No open incidents"));
   // quit stops reading: the go-around typed after it never happened.

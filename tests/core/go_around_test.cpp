@@ -174,8 +174,8 @@ TEST_CASE("injection attempts never reach a command line") {
   CHECK_THAT(h.whispered(), Contains("`--force` is not a revision"));
   h.type(alice, "checkout --to 99999999999999");
   CHECK_THAT(h.whispered(), Contains("`99999999999999` is not a revision"));
-  h.type(alice, "'checkout; rm -rf /'");
-  CHECK_THAT(h.whispered(), Contains("Unknown service or subcommand `checkout; rm -rf /`"));
+  h.type(alice, "checkout;rm -rf /");
+  CHECK_THAT(h.whispered(), Contains("Unknown service or subcommand `checkout;rm`"));
   h.type(alice, "--help");
   CHECK_THAT(h.whispered(), Contains("unknown option --help"));
   CHECK(h.store.incidents().open().empty());
@@ -250,8 +250,8 @@ TEST_CASE("bad input gets a usage message to the person who typed it") {
   CHECK_THAT(h.whispered(), Contains("Usage: /rollback <service> [--to REV] [--reason TEXT]"));
   h.type(alice, "checkout --force");
   CHECK_THAT(h.whispered(), Contains("unknown option --force"));
-  h.type(alice, "note 'unclosed");
-  CHECK_THAT(h.whispered(), Contains("a quote is not closed"));
+  h.type(alice, "checkout --reason 'unclosed");
+  CHECK_THAT(h.whispered(), Contains("the quote after --reason is not closed"));
   h.type(alice, "note");
   CHECK_THAT(h.whispered(), Contains("the note is empty"));
   h.press(alice, "goaround.confirm:abc");
@@ -270,12 +270,12 @@ TEST_CASE("notes go into the open incident's timeline") {
   h.type(alice, "note checking dashboards");
   CHECK_THAT(h.whispered(), Contains("there is no open incident"));
   h.type(alice, "checkout");
-  h.type(bob, "note \"error rate 4.1% at 14:02\"");
+  h.type(bob, "note don't roll back: \u201Cerror rate\u201D 4.1%  at 14:02");
   CHECK_THAT(h.whispered(), Contains("Noted in incident #1 (checkout)"));
   const auto last = h.store.timeline().events(1).back();
   CHECK(last.kind == model::EventKind::note);
   CHECK(last.actor == "bob");
-  CHECK(last.text == "error rate 4.1% at 14:02");
+  CHECK(last.text == "don't roll back: \u201Cerror rate\u201D 4.1%  at 14:02");  // word for word
   h.type(alice, "payments");
   h.type(alice, "note which one");
   CHECK_THAT(h.whispered(), Contains("several incidents are open: #1 (checkout) #2 (payments)"));

@@ -89,10 +89,10 @@ TEST_CASE("JSON and CSV exports carry every field of every row and parse back") 
   testing::BotHarness h(config_text);
   h.type(alice, "checkout --reason 'checkout 5xx, \"quoted\", commas'");
   h.press(alice, h.card_action("Confirm go-around"));
-  h.type(alice, "note 'line one | pipe'");
+  h.type(alice, "note line one | pipe");
   const auto note = std::to_string(h.store.timeline().events(1, {model::EventKind::typed}).back().id);
   h.type(alice, "timeline edit " + note + " --text 'edited, with \"quotes\"'");
-  h.type(alice, "note 'line one | pipe'");
+  h.type(alice, "note line one | pipe");
   h.store.timeline().capture(1, model::EventKind::message, "bob", "from the thread", "2026-11-23T14:03:00.000Z", "slack:C1:1.2");
   const auto rows = h.store.timeline().rows(1);
   const auto incident = *h.store.incidents().find(1);

@@ -36,16 +36,16 @@ std::string read(const std::filesystem::path& file) {
 // A recorded incident on the virtual clock: every timestamp is fixed, so the debrief is too.
 void record_incident(testing::BotHarness& h) {
   h.store.deploys().add_deployment({0, "checkout", "prod", "42", "2026-11-23T16:02:58.123Z", "ci", "none"});
-  h.type(alice, "note '5xx rising on the checkout dashboard, 4.1%'");  // no incident yet: refused
+  h.type(alice, "note 5xx rising on the checkout dashboard, 4.1%");  // no incident yet: refused
   h.type(alice, "checkout --reason '5xx at 4.1% after 1.42'");
   h.clock.advance(1min);
-  h.type(alice, "note '5xx at 4.1%, p99 900 ms'");
+  h.type(alice, "note 5xx at 4.1%, p99 900 ms");
   h.clock.advance(2min);
   h.press(bob, h.card_action("Confirm go-around"));  // bob may not: denied
   h.press(alice, h.card_action("Confirm go-around"));
   h.clock.advance(20min);
-  h.type(alice, "action 'add an automated abort on 5xx > 2%' @bob");
-  h.type(alice, "close 'error rate back to 0.3%'");
+  h.type(alice, "action add an automated abort on 5xx > 2% @bob");
+  h.type(alice, "close error rate back to 0.3%");
   h.press(alice, h.card_action("Trigger was right"));
 }
 

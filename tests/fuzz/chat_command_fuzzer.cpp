@@ -10,7 +10,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace goaround;
   static fuzzing::FuzzBot* fuzz = new fuzzing::FuzzBot();  // one store across inputs, as a bot has
   std::string text(reinterpret_cast<const char*>(data), size);
-  (void)chat::split_words(text);
+  (void)chat::parse_text(text, {{"to", true, ""}, {"reason", true, ""}, {"yes", false, ""}});
   const core::Request request{{"U0FUZZ", "fuzz", {}, false}, {"C0FUZZ", "", "", ""}};
   fuzz->run(fuzz->registry.dispatch(fuzz->engine, request, std::move(text)));
   return 0;

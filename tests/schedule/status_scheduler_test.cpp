@@ -124,7 +124,7 @@ TEST_CASE("ticks missed while the bot was down give one catch-up update, not a b
 
 TEST_CASE("closing the incident stops the cadence and asks whether the trigger was right") {
   Incident h;
-  h.type(alice, "close 'rolled back; error rate at baseline'");
+  h.type(alice, "close rolled back; error rate at baseline");
   CHECK_THAT(h.posted(), Contains("Incident #1 (checkout) closed by alice: rolled back; error rate at baseline"));
   CHECK_FALSE(h.store.schedules().find(1));
   h.clock.advance(1h);
