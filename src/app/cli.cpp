@@ -11,10 +11,11 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 #include <sys/resource.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -373,12 +374,16 @@ int check_config(const chat::Arguments& args, const chat::Templates& templates) 
   const std::string path = args.positional[1];
   std::ifstream in(path);
   if (!in) {
-    std::cerr << path << ": cannot read the file\n";
+    std::cerr << path << ": cannot read the file (" << std::strerror(errno) << ")\n";
     return exit_usage;
   }
   const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto parsed = config::parse(text);
   for (const auto& problem : parsed.problems) std::cerr << config::describe(problem, path) << '\n';
+  for (auto warning : parsed.warnings) {
+    warning.message = "warning: " + warning.message;
+    std::cerr << config::describe(warning, path) << '\n';
+  }
   if (!parsed.config) {
     std::cerr << path << ": " << parsed.problems.size() << " problem(s)\n";
     return exit_usage;

@@ -3,7 +3,10 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <tuple>
 #include <fstream>
 #include <regex>
 #include <set>
@@ -53,7 +56,9 @@ std::vector<std::string> Services::names() const {
 
 std::string describe(const Problem& problem, std::string_view origin) {
   std::ostringstream out;
-  out << origin << ':' << problem.line << ':' << problem.column << ": " << problem.message;
+  out << origin;
+  if (problem.line > 0) out << ':' << problem.line << ':' << problem.column;
+  out << ": " << problem.message;
   return out.str();
 }
 
@@ -64,10 +69,10 @@ EnvLookup process_environment() {
   };
 }
 
-const std::vector<std::string_view> reserved_names{"note",  "timeline", "status", "close",
-                                                   "action", "debrief", "help",   "brief",
-                                                   "freeze", "decide",  "serve",
-                                                   "unfreeze"};
+const std::vector<std::string_view> reserved_names{
+    "note",   "timeline", "status", "close",  "action",  "debrief",   "help",   "brief",
+    "freeze", "decide",   "serve",  "unfreeze", "all",   "history", "incidents", "reject",
+    "accept", "drill"};
 
 bool is_dns_label(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
@@ -85,17 +90,72 @@ std::string secret_variable(const Secret& secret) {
 
 namespace {
 
+// Edits (insert, delete, substitute, swap neighbours) between two short words: a typo is one or
+// two of them.
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::vector<std::size_t>> d(a.size() + 1, std::vector<std::size_t>(b.size() + 1));
+  for (std::size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
+  for (std::size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i)
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + (a[i - 1] != b[j - 1])});
+      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
+    }
+  return d[a.size()][b.size()];
+}
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  for (auto& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// The variable a person would name for a secret: SLACK_APP_TOKEN, GOAROUND_HTTP_TOKEN,
+// ARGOCD_AUTH_TOKEN (the names the example configuration uses).
+std::string suggested_variable(std::string_view where, std::string_view key) {
+  auto section = where.substr(where.rfind('.') == std::string_view::npos ? 0 : where.rfind('.') + 1);
+  return (section == "http" ? std::string("GOAROUND_HTTP") : upper(section)) + "_" + upper(key);
+}
+
+bool blank(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isspace(c); });
+}
+
+bool executable_on_path(const std::string& tool, const std::optional<std::string>& path) {
+  namespace fs = std::filesystem;
+  const auto runnable = [](const fs::path& p) {
+    std::error_code ec;
+    const auto status = fs::status(p, ec);
+    return !ec && fs::is_regular_file(status) &&
+           (status.permissions() & (fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec)) != fs::perms::none;
+  };
+  if (tool.find('/') != std::string::npos) return runnable(tool);
+  std::string_view dirs = path.value_or("");
+  while (!dirs.empty()) {
+    const auto colon = dirs.find(':');
+    const auto dir = dirs.substr(0, colon);
+    if (!dir.empty() && runnable(fs::path(dir) / tool)) return true;
+    if (colon == std::string_view::npos) break;
+    dirs.remove_prefix(colon + 1);
+  }
+  return false;
+}
+
 // Walks the YAML tree once, recording problems with positions instead of throwing.
 class Validator {
  public:
   explicit Validator(const EnvLookup& env) : env_(env) {}
 
   std::vector<Problem> problems;
+  std::vector<Problem> warnings;
 
-  void problem(const YAML::Node& at, std::string message) {
-    const auto mark = at.Mark();
-    problems.push_back({mark.line + 1, mark.column + 1, std::move(message)});
+  static Problem at(const YAML::Node& node, std::string message) {
+    const auto mark = node.Mark();
+    return {mark.line + 1, mark.column + 1, std::move(message)};
   }
+  void problem(const YAML::Node& node, std::string message) { problems.push_back(at(node, std::move(message))); }
+  void warning(const YAML::Node& node, std::string message) { warnings.push_back(at(node, std::move(message))); }
 
   // Reports keys of `map` not in `known`; returns false when `map` is not a mapping.
   bool expect_map(const YAML::Node& map, std::string_view where,
@@ -111,6 +171,14 @@ class Validator {
       }
       const auto key = entry.first.as<std::string>();
       if (std::find(known.begin(), known.end(), key) == known.end()) {
+        const auto near = std::min_element(known.begin(), known.end(), [&](auto a, auto b) {
+          return edit_distance(key, a) < edit_distance(key, b);
+        });
+        if (near != known.end() && edit_distance(key, *near) <= 2 && key.size() > 2) {
+          problem(entry.first, "unknown key `" + key + "` in " + std::string(where) +
+                                   ": did you mean `" + std::string(*near) + "`?");
+          continue;
+        }
         std::string list;
         for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
         problem(entry.first, "unknown key `" + key + "` in " + std::string(where) +
@@ -139,9 +207,13 @@ class Validator {
     const auto text = scalar(map, key, where, false);
     if (!text) return std::nullopt;
     auto parsed = time::parse_duration(*text);
-    if (!parsed || parsed->count() == 0) {
+    if (!parsed) {
       problem(map[key], std::string(where) + "." + key + ": `" + *text +
                             "` is not a duration (examples: 500ms, 30s, 15m, 1h)");
+      return std::nullopt;
+    }
+    if (parsed->count() == 0) {
+      problem(map[key], std::string(where) + "." + key + " must be longer than 0");
       return std::nullopt;
     }
     return parsed;
@@ -209,8 +281,9 @@ class Validator {
     static const std::regex reference(R"(\$\{([A-Za-z_][A-Za-z0-9_]*)\})");
     std::smatch match;
     if (!std::regex_match(text, match, reference)) {
-      problem(inline_node, full + " must be an environment reference like ${SLACK_APP_TOKEN} or "
-                               "a file under " + full + "_file; secrets are never written inline");
+      problem(inline_node, full + " must be an environment reference like ${" +
+                               suggested_variable(where, key) + "} or a file under " + full +
+                               "_file; secrets are never written inline");
       return {};
     }
     return Secret(env_(match[1].str()).value_or(""), text);
@@ -219,7 +292,7 @@ class Validator {
   Config config(const YAML::Node& root) {
     Config cfg;
     if (root.IsNull()) {
-      problem(root, "the configuration is empty; it needs at least `services`");
+      problems.push_back({0, 0, "the configuration is empty; it needs at least `services`"});
       return cfg;
     }
     if (!expect_map(root, "the configuration",
@@ -328,10 +401,55 @@ class Validator {
       }
     }
     withhold_secrets(cfg, root["tools"]);
+    cross_check(cfg, root);
     return cfg;
   }
 
  private:
+  // What each part accepts alone but the whole cannot do.
+  void cross_check(const Config& cfg, const YAML::Node& root) {
+    const auto services = root["services"];
+    for (std::size_t i = 0; cfg.prometheus.url.empty() && i < cfg.services.size(); ++i) {
+      const auto& svc = cfg.services[i];
+      const auto node = services[i];
+      if (!svc.verify.query.empty())
+        problem(node["verify"]["query"], "services[" + std::to_string(i) + "].verify.query needs "
+                "the `prometheus` block (its url): without it the go-around would fail verification");
+      if (!svc.triggers.empty())
+        problem(node["triggers"], "services[" + std::to_string(i) + "].triggers need the "
+                "`prometheus` block (its url): without it no trigger is ever evaluated");
+    }
+    // Each Slack token has its own prefix; swapped, Socket Mode would be refused at connect.
+    const auto swapped = [&](const Secret& token, const char* key, std::string_view own,
+                             std::string_view other, const char* other_key) {
+      if (token.reveal().starts_with(other))
+        problem(root["slack"][key] ? root["slack"][key] : root["slack"][std::string(key) + "_file"],
+                std::string("slack.") + key + " holds a " + std::string(other) + "… token: that is the " +
+                    other_key + "; the " + key + " starts with " + std::string(own) + " (are they swapped?)");
+    };
+    swapped(cfg.slack.app_token, "app_token", "xapp-", "xoxb-", "bot_token");
+    swapped(cfg.slack.bot_token, "bot_token", "xoxb-", "xapp-", "app_token");
+    const auto path = env_("PATH");
+    for (std::size_t i = 0; i < cfg.services.size(); ++i) {
+      const auto& svc = cfg.services[i];
+      const std::string* tool = nullptr;
+      switch (svc.adapter) {
+        case AdapterKind::kubectl: tool = &cfg.tools.kubectl; break;
+        case AdapterKind::helm: tool = &cfg.tools.helm; break;
+        case AdapterKind::argocd: tool = &cfg.tools.argocd; break;
+        case AdapterKind::argo_rollouts: tool = &cfg.tools.argo_rollouts; break;
+        case AdapterKind::sim: break;
+      }
+      if (tool && !executable_on_path(*tool, path))
+        warning(services[i]["adapter"], "`" + *tool + "` is not " +
+                (tool->find('/') == std::string::npos ? "on PATH" : "an executable file") +
+                ": go-arounds of " + svc.name + " would fail to start");
+    }
+    if (!cfg.tools.kubeconfig.empty() && !std::filesystem::exists(cfg.tools.kubeconfig))
+      warning(root["tools"]["kubeconfig"], "tools.kubeconfig `" + cfg.tools.kubeconfig +
+                                               "` does not exist (yet): every kube tool would fail");
+  }
+
   // Every resolved secret goes on the tools' withheld list; the strict form may not pass one.
   void withhold_secrets(Config& cfg, const YAML::Node& tools) {
     auto& withheld = cfg.tools.withheld;
@@ -415,6 +533,11 @@ class Validator {
         problem(node, sub + " is required for the " + adapter_name + " adapter");
       return std::nullopt;
     }
+    if (adapter && adapter != adapter_name) {
+      problem(k, sub + " does not apply to the " + *adapter + " adapter (this service uses " +
+                     *adapter + "; remove the block or change `adapter`)");
+      return std::nullopt;
+    }
     if (!expect_map(k, sub, known)) return std::nullopt;
     return read(k, sub);
   }
@@ -496,6 +619,8 @@ class Validator {
         svc.verify.health_url = url(verify, "health_url", sub, false).value_or("");
         if (auto v = integer(verify, "expect_status", sub, 100)) svc.verify.expect_status = *v;
         svc.verify.query = scalar(verify, "query", sub, false).value_or("");
+        if (verify["query"] && verify["query"].IsScalar() && blank(svc.verify.query))
+          problem(verify["query"], sub + ".query is empty: remove it or give a PromQL query");
         if (auto v = scalar(verify, "below", sub, false)) {
           try {
             svc.verify.below = std::stod(*v);
@@ -542,7 +667,7 @@ class Validator {
       else
         for (std::size_t i = 0; i < triggers.size(); ++i) {
           auto t = trigger(triggers[i], where + ".triggers[" + std::to_string(i) + "]");
-          if (std::any_of(svc.triggers.begin(), svc.triggers.end(),
+          if (!t.name.empty() && std::any_of(svc.triggers.begin(), svc.triggers.end(),
                           [&](const Trigger& other) { return other.name == t.name; }))
             problem(triggers[i]["name"], where + ": trigger `" + t.name + "` is defined twice");
           svc.triggers.push_back(std::move(t));
@@ -567,6 +692,8 @@ class Validator {
                                      "` must be 1 to 63 letters, digits, '_', '-' or '.'");
     }
     t.query = scalar(node, "query", where, true).value_or("");
+    if (node["query"] && node["query"].IsScalar() && blank(t.query))
+      problem(node["query"], where + ".query is empty: a trigger needs a PromQL query");
     if (auto v = scalar(node, "threshold", where, true)) {
       try {
         std::size_t used = 0;
@@ -612,6 +739,12 @@ Parsed parse(std::string_view yaml_text, const EnvLookup& env) {
     validator.problems.push_back({e.mark.line + 1, e.mark.column + 1, e.msg});
   }
   result.problems = std::move(validator.problems);
+  result.warnings = std::move(validator.warnings);
+  const auto by_position = [](const Problem& a, const Problem& b) {
+    return std::tie(a.line, a.column) < std::tie(b.line, b.column);
+  };
+  std::stable_sort(result.problems.begin(), result.problems.end(), by_position);
+  std::stable_sort(result.warnings.begin(), result.warnings.end(), by_position);
   if (result.problems.empty()) result.config = std::move(cfg);
   return result;
 }
@@ -637,7 +770,7 @@ Config load(const std::optional<std::filesystem::path>& path, const EnvLookup& e
   if (path) {
     origin = path->string();
     std::ifstream in(*path);
-    if (!in) throw Invalid(origin, {{0, 0, "cannot read the file"}});
+    if (!in) throw Invalid(origin, {{0, 0, "cannot read the file (" + std::string(std::strerror(errno)) + ")"}});
     text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   } else {
     text = embedded_default();

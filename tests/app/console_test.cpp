@@ -2,6 +2,9 @@
 #include <SQLiteCpp/Statement.h>
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <sstream>
+
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -235,4 +238,77 @@ TEST_CASE("in the console a go-around gets scheduled status posts in virtual tim
   CHECK(kinds.back() == "closed");
   const auto wall = testing::run_goaround({"--config", config}, ":advance 15m\n");
   CHECK_THAT(wall.out, Contains(":advance needs the virtual clock"));
+}
+
+TEST_CASE("check-config refuses a config that cannot work, sorted by line, with the fix in words") {
+  testing::TempDir dir;
+  const auto bad = dir.write("cannot-work.yaml",
+                             "http:\n"
+                             "  token: hunter2\n"
+                             "services:\n"
+                             "  - name: all\n"
+                             "    environment: prod\n"
+                             "    adapter: sim\n"
+                             "  - name: checkout\n"
+                             "    enviroment: prod\n"
+                             "    adapter: sim\n"
+                             "    helm: { namespace: shop, release: checkout }\n"
+                             "    status_interval: 0s\n"
+                             "    verify: { query: 'sum(rate(errors[1m]))', below: 0.05 }\n"
+                             "    triggers:\n"
+                             "      - { name: '', query: '', threshold: 1, severity: log_only }\n"
+                             "      - { name: '', query: x, threshold: 1, severity: log_only }\n");
+  const auto ran = testing::run_goaround({"check-config", bad.string()});
+  INFO(ran.err);
+  CHECK(ran.exit_code == 2);
+  const auto at = [&](const std::string& position, const std::string& text) {
+    CHECK_THAT(ran.err, Contains(bad.string() + ":" + position + ": " + text));
+  };
+  at("2:10", "http.token must be an environment reference like ${GOAROUND_HTTP_TOKEN}");
+  at("4:11", "services[0].name `all` is a /rollback subcommand");
+  at("8:5", "unknown key `enviroment` in services[1]: did you mean `environment`?");
+  at("10:11", "services[1].helm does not apply to the sim adapter");
+  at("11:22", "services[1].status_interval must be longer than 0");
+  at("12:22", "services[1].verify.query needs the `prometheus` block");
+  at("14:7", "services[1].triggers need the `prometheus` block");
+  at("14:28", "services[1].triggers[0].query is empty");
+  CHECK_THAT(ran.err, !Contains("is defined twice"));  // two unnamed triggers are one problem each
+  CHECK_THAT(ran.err, !Contains(":0:0:"));
+  // Problems come in file order, whatever order they were found in.
+  std::vector<int> lines;
+  std::istringstream err(ran.err);
+  for (std::string line; std::getline(err, line);)
+    if (line.starts_with(bad.string() + ":") && !line.ends_with("problem(s)")) lines.push_back(std::stoi(line.substr(bad.string().size() + 1)));
+  CHECK(std::is_sorted(lines.begin(), lines.end()));
+
+  const auto missing = testing::run_goaround({"check-config", (dir.path() / "nope.yaml").string()});
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Contains("nope.yaml: cannot read the file (No such file or directory)"));
+  const auto empty = testing::run_goaround({"check-config", dir.write("empty.yaml", "").string()});
+  CHECK(empty.exit_code == 2);
+  CHECK_THAT(empty.err, Contains("empty.yaml: the configuration is empty"));
+  const auto serve_missing = testing::run_goaround({"serve", "--config", (dir.path() / "nope.yaml").string()});
+  CHECK(serve_missing.exit_code == 2);
+  CHECK_THAT(serve_missing.err, Contains("nope.yaml: cannot read the file"));
+  CHECK_THAT(serve_missing.err, !Contains(":0:0:"));
+}
+
+TEST_CASE("check-config passes what works here but warns of what will not: tools, kubeconfig") {
+  testing::TempDir dir;
+  const auto file = dir.write("warn.yaml",
+                              "tools:\n"
+                              "  kubectl: goaround-test-no-such-kubectl\n"
+                              "  kubeconfig: /nonexistent/goaround/kubeconfig\n"
+                              "services:\n"
+                              "  - name: checkout\n"
+                              "    environment: prod\n"
+                              "    adapter: kubectl\n"
+                              "    kubectl: { namespace: shop, deployment: checkout }\n");
+  const auto ran = testing::run_goaround({"check-config", file.string()});
+  INFO(ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("warn.yaml: ok"));
+  CHECK_THAT(ran.err, Contains(file.string() + ":3:15: warning: tools.kubeconfig `/nonexistent/goaround/kubeconfig` does not exist"));
+  CHECK_THAT(ran.err, Contains(file.string() + ":7:14: warning: `goaround-test-no-such-kubectl` is not on PATH: "
+                                               "go-arounds of checkout would fail to start"));
 }

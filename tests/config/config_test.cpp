@@ -234,3 +234,15 @@ TEST_CASE("every resolved secret is withheld from the tools, and the strict form
       env({}));
   CHECK(has_problem(pass_while_inheriting, 2, 24, "only applies with inherit: false"));
 }
+
+TEST_CASE("swapped Slack tokens are caught by their prefixes") {
+  const auto parsed = config::parse("slack:\n  app_token: ${A}\n  bot_token: ${B}\n"
+                                    "services:\n  - { name: checkout, environment: prod, adapter: sim }\n",
+                                    env({{"A", "xoxb-1-bot"}, {"B", "xapp-1-app"}}));
+  CHECK(has_problem(parsed, 2, 14, "slack.app_token holds a xoxb-… token: that is the bot_token"));
+  CHECK(has_problem(parsed, 3, 14, "slack.bot_token holds a xapp-… token: that is the app_token"));
+  const auto right = config::parse("slack:\n  app_token: ${A}\n  bot_token: ${B}\n"
+                                   "services:\n  - { name: checkout, environment: prod, adapter: sim }\n",
+                                   env({{"A", "xapp-1-app"}, {"B", "xoxb-1-bot"}}));
+  CHECK(right.problems.empty());
+}

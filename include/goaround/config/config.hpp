@@ -214,11 +214,14 @@ struct Problem {
   int column = 0;
   std::string message;
 };
+// "origin:line:col: message", or "origin: message" for a problem of the whole file.
 std::string describe(const Problem& problem, std::string_view origin);
 
 struct Parsed {
   std::optional<Config> config;  // set only when problems is empty
-  std::vector<Problem> problems;
+  std::vector<Problem> problems;  // sorted by position
+  // What works here but will not: a tool not on PATH, a kubeconfig file that is missing.
+  std::vector<Problem> warnings;
 };
 
 using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
