@@ -28,7 +28,9 @@ mstch::data to_data(const boost::json::value& v) {
       for (const auto& item : v.get_array()) list.push_back(to_data(item));
       return list;
     }
-    case boost::json::kind::string: return mstch::data{std::string(v.get_string())};
+    // An empty field is left out: {{#reason}} ({{reason}}){{/reason}} prints nothing for "".
+    case boost::json::kind::string:
+      return v.get_string().empty() ? mstch::data{false} : mstch::data{std::string(v.get_string())};
     case boost::json::kind::bool_: return mstch::data{v.get_bool()};
     case boost::json::kind::null: return mstch::data{false};
     default: return mstch::data{boost::json::serialize(v)};

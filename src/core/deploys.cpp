@@ -13,8 +13,21 @@
 namespace goaround::core {
 namespace json = boost::json;
 
+json::array freeze_holds(const chat::Templates& templates, const std::vector<model::Freeze>& freezes,
+                         time::TimePoint now) {
+  json::array out;
+  for (std::size_t i = 0; i < freezes.size(); ++i) {
+    const auto& f = freezes[i];
+    json::object context{{"scope", f.scope}, {"all", f.scope == "*"}, {"by", f.frozen_by},
+                         {"reason", f.reason}, {"since", time::readable(f.frozen_at, now)}};
+    if (f.incident_id) context["incident"] = *f.incident_id;
+    out.push_back({{"text", templates.render("freeze_hold", context)}, {"last", i + 1 == freezes.size()}});
+  }
+  return out;
+}
+
 Registration register_deployment(config::Services services, store::Store& store, const chat::Templates& templates,
-                                 const NewDeployment& d) {
+                                 time::TimePoint now, const NewDeployment& d) {
   const auto* service = services.find(d.service);
   if (!service || service->environment != d.environment) {
     std::string known_list;
@@ -22,13 +35,10 @@ Registration register_deployment(config::Services services, store::Store& store,
     return {Registration::Outcome::unknown_service,
             "no service `" + d.service + "` in " + d.environment + " here; known: " + known_list, 0};
   }
-  if (const auto frozen = store.deploys().active_freeze(service->name))
+  if (const auto frozen = store.deploys().freezes_holding(service->name); !frozen.empty())
     return {Registration::Outcome::frozen,
-            templates.render("deploy_refused_frozen", {{"service", service->name},
-                                                       {"scope", frozen->scope},
-                                                       {"by", frozen->frozen_by},
-                                                       {"since", frozen->frozen_at},
-                                                       {"reason", frozen->reason}}),
+            templates.render("deploy_refused_frozen",
+                             {{"service", service->name}, {"holds", freeze_holds(templates, frozen, now)}}),
             0};
   const auto as_json = [](const std::map<std::string, std::string>& fields) {
     json::object out;
@@ -74,17 +84,32 @@ chat::Place ChangeFreeze::announce_place(const chat::Place& where, const std::st
   return where;
 }
 
+json::object ChangeFreeze::holding(const std::string& scope, json::object context) const {
+  auto holds = freeze_holds(templates_,
+                            scope == "*" ? store_.deploys().active_freezes() : store_.deploys().freezes_holding(scope),
+                            clock_.now());
+  context["held"] = !holds.empty();
+  context["holds"] = std::move(holds);
+  return context;
+}
+
 boost::asio::awaitable<std::optional<chat::Message>> ChangeFreeze::freeze(
     const chat::Place& where, const std::string& scope, const std::string& reason,
     const std::string& by, std::optional<std::int64_t> incident) {
+  // Other freezes on the scope stay: each lifts on its own terms, and deploys wait for all.
+  auto others = scope == "*" ? store_.deploys().active_freezes() : store_.deploys().freezes_holding(scope);
   if (!store_.deploys().freeze({0, scope, reason, by, "", incident})) {
-    const auto existing = store_.deploys().active_freeze(scope);
+    const auto same = std::find_if(others.begin(), others.end(), [&](const model::Freeze& f) {
+      return f.scope == scope && f.incident_id == incident;
+    });
     co_return chat::Message{templates_.render("already_frozen", {{"scope", scope},
-                                                                 {"by", existing ? existing->frozen_by : ""},
-                                                                 {"reason", existing ? existing->reason : ""}}),
+                                                                 {"all", scope == "*"},
+                                                                 {"by", same != others.end() ? same->frozen_by : ""},
+                                                                 {"reason", same != others.end() ? same->reason : ""}}),
                             {}};
   }
-  json::object context{{"scope", scope}, {"all", scope == "*"}, {"by", by}, {"reason", reason}};
+  json::object context{{"scope", scope}, {"all", scope == "*"}, {"by", by}, {"reason", reason},
+                       {"also", freeze_holds(templates_, others, clock_.now())}, {"others", !others.empty()}};
   if (incident) context["incident"] = *incident;
   const chat::Message announcement{templates_.render("frozen", context), {}};
   if (incident) store_.timeline().append(*incident, model::EventKind::freeze, by, announcement.text);
@@ -96,16 +121,16 @@ boost::asio::awaitable<std::optional<chat::Message>> ChangeFreeze::unfreeze(cons
                                                                             const std::string& scope,
                                                                             const std::string& by) {
   if (!store_.deploys().unfreeze(scope, by))
-    co_return chat::Message{templates_.render("not_frozen", {{"scope", scope}, {"all", scope == "*"}}), {}};
+    co_return chat::Message{templates_.render("not_frozen", holding(scope, {{"scope", scope}, {"all", scope == "*"}})), {}};
   co_await transport_.post(announce_place(where, scope),
-                           {templates_.render("unfrozen", {{"scope", scope}, {"all", scope == "*"}, {"by", by}}), {}});
+                           {templates_.render("unfrozen", holding(scope, {{"scope", scope}, {"all", scope == "*"}, {"by", by}})), {}});
   co_return std::nullopt;
 }
 
 boost::asio::awaitable<void> ChangeFreeze::debriefed(const model::Incident& incident, const std::string& by) {
   for (const auto& scope : store_.deploys().unfreeze_incident(incident.id, by)) {
-    const chat::Message lifted{templates_.render("unfrozen", {{"scope", scope}, {"all", scope == "*"}, {"by", by},
-                                                              {"incident", incident.id}}), {}};
+    const chat::Message lifted{templates_.render("unfrozen", holding(scope, {{"scope", scope}, {"all", scope == "*"},
+                                                                             {"by", by}, {"incident", incident.id}})), {}};
     store_.timeline().append(incident.id, model::EventKind::unfreeze, by, lifted.text);
     co_await transport_.post({incident.channel, incident.thread}, lifted);
   }

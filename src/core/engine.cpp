@@ -267,24 +267,24 @@ boost::asio::awaitable<debrief::Written> Engine::debrief(const Request& request,
   co_await transport_.post(place, posted);
   transport_.attach(place, written.png.string(), "Incident #" + std::to_string(incident.id) + " timeline");
   transport_.attach(place, written.markdown.string(), "Debrief, incident #" + std::to_string(incident.id));
-  co_await ChangeFreeze(settings_.services, store_, templates_, transport_).debriefed(incident, who);
+  co_await ChangeFreeze(settings_.services, store_, templates_, transport_, clock_).debriefed(incident, who);
   co_return written;
 }
 
 boost::asio::awaitable<std::optional<chat::Message>> Engine::freeze(const Request& request, std::string scope,
                                                                     std::string reason) {
-  co_return co_await ChangeFreeze(settings_.services, store_, templates_, transport_)
+  co_return co_await ChangeFreeze(settings_.services, store_, templates_, transport_, clock_)
       .freeze(request.where, scope, reason.empty() ? "no reason given" : reason, display_name(request.who),
               std::nullopt);
 }
 
 boost::asio::awaitable<std::optional<chat::Message>> Engine::unfreeze(const Request& request, std::string scope) {
-  co_return co_await ChangeFreeze(settings_.services, store_, templates_, transport_)
+  co_return co_await ChangeFreeze(settings_.services, store_, templates_, transport_, clock_)
       .unfreeze(request.where, scope, display_name(request.who));
 }
 
 Registration Engine::register_deployment(const NewDeployment& deployment) {
-  return core::register_deployment(settings_.services, store_, templates_, deployment);
+  return core::register_deployment(settings_.services, store_, templates_, clock_.now(), deployment);
 }
 
 json::value Engine::save_brief(const Request& request, const std::string& service,

@@ -168,10 +168,9 @@ json::object GoAround::card_context(const model::Execution& execution, const Pen
 boost::asio::awaitable<std::optional<chat::Message>> GoAround::automatic(const std::string& service,
                                                                          const chat::Person& trigger,
                                                                          std::string reason) {
-  if (const auto frozen = store_.deploys().active_freeze(service))
+  if (const auto frozen = store_.deploys().freezes_holding(service); !frozen.empty())
     co_return render("automatic_refused_frozen", {{"service", service},
-                                                  {"by", frozen->frozen_by},
-                                                  {"reason", frozen->reason},
+                                                  {"holds", freeze_holds(templates_, frozen, clock_.now())},
                                                   {"trigger", display_name(trigger)},
                                                   {"why", reason}});
   const Request request{trigger, {"", ""}};
@@ -407,9 +406,9 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   // Nobody re-ships the bad change in the confusion: deploys wait for the debrief.
   // The reason is this go-around's own, as given on its card (the incident's may be older).
   if (settings_.freeze_until_debrief)
-    co_await ChangeFreeze(settings_.services, store_, templates_, transport_)
+    co_await ChangeFreeze(settings_.services, store_, templates_, transport_, clock_)
         .freeze(pending.place, execution->service,
-                "go-around #" + std::to_string(id) + (execution->reason.empty() ? "" : " (" + execution->reason + ")"),
+                templates_.render("freeze_reason", {{"execution", id}, {"reason", execution->reason}}),
                 bot_actor, incident);
 
   // Announcing and freezing took time: run the tool only if the go-around is still ours.

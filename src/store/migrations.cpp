@@ -162,6 +162,12 @@ constexpr std::array migrations{
       ALTER TABLE executions ADD COLUMN owner TEXT;
       ALTER TABLE executions ADD COLUMN taken_over_by TEXT;
     )sql"},
+    Migration{9, "a go-around's freeze and a person's freeze hold a scope side by side", R"sql(
+      DROP INDEX freezes_one_active;
+      -- One freeze by people and one per incident's go-around on each scope; all of them hold.
+      CREATE UNIQUE INDEX freezes_one_active ON freezes (scope, COALESCE(incident_id, 0))
+        WHERE lifted_at IS NULL;
+    )sql"},
 };
 
 }  // namespace

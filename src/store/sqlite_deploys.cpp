@@ -95,14 +95,15 @@ bool SqliteDeploys::freeze(const model::Freeze& f) {
   return q.exec() == 1;
 }
 
-std::optional<model::Freeze> SqliteDeploys::active_freeze(const std::string& service) {
+std::vector<model::Freeze> SqliteDeploys::freezes_holding(const std::string& service) {
   // A service's own freeze says more than the blanket one, so it comes first.
   SQLite::Statement q(c_.db, std::string("SELECT ") + freeze_columns +
                                " FROM freezes WHERE lifted_at IS NULL AND scope IN (?, '*')"
-                               " ORDER BY scope = '*', id LIMIT 1");
+                               " ORDER BY scope = '*', id");
   q.bind(1, service);
-  if (!q.executeStep()) return std::nullopt;
-  return read_freeze(q);
+  std::vector<model::Freeze> out;
+  while (q.executeStep()) out.push_back(read_freeze(q));
+  return out;
 }
 
 std::vector<model::Freeze> SqliteDeploys::active_freezes() {
@@ -114,7 +115,8 @@ std::vector<model::Freeze> SqliteDeploys::active_freezes() {
 }
 
 bool SqliteDeploys::unfreeze(const std::string& scope, const std::string& by) {
-  SQLite::Statement q(c_.db, "UPDATE freezes SET lifted_at = ?, lifted_by = ? WHERE scope = ? AND lifted_at IS NULL");
+  SQLite::Statement q(c_.db, "UPDATE freezes SET lifted_at = ?, lifted_by = ?"
+                             " WHERE scope = ? AND incident_id IS NULL AND lifted_at IS NULL");
   q.bind(1, c_.now());
   q.bind(2, by);
   q.bind(3, scope);

@@ -26,6 +26,17 @@ std::string format_utc(TimePoint at) {
   return buf;
 }
 
+std::string format_readable(TimePoint at, TimePoint now) {
+  const auto stamp = format_utc(at);
+  const auto time = stamp.substr(11, 8) + " UTC";
+  return stamp.substr(0, 10) == format_utc(now).substr(0, 10) ? time : stamp.substr(0, 10) + " " + time;
+}
+
+std::string readable(std::string_view stored, TimePoint now) {
+  const auto at = parse_utc(stored);
+  return at ? format_readable(*at, now) : std::string(stored);
+}
+
 std::optional<TimePoint> parse_utc(std::string_view text) {
   // Fixed layout YYYY-MM-DDTHH:MM:SS.mmmZ, read by position: timelines parse many of these.
   if (text.size() != 24 || text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' ||

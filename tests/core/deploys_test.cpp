@@ -26,6 +26,8 @@ services:
 )";
 
 const chat::Person alice{"U1", "alice", {}, false};
+const chat::Person bob{"U2", "bob", {}, false};
+const chat::Person carol{"U3", "carol", {}, false};
 
 }  // namespace
 
@@ -91,15 +93,59 @@ TEST_CASE("freeze: registration answers frozen, a go-around freezes its service 
   // The go-around itself freezes checkout; its debrief lifts the freeze.
   bot.type(alice, "checkout bad deploy");
   bot.press(alice, bot.card_action("Confirm go-around"));
-  REQUIRE(bot.store.deploys().active_freeze("checkout"));
-  CHECK(bot.store.deploys().active_freeze("checkout")->incident_id == 1);
+  REQUIRE(bot.store.deploys().freezes_holding("checkout").size() == 1);
+  CHECK(bot.store.deploys().freezes_holding("checkout").front().incident_id == 1);
   CHECK(http::register_body(bot.engine, R"({"service":"checkout","environment":"prod","revision":"8"})").outcome ==
         core::Registration::Outcome::frozen);
   bot.type(alice, "debrief 1");
-  CHECK_FALSE(bot.store.deploys().active_freeze("checkout"));
+  CHECK(bot.store.deploys().freezes_holding("checkout").empty());
   const auto kinds = bot.kinds();
   CHECK(std::find(kinds.begin(), kinds.end(), "freeze") != kinds.end());
   CHECK(std::find(kinds.begin(), kinds.end(), "unfreeze") != kinds.end());
+}
+
+TEST_CASE("freeze messages say what the bot will do: each freeze holds until its own end, and deploys wait for all") {
+  testing::BotHarness bot(two_services);
+  const auto payments = std::string(R"({"service":"payments","environment":"prod","revision":"9"})");
+  // A go-around freezes payments until its debrief.
+  bot.type(alice, "payments 5xx after 9");
+  bot.press(alice, bot.card_action("Confirm go-around"));
+  // A person's longer freeze joins it instead of being dropped as "already frozen".
+  bot.type(bob, "freeze payments black friday");
+  const auto frozen = bot.posted();
+  CHECK_THAT(frozen, Contains("deploys of payments are frozen by bob: black friday. Lift it with `/rollback unfreeze payments`."));
+  CHECK_THAT(frozen, Contains("Also frozen, each until its own end: payments: frozen by goaround since"));
+  CHECK_THAT(frozen, Contains("until the debrief of incident #1 is written"));
+  // CI's 423 names both, and says for each how it lifts: no "when the go-around is debriefed" for bob's.
+  auto refused = http::register_body(bot.engine, payments);
+  CHECK(refused.outcome == core::Registration::Outcome::frozen);
+  CHECK_THAT(refused.message, Contains("payments: frozen by goaround since"));
+  CHECK_THAT(refused.message, Contains("until the debrief of incident #1 is written; payments: frozen by bob since"));
+  CHECK_THAT(refused.message, Contains("(black friday), until `/rollback unfreeze payments`."));
+  // Lifting bob's freeze does not claim payments is open: the go-around's still holds.
+  bot.type(bob, "unfreeze payments");
+  const auto lifted = bot.posted();
+  CHECK_THAT(lifted, Contains("bob lifted the freeze on payments, but deploys are still frozen: payments: frozen by goaround"));
+  CHECK_THAT(lifted, !Contains("open again"));
+  CHECK(http::register_body(bot.engine, payments).outcome == core::Registration::Outcome::frozen);
+  // Nothing of people's is left: the answer says what holds and how it lifts.
+  bot.type(bob, "unfreeze payments");
+  CHECK_THAT(bot.whispered(), Contains("No freeze people set on payments is left to lift, and deploys stay frozen: "
+                                       "payments: frozen by goaround"));
+  // `freeze all` and `unfreeze all` speak of every service, and name what still holds.
+  bot.type(carol, "freeze all release train");
+  CHECK_THAT(bot.posted(), Contains("Lift it with `/rollback unfreeze all`"));
+  bot.type(carol, "unfreeze all");
+  CHECK_THAT(bot.posted(), Contains("carol lifted the freeze on every service, but deploys are still frozen: payments: frozen by goaround"));
+  // A manual freeze with no go-around never mentions a debrief.
+  bot.type(carol, "freeze checkout audit");
+  refused = http::register_body(bot.engine, R"({"service":"checkout","environment":"prod","revision":"8"})");
+  CHECK_THAT(refused.message, Contains("Deploys of checkout are frozen: checkout: frozen by carol since"));
+  CHECK_THAT(refused.message, !Contains("debrief"));
+  // The debrief lifts the go-around's freeze and payments is open.
+  bot.type(alice, "debrief 1");
+  CHECK_THAT(bot.posted(), Contains("Deploys of payments are open again"));
+  CHECK(http::register_body(bot.engine, payments).outcome == core::Registration::Outcome::registered);
 }
 
 TEST_CASE("/rollback brief: recorded line by line, shown, and in the debrief") {

@@ -216,14 +216,15 @@ TEST_CASE("the go-around's own reason is carried: a second card's reason, not th
   h.press(alice, h.card_action("Cancel"));
   h.type(alice, "checkout --to 40 db pool exhaustion");
   h.press(alice, h.card_action("Confirm go-around"));
-  const auto freeze = h.store.deploys().active_freeze("checkout");
-  REQUIRE(freeze);
-  CHECK(freeze->reason == "go-around #2 (db pool exhaustion)");
+  const auto freezes = h.store.deploys().freezes_holding("checkout");
+  REQUIRE(freezes.size() == 1);
+  const auto* freeze = &freezes.front();
+  CHECK(freeze->reason == "go-around #2: db pool exhaustion");
   CHECK(h.store.executions().find(2)->reason == "db pool exhaustion");
   // Without a reason there is no empty "()".
   h.type(alice, "payments");
   h.press(alice, h.card_action("Confirm go-around"));
-  CHECK(h.store.deploys().active_freeze("payments")->reason == "go-around #3");
+  CHECK(h.store.deploys().freezes_holding("payments").front().reason == "go-around #3");
 }
 
 TEST_CASE("an unknown service is answered with the list of known ones") {

@@ -105,7 +105,7 @@ services:
   // The go-around froze checkout's deploys "until the debrief is written".
   const time::SystemClock clock;
   store::SqliteStore store(dir.path() / "var" / "goaround.db", clock);
-  REQUIRE(store.deploys().active_freeze("checkout"));
+  REQUIRE(store.deploys().freezes_holding("checkout").size() == 1);
   const auto out = dir.path() / "debrief" / "checkout.md";
   const auto ran = testing::run_goaround({"debrief", "--out", out.string(), "--config", config.string()});
   INFO(ran.err);
@@ -118,7 +118,7 @@ services:
   CHECK_THAT(svg, Contains("<svg"));
   CHECK(std::filesystem::file_size(dir.path() / "debrief" / "checkout-chart.png") > 1000);
   // The headless debrief is the debrief: shared in the incident, and the freeze is lifted.
-  CHECK_FALSE(store.deploys().active_freeze("checkout"));
+  CHECK(store.deploys().freezes_holding("checkout").empty());
   const auto events = store.timeline().events(1);
   CHECK(std::any_of(events.begin(), events.end(), [](const auto& e) { return e.kind == model::EventKind::debrief; }));
   CHECK(events.back().kind == model::EventKind::unfreeze);

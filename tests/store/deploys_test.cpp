@@ -32,21 +32,31 @@ TEST_CASE("the latest brief of a service is the one read, with its five lines") 
   CHECK_FALSE(f.store.deploys().latest_brief("payments"));
 }
 
-TEST_CASE("one active freeze per scope, a service's own freeze named before the blanket one, and an incident lifts its own") {
+TEST_CASE("people's freeze and a go-around's hold a scope side by side, the service's own named first, and each lifts its own") {
   testing::StoreFixture f;
   auto& deploys = f.store.deploys();
   const auto incident = f.open_incident();
+  const auto scopes = [&](const std::string& service) {
+    std::vector<std::string> out;
+    for (const auto& freeze : deploys.freezes_holding(service)) out.push_back(freeze.scope + ":" + freeze.reason);
+    return out;
+  };
   CHECK(deploys.freeze({0, "*", "black friday", "carol", "", std::nullopt}));
   CHECK_FALSE(deploys.freeze({0, "*", "again", "carol", "", std::nullopt}));
-  CHECK(deploys.active_freeze("checkout")->scope == "*");
+  CHECK(scopes("checkout") == std::vector<std::string>{"*:black friday"});
   CHECK(deploys.freeze({0, "checkout", "go-around #1", "goaround", "", incident}));
-  CHECK(deploys.active_freeze("checkout")->scope == "checkout");
-  CHECK(deploys.active_freeze("payments")->scope == "*");
-  CHECK(deploys.active_freezes().size() == 2);
+  CHECK_FALSE(deploys.freeze({0, "checkout", "go-around #1 again", "goaround", "", incident}));
+  CHECK(deploys.freeze({0, "checkout", "release train", "bob", "", std::nullopt}));
+  CHECK(scopes("checkout") == std::vector<std::string>{"checkout:go-around #1", "checkout:release train", "*:black friday"});
+  CHECK(scopes("payments") == std::vector<std::string>{"*:black friday"});
+  CHECK(deploys.active_freezes().size() == 3);
+  // People lift people's freeze; the go-around's stays until its debrief.
+  CHECK(deploys.unfreeze("checkout", "bob"));
+  CHECK_FALSE(deploys.unfreeze("checkout", "bob"));
+  CHECK(scopes("checkout") == std::vector<std::string>{"checkout:go-around #1", "*:black friday"});
   CHECK(deploys.unfreeze_incident(incident, "alice") == std::vector<std::string>{"checkout"});
   CHECK(deploys.unfreeze_incident(incident, "alice").empty());
-  CHECK(deploys.active_freeze("checkout")->scope == "*");
+  CHECK(scopes("checkout") == std::vector<std::string>{"*:black friday"});
   CHECK(deploys.unfreeze("*", "carol"));
-  CHECK_FALSE(deploys.unfreeze("*", "carol"));
-  CHECK_FALSE(deploys.active_freeze("checkout"));
+  CHECK(deploys.freezes_holding("checkout").empty());
 }

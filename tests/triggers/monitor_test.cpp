@@ -184,5 +184,5 @@ TEST_CASE("auto_rollback is refused while the service is frozen, and says why wi
   CHECK(go_arounds(bot) == 0);
   CHECK(bot.store.incidents().open().empty());
   CHECK_THAT(bot.posted(), Contains("trigger high-errors would go around on checkout (trigger high-errors: 0.2 above 0.05"));
-  CHECK_THAT(bot.posted(), Contains("frozen by alice (release review)"));
+  CHECK_THAT(bot.posted(), Contains("checkout: frozen by alice since"));
 }

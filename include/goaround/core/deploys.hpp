@@ -1,5 +1,6 @@
 #pragma once
 #include <boost/asio/awaitable.hpp>
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <cstdint>
@@ -12,6 +13,7 @@
 #include "goaround/chat/templates.hpp"
 #include "goaround/config/config.hpp"
 #include "goaround/store/store.hpp"
+#include "goaround/time/clock.hpp"
 
 namespace goaround::core {
 
@@ -34,7 +36,7 @@ struct NewDeployment {
 };
 // Refuses unknown services and frozen ones, and records the deployment and the brief it carries.
 Registration register_deployment(config::Services services, store::Store& store, const chat::Templates& templates,
-                                 const NewDeployment& deployment);
+                                 time::TimePoint now, const NewDeployment& deployment);
 
 // The service's latest registered deployment for templates: revision, age, migration kind and
 // whether it is destructive (null when none was registered).
@@ -51,8 +53,8 @@ std::optional<std::string> freeze_scope(const Invocation& call, const std::strin
 class ChangeFreeze {
  public:
   ChangeFreeze(config::Services services, store::Store& store, const chat::Templates& templates,
-               chat::Transport& transport)
-      : services_(services), store_(store), templates_(templates), transport_(transport) {}
+               chat::Transport& transport, const time::Clock& clock)
+      : services_(services), store_(store), templates_(templates), transport_(transport), clock_(clock) {}
 
   // The message for the person who asked when it was frozen already; a freeze set by a
   // go-around (`incident`) is announced in its thread and lifted by its debrief.
@@ -69,11 +71,18 @@ class ChangeFreeze {
 
  private:
   chat::Place announce_place(const chat::Place& where, const std::string& scope) const;
+  // `context` with the freezes still holding `scope` (all of them for "*"), each in words.
+  boost::json::object holding(const std::string& scope, boost::json::object context) const;
 
   config::Services services_;
   store::Store& store_;
   const chat::Templates& templates_;
   chat::Transport& transport_;
+  const time::Clock& clock_;
 };
+
+// Each freeze in words (who, why, until what), for a message that lists what holds deploys.
+boost::json::array freeze_holds(const chat::Templates& templates, const std::vector<model::Freeze>& freezes,
+                                time::TimePoint now);
 
 }  // namespace goaround::core

@@ -122,7 +122,7 @@ class SqliteDeploys final : public Deploys {
   std::int64_t add_brief(const model::Brief& brief) override;
   std::optional<model::Brief> latest_brief(const std::string& service) override;
   bool freeze(const model::Freeze& freeze) override;
-  std::optional<model::Freeze> active_freeze(const std::string& service) override;
+  std::vector<model::Freeze> freezes_holding(const std::string& service) override;
   std::vector<model::Freeze> active_freezes() override;
   bool unfreeze(const std::string& scope, const std::string& by) override;
   std::vector<std::string> unfreeze_incident(std::int64_t incident_id, const std::string& by) override;

@@ -132,12 +132,13 @@ class Deploys {
   virtual std::optional<model::Deployment> deployment_before(const std::string& service, const std::string& at) = 0;
   virtual std::int64_t add_brief(const model::Brief& brief) = 0;
   virtual std::optional<model::Brief> latest_brief(const std::string& service) = 0;
-  // Freezes `scope` (a service or "*"); false when it was frozen already.
+  // Freezes `scope` (a service or "*"). People's freeze and each go-around's are kept side by
+  // side; false when that one (people's, or this incident's) holds the scope already.
   virtual bool freeze(const model::Freeze& freeze) = 0;
-  // The freeze holding this service's deploys (its own, or "*"), if any.
-  virtual std::optional<model::Freeze> active_freeze(const std::string& service) = 0;
+  // Every freeze holding this service's deploys (its own, then "*"s), oldest first.
+  virtual std::vector<model::Freeze> freezes_holding(const std::string& service) = 0;
   virtual std::vector<model::Freeze> active_freezes() = 0;
-  // Lifts the freeze on `scope`; false when there was none.
+  // Lifts people's freeze on `scope` (a go-around's lifts with its debrief); false when none.
   virtual bool unfreeze(const std::string& scope, const std::string& by) = 0;
   // Lifts the freezes an incident's go-around set; returns the scopes lifted.
   virtual std::vector<std::string> unfreeze_incident(std::int64_t incident_id, const std::string& by) = 0;

@@ -38,6 +38,11 @@ std::int64_t unix_ms();
 
 // "2026-11-23T16:12:58.123Z": UTC with milliseconds, sortable as text.
 std::string format_utc(TimePoint at);
+// A time as people read it: "14:05:09 UTC", with the date ("2026-11-22 14:05:09 UTC") when it is
+// not today's (in UTC) at `now`. Exports keep format_utc.
+std::string format_readable(TimePoint at, TimePoint now);
+// The same for a stored timestamp; the text itself when it is not one.
+std::string readable(std::string_view stored, TimePoint now);
 // The inverse of format_utc; nullopt for anything else.
 std::optional<TimePoint> parse_utc(std::string_view text);
 // A stored timestamp (always format_utc's); the epoch for one that is not.
