@@ -15,7 +15,7 @@ boost::asio::awaitable<void> decide(core::Invocation& call) {
   }
   const auto* service = call.service(words.front());
   if (!service) co_return;
-  const auto walked = co_await call.engine.decide(call.request, call.engine.open_for_decision(call.request, *service), "", "");
+  const auto walked = co_await call.engine.decide(call.request, call.engine.open_for_decision(call.request, *service), "", "", "");
   if (!walked) call.usage_error(walked.problem, "decide");
 }
 
@@ -29,7 +29,8 @@ boost::asio::awaitable<void> answer(core::Invocation& call) {
   }
   const auto& path = pressed->path;
   const auto last = path.substr(path.rfind(',') == std::string::npos ? 0 : path.rfind(',') + 1);
-  const auto walked = co_await call.engine.decide(call.request, *incident, path, last.substr(0, last.find('=')));
+  const auto walked =
+      co_await call.engine.decide(call.request, *incident, path, last.substr(0, last.find('=')), pressed->walk);
   if (!walked) call.usage_error(walked.problem, "decide");
 }
 

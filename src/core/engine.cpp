@@ -4,6 +4,9 @@
 #include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
 
+#include <cstdio>
+#include <random>
+
 #include "goaround/core/decision.hpp"
 #include "goaround/debrief/timeline_export.hpp"
 #include "goaround/model/buttons.hpp"
@@ -219,9 +222,29 @@ Outcome<std::string> Engine::review_trigger(const Request& request, std::int64_t
   if (!store_.incidents().find(incident)) return Outcome<std::string>::refused("that question is not known to this bot");
   const auto who = display_name(request.who);
   auto text = templates_.render("event_trigger_review", {{"person", who}, {"answer", correct ? "right" : "wrong"}});
-  store_.timeline().append(incident, EventKind::trigger_review, who, text,
-                           model::encode(model::events::TriggerReview{correct, request.who.id}));
+  if (auto refusal = answer_once(incident, EventKind::trigger_review, who, text, "trigger-review:" + std::to_string(incident),
+                                 model::encode(model::events::TriggerReview{correct, request.who.id})))
+    return Outcome<std::string>::refused(*refusal);
   return {std::move(text), ""};
+}
+
+std::optional<std::string> Engine::answer_once(std::int64_t incident, EventKind kind, const std::string& who,
+                                               const std::string& text, const std::string& source,
+                                               const json::object& data) {
+  if (store_.timeline().capture(incident, kind, who, text, time::format_utc(clock_.now()), source, data))
+    return std::nullopt;
+  const auto first = store_.timeline().by_source(source);
+  return templates_.render("already_answered", {{"by", first ? first->actor : ""},
+                                                {"at", first ? time::readable(first->at, clock_.now()) : ""},
+                                                {"answer", first ? first->text : ""}});
+}
+
+std::string Engine::new_walk_id() {
+  // Random, so two walks started at once (on two replicas, too) never share their answers.
+  static thread_local std::mt19937_64 bits{std::random_device{}()};
+  char id[17];
+  std::snprintf(id, sizeof id, "%016llx", static_cast<unsigned long long>(bits()));
+  return id;
 }
 
 std::string Engine::add_action(const Request& request, const model::Incident& incident, const std::string& text,
@@ -315,16 +338,21 @@ model::Incident Engine::open_for_decision(const Request& request, const config::
 }
 
 boost::asio::awaitable<Outcome<bool>> Engine::decide(const Request& request, model::Incident incident,
-                                                     std::string path, std::string chosen) {
+                                                     std::string path, std::string chosen, std::string walk_id) {
   const auto* service = settings_.services.find(incident.service);
   const auto facts = co_await known_facts(settings_.prometheus_url, store_, *service, clock_.now());
   const auto& tree = DecisionTree::builtin();
   const auto w = walk(tree, path, facts);
   if (!w.error.empty()) co_return Outcome<bool>::refused(w.error);
+  if (walk_id.empty()) walk_id = new_walk_id();
   for (const auto& step : w.steps)
-    if (!step.known && step.question->id == chosen)
-      store_.timeline().append(incident.id, EventKind::decision_answer, display_name(request.who),
-                               templates_.render("event_decision_answer", step_context(step)));
+    if (!step.known && step.question->id == chosen) {
+      // The question (this walk, this point in it) is answered once, whoever presses first.
+      const auto source = "decide:" + std::to_string(incident.id) + ":" + walk_id + ":" + step.question->id;
+      if (auto refusal = answer_once(incident.id, EventKind::decision_answer, display_name(request.who),
+                                     templates_.render("event_decision_answer", step_context(step)), source))
+        co_return Outcome<bool>::refused(*refusal);
+    }
   for (const auto& step : w.answered_now)
     store_.timeline().append(incident.id, EventKind::decision_answer, bot_actor,
                              templates_.render("event_decision_answer", step_context(step)));
@@ -338,7 +366,7 @@ boost::asio::awaitable<Outcome<bool>> Engine::decide(const Request& request, mod
                                                {"known", known}});
     for (const auto& answer : w.ask->answers)
       question.buttons.push_back(
-          {answer.label, model::button("goaround.decide", model::buttons::Decision{incident.id, w.path_with(answer.value)})});
+          {answer.label, model::button("goaround.decide", model::buttons::Decision{incident.id, w.path_with(answer.value), walk_id})});
     co_await post_in_incident(store_, transport_, incident, question);
     co_return Outcome<bool>{true, ""};
   }

@@ -35,6 +35,24 @@ bool posts(SlackEmulator& slack, const std::string& part) {
   return slack.wait_for_call([&](const auto& calls) { return posted(calls, "chat.postMessage", part); });
 }
 
+// The value of the newest posted button with this label, as a person's press would send it.
+std::string button(SlackEmulator& slack, const std::string& label) {
+  const auto calls = slack.calls();
+  for (auto call = calls.rbegin(); call != calls.rend(); ++call) {
+    if (call->method != "chat.postMessage" || !call->body.is_object()) continue;
+    const auto* blocks = call->body.as_object().if_contains("blocks");
+    if (!blocks || !blocks->is_array()) continue;
+    for (const auto& block : blocks->as_array())
+      if (const auto* elements = block.as_object().if_contains("elements"); elements && elements->is_array())
+        for (const auto& element : elements->as_array())
+          if (const auto* text = element.as_object().if_contains("text");
+              text && text->is_object() && text->as_object().at("text") == label.c_str())
+            return std::string(element.as_object().at("value").as_string());
+  }
+  FAIL("no posted button " << label);
+  return {};
+}
+
 }  // namespace
 
 TEST_CASE("through Slack payloads: the decision tree with buttons, the brief (also as a modal, refused empty in the ack), a change freeze, pins, reactions and response_url") {
@@ -46,10 +64,17 @@ TEST_CASE("through Slack payloads: the decision tree with buttons, the brief (al
 
   slash(slack, "decide-1", "decide checkout");
   REQUIRE(posts(slack, "goaround.decide:1:impact=yes"));
-  press(slack, "press-1", "goaround.decide:1:impact=yes");
+  const auto impact_yes = button(slack, "Yes, users are hit");
+  CHECK(impact_yes.starts_with("goaround.decide:1:impact=yes:"));
+  press(slack, "press-1", impact_yes);
   REQUIRE(posts(slack, "check 2: Is rollback safe?"));
-  press(slack, "press-2", "goaround.decide:1:impact=yes,rollback_safe=yes");
+  press(slack, "press-2", button(slack, "Yes, safe"));
   REQUIRE(posts(slack, "Decision for checkout: ROLL BACK."));
+  // A second press of an answered question records nothing: it says who answered.
+  press(slack, "press-1-again", impact_yes);
+  REQUIRE(slack.wait_for_call([](const auto& calls) {
+    return posted(calls, "response_url", "Already answered by") || posted(calls, "chat.postEphemeral", "Already answered by");
+  }));
   CHECK(posted(slack.calls(), "chat.postMessage", "goaround.go:1"));
 
   slash(slack, "brief-1", "brief checkout --changes 'new cart' --rollback 'undo to 41, 1 min'");
@@ -113,8 +138,8 @@ TEST_CASE("through Slack payloads: the decision tree with buttons, the brief (al
   CHECK(http_call(port, boost::beast::http::verb::get, "/readyz").status == 200);
   const auto metrics = http_call(port, boost::beast::http::verb::get, "/metrics").body;
   CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"slash_commands\"} 6"));
-  CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"interactive\"} 6"));
-  CHECK_THAT(metrics, Contains("goaround_slack_ack_seconds_count 12"));
+  CHECK_THAT(metrics, Contains("goaround_slack_envelopes_total{type=\"interactive\"} 7"));
+  CHECK_THAT(metrics, Contains("goaround_slack_ack_seconds_count 13"));
   const auto logs = served.stop();
   CHECK(served.exit_code == 0);
   SQLite::Database db((served.dir.path() / "var" / "goaround.db").string());

@@ -66,13 +66,14 @@ TEST_CASE("a button carries its fields after the action, and a value that is not
   namespace buttons = model::buttons;
   CHECK(model::button("goaround.confirm", buttons::Execution{12}) == "goaround.confirm:12");
   CHECK(model::button("status.snooze", buttons::Snooze{3, 30}) == "status.snooze:3:30");
-  const auto decision = model::button("goaround.decide", buttons::Decision{4, "deploy_age=recent,migration=none"});
-  CHECK(decision == "goaround.decide:4:deploy_age=recent,migration=none");
+  const auto decision = model::button("goaround.decide", buttons::Decision{4, "deploy_age=recent,migration=none", "9f3a"});
+  CHECK(decision == "goaround.decide:4:deploy_age=recent,migration=none:9f3a");
   // The registry hands the handler what follows the action's ':'.
   const auto read = model::parse_button<buttons::Decision>(decision.substr(decision.find(':') + 1));
   REQUIRE(read);
   CHECK(read->incident == 4);
   CHECK(read->path == "deploy_age=recent,migration=none");
+  CHECK(read->walk == "9f3a");
   CHECK(model::parse_button<buttons::Snooze>("3:30")->minutes == 30);
   CHECK(model::parse_button<buttons::TriggerReview>("7:right:extra")->answer == "right:extra");  // the last takes the rest
   CHECK(model::parse_button<buttons::Brief>("checkout")->service == "checkout");

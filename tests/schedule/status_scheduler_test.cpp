@@ -18,6 +18,7 @@ services:
 )";
 
 const chat::Person alice{"U0ALICE", "alice", {}, false};
+const chat::Person bob{"U2", "bob", {}, false};
 
 struct Incident : testing::BotHarness {
   Incident() : BotHarness(config_text) {
@@ -134,6 +135,16 @@ TEST_CASE("closing the incident stops the cadence and asks whether the trigger w
   h.press(alice, h.card_action("Trigger was right"));
   CHECK(h.kinds().back() == "trigger_review");
   CHECK(h.store.timeline().events(1).back().payload<model::events::TriggerReview>().correct);
+  // The question is answered once: a second press (either button, anyone) records nothing.
+  const auto reviews = [&] {
+    const auto kinds = h.kinds();
+    return std::count(kinds.begin(), kinds.end(), "trigger_review");
+  };
+  h.press(bob, h.card_action("Trigger was wrong"));
+  CHECK_THAT(h.whispered(), Contains("Already answered by alice at "));
+  CHECK_THAT(h.whispered(), Contains("UTC: alice says the trigger was right."));
+  h.press(alice, h.card_action("Trigger was right"));
+  CHECK(reviews() == 1);
   h.type(alice, "status too late --incident 1");
   CHECK_THAT(h.whispered(), Contains("incident #1 is closed"));
 }

@@ -153,11 +153,19 @@ class Engine {
   // Opens (or joins) the service's incident for the decision.
   model::Incident open_for_decision(const Request& request, const config::Service& service);
   // Replays `path`, records the person's answer to `chosen` (if any) and what facts answered,
-  // then asks the next question or gives the verdict, in the incident.
+  // then asks the next question or gives the verdict, in the incident. A question of a `walk`
+  // is answered once: a second press is refused with who answered when. An empty walk starts one.
   boost::asio::awaitable<Outcome<bool>> decide(const Request& request, model::Incident incident, std::string path,
-                                               std::string chosen);
+                                               std::string chosen, std::string walk);
 
  private:
+  // Records a button's answer under `source` unless someone answered it first; then the
+  // refusal says who, when and what.
+  std::optional<std::string> answer_once(std::int64_t incident, model::EventKind kind, const std::string& who,
+                                         const std::string& text, const std::string& source,
+                                         const boost::json::object& data = {});
+  static std::string new_walk_id();
+
   chat::Message render(std::string_view name, const boost::json::value& context) const;
 
   Settings settings_;

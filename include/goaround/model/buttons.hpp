@@ -41,8 +41,9 @@ BOOST_DESCRIBE_STRUCT(Snooze, (), (incident, minutes))
 struct Decision {  // goaround.decide: the answers so far, "question=answer,…"
   std::int64_t incident = 0;
   std::string path;
+  std::string walk;  // one walk of the tree: its questions are answered once each
 };
-BOOST_DESCRIBE_STRUCT(Decision, (), (incident, path))
+BOOST_DESCRIBE_STRUCT(Decision, (), (incident, path, walk))
 
 struct Brief {  // goaround.brief: the form's service
   std::string service;
