@@ -78,8 +78,9 @@ void register_brief(core::Registry& registry) {
                 "The five-line brief before takeoff: show it, record it line by line, or fill it in "
                 "a form. It is shown on the go-around card and in the debrief.",
                 std::move(flags),
-                brief});
-  registry.add_action("goaround.brief", submitted);
+                brief,
+                core::Names::service});
+  registry.add_action("goaround.brief", submitted, core::Names::service);
 }
 
 }  // namespace goaround::commands

@@ -39,7 +39,7 @@ void register_close(core::Registry& registry) {
                 "trigger was right.",
                 {{"incident", true, "the incident number (default: this thread's, or the only open one)"}},
                 close});
-  registry.add_action("review.trigger", review);
+  registry.add_action("review.trigger", review, core::Names::incident);
 }
 
 }  // namespace goaround::commands

@@ -28,7 +28,8 @@ void register_debrief(core::Registry& registry) {
                 "Write the debrief from the timeline (durations, commands, verification, lessons, "
                 "actions, a chart) and share it in the incident thread.",
                 {},
-                debrief});
+                debrief,
+                core::Names::incident});
 }
 
 }  // namespace goaround::commands

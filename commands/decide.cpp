@@ -42,8 +42,9 @@ void register_decide(core::Registry& registry) {
                 "Roll back or fix forward? Walk the decision tree with buttons; what the bot "
                 "knows (deploy age, migration, flag, error rate) is filled in.",
                 {},
-                decide});
-  registry.add_action("goaround.decide", answer);
+                decide,
+                core::Names::service});
+  registry.add_action("goaround.decide", answer, core::Names::incident);
 }
 
 }  // namespace goaround::commands

@@ -23,7 +23,8 @@ void register_freeze(core::Registry& registry) {
                 "/rollback freeze <service|all> [reason]",
                 "Change freeze: deploys of the service (or all) are refused until unfrozen.",
                 {},
-                freeze});
+                freeze,
+                core::Names::service});
 }
 
 }  // namespace goaround::commands

@@ -40,9 +40,10 @@ void register_rollback(core::Registry& registry) {
                 "pre-flight checks) with Confirm and Cancel. Without --to, the previous revision.",
                 {{"to", true, "target revision (default: the one before the live one)"},
                  {"reason", true, "why we are going around (also: words after the service)"}},
-                go_around});
-  registry.add_action("goaround.confirm", on_card<&core::Engine::confirm>);
-  registry.add_action("goaround.cancel", on_card<&core::Engine::cancel>);
+                go_around,
+                core::Names::service});
+  registry.add_action("goaround.confirm", on_card<&core::Engine::confirm>, core::Names::execution);
+  registry.add_action("goaround.cancel", on_card<&core::Engine::cancel>, core::Names::execution);
 }
 
 }  // namespace goaround::commands

@@ -44,7 +44,7 @@ void register_status(core::Registry& registry) {
                 "clock. Without: every open incident, what is going around, the last result.",
                 {{"incident", true, "the incident number (default: this thread's, or the only open one)"}},
                 status});
-  registry.add_action("status.snooze", snooze);
+  registry.add_action("status.snooze", snooze, core::Names::incident);
 }
 
 }  // namespace goaround::commands

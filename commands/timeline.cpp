@@ -93,7 +93,8 @@ void register_timeline(core::Registry& registry) {
                 {{"text", true, "edit: the corrected text"},
                  {"at", true, "edit: the corrected time, HH:MM[:SS] (UTC) or a full timestamp"},
                  {"withdraw", false, "edit: mark the entry withdrawn"}},
-                timeline});
+                timeline,
+                core::Names::incident});
 }
 
 }  // namespace goaround::commands

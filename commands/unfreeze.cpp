@@ -23,7 +23,8 @@ void register_unfreeze(core::Registry& registry) {
                 "/rollback unfreeze <service|all>",
                 "Lift a change freeze (a go-around's own freeze lifts when its debrief is written).",
                 {},
-                unfreeze});
+                unfreeze,
+                core::Names::service});
 }
 
 }  // namespace goaround::commands

@@ -31,8 +31,8 @@ boost::asio::awaitable<void> hold(core::Invocation& call) {
 }  // namespace
 
 void register_unstable(core::Registry& registry) {
-  registry.add_action("goaround.go", go);
-  registry.add_action("goaround.hold", hold);
+  registry.add_action("goaround.go", go, core::Names::incident);
+  registry.add_action("goaround.hold", hold, core::Names::incident);
 }
 
 }  // namespace goaround::commands

@@ -103,10 +103,12 @@ json::object Engine::overview() {
         entry["last_result"] = e->text;
         break;
       }
-    if (!events.empty()) {
-      entry["latest_at"] = events.back().at;
-      entry["latest_kind"] = model::to_string(events.back().kind);
-      entry["latest_text"] = events.back().text;
+    // The latest thing that happened, not the command typed to ask about it.
+    const auto latest = std::find_if(events.rbegin(), events.rend(), [](const auto& e) { return !model::is_chatter(e.kind); });
+    if (latest != events.rend()) {
+      entry["latest_at"] = latest->at;
+      entry["latest_kind"] = model::to_string(latest->kind);
+      entry["latest_text"] = latest->text;
     }
     incidents.push_back(std::move(entry));
   }
@@ -119,19 +121,32 @@ json::value Engine::brief(const std::string& service) {
   return model::brief_context(store_.deploys().latest_brief(service));
 }
 
-bool Engine::record_in_place(const Request& request, EventKind kind, const std::string& text) {
-  // The incident open where it happened: its thread, else its channel.
-  std::optional<model::Incident> found;
-  for (auto& incident : store_.incidents().open()) {
-    if (incident.channel != request.where.channel) continue;
-    if (!request.where.thread.empty() && incident.thread == request.where.thread) {
-      found = std::move(incident);
-      break;
-    }
-    found = std::move(incident);
+bool Engine::record_in_place(const Request& request, const Concern& concern, EventKind kind, const std::string& text) {
+  std::optional<std::int64_t> found = concern.incident;
+  if (concern.execution)
+    if (const auto execution = store_.executions().find(*concern.execution)) found = execution->incident_id;
+  if (found && !store_.incidents().find(*found)) found.reset();
+  const auto open = store_.incidents().open();
+  if (!found && concern.service && settings_.services.find(*concern.service)) {
+    // A service named: its incident, or none yet (the command may open it).
+    const auto it = std::find_if(open.begin(), open.end(), [&](const auto& i) { return i.service == *concern.service; });
+    if (it == open.end()) return false;
+    found = it->id;
   }
-  if (!found) return false;
-  store_.timeline().append(found->id, kind, display_name(request.who), text,
+  if (!found) {
+    std::vector<std::int64_t> here;
+    for (const auto& incident : open) {
+      if (incident.channel != request.where.channel) continue;
+      if (!request.where.thread.empty() && incident.thread == request.where.thread) {
+        here = {incident.id};
+        break;
+      }
+      here.push_back(incident.id);
+    }
+    if (here.size() != 1) return false;  // none, or several and nothing says which
+    found = here.front();
+  }
+  store_.timeline().append(*found, kind, display_name(request.who), text,
                            model::encode(model::events::Attribution{request.who.id}));
   return true;
 }

@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <stdexcept>
 
 namespace goaround::core {
@@ -37,8 +38,8 @@ void Registry::add(Command command) {
   commands_.push_back(std::move(command));
 }
 
-void Registry::add_action(std::string name, ActionHandler handler) {
-  if (!actions_.emplace(std::move(name), std::move(handler)).second)
+void Registry::add_action(std::string name, ActionHandler handler, Names first_field) {
+  if (!actions_.emplace(std::move(name), Action{std::move(handler), first_field}).second)
     throw std::logic_error("button action registered twice");
 }
 
@@ -54,21 +55,41 @@ namespace {
 // place, before it runs; a command that opens the incident is recorded right after it.
 class TypedRecord {
  public:
-  TypedRecord(Engine& engine, const Request& request, model::EventKind kind, std::string text)
-      : engine_(engine), request_(request), kind_(kind), text_(std::move(text)) {
-    recorded_ = engine_.record_in_place(request_, kind_, text_);
+  TypedRecord(Engine& engine, const Request& request, Engine::Concern concern, model::EventKind kind, std::string text)
+      : engine_(engine), request_(request), concern_(std::move(concern)), kind_(kind), text_(std::move(text)) {
+    recorded_ = engine_.record_in_place(request_, concern_, kind_, text_);
   }
   void after() {
-    if (!recorded_) engine_.record_in_place(request_, kind_, text_);
+    if (!recorded_) engine_.record_in_place(request_, concern_, kind_, text_);
   }
 
  private:
   Engine& engine_;
   const Request& request_;
+  Engine::Concern concern_;
   model::EventKind kind_;
   std::string text_;
   bool recorded_ = false;
 };
+
+std::optional<std::int64_t> number(std::string_view word) {
+  if (word.starts_with('#')) word.remove_prefix(1);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+  if (ec != std::errc{} || end != word.data() + word.size()) return std::nullopt;
+  return value;
+}
+
+Engine::Concern concern_of(Names names, std::string_view word) {
+  Engine::Concern concern;
+  switch (names) {
+    case Names::nothing: break;
+    case Names::service: concern.service = std::string(word); break;
+    case Names::incident: concern.incident = number(word); break;
+    case Names::execution: concern.execution = number(word); break;
+  }
+  return concern;
+}
 
 }  // namespace
 
@@ -102,7 +123,10 @@ boost::asio::awaitable<void> Registry::dispatch(Engine& engine, Request request,
     co_return;
   }
   call.arguments = std::move(parsed.arguments);
-  TypedRecord typed(engine, call.request, model::EventKind::typed, "/rollback " + text);
+  auto concern = concern_of(command->first_word,
+                            call.arguments.positional.empty() ? std::string_view() : call.arguments.positional.front());
+  if (const auto named = call.arguments.value("incident")) concern.incident = number(*named);
+  TypedRecord typed(engine, call.request, std::move(concern), model::EventKind::typed, "/rollback " + text);
   try {
     co_await command->handler(call);
   } catch (const std::exception& e) {
@@ -129,11 +153,13 @@ boost::asio::awaitable<void> Registry::submit(Engine& engine, Request request, s
     call.usage_error("that button is not known to this bot");
     co_return;
   }
-  TypedRecord pressed(engine, call.request, model::EventKind::pressed, action);
+  const auto value = colon == std::string::npos ? std::string() : action.substr(colon + 1);
+  TypedRecord pressed(engine, call.request, concern_of(it->second.first_field, value.substr(0, value.find(':'))),
+                      model::EventKind::pressed, action);
   try {
-    call.arguments.positional = {colon == std::string::npos ? "" : action.substr(colon + 1)};
+    call.arguments.positional = {value};
     call.arguments.flags = std::move(values);
-    co_await it->second(call);
+    co_await it->second.handler(call);
   } catch (const std::exception& e) {
     spdlog::error("button `{}` failed: {}", name, e.what());
     call.reply("internal_error", {{"what", name}});

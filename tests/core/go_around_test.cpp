@@ -266,6 +266,31 @@ TEST_CASE("bad input gets a usage message to the person who typed it") {
   for (const auto& s : h.transport.said) CHECK(s.kind == "whisper");
 }
 
+TEST_CASE("what is typed lands in the incident it concerns, and status shows what happened, not the asking") {
+  Harness h;
+  h.type(alice, "payments 5xx after 9");  // payments' incident #1 is open in the channel
+  h.type(alice, "decide checkout");       // opens checkout's #2
+  const auto typed_in = [&](std::int64_t incident) {
+    std::vector<std::string> out;
+    for (const auto& e : h.store.timeline().events(incident))
+      if (e.kind == model::EventKind::typed) out.push_back(e.text);
+    return out;
+  };
+  CHECK(typed_in(1) == std::vector<std::string>{"/rollback payments 5xx after 9"});
+  CHECK(typed_in(2) == std::vector<std::string>{"/rollback decide checkout"});
+  // Two open in one channel and nothing named: a note is refused, and recorded nowhere.
+  h.type(alice, "note which one");
+  CHECK_THAT(h.whispered(), Contains("several incidents are open"));
+  CHECK(typed_in(1).size() == 1);
+  CHECK(typed_in(2).size() == 1);
+  h.type(alice, "note for payments --incident 1");
+  CHECK(typed_in(1).back() == "/rollback note for payments --incident 1");
+  h.type(alice, "status");
+  const auto status = h.whispered();
+  CHECK_THAT(status, Contains("note: for payments"));
+  CHECK_THAT(status, !Contains("typed"));
+}
+
 TEST_CASE("notes go into the open incident's timeline") {
   Harness h;
   h.type(alice, "note checking dashboards");

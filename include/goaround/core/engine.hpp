@@ -84,8 +84,15 @@ class Engine {
   // The service's latest brief for a template (null when there is none).
   boost::json::value brief(const std::string& service);
 
-  // --- what people type and press, recorded in the incident open where they did it
-  bool record_in_place(const Request& request, model::EventKind kind, const std::string& text);
+  // --- what people type and press, recorded in the incident it concerns: the one named, the
+  // open one of the service named, else the one open where it happened (its thread, or the only
+  // one in the channel); false when there is none (yet), or several and none is named.
+  struct Concern {
+    std::optional<std::string> service;
+    std::optional<std::int64_t> incident;
+    std::optional<std::int64_t> execution;
+  };
+  bool record_in_place(const Request& request, const Concern& concern, model::EventKind kind, const std::string& text);
 
   // --- for the bot's own voices (triggers): an entry, and an entry said in its incident
   void record(std::int64_t incident, model::EventKind kind, const std::string& actor, const std::string& text,

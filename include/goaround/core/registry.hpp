@@ -43,12 +43,17 @@ using CommandHandler = std::function<boost::asio::awaitable<void>(Invocation&)>;
 // A button's value (the part after ':') arrives as the single positional argument.
 using ActionHandler = std::function<boost::asio::awaitable<void>(Invocation&)>;
 
+// What the first word of a command (or the first field of a button's value) names, so that
+// what was typed or pressed is recorded in the incident it concerns.
+enum class Names { nothing, service, incident, execution };
+
 struct Command {
   std::string name;  // the subcommand word; "" for the default (a service name comes first)
   std::string usage;
   std::string summary;
   std::vector<chat::FlagSpec> flags;
   CommandHandler handler;
+  Names first_word = Names::nothing;
 };
 
 // The /rollback subcommands and the button actions, each registered by its own file in
@@ -56,7 +61,7 @@ struct Command {
 class Registry {
  public:
   void add(Command command);
-  void add_action(std::string name, ActionHandler handler);
+  void add_action(std::string name, ActionHandler handler, Names first_field = Names::nothing);
 
   const std::vector<Command>& commands() const { return commands_; }
   const Command* find(std::string_view name) const;
@@ -73,7 +78,11 @@ class Registry {
 
  private:
   std::vector<Command> commands_;
-  std::map<std::string, ActionHandler, std::less<>> actions_;
+  struct Action {
+    ActionHandler handler;
+    Names first_field;
+  };
+  std::map<std::string, Action, std::less<>> actions_;
 };
 
 }  // namespace goaround::core
