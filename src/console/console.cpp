@@ -42,9 +42,11 @@ void ConsoleTransport::print(std::string_view tag, const std::string& text) {
   out_.flush();
 }
 
-void ConsoleTransport::offer(const std::string& handle, const std::vector<chat::Button>& buttons) {
+void ConsoleTransport::offer(const std::string& handle, const std::vector<chat::Button>& buttons, bool newest) {
+  // Numbers belong to the last message shown: a newer one without buttons (a card whose
+  // pre-flight failed) leaves nothing for `1` to press on an older card.
   if (buttons.empty()) {
-    if (choices_handle_ == handle) choices_.clear();
+    if (newest || choices_handle_ == handle) choices_.clear();
     return;
   }
   choices_handle_ = handle;
@@ -60,7 +62,7 @@ asio::awaitable<std::string> ConsoleTransport::post(const chat::Place&, const ch
   const auto handle = "console-" + std::to_string(next_handle_++);
   print("[bot]", message.text);
   shown_[handle] = message.text;
-  offer(handle, message.buttons);
+  offer(handle, message.buttons, true);
   co_return handle;
 }
 
@@ -73,7 +75,7 @@ void ConsoleTransport::update(const chat::Place&, const std::string& handle,
     if (!old.count(line)) changed += line + '\n';
   if (!changed.empty()) print("[bot ↻]", changed);
   shown_[handle] = message.text;
-  offer(handle, message.buttons);
+  offer(handle, message.buttons, false);
 }
 
 void ConsoleTransport::whisper(const chat::Place&, const chat::Person&,

@@ -312,3 +312,15 @@ TEST_CASE("check-config passes what works here but warns of what will not: tools
   CHECK_THAT(ran.err, Contains(file.string() + ":7:14: warning: `goaround-test-no-such-kubectl` is not on PATH: "
                                                "go-arounds of checkout would fail to start"));
 }
+
+TEST_CASE("console numbers belong to the last card shown: a newer card without buttons leaves nothing to press") {
+  testing::TempDir dir;
+  // payments shows its card (Confirm, Cancel); checkout's pre-flight fails, so its card offers none.
+  const auto ran = testing::run_goaround({"--config", config_file(dir, "revision_missing")},
+                                         "/rollback payments\n/rollback checkout\n1\n");
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("[1] Confirm go-around"));
+  CHECK_THAT(ran.out, Contains("There is no choice 1 on the latest card."));
+  CHECK(execution_state(dir, 1) == "planned");  // payments was not confirmed by the stray 1
+}

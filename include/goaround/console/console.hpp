@@ -30,7 +30,7 @@ class ConsoleTransport final : public chat::Transport {
                const chat::Message& message) override;
   void attach(const chat::Place& where, const std::string& path, const std::string& title) override;
 
-  // The action of choice `number` on the latest message that still offers buttons.
+  // The action of choice `number` on the latest message shown, if it offers buttons.
   std::optional<std::string> choose(int number) const;
   // A line typed at the terminal as a chat interaction: `/rollback …` is typed, a number presses
   // that choice; nullopt for anything else (or a number no message offers).
@@ -38,7 +38,8 @@ class ConsoleTransport final : public chat::Transport {
 
  private:
   void print(std::string_view tag, const std::string& text);
-  void offer(const std::string& handle, const std::vector<chat::Button>& buttons);
+  // `newest`: a message just posted, which takes the numbers even when it offers none.
+  void offer(const std::string& handle, const std::vector<chat::Button>& buttons, bool newest);
 
   std::ostream& out_;
   int next_handle_ = 1;
