@@ -22,6 +22,7 @@
 #include <thread>
 
 #include "goaround/app/logging.hpp"
+#include "goaround/app/serve_lock.hpp"
 #include "goaround/chat/log_transport.hpp"
 #include "goaround/chat/templates.hpp"
 #include "goaround/commands/commands.hpp"
@@ -282,15 +283,16 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
 asio::awaitable<int> headless_rollback(Runtime& rt, const chat::Arguments& args) {
   const auto person = console::local_operator();
   const core::Request request{person, {"console", ""}};
-  if (args.positional.size() != 2) {
-    std::cerr << help_text(rt.templates, find_subcommand("rollback")) << '\n';
+  if (args.positional.size() < 2) {
+    std::cerr << "goaround rollback: which service?\n" << help_text(rt.templates, find_subcommand("rollback")) << '\n';
     co_return exit_usage;
   }
   core::GoAround::Proposal proposal;
   try {
     co_await rt.go_around.recover();
+    // Words after the service are the reason, as in chat: `goaround rollback payments it's the db`.
     proposal = co_await rt.go_around.propose(request, args.positional[1], args.value("to"),
-                                             args.value("reason").value_or(""));
+                                             args.value("reason").value_or(args.rest(2)));
   } catch (const std::exception& e) {
     // Nothing ran: say so, and exit as "not started", not as a failed rollback.
     std::cerr << rt.templates.render("cli_store_unavailable", {{"error", e.what()}}) << '\n';
@@ -307,7 +309,8 @@ asio::awaitable<int> headless_rollback(Runtime& rt, const chat::Arguments& args)
               << std::flush;
     console::LineReader input(rt.io.get_executor(), STDIN_FILENO);
     const auto answer = co_await input.next();
-    if (!answer || (*answer != "y" && *answer != "yes")) {
+    // The card offers [1] Confirm and [2] Cancel: the number works as in the console.
+    if (!answer || (*answer != "1" && *answer != "y" && *answer != "yes")) {
       rt.go_around.cancel(request, id);
       co_return exit_not_started;
     }
@@ -411,7 +414,11 @@ int run(int argc, char** argv) {
   for (const auto& s : subcommands) all_flags.insert(all_flags.end(), s.flags.begin(), s.flags.end());
   const auto loose = chat::parse_arguments(words, all_flags);
   if (!loose.error.empty()) {
-    std::cerr << "goaround: " << loose.error << "\n" << help_text(templates, nullptr) << '\n';
+    // Only the usage of the subcommand that was meant, if one is named.
+    const auto named = std::find_if(words.begin(), words.end(), [](const std::string& w) { return find_subcommand(w); });
+    const auto* meant = named == words.end() ? nullptr : find_subcommand(*named);
+    std::cerr << "goaround" << (meant ? " " + meant->name : "") << ": " << loose.error << "\n"
+              << help_text(templates, meant) << '\n';
     return exit_usage;
   }
   const auto name = loose.arguments.positional.empty() ? std::string("console")
@@ -485,6 +492,17 @@ int run(int argc, char** argv) {
     // The headless debrief writes Markdown to stdout: what the bot says about it goes to the log.
     const auto voice = serving ? (slack_on ? Voice::slack : Voice::log)
                                : sub->name == "debrief" ? Voice::log : Voice::console;
+    std::optional<ServeLock> serve_lock;
+    if (serving) {
+      std::filesystem::create_directories(data_dir);
+      auto taken = ServeLock::take(data_dir);
+      if (const auto* held = std::get_if<ServeLock::Held>(&taken)) {
+        std::cerr << "goaround serve: another goaround serve (" << held->holder << ") runs on the data folder "
+                  << data_dir.string() << "; one serve per folder (give this one its own --data)\n";
+        return exit_data_in_use;
+      }
+      serve_lock.emplace(std::move(std::get<ServeLock>(taken)));
+    }
     Runtime rt(std::move(*config), data_dir, std::cout, make_clock(args), voice);
     if (serving) return run_to_completion(rt, serve(rt, slack_on));
     spdlog::info("goaround {}: data in {}", sub->name, (data_dir / "goaround.db").string());

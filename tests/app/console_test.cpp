@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <thread>
 
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
@@ -323,4 +324,46 @@ TEST_CASE("console numbers belong to the last card shown: a newer card without b
   CHECK_THAT(ran.out, Contains("[1] Confirm go-around"));
   CHECK_THAT(ran.out, Contains("There is no choice 1 on the latest card."));
   CHECK(execution_state(dir, 1) == "planned");  // payments was not confirmed by the stray 1
+}
+
+TEST_CASE("the headless rollback reads like chat: words are the reason, 1 confirms, a usage error shows only its own usage") {
+  testing::TempDir dir;
+  const auto config = config_file(dir);
+  const auto ran = testing::run_goaround({"rollback", "payments", "it's", "the", "db", "--config", config}, "1\n");
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("Type 1 (or y) to confirm"));
+  SQLite::Database db((dir.path() / "var" / "goaround.db").string());
+  SQLite::Statement reason(db, "SELECT reason FROM executions WHERE id = 1");
+  REQUIRE(reason.executeStep());
+  CHECK(reason.getColumn(0).getString() == "it's the db");
+
+  const auto declined = testing::run_goaround({"rollback", "checkout", "--config", config}, "2\n");
+  CHECK(declined.exit_code == 3);
+
+  const auto missing = testing::run_goaround({"rollback", "checkout", "--to"});
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Contains("goaround rollback: --to needs a value"));
+  CHECK_THAT(missing.err, Contains("goaround rollback <service>"));
+  CHECK_THAT(missing.err, !Contains("goaround timeline"));
+}
+
+TEST_CASE("a second serve on one data folder is refused with exit 5, and the folder is free again once the first stops") {
+  namespace bp = boost::process::v2;
+  testing::TempDir dir;
+  const auto config = config_file(dir);
+  boost::asio::io_context io;
+  bp::process first(io, GOAROUND_BINARY, {"serve", "--config", config}, bp::process_stdio{nullptr, nullptr, nullptr});
+  const auto lock = dir.path() / "var" / "serve.lock";
+  for (int i = 0; i < 200 && !(std::filesystem::exists(lock) && std::filesystem::file_size(lock) > 0); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const auto second = testing::run_goaround({"serve", "--config", config});
+  CHECK(second.exit_code == 5);
+  CHECK_THAT(second.err, Contains("another goaround serve (pid " + std::to_string(first.id()) + " on "));
+  CHECK_THAT(second.err, Contains("one serve per folder"));
+  first.request_exit();  // SIGTERM: a clean stop
+  CHECK(first.wait() == 0);
+  // The kernel dropped the lock with the process; a console beside it was never refused.
+  const auto console = testing::run_goaround({"--config", config}, "/rollback status\n");
+  CHECK(console.exit_code == 0);
 }

@@ -9,6 +9,7 @@ enum ExitStatus : int {
   exit_usage = 2,         // bad command line or invalid configuration
   exit_not_started = 3,   // refused, pre-flight failed, or not confirmed
   exit_link_disabled = 4, // serve: Slack turned Socket Mode off for the app
+  exit_data_in_use = 5,   // serve: another goaround serve runs on this data folder
 };
 
 // The whole command line: console (default), rollback, timeline, check-config.
