@@ -16,7 +16,7 @@ namespace goaround::triggers {
 namespace json = boost::json;
 namespace asio = boost::asio;
 
-Condition::Step Condition::observe(double value, time::TimePoint at) {
+Condition::Step Condition::observe(double value, time::TimePoint at, std::optional<time::TimePoint> counts_from) {
   const bool breached = trigger_.comparison == config::Comparison::greater_than ? value > trigger_.threshold
                                                                                : value < trigger_.threshold;
   if (!breached) {
@@ -24,9 +24,14 @@ Condition::Step Condition::observe(double value, time::TimePoint at) {
     return {};
   }
   if (!since_) since_ = at;
-  const auto held = std::chrono::duration_cast<std::chrono::milliseconds>(at - *since_);
+  const auto from = counts_from && *counts_from > *since_ ? *counts_from : *since_;
+  if (fired_ && fired_from_ != from) fired_ = false;  // a deploy since it fired: its own hold
+  const auto held = std::chrono::duration_cast<std::chrono::milliseconds>(at - from);
   const bool fires = !fired_ && held >= trigger_.hold;
-  fired_ = fired_ || fires;
+  if (fires) {
+    fired_ = true;
+    fired_from_ = from;
+  }
   return {true, fires, held};
 }
 
@@ -71,11 +76,12 @@ model::events::Trigger Monitor::facts(const Watched& w, double value, std::chron
           .severity = std::string(config::to_string(w.trigger->severity))};
 }
 
-bool Monitor::in_watch_window(const config::Service& service) const {
+std::optional<time::TimePoint> Monitor::watch_window_start(const config::Service& service) const {
   const auto deployment = store_.deploys().latest_deployment(service.name);
-  if (!deployment) return false;
+  if (!deployment) return std::nullopt;
   const auto at = time::parse_utc(deployment->registered_at);
-  return at && clock_.now() - *at <= service.watch_window;
+  if (!at || clock_.now() - *at > service.watch_window) return std::nullopt;
+  return at;
 }
 
 std::optional<std::string> Monitor::cooldown_until(const config::Service& service) const {
@@ -107,7 +113,10 @@ asio::awaitable<void> Monitor::evaluate(Watched& w) {
   }
   if (!w.broken.empty()) spdlog::info("trigger {}/{}: evaluating again", w.service->name, w.trigger->name);
   w.broken.clear();
-  const auto step = w.condition.observe(*got.value, clock_.now());
+  // An automatic go-around undoes the last deploy: the hold counts from that deploy.
+  const auto counts_from = w.trigger->severity == config::Severity::auto_rollback ? watch_window_start(*w.service)
+                                                                                  : std::nullopt;
+  const auto step = w.condition.observe(*got.value, clock_.now(), counts_from);
   counters.trigger_evaluations.inc({w.service->name, w.trigger->name, step.breached ? "breach" : "ok"});
   if (step.fires) co_await fire(w, *got.value, step.held);
 }
@@ -123,7 +132,7 @@ asio::awaitable<void> Monitor::fire(Watched& w, double value, std::chrono::milli
     if (const auto until = cooldown_until(service)) {
       fired.cooldown_until = *until;
       severity = config::Severity::log_only;
-    } else if (!in_watch_window(service)) {
+    } else if (!watch_window_start(service)) {
       // An old deploy is rarely what broke: people decide.
       fired.outside_window = time::format_duration(service.watch_window);
       severity = config::Severity::page_and_suggest;

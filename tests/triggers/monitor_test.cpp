@@ -84,6 +84,37 @@ TEST_CASE("a condition fires once it has held for its for-duration, and again on
   CHECK_FALSE(below.observe(0.95, start).breached);
 }
 
+TEST_CASE("with a deploy to undo, the hold counts from the deploy and fires anew for it") {
+  config::Trigger t{"t", "q", 0.05, config::Comparison::greater_than, 2min, config::Severity::auto_rollback};
+  triggers::Condition c(t);
+  const time::TimePoint start{};
+  CHECK(c.observe(0.2, start).breached);
+  CHECK(c.observe(0.2, start + 2min).fires);  // no deploy yet: held 2 min since the breach began
+  const auto deploy = start + 10min;
+  CHECK_FALSE(c.observe(0.2, deploy + 15ms, deploy).fires);  // breached before the deploy: not yet
+  const auto step = c.observe(0.2, deploy + 1min, deploy);
+  CHECK_FALSE(step.fires);
+  CHECK(step.held == 1min);
+  CHECK(c.observe(0.2, deploy + 2min, deploy).fires);  // its own full hold after the deploy
+  CHECK_FALSE(c.observe(0.2, deploy + 3min, deploy).fires);
+}
+
+TEST_CASE("auto_rollback: a breach that began before the deploy waits its full for-duration after it") {
+  testing::BotHarness bot(two_services);
+  Watch watch(bot);
+  watch.values["success"] = 0.99;
+  watch.values["latency"] = 0.1;
+  watch.values["errors"] = 0.2;
+  watch.poll_for(5min);  // breached for 5 min with no deploy in the window: nothing automatic
+  CHECK(go_arounds(bot) == 0);
+  bot.store.deploys().add_deployment({0, "checkout", "prod", "5", "", "ci", "none", "{}"});
+  watch.poll_for(90s);  // 90 s after the deploy, of the 2 min it must hold
+  CHECK(go_arounds(bot) == 0);
+  watch.poll_for(60s);
+  CHECK(go_arounds(bot) == 1);
+  CHECK_THAT(bot.store.incidents().open().front().reason, Contains("for 2 min"));
+}
+
 TEST_CASE("auto_rollback: after a deploy, a breach held for its for-duration goes around once — cooldown and broken queries do not") {
   testing::BotHarness bot(two_services);
   Watch watch(bot);

@@ -17,7 +17,9 @@ namespace goaround::triggers {
 
 // One trigger's condition across polls ("roll back or fix forward?"): breached when the value crosses the
 // threshold, firing once it has stayed breached for the trigger's `for`. It fires once per
-// breach; a value back on the good side, or a failed query, starts the hold again.
+// breach; a value back on the good side, or a failed query, starts the hold again. With a
+// `counts_from` (the deploy an auto-rollback would undo), the hold counts only from then: a
+// breach that began before the deploy must hold its full `for` after it, and fires anew for it.
 class Condition {
  public:
   explicit Condition(const config::Trigger& trigger) : trigger_(trigger) {}
@@ -26,7 +28,7 @@ class Condition {
     bool fires = false;  // the hold was reached at this observation
     std::chrono::milliseconds held{0};
   };
-  Step observe(double value, time::TimePoint at);
+  Step observe(double value, time::TimePoint at, std::optional<time::TimePoint> counts_from = std::nullopt);
   void lost();  // the query failed or was empty: nothing is known to hold
   bool breached() const { return since_.has_value(); }
   bool fired() const { return fired_; }
@@ -35,6 +37,7 @@ class Condition {
   const config::Trigger& trigger_;
   std::optional<time::TimePoint> since_;
   bool fired_ = false;
+  time::TimePoint fired_from_{};  // where the hold that fired was counted from
 };
 
 // Evaluates PromQL against prometheus.url; injectable for tests.
@@ -66,7 +69,8 @@ class Monitor {
   boost::asio::awaitable<void> fire(Watched& w, double value, std::chrono::milliseconds held);
   boost::asio::awaitable<void> prompt_open_incidents();
   model::events::Trigger facts(const Watched& w, double value, std::chrono::milliseconds held) const;
-  bool in_watch_window(const config::Service& service) const;
+  // When the last registered deploy was, if it is still inside the service's watch window.
+  std::optional<time::TimePoint> watch_window_start(const config::Service& service) const;
   std::optional<std::string> cooldown_until(const config::Service& service) const;
 
   core::Engine& engine_;
