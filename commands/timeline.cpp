@@ -80,17 +80,18 @@ boost::asio::awaitable<void> timeline(core::Invocation& call) {
     }
     incident = std::move(choice.incident);
   }
-  call.reply("timeline", call.engine.timeline(*incident));
+  call.reply("timeline", call.engine.timeline(*incident, {.everything = call.arguments.has("all")}));
 }
 
 }  // namespace
 
 void register_timeline(core::Registry& registry) {
   registry.add({"timeline",
-                "/rollback timeline [incident] | /rollback timeline edit <entry> [--text T] [--at TIME] [--withdraw]",
+                "/rollback timeline [incident] [--all] | /rollback timeline edit <entry> [--text T] [--at TIME] [--withdraw]",
                 "Show an incident's timeline (the latest incident by default). `edit` corrects an "
                 "entry's text or time, or withdraws it; the original stays on record.",
-                {{"text", true, "edit: the corrected text"},
+                {{"all", false, "every entry, also typed commands, pressed buttons and progress"},
+                 {"text", true, "edit: the corrected text"},
                  {"at", true, "edit: the corrected time, HH:MM[:SS] (UTC) or a full timestamp"},
                  {"withdraw", false, "edit: mark the entry withdrawn"}},
                 timeline,

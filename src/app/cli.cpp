@@ -77,10 +77,11 @@ const std::vector<Subcommand> subcommands{
      {{"to", true, "target revision (default: the one before the live one)"},
       {"reason", true, "why we are going around"},
       {"yes", false, "confirm without asking"}}},
-    {"timeline", "goaround timeline [export] [INCIDENT] [--format md|json|csv] [options]",
+    {"timeline", "goaround timeline [export] [INCIDENT] [--all] [--format md|json|csv] [options]",
      "Print an incident's timeline (the latest by default), one event per line; `export` writes "
      "it as Markdown, or as JSON or CSV with every field of every row.",
-     {{"format", true, "export format: md, json or csv (default md)"}}},
+     {{"format", true, "export format: md, json or csv (default md)"},
+      {"all", false, "every entry, also typed commands, pressed buttons and progress"}}},
     {"debrief", "goaround debrief [INCIDENT] [--out FILE] [options]",
      "Write an incident's debrief (the latest by default) as Markdown on stdout or into FILE, "
      "with its chart beside it (FILE-chart.svg and .png; without --out, in the data folder).",
@@ -147,6 +148,7 @@ struct Runtime {
                *clock),
         triggers(engine, store, *clock, triggers::prometheus_query(config.prometheus)) {
     commands::register_all(registry);
+    templates.tell_time([this] { return clock->now(); });
     metrics::process_metrics().open_incidents = [this] { return double(store.incidents().open().size()); };
   }
   ~Runtime() { metrics::process_metrics().open_incidents = nullptr; }
@@ -346,7 +348,10 @@ int print_timeline(Runtime& rt, chat::Arguments args) {
     return exit_usage;
   }
   if (exporting) std::cout << debrief::export_timeline(rt.store, rt.templates, *incident, *format);
-  else std::cout << rt.templates.render("timeline", debrief::timeline_context(rt.store, *incident)) << '\n';
+  else
+    std::cout << console::plain_text(rt.templates.render(
+                     "timeline", debrief::timeline_context(rt.store, *incident, {.everything = args.has("all")})))
+              << '\n';
   return exit_ok;
 }
 

@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "goaround/resources/embedded.hpp"
+#include "goaround/time/clock.hpp"
 
 namespace goaround::chat {
 namespace {
@@ -16,21 +17,43 @@ namespace mstch = kainjow::mustache;
 
 constexpr char blank_line_mark = '\x1e';  // ASCII record separator: never in a template
 
-mstch::data to_data(const boost::json::value& v) {
+// How stored timestamps are shown: as they are (documents), or readable relative to a "now".
+struct TimeStyle {
+  bool readable = false;
+  std::optional<std::chrono::system_clock::time_point> now;
+};
+
+mstch::data to_data(const boost::json::value& v, const TimeStyle& style) {
   switch (v.kind()) {
     case boost::json::kind::object: {
       mstch::data obj{mstch::data::type::object};
-      for (const auto& [key, value] : v.get_object()) obj.set(std::string(key), to_data(value));
+      for (const auto& [key, value] : v.get_object()) obj.set(std::string(key), to_data(value, style));
       return obj;
     }
     case boost::json::kind::array: {
+      // Each object in a list knows whether it is the first or the last, so a template
+      // separates items without a trailing "; ": {{#checks}}{{^first}}; {{/first}}…{{/checks}}.
       mstch::data list{mstch::data::type::list};
-      for (const auto& item : v.get_array()) list.push_back(to_data(item));
+      const auto& items = v.get_array();
+      for (std::size_t i = 0; i < items.size(); ++i) {
+        auto item = to_data(items[i], style);
+        if (item.is_object()) {
+          if (!item.get("first")) item.set("first", i == 0);
+          if (!item.get("last")) item.set("last", i + 1 == items.size());
+        }
+        list.push_back(std::move(item));
+      }
       return list;
     }
     // An empty field is left out: {{#reason}} ({{reason}}){{/reason}} prints nothing for "".
-    case boost::json::kind::string:
-      return v.get_string().empty() ? mstch::data{false} : mstch::data{std::string(v.get_string())};
+    case boost::json::kind::string: {
+      if (v.get_string().empty()) return mstch::data{false};
+      const std::string_view text = v.get_string();
+      if (style.readable)
+        if (const auto at = time::parse_utc(text))
+          return mstch::data{style.now ? time::format_readable(*at, *style.now) : time::format_readable(*at, {})};
+      return mstch::data{std::string(text)};
+    }
     case boost::json::kind::bool_: return mstch::data{v.get_bool()};
     case boost::json::kind::null: return mstch::data{false};
     default: return mstch::data{boost::json::serialize(v)};
@@ -81,7 +104,10 @@ std::string Templates::render(std::string_view name, const boost::json::value& c
   }
   // A line that renders to nothing but spaces is dropped, so sections can sit on lines of
   // their own whether or not they render; lines left empty in the template stay.
-  const auto rendered = it->second->render(to_data(context));
+  TimeStyle style;
+  style.readable = !name.ends_with(".md");
+  if (now_) style.now = now_();
+  const auto rendered = it->second->render(to_data(context, style));
   if (!it->second->is_valid())
     throw std::logic_error("templates/" + std::string(name) + ".mustache: " +
                            it->second->error_message());
@@ -95,7 +121,7 @@ std::string Templates::render(std::string_view name, const boost::json::value& c
       out += '\n';
     } else if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
       if (!out.empty()) out += '\n';
-      out += line;
+      out += line.substr(0, line.find_last_not_of(" \t\r") + 1);  // no trailing spaces
     }
     start = end + 1;
   }

@@ -30,12 +30,65 @@ std::vector<std::string> lines_of(const std::string& text) {
   for (std::string line; std::getline(in, line);) lines.push_back(line);
   return lines;
 }
+
+std::string trimmed(const std::string& line) {
+  const auto begin = line.find_first_not_of(' ');
+  return begin == std::string::npos ? std::string() : line.substr(begin);
+}
 }  // namespace
+
+std::string plain_text(std::string_view mrkdwn) {
+  // The emoji codes the templates use, as the glyphs Slack would show.
+  static const std::pair<std::string_view, std::string_view> emoji[] = {
+      {":ice_cube:", "🧊"}, {":rotating_light:", "🚨"}, {":warning:", "⚠️"}, {":white_check_mark:", "✅"}};
+  std::string out;
+  out.reserve(mrkdwn.size());
+  for (std::size_t i = 0; i < mrkdwn.size();) {
+    const auto rest = mrkdwn.substr(i);
+    const auto code = std::find_if(std::begin(emoji), std::end(emoji), [&](const auto& e) { return rest.starts_with(e.first); });
+    if (code != std::end(emoji)) {
+      out += code->second;
+      i += code->first.size();
+      continue;
+    }
+    // <@U123>, <@U123|name>, <@console:operator> → @name; <https://x|label> → label (https://x).
+    if (rest.starts_with("<") && rest.find('>') != std::string_view::npos && rest.find('\n') > rest.find('>')) {
+      const auto inner = rest.substr(1, rest.find('>') - 1);
+      const auto bar = inner.find('|');
+      if (inner.starts_with("@")) {
+        const auto name = bar != std::string_view::npos ? inner.substr(bar + 1) : inner.substr(inner.rfind(':') == std::string_view::npos ? 1 : inner.rfind(':') + 1);
+        out += "@";
+        out += name;
+        i += inner.size() + 2;
+        continue;
+      }
+      if (inner.starts_with("http") && bar != std::string_view::npos) {
+        out += std::string(inner.substr(bar + 1)) + " (" + std::string(inner.substr(0, bar)) + ")";
+        i += inner.size() + 2;
+        continue;
+      }
+    }
+    // *bold* → bold: a pair of asterisks around text on one line, the opening one not followed
+    // by a space (so "5 * 3" and a lone star stay).
+    if (rest[0] == '*' && rest.size() > 2 && rest[1] != ' ' && rest[1] != '*') {
+      const auto close = rest.find('*', 1);
+      if (close != std::string_view::npos && rest.substr(1, close - 1).find('\n') == std::string_view::npos &&
+          rest[close - 1] != ' ') {
+        out += rest.substr(1, close - 1);
+        i += close + 1;
+        continue;
+      }
+    }
+    out += rest[0];
+    ++i;
+  }
+  return out;
+}
 
 void ConsoleTransport::print(std::string_view tag, const std::string& text) {
   const std::string indent(tag.size() + 1, ' ');
   bool first = true;
-  for (const auto& line : lines_of(text)) {
+  for (const auto& line : lines_of(plain_text(text))) {
     out_ << (first ? std::string(tag) + " " : indent) << line << '\n';
     first = false;
   }
@@ -60,7 +113,13 @@ void ConsoleTransport::offer(const std::string& handle, const std::vector<chat::
 
 asio::awaitable<std::string> ConsoleTransport::post(const chat::Place&, const chat::Message& message) {
   const auto handle = "console-" + std::to_string(next_handle_++);
-  print("[bot]", message.text);
+  // In Slack the card is updated with the result and the result is also said in the thread;
+  // on a terminal that would print the same lines twice in a row.
+  const auto lines = lines_of(message.text);
+  const bool just_shown = message.buttons.empty() && !lines.empty() &&
+                          std::all_of(lines.begin(), lines.end(), [&](const std::string& l) { return just_updated_.count(trimmed(l)); });
+  just_updated_.clear();
+  if (!just_shown) print("[bot]", message.text);
   shown_[handle] = message.text;
   offer(handle, message.buttons, true);
   co_return handle;
@@ -74,12 +133,15 @@ void ConsoleTransport::update(const chat::Place&, const std::string& handle,
   for (const auto& line : lines_of(message.text))
     if (!old.count(line)) changed += line + '\n';
   if (!changed.empty()) print("[bot ↻]", changed);
+  just_updated_.clear();
+  for (const auto& line : lines_of(changed)) just_updated_.insert(trimmed(line));
   shown_[handle] = message.text;
   offer(handle, message.buttons, false);
 }
 
 void ConsoleTransport::whisper(const chat::Place&, const chat::Person&,
                                const chat::Message& message) {
+  just_updated_.clear();
   print("[to you]", message.text);
 }
 

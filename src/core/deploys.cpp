@@ -21,7 +21,7 @@ json::array freeze_holds(const chat::Templates& templates, const std::vector<mod
     json::object context{{"scope", f.scope}, {"all", f.scope == "*"}, {"by", f.frozen_by},
                          {"reason", f.reason}, {"since", time::readable(f.frozen_at, now)}};
     if (f.incident_id) context["incident"] = *f.incident_id;
-    out.push_back({{"text", templates.render("freeze_hold", context)}, {"last", i + 1 == freezes.size()}});
+    out.push_back({{"text", templates.render("freeze_hold", context)}});
   }
   return out;
 }

@@ -19,8 +19,10 @@ namespace {
 
 using model::bot_actor;
 
-json::object step_context(const Walk::Step& step) {
-  json::object context{{"check", step.question->check},
+// `number`: the question's place in this walk (1, 2, 3 as asked); `check` stays the tree's id.
+json::object step_context(const Walk::Step& step, std::size_t number) {
+  json::object context{{"number", number},
+                       {"check", step.question->check},
                        {"question", step.question->text},
                        {"answer", step.answer->label}};
   if (step.known) context["because"] = step.known->because;
@@ -80,7 +82,9 @@ std::optional<model::Incident> Engine::open_incident(std::int64_t id) {
 
 std::optional<model::Incident> Engine::latest_incident() { return store_.incidents().latest(); }
 
-json::object Engine::timeline(const model::Incident& incident) { return debrief::timeline_context(store_, incident); }
+json::object Engine::timeline(const model::Incident& incident, debrief::TimelineView view) {
+  return debrief::timeline_context(store_, incident, view);
+}
 
 std::optional<model::Event> Engine::entry(std::int64_t id) { return store_.timeline().find(id); }
 
@@ -100,7 +104,7 @@ json::object Engine::overview() {
     const auto events = store_.timeline().events(incident.id);
     for (auto e = events.rbegin(); e != events.rend(); ++e)
       if (e->kind == EventKind::result) {
-        entry["last_result"] = e->text;
+        entry["last_result"] = e->text.substr(0, e->text.find('\n'));
         break;
       }
     // The latest thing that happened, not the command typed to ask about it.
@@ -108,7 +112,7 @@ json::object Engine::overview() {
     if (latest != events.rend()) {
       entry["latest_at"] = latest->at;
       entry["latest_kind"] = model::to_string(latest->kind);
-      entry["latest_text"] = latest->text;
+      entry["latest_text"] = latest->text.substr(0, latest->text.find('\n'));
     }
     incidents.push_back(std::move(entry));
   }
@@ -280,7 +284,7 @@ Outcome<json::object> Engine::revise(const Request& request, std::int64_t id, mo
                                           std::string(model::to_string(original->kind)) +
                                           " the bot recorded; only notes and captured messages can be edited");
   store_.timeline().revise(id, revision, display_name(request.who));
-  return {timeline(*store_.incidents().find(original->incident_id)), ""};
+  return {timeline(*store_.incidents().find(original->incident_id), {.only = id}), ""};
 }
 
 boost::asio::awaitable<void> Engine::hold(const Request& request, model::Incident incident) {
@@ -360,23 +364,29 @@ boost::asio::awaitable<Outcome<bool>> Engine::decide(const Request& request, mod
   const auto w = walk(tree, path, facts);
   if (!w.error.empty()) co_return Outcome<bool>::refused(w.error);
   if (walk_id.empty()) walk_id = new_walk_id();
+  const auto number_of = [&](const Walk::Step& step) {
+    for (std::size_t i = 0; i < w.steps.size(); ++i)
+      if (w.steps[i].question == step.question) return i + 1;
+    return w.steps.size() + 1;
+  };
   for (const auto& step : w.steps)
     if (!step.known && step.question->id == chosen) {
       // The question (this walk, this point in it) is answered once, whoever presses first.
       const auto source = "decide:" + std::to_string(incident.id) + ":" + walk_id + ":" + step.question->id;
       if (auto refusal = answer_once(incident.id, EventKind::decision_answer, display_name(request.who),
-                                     templates_.render("event_decision_answer", step_context(step)), source))
+                                     templates_.render("event_decision_answer", step_context(step, number_of(step))), source))
         co_return Outcome<bool>::refused(*refusal);
     }
   for (const auto& step : w.answered_now)
     store_.timeline().append(incident.id, EventKind::decision_answer, bot_actor,
-                             templates_.render("event_decision_answer", step_context(step)));
+                             templates_.render("event_decision_answer", step_context(step, number_of(step))));
   json::array known;
-  for (const auto& step : w.answered_now) known.push_back(step_context(step));
+  for (const auto& step : w.answered_now) known.push_back(step_context(step, number_of(step)));
   if (w.ask) {
     auto question = render("decide_question", {{"service", incident.service},
                                                {"incident", incident.id},
                                                {"check", w.ask->check},
+                                               {"number", w.steps.size() + 1},
                                                {"question", w.ask->text},
                                                {"known", known}});
     for (const auto& answer : w.ask->answers)
@@ -386,7 +396,7 @@ boost::asio::awaitable<Outcome<bool>> Engine::decide(const Request& request, mod
     co_return Outcome<bool>{true, ""};
   }
   json::array path_steps;
-  for (const auto& step : w.steps) path_steps.push_back(step_context(step));
+  for (const auto& step : w.steps) path_steps.push_back(step_context(step, number_of(step)));
   const json::object verdict{{"service", incident.service}, {"incident", incident.id},
                              {"verdict", w.outcome->verdict}, {"reason", w.outcome->reason},
                              {"known", known}, {"steps", path_steps}};

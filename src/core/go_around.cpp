@@ -453,6 +453,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
       result, incident, outcome.exit_code, outcome.output_tail});
   auto summary = recorded;
   summary[result_name(result)] = true;  // the template's section for this outcome
+  if (took.count() == 0) summary.erase("duration");  // a virtual clock that did not move: no "in 0 ms"
   // Compare-and-set: if another process took the go-around over meanwhile, its "interrupted"
   // stands and this process says so instead of a result.
   if (!store_.executions().finish(id, {result == Result::verified ? model::ExecutionState::succeeded : model::ExecutionState::failed,

@@ -126,7 +126,8 @@ boost::asio::awaitable<void> Registry::dispatch(Engine& engine, Request request,
   auto concern = concern_of(command->first_word,
                             call.arguments.positional.empty() ? std::string_view() : call.arguments.positional.front());
   if (const auto named = call.arguments.value("incident")) concern.incident = number(*named);
-  TypedRecord typed(engine, call.request, std::move(concern), model::EventKind::typed, "/rollback " + text);
+  const auto typed_text = text.substr(std::min(text.find_first_not_of(" \t"), text.size()));
+  TypedRecord typed(engine, call.request, std::move(concern), model::EventKind::typed, "/rollback " + typed_text);
   try {
     co_await command->handler(call);
   } catch (const std::exception& e) {

@@ -21,18 +21,34 @@ std::string csv_field(const std::string& value) {
 
 }  // namespace
 
-json::object timeline_context(store::Store& store, const model::Incident& incident) {
+json::object timeline_context(store::Store& store, const model::Incident& incident, TimelineView view) {
+  const auto all = store.timeline().events(incident.id);
+  std::vector<const model::Event*> shown;
+  for (const auto& e : all)
+    if (view.only ? e.id == *view.only : view.everything || !model::is_chatter(e.kind)) shown.push_back(&e);
+  // One width for the entry numbers, so the columns do not shift at #10.
+  std::size_t width = 0;
+  for (const auto* e : shown) width = std::max(width, std::to_string(e->id).size());
   json::array events;
-  for (const auto& e : store.timeline().events(incident.id)) {
-    std::string padded(model::to_string(e.kind));
+  for (const auto* e : shown) {
+    std::string padded(model::to_string(e->kind));
     padded.resize(std::max<std::size_t>(padded.size(), 16), ' ');
-    events.push_back({{"id", e.id},          {"at", e.at},
-                      {"kind", model::to_string(e.kind)}, {"kind_padded", padded},
-                      {"actor", e.actor},    {"text", e.text},
-                      {"revised", e.revised}, {"withdrawn", e.withdrawn}});
+    auto ref = "#" + std::to_string(e->id);
+    ref.resize(width + 1, ' ');
+    // One line per entry: the rest of a long one (a result's checks, an update's list) is in
+    // the export and in the entry's own message.
+    const auto newline = e->text.find('\n');
+    const auto more = newline == std::string::npos ? 0 : std::count(e->text.begin(), e->text.end(), '\n');
+    events.push_back({{"id", e->id},          {"ref", ref},          {"at", e->at},
+                      {"kind", model::to_string(e->kind)}, {"kind_padded", padded},
+                      {"actor", e->actor},    {"text", e->text},     {"first_line", e->text.substr(0, newline)},
+                      {"more_lines", more ? std::to_string(more) : ""},
+                      {"revised", e->revised}, {"withdrawn", e->withdrawn}});
   }
   auto context = incident_fields(incident);
   context["events"] = std::move(events);
+  if (!view.only && all.size() > shown.size())
+    context["left_out"] = std::to_string(all.size() - shown.size());
   return context;
 }
 
@@ -55,7 +71,7 @@ std::optional<ExportFormat> export_format(std::string_view name) {
 std::string export_timeline(store::Store& store, const chat::Templates& templates,
                             const model::Incident& incident, ExportFormat format) {
   if (format == ExportFormat::markdown) {
-    auto context = timeline_context(store, incident);
+    auto context = timeline_context(store, incident, {.everything = true});
     for (auto& e : context["events"].as_array()) {
       auto& o = e.as_object();
       o["text"] = chat::markdown_cell(o["text"].as_string());

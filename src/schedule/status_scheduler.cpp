@@ -167,14 +167,18 @@ asio::awaitable<void> StatusScheduler::post_update(const model::Incident& incide
                                              {"started_at", execution->started_at.value_or("")}};
   else
     context["no_go_around"] = true;
+  if (const auto opened = time::parse_utc(incident.opened_at))
+    context["open_for"] = time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(now - *opened));
+  // What happened since the last update, each entry by its first line: the update before this
+  // one (and what it quoted) is not news, and the go-around line above already says the result.
   json::array recent;
   const auto events = store_.timeline().events(incident.id);
   for (auto e = events.rbegin(); e != events.rend() && recent.size() < 3; ++e) {
-    if (e->kind == model::EventKind::verification && !context.contains("verification"))
-      context["verification"] = e->text;
-    // The earlier updates are what this one replaces: not news.
-    if (!model::is_chatter(e->kind) && e->kind != model::EventKind::status_update)
-      recent.push_back({{"at", e->at}, {"kind", model::to_string(e->kind)}, {"actor", e->actor}, {"text", e->text}});
+    if (e->kind == model::EventKind::status_update) break;
+    if (model::is_chatter(e->kind) || e->kind == model::EventKind::verification || e->kind == model::EventKind::result)
+      continue;
+    recent.push_back({{"at", e->at}, {"kind", model::to_string(e->kind)}, {"actor", e->actor},
+                      {"text", e->text.substr(0, e->text.find('\n'))}});
   }
   std::reverse(recent.begin(), recent.end());
   context["recent"] = std::move(recent);

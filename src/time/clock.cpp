@@ -91,9 +91,13 @@ std::string format_duration(std::chrono::milliseconds d) {
   const auto ms = d.count();
   if (ms < 1000) std::snprintf(buf, sizeof buf, "%lld ms", static_cast<long long>(ms));
   else if (ms < 60'000) std::snprintf(buf, sizeof buf, "%.1f s", static_cast<double>(ms) / 1000.0);
+  else if (ms < 3'600'000 && ms % 60'000 < 1000)
+    std::snprintf(buf, sizeof buf, "%lld min", static_cast<long long>(ms / 60'000));  // "2 min", not "2 min 0 s"
   else if (ms < 3'600'000)
     std::snprintf(buf, sizeof buf, "%lld min %lld s", static_cast<long long>(ms / 60'000),
                   static_cast<long long>(ms % 60'000 / 1000));
+  else if (ms % 3'600'000 < 60'000)
+    std::snprintf(buf, sizeof buf, "%lld h", static_cast<long long>(ms / 3'600'000));
   else
     std::snprintf(buf, sizeof buf, "%lld h %lld min", static_cast<long long>(ms / 3'600'000),
                   static_cast<long long>(ms % 3'600'000 / 60'000));

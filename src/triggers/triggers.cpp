@@ -72,7 +72,7 @@ model::events::Trigger Monitor::facts(const Watched& w, double value, std::chron
           .threshold = fmt::format("{}", w.trigger->threshold),
           .comparison = w.trigger->comparison == config::Comparison::greater_than ? "above" : "below",
           .held = time::format_duration(held),
-          .must_hold = time::format_duration(w.trigger->hold),
+          .must_hold = w.trigger->hold.count() ? time::format_duration(w.trigger->hold) : "",
           .severity = std::string(config::to_string(w.trigger->severity))};
 }
 

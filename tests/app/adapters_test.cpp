@@ -61,7 +61,7 @@ TEST_CASE("a helm go-around runs end to end through the headless CLI and is veri
   const auto ran = bot.rollback("cart");
   INFO(ran.out << ran.err);
   CHECK(ran.exit_code == 0);
-  CHECK_THAT(ran.out, Contains("Rolling back *cart* to revision 3: `" + tool("helm") +
+  CHECK_THAT(ran.out, Contains("Rolling back cart to revision 3: `" + tool("helm") +
                                " rollback cart 3 --wait --timeout 300s -n shop`"));
   CHECK_THAT(ran.out, Contains("rolled back to revision 3 and verified"));
 }

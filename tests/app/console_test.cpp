@@ -62,14 +62,17 @@ TEST_CASE("the console runs a complete go-around typed as in Slack, and keeps th
   INFO(ran.out << ran.err);
   CHECK(ran.exit_code == 0);
   CHECK_THAT(ran.out, Contains("goaround console"));
-  CHECK_THAT(ran.out, Contains("[bot] *Go-around: checkout* (sim) · incident #1"));
+  CHECK_THAT(ran.out, Contains("[bot] Go-around: checkout (sim) · incident #1"));  // mrkdwn as a terminal shows it
   CHECK_THAT(ran.out, Contains("Will run: `sim rollout undo deployment/checkout --to-revision=41`"));
   CHECK_THAT(ran.out, Contains("[1] Confirm go-around [2] Cancel"));
   CHECK_THAT(ran.out, Contains("Confirmed by"));
-  CHECK_THAT(ran.out, Contains("Rolling back *checkout* to revision 41"));
+  CHECK_THAT(ran.out, Contains("Rolling back checkout to revision 41"));
   CHECK_THAT(ran.out, Contains("Progress: ████ 4/4 ready"));
-  CHECK_THAT(ran.out, Contains("✅ *checkout* rolled back to revision 41 and verified in"));
-  CHECK_THAT(ran.out, Contains("[to you] *checkout* is already going around"));
+  CHECK_THAT(ran.out, Contains("✅ checkout rolled back to revision 41 and verified in"));
+  // The result is on the card already: not printed a second time right under it.
+  const auto result_line = std::string("✅ checkout rolled back to revision 41");
+  CHECK(ran.out.find(result_line) == ran.out.rfind(result_line));
+  CHECK_THAT(ran.out, Contains("[to you] checkout is already going around"));
   CHECK_THAT(ran.out, Contains("Noted in incident #1"));
   const auto kinds = event_kinds(dir);
   for (const auto* kind : {"incident_opened", "card", "confirmation", "command", "progress",
@@ -79,10 +82,13 @@ TEST_CASE("the console runs a complete go-around typed as in Slack, and keeps th
 
   const auto timeline = testing::run_goaround({"timeline", "--config", config});
   CHECK(timeline.exit_code == 0);
-  CHECK_THAT(timeline.out, Contains("*Incident #1* · checkout (sim)"));
-  CHECK_THAT(timeline.out, Contains("Z  card"));
-  CHECK_THAT(timeline.out, Contains("Z  result            goaround: ✅"));
-  CHECK_THAT(timeline.out, Contains("Z  note              "));
+  CHECK_THAT(timeline.out, Contains("Incident #1 · checkout (sim)"));
+  CHECK_THAT(timeline.out, Contains(" UTC  card"));
+  CHECK_THAT(timeline.out, Contains(" UTC  result            goaround: ✅"));
+  CHECK_THAT(timeline.out, Contains(" UTC  note              "));
+  CHECK_THAT(timeline.out, !Contains("UTC  typed"));
+  CHECK_THAT(testing::run_goaround({"timeline", "--all", "--config", config}).out,
+             Contains(" UTC  typed             operator: /rollback checkout --reason \"5xx after 1.42\""));
 }
 
 TEST_CASE("the console answers bad input with a message and carries on") {
@@ -228,9 +234,9 @@ TEST_CASE("in the console a go-around gets scheduled status posts in virtual tim
   CHECK(ran.exit_code == 0);
   CHECK_THAT(ran.out, Contains("a status update for incident #1 (checkout) is due"));
   CHECK_THAT(ran.out, Contains("[1] Snooze 30m [2] Snooze 1h"));
-  CHECK_THAT(ran.out, Contains("*Status update · checkout · incident #1*\n"));
+  CHECK_THAT(ran.out, Contains("Status update · checkout · incident #1 · open for"));
   CHECK_THAT(ran.out, Contains("Go-around: rolled back to revision 41 and verified"));
-  CHECK_THAT(ran.out, Contains("*Status update · checkout · incident #1* from"));
+  CHECK_THAT(ran.out, Contains("Status update · checkout · incident #1 from"));
   CHECK_THAT(ran.out, Contains("all quiet, next update in 15"));
   CHECK_THAT(ran.out, Contains("Usage: :advance DURATION"));
   const auto kinds = event_kinds(dir);

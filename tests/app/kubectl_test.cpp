@@ -76,7 +76,7 @@ TEST_CASE("a kubectl go-around runs the real kubectl end to end, with progress a
   CHECK(ran.exit_code == 0);
   CHECK_THAT(ran.out, Contains("Current revision: 3 · registry.local/checkout:1.42 · \"deploy 1.42\""));
   CHECK_THAT(ran.out, Contains("Target revision:  2 · registry.local/checkout:1.41 · \"deploy 1.41\""));
-  CHECK_THAT(ran.out, Contains("Rolling back *checkout* to revision 2: `/usr/bin/kubectl rollout undo "
+  CHECK_THAT(ran.out, Contains("Rolling back checkout to revision 2: `/usr/bin/kubectl rollout undo "
                                "deployment/checkout --to-revision=2 -n shop --context=prod --cache-dir="));
   CHECK_THAT(ran.out, Contains("then following it with `/usr/bin/kubectl rollout status deployment/checkout --timeout=20s"));
   CHECK_THAT(ran.out, Contains("--to-revision=2 -n shop --context=prod"));
@@ -141,7 +141,7 @@ TEST_CASE("a kubectl go-around killed mid-rollback is re-checked against the clu
   CHECK(cluster.query("SELECT state FROM executions WHERE id = 1") == "running");  // timeline only reads
   const auto console = testing::run_goaround({"--config", cluster.config}, "");
   INFO(console.out << console.err);
-  CHECK_THAT(console.out, Contains("The goaround process that was rolling back *checkout* to revision 2"));
+  CHECK_THAT(console.out, Contains("The goaround process that was rolling back checkout to revision 2"));
   CHECK_THAT(console.out, Contains("after the interrupted go-around #1: on revision 2 and verified."));
   CHECK(cluster.query("SELECT state FROM executions WHERE id = 1") == "interrupted");
   CHECK(cluster.query("SELECT count(*) FROM service_locks") == "0");

@@ -67,7 +67,7 @@ TEST_CASE("through Slack payloads: the decision tree with buttons, the brief (al
   const auto impact_yes = button(slack, "Yes, users are hit");
   CHECK(impact_yes.starts_with("goaround.decide:1:impact=yes:"));
   press(slack, "press-1", impact_yes);
-  REQUIRE(posts(slack, "check 2: Is rollback safe?"));
+  REQUIRE(posts(slack, "question 2: Is rollback safe?"));
   press(slack, "press-2", button(slack, "Yes, safe"));
   REQUIRE(posts(slack, "Decision for checkout: ROLL BACK."));
   // A second press of an answered question records nothing: it says who answered.

@@ -74,7 +74,7 @@ TEST_CASE("/rollback decide in the console: buttons walk the tree, every answer 
   // CI registered a destructive migration 5 minutes ago; the bot knows age and migration.
   bot.store.deploys().add_deployment({0, "checkout", "prod", "5", "", "ci", "destructive", R"({"image":"x"})"});
   bot.type(alice, "decide checkout");
-  CHECK_THAT(bot.posted(), Contains("check 1: Is the service completely down"));
+  CHECK_THAT(bot.posted(), Contains("question 1: Is the service completely down"));
   bot.press(alice, bot.card_action("No, partial (< 10% errors, a workaround exists)"));
   const auto verdict_text = bot.posted();
   CHECK_THAT(verdict_text, Contains("Decision for checkout: FIX FORWARD."));
@@ -84,16 +84,17 @@ TEST_CASE("/rollback decide in the console: buttons walk the tree, every answer 
   for (const auto& e : events)
     if (e.kind == model::EventKind::decision_answer || e.kind == model::EventKind::decision) answers.push_back(e.actor + ": " + e.text);
   REQUIRE(answers.size() == 4);
-  CHECK_THAT(answers[0], Contains("alice: Check 1:"));
-  CHECK_THAT(answers[1], Contains("goaround: Check 6:"));
+  CHECK_THAT(answers[0], Contains("alice: Question 1 (check 1):"));
+  CHECK_THAT(answers[1], Contains("goaround: Question 2 (check 6):"));
   CHECK_THAT(answers[1], Contains("known: deployment 5 was registered"));
-  CHECK_THAT(answers[2], Contains("goaround: Check 7:"));
+  CHECK_THAT(answers[2], Contains("goaround: Question 3 (check 7):"));
   CHECK_THAT(answers[3], Contains("Decision: FIX FORWARD"));
 
-  // Users hit after a destructive migration: rollback is not safe (known), so check 5 is asked.
+  // Users hit after a destructive migration: rollback is not safe (known), so check 5 is asked,
+  // as the walk's third question (numbered as asked; the tree's id stays in the entry).
   bot.type(alice, "decide checkout");
   bot.press(alice, bot.card_action("Yes, users are hit"));
-  CHECK_THAT(bot.posted(), Contains("check 5: Is the blast radius growing"));
+  CHECK_THAT(bot.posted(), Contains("question 3: Is the blast radius growing"));
 
   // A clean recent deploy: a roll-back verdict offers the go-around itself.
   bot.store.deploys().add_deployment({0, "checkout", "prod", "6", "", "ci", "none", "{}"});

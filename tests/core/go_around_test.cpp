@@ -73,7 +73,7 @@ TEST_CASE("the full go-around on the sim adapter is announced, verified and writ
   CHECK_THAT(events[4].text, Contains("deploys of checkout are frozen by goaround"));
   CHECK_THAT(events[8].text, Contains("3/3 ready"));
   CHECK_THAT(events[9].text, Contains("Verification passed"));
-  CHECK_THAT(events[10].text, Contains("rolled back to revision 41 and verified in"));
+  CHECK_THAT(events[10].text, Contains("rolled back to revision 41 and verified."));  // no "in 0 ms" on a clock that did not move
   CHECK(events[10].payload<model::events::Result>().result == model::Outcome::verified);
   const auto execution = h.store.executions().find(1);
   CHECK(execution->state == model::ExecutionState::succeeded);
@@ -320,8 +320,16 @@ TEST_CASE("timeline and status show what was written") {
   h.type(alice, "timeline");
   const auto timeline = h.whispered();
   CHECK_THAT(timeline, Contains("*Incident #1* · checkout (prod) · open"));
-  for (const auto* kind : {"card", "confirmation", "command", "progress", "verification", "result"})
-    CHECK_THAT(timeline, Contains(std::string("Z  ") + kind));
+  for (const auto* kind : {"card", "confirmation", "command", "verification", "result"})
+    CHECK_THAT(timeline, Contains(std::string("UTC  ") + kind));
+  // Noise stays on record but out of the story: typed commands, pressed buttons, progress.
+  for (const auto* kind : {"typed", "pressed", "progress"}) CHECK_THAT(timeline, !Contains(std::string("UTC  ") + kind));
+  CHECK_THAT(timeline, Contains("entries of noise left out"));
+  h.type(alice, "timeline --all");
+  for (const auto* kind : {"typed", "pressed", "progress"}) CHECK_THAT(h.whispered(), Contains(std::string("UTC  ") + kind));
+  // One column for the numbers, however many digits; one line per entry.
+  CHECK_THAT(h.whispered(), Contains("\n#1  2026-11-23 16:12:58 UTC  incident_opened"));
+  CHECK_THAT(timeline, Contains("result            goaround: ✅ *checkout* rolled back to revision 41 and verified. (+2 lines)"));
   h.type(alice, "timeline 5");
   CHECK_THAT(h.whispered(), Contains("there is no incident #5"));
   h.type(alice, "status");

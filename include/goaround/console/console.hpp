@@ -8,6 +8,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -16,6 +17,10 @@
 #include "goaround/chat/events.hpp"
 
 namespace goaround::console {
+
+// Slack's mrkdwn as a terminal shows it: *bold* and emoji codes as the glyphs, mentions and
+// links as their names.
+std::string plain_text(std::string_view mrkdwn);
 
 // The local terminal as a chat system: messages print as text, buttons as numbered
 // choices, an update prints only the lines that changed.
@@ -44,6 +49,7 @@ class ConsoleTransport final : public chat::Transport {
   std::ostream& out_;
   int next_handle_ = 1;
   std::map<std::string, std::string> shown_;  // handle → text as last printed
+  std::set<std::string> just_updated_;  // the lines the last update printed
   std::string choices_handle_;
   std::vector<chat::Button> choices_;
 };

@@ -18,6 +18,7 @@
 #include "goaround/core/go_around.hpp"
 #include "goaround/core/incidents.hpp"
 #include "goaround/debrief/debrief.hpp"
+#include "goaround/debrief/timeline_export.hpp"
 #include "goaround/model/records.hpp"
 #include "goaround/schedule/status_scheduler.hpp"
 #include "goaround/time/clock.hpp"
@@ -77,7 +78,7 @@ class Engine {
   std::optional<model::Incident> open_incident(std::int64_t id);
   std::optional<model::Incident> latest_incident();
   // For templates/timeline.mustache.
-  boost::json::object timeline(const model::Incident& incident);
+  boost::json::object timeline(const model::Incident& incident, debrief::TimelineView view = {});
   std::optional<model::Event> entry(std::int64_t id);
   // Every open incident, its running go-around, last result and latest entry (templates/status).
   boost::json::object overview();

@@ -11,9 +11,15 @@
 
 namespace goaround::debrief {
 
-// The template context for an incident's timeline (templates/timeline.mustache): every entry
-// in its latest revision, marked when edited or withdrawn.
-boost::json::object timeline_context(store::Store& store, const model::Incident& incident);
+// Which entries a timeline shows: the story (without the noise of typed commands, pressed
+// buttons, progress ticks and reminders, which stay on record), everything, or one entry.
+struct TimelineView {
+  bool everything = false;
+  std::optional<std::int64_t> only;  // one entry (what an edit changed)
+};
+// The template context for an incident's timeline (templates/timeline.mustache): the entries of
+// the view in their latest revision, marked when edited or withdrawn, numbered in one column.
+boost::json::object timeline_context(store::Store& store, const model::Incident& incident, TimelineView view = {});
 // What every incident template starts from: number, service, environment, state, when and by whom opened.
 boost::json::object incident_fields(const model::Incident& incident);
 
