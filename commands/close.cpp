@@ -13,6 +13,17 @@ boost::asio::awaitable<void> close(core::Invocation& call) {
     call.usage_error(choice.problem, "close");
     co_return;
   }
+  // A failed last go-around means the approach may still be unstable: ask before closing.
+  if (const auto failed = call.engine.last_run_failed(*choice.incident); failed && !call.arguments.has("anyway")) {
+    chat::Message question{call.engine.templates().render(
+                               "close_confirm", {{"service", choice.incident->service}, {"incident", choice.incident->id},
+                                                 {"execution", failed->id}, {"to", failed->to_revision}}),
+                           {}};
+    question.buttons = {{"Close anyway", model::button("goaround.close", model::buttons::CloseAnyway{choice.incident->id, call.arguments.rest()}),
+                         chat::ButtonStyle::danger}};
+    call.reply(question);
+    co_return;
+  }
   const auto closed = co_await call.engine.close(call.request, *choice.incident, call.arguments.rest());
   if (!closed) call.usage_error(closed.problem, "close");
 }
@@ -37,7 +48,8 @@ void register_close(core::Registry& registry) {
                 "/rollback close [summary] [--incident N]",
                 "Resolve the incident: status updates stop, and the team is asked whether the "
                 "trigger was right.",
-                {{"incident", true, "the incident number (default: this thread's, or the only open one)"}},
+                {{"incident", true, "the incident number (default: this thread's, or the only open one)"},
+                 {"anyway", false, "close although the last go-around failed, without asking"}},
                 close});
   registry.add_action("review.trigger", review, core::Names::incident);
 }

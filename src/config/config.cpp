@@ -547,7 +547,8 @@ class Validator {
     if (!expect_map(node, where,
                     {"name", "environment", "adapter", "kubectl", "helm", "argocd",
                      "argo_rollouts", "sim", "verify", "timeout", "allowed", "channel",
-                     "status_interval", "watch_window", "cooldown", "prompt_after", "triggers"}))
+                     "status_interval", "watch_window", "cooldown", "prompt_after", "triggers",
+                     "escalate_to"}))
       return svc;
     if (auto name = scalar(node, "name", where, true)) {
       if (std::find(reserved_names.begin(), reserved_names.end(), *name) != reserved_names.end())
@@ -658,6 +659,7 @@ class Validator {
       }
     }
     svc.channel = scalar(node, "channel", where, false).value_or("");
+    svc.escalate_to = strings(node, "escalate_to", where);
     if (auto interval = duration(node, "status_interval", where)) svc.status_interval = *interval;
     if (auto v = duration(node, "watch_window", where)) svc.watch_window = *v;
     if (auto v = duration(node, "cooldown", where)) svc.cooldown = *v;

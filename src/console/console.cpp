@@ -143,6 +143,7 @@ void ConsoleTransport::whisper(const chat::Place&, const chat::Person&,
                                const chat::Message& message) {
   just_updated_.clear();
   print("[to you]", message.text);
+  if (!message.buttons.empty()) offer("console-" + std::to_string(next_handle_++), message.buttons, true);
 }
 
 void ConsoleTransport::attach(const chat::Place&, const std::string& path, const std::string& title) {

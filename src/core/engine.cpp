@@ -4,6 +4,7 @@
 #include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
 
+#include <charconv>
 #include <cstdio>
 #include <random>
 
@@ -194,6 +195,45 @@ boost::asio::awaitable<GoAround::Proposal> Engine::propose_for(const Request& re
       break;
     }
   co_return co_await go_around_.propose(request, incident.service, std::nullopt, std::move(reason));
+}
+
+boost::asio::awaitable<GoAround::Proposal> Engine::propose_again(const Request& request, std::int64_t failed,
+                                                                bool further) {
+  const auto execution = store_.executions().find(failed);
+  if (!execution) co_return GoAround::Proposal{std::nullopt, render("usage_error", {{"problem", "that go-around is not known"}})};
+  auto target = execution->to_revision;
+  if (further) {
+    std::int64_t revision = 0;
+    const auto [end, ec] = std::from_chars(target.data(), target.data() + target.size(), revision);
+    if (ec != std::errc{} || end != target.data() + target.size() || revision <= 1)
+      co_return GoAround::Proposal{std::nullopt, render("usage_error", {{"problem", "revision " + target + " has no revision before it"}})};
+    target = std::to_string(revision - 1);
+  }
+  auto reason = templates_.render("next_step_reason", {{"execution", failed}, {"further", further},
+                                                       {"to", execution->to_revision}, {"reason", execution->reason}});
+  co_return co_await go_around_.propose(request, execution->service, target, std::move(reason));
+}
+
+boost::asio::awaitable<Outcome<bool>> Engine::escalate(const Request& request, model::Incident incident) {
+  const auto* service = settings_.services.find(incident.service);
+  if (!service || service->escalate_to.empty())
+    co_return Outcome<bool>::refused("no one to escalate to: set escalate_to for " + incident.service);
+  json::array people;
+  for (const auto& p : service->escalate_to) people.push_back(json::object{{"name", p}});
+  const auto who = display_name(request.who);
+  auto message = render("escalated", {{"service", incident.service}, {"incident", incident.id}, {"by", who}, {"people", people}});
+  co_await record_and_say(incident, EventKind::escalation, who, message.text, {}, message);
+  co_return Outcome<bool>{true, ""};
+}
+
+std::optional<model::Execution> Engine::last_run_failed(const model::Incident& incident) {
+  const auto runs = store_.executions().of_incident(incident.id);
+  for (auto e = runs.rbegin(); e != runs.rend(); ++e) {
+    if (e->state == model::ExecutionState::planned || e->state == model::ExecutionState::cancelled) continue;
+    if (e->state == model::ExecutionState::failed) return *e;
+    return std::nullopt;
+  }
+  return std::nullopt;
 }
 
 std::optional<chat::Message> Engine::confirm(const Request& request, std::int64_t execution) {

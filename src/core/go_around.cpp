@@ -1,5 +1,7 @@
 #include "goaround/core/go_around.hpp"
 
+#include <charconv>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -162,7 +164,29 @@ json::object GoAround::card_context(const model::Execution& execution, const Pen
           {"blocked", !pending.plan.ready()},
           {"awaiting", pending.plan.ready()},
           {"deployment", deployment_context(store_, execution.service, clock_.now())},
-          {"brief", model::brief_context(store_.deploys().latest_brief(execution.service))}};
+          {"brief", model::brief_context(store_.deploys().latest_brief(execution.service))},
+          {"last_failed", last_failed(execution)}};
+}
+
+json::value GoAround::last_failed(const model::Execution& execution) const {
+  // The attempt before this card, in this incident, if it failed: the card says so and how.
+  const auto earlier = store_.executions().of_incident(execution.incident_id);
+  for (auto e = earlier.rbegin(); e != earlier.rend(); ++e) {
+    if (e->id >= execution.id || e->state == model::ExecutionState::cancelled || e->state == model::ExecutionState::planned)
+      continue;
+    if (e->state != model::ExecutionState::failed) return nullptr;
+    std::string how;
+    for (const auto& event : store_.timeline().events(execution.incident_id))
+      if (event.kind == EventKind::result) {
+        const auto result = event.payload<events::Result>();
+        if (result.target != e->to_revision) continue;
+        how = result.result == Result::verification_failed || result.failure == "none" || result.failure.empty()
+                  ? "it ran, but verification failed"
+                  : result.failure + (result.message.empty() ? "" : ": " + result.message);
+      }
+    return json::object{{"execution", e->id}, {"to", e->to_revision}, {"how", how}};
+  }
+  return nullptr;
 }
 
 boost::asio::awaitable<std::optional<chat::Message>> GoAround::automatic(const std::string& service,
@@ -472,8 +496,27 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   // The card carries the outcome at a glance in the channel too.
   transport_.react(pending.place, pending.card,
                    result == Result::verified ? "white_check_mark" : result == Result::failed ? "x" : "warning");
-  co_await transport_.post(pending.place, message);
+  auto said = message;
+  if (result != Result::verified) said.buttons = next_steps(*execution, pending.plan.target.number);
+  co_await transport_.post(pending.place, said);
   co_return result;
+}
+
+std::vector<chat::Button> GoAround::next_steps(const model::Execution& failed, const std::string& target) const {
+  // What a calm SRE would do next, each one press away.
+  std::vector<chat::Button> steps{
+      {"Retry", model::button("goaround.retry", model::buttons::Execution{failed.id}), chat::ButtonStyle::primary}};
+  std::int64_t revision = 0;
+  const auto [end, ec] = std::from_chars(target.data(), target.data() + target.size(), revision);
+  if (ec == std::errc{} && end == target.data() + target.size() && revision > 1)
+    steps.push_back({"Roll back one further (to " + std::to_string(revision - 1) + ")",
+                     model::button("goaround.further", model::buttons::Execution{failed.id}), chat::ButtonStyle::normal});
+  steps.push_back({"Roll back or fix forward?", model::button("goaround.decide-now", model::buttons::Incident{failed.incident_id}),
+                   chat::ButtonStyle::normal});
+  if (!settings_.services.find(failed.service)->escalate_to.empty())
+    steps.push_back({"Escalate", model::button("goaround.escalate", model::buttons::Incident{failed.incident_id}),
+                     chat::ButtonStyle::danger});
+  return steps;
 }
 
 boost::asio::awaitable<exec::Verification> GoAround::verify_all(const std::string& service_name,

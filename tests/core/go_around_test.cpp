@@ -21,6 +21,7 @@ services:
     sim: { revisions: 42, replicas: 3, step: 5ms, progress_deadline: 2s, failure: FAILURE }
     allowed: { users: [U0ALICE], groups: [oncall-shop] }
     channel: C0INCIDENTS
+    escalate_to: ["@checkout-oncall", "@sre-lead"]
   - name: payments
     environment: prod
     adapter: sim
@@ -116,6 +117,44 @@ TEST_CASE("a rollout that never becomes ready is reported as failed, never as do
   CHECK(h.store.executions().find(1)->exit_code == 1);
   CHECK(h.store.timeline().events(1).back().payload<model::events::Result>().result == model::Outcome::failed);
   CHECK_FALSE(h.store.executions().service_lock("checkout"));
+}
+
+TEST_CASE("a failed go-around says what next: retry, one revision further, the decision tree, escalate, and close asks first") {
+  Harness h("never_ready");
+  h.type(alice, "checkout canary failing");
+  h.press(alice, h.card_action("Confirm go-around"));
+  const auto* failed = h.transport.last("post");
+  REQUIRE(failed);
+  std::vector<std::string> labels;
+  for (const auto& b : failed->message.buttons) labels.push_back(b.label);
+  CHECK(labels == std::vector<std::string>{"Retry", "Roll back one further (to 40)", "Roll back or fix forward?", "Escalate"});
+  // One revision further: a new card for 40 that says the last attempt failed and how.
+  h.press(alice, h.card_action("Roll back one further (to 40)"));
+  auto card = h.transport.last("post")->message.text;
+  CHECK_THAT(card, Contains("Target revision:  40"));
+  CHECK_THAT(card, Contains("The last attempt failed: go-around #1 to revision 41 (progress deadline exceeded: "));
+  CHECK(h.store.executions().find(2)->reason == "one revision further than go-around #1 (to 41), which failed: canary failing");
+  h.press(alice, h.card_action("Cancel"));
+  // Retry: the same target again, through the same pre-flight (here 41 is already what is live,
+  // so the card says so and offers nothing to confirm).
+  h.press(alice, h.card_action("Retry"));
+  card = h.transport.last("post")->message.text;
+  CHECK_THAT(card, Contains("Target revision:  41"));
+  CHECK_THAT(card, Contains("reason: retry of go-around #1, which failed: canary failing"));
+  // The decision tree from its first question, in the incident.
+  h.press(alice, h.card_action("Roll back or fix forward?"));
+  CHECK_THAT(h.transport.last("post")->message.text, Contains("question 1:"));
+  // Escalate calls the configured people, on record.
+  h.press(alice, h.card_action("Escalate"));
+  CHECK_THAT(h.posted(), Contains("Escalated:* alice calls @checkout-oncall, @sre-lead into incident #1 (checkout)"));
+  CHECK(h.kinds().back() == "escalation");
+  // Closing while the last go-around failed asks first; the summary survives the question.
+  h.type(alice, "close it's stable now, I think");
+  CHECK_THAT(h.whispered(), Contains("The last go-around of checkout (#1, to revision 41) failed"));
+  CHECK(h.store.incidents().find(1)->state == model::IncidentState::open);
+  h.press(alice, h.card_action("Close anyway"));
+  CHECK(h.store.incidents().find(1)->state == model::IncidentState::resolved);
+  CHECK_THAT(h.posted(), Contains("closed by alice: it's stable now, I think"));
 }
 
 TEST_CASE("a target whose ReplicaSet is gone fails pre-flight and nothing runs") {

@@ -15,6 +15,7 @@ void register_decide(core::Registry& registry);
 void register_brief(core::Registry& registry);
 void register_freeze(core::Registry& registry);
 void register_unfreeze(core::Registry& registry);
+void register_next_steps(core::Registry& registry);
 void register_unstable(core::Registry& registry);
 void register_help(core::Registry& registry);
 
@@ -31,6 +32,7 @@ inline void register_all(core::Registry& registry) {
   register_brief(registry);
   register_freeze(registry);
   register_unfreeze(registry);
+  register_next_steps(registry);
   register_unstable(registry);
   register_help(registry);
 }

@@ -159,6 +159,9 @@ struct Service {
   // An incident open this long with a trigger firing and no go-around: ask the channel.
   std::chrono::milliseconds prompt_after{std::chrono::minutes(10)};
   std::vector<Trigger> triggers;
+  // Who to page when a go-around fails ("@checkout-oncall", a Slack user group or person):
+  // the Escalate button under a failed result calls them in the incident.
+  std::vector<std::string> escalate_to;
 };
 
 // The configured services as a component that looks them up sees them, and no other setting:

@@ -116,6 +116,12 @@ class Engine {
   // for the reason the incident has come to: its latest decision when one was made (an incident
   // opened to decide has only a placeholder for a reason), else why it was opened.
   boost::asio::awaitable<GoAround::Proposal> propose_for(const Request& request, model::Incident incident);
+  // After a failed go-around: the card again for the same target, or for the revision before it.
+  boost::asio::awaitable<GoAround::Proposal> propose_again(const Request& request, std::int64_t failed, bool further);
+  // Calls the service's escalate_to people in the incident, on record.
+  boost::asio::awaitable<Outcome<bool>> escalate(const Request& request, model::Incident incident);
+  // Whether the incident's last go-around that ran failed (closing it then asks first).
+  std::optional<model::Execution> last_run_failed(const model::Incident& incident);
   // Starts it (authorization, the service lock) and runs it in the background; the message
   // for the person when it is refused.
   std::optional<chat::Message> confirm(const Request& request, std::int64_t execution);

@@ -92,6 +92,9 @@ class GoAround {
   std::size_t in_flight() const { return in_flight_; }
 
  private:
+  // The buttons under a failed result: retry, one revision further, the decision tree, escalate.
+  std::vector<chat::Button> next_steps(const model::Execution& failed, const std::string& target) const;
+  boost::json::value last_failed(const model::Execution& execution) const;
   struct Pending {
     exec::Plan plan;
     chat::Place place;

@@ -38,6 +38,12 @@ struct Snooze {  // status.snooze
 };
 BOOST_DESCRIBE_STRUCT(Snooze, (), (incident, minutes))
 
+struct CloseAnyway {  // goaround.close: closing although the last go-around failed
+  std::int64_t incident = 0;
+  std::string summary;  // what was typed with /rollback close, kept word for word
+};
+BOOST_DESCRIBE_STRUCT(CloseAnyway, (), (incident, summary))
+
 struct Decision {  // goaround.decide: the answers so far, "question=answer,…"
   std::int64_t incident = 0;
   std::string path;

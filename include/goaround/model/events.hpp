@@ -45,13 +45,14 @@ enum class EventKind {
   trigger_review,
   debrief,
   closed,
+  escalation,  // after a failed go-around: the people to page were called
   other,  // a kind written by a newer version of goaround: shown as it is
 };
 BOOST_DESCRIBE_ENUM(EventKind, incident_opened, typed, pressed, note, message, marked, revision, card,
                     refusal, denial, confirmation, cancellation, command, progress, verification,
                     result, execution_lost, interrupted, trigger, go_around_prompt, hold,
                     decision_answer, decision, status_update, status_reminder, snooze, freeze,
-                    unfreeze, action, trigger_review, debrief, closed, other)
+                    unfreeze, action, trigger_review, debrief, closed, escalation, other)
 
 // The actor of what the bot records itself.
 inline constexpr const char* bot_actor = "goaround";
