@@ -1,20 +1,10 @@
 // /rollback timeline [incident] and /rollback timeline edit <entry> [--text T] [--at TIME]:
 // the scribe's log, one entry per line; an edit adds a revision and never overwrites.
-#include <charconv>
-
 #include "goaround/commands/commands.hpp"
 
 namespace goaround::commands {
 
 namespace {
-
-std::optional<std::int64_t> number(std::string_view text) {
-  if (text.starts_with('#')) text.remove_prefix(1);
-  std::int64_t n = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
-  return n;
-}
 
 // A full UTC timestamp, or HH:MM[:SS] on the entry's own (UTC) day; checked by reading it back.
 std::optional<std::string> corrected_time(const std::string& given, const std::string& original) {
@@ -30,7 +20,7 @@ std::optional<std::string> corrected_time(const std::string& given, const std::s
 
 boost::asio::awaitable<void> edit(core::Invocation& call) {
   const auto& args = call.arguments;
-  const auto id = args.positional.size() == 2 ? number(args.positional[1]) : std::nullopt;
+  const auto id = args.positional.size() == 2 ? chat::typed_number(args.positional[1]) : std::nullopt;
   const auto entry = id ? call.engine.entry(*id) : std::nullopt;
   if (!entry || entry->revises) {
     call.usage_error("name the entry to edit by its number (#12 in the timeline)", "timeline");

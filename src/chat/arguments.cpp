@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <utility>
 
 namespace goaround::chat {
@@ -174,6 +175,14 @@ ParsedArguments parse_arguments(const std::vector<std::string>& words,
 
 ParsedArguments parse_text(std::string_view text, const std::vector<FlagSpec>& flags) {
   return parse(tokens_of(text), text, flags);
+}
+
+std::optional<std::int64_t> typed_number(std::string_view word) {
+  if (word.starts_with('#')) word.remove_prefix(1);
+  std::int64_t value = 0;
+  const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
+  if (word.empty() || ec != std::errc{} || end != word.data() + word.size()) return std::nullopt;
+  return value;
 }
 
 Head first_word(std::string_view text) {

@@ -3,7 +3,6 @@
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include <charconv>
 #include <stdexcept>
 
 namespace goaround::core {
@@ -72,21 +71,13 @@ class TypedRecord {
   bool recorded_ = false;
 };
 
-std::optional<std::int64_t> number(std::string_view word) {
-  if (word.starts_with('#')) word.remove_prefix(1);
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(word.data(), word.data() + word.size(), value);
-  if (ec != std::errc{} || end != word.data() + word.size()) return std::nullopt;
-  return value;
-}
-
 Engine::Concern concern_of(Names names, std::string_view word) {
   Engine::Concern concern;
   switch (names) {
     case Names::nothing: break;
     case Names::service: concern.service = std::string(word); break;
-    case Names::incident: concern.incident = number(word); break;
-    case Names::execution: concern.execution = number(word); break;
+    case Names::incident: concern.incident = chat::typed_number(word); break;
+    case Names::execution: concern.execution = chat::typed_number(word); break;
   }
   return concern;
 }
@@ -125,7 +116,7 @@ boost::asio::awaitable<void> Registry::dispatch(Engine& engine, Request request,
   call.arguments = std::move(parsed.arguments);
   auto concern = concern_of(command->first_word,
                             call.arguments.positional.empty() ? std::string_view() : call.arguments.positional.front());
-  if (const auto named = call.arguments.value("incident")) concern.incident = number(*named);
+  if (const auto named = call.arguments.value("incident")) concern.incident = chat::typed_number(*named);
   const auto typed_text = text.substr(std::min(text.find_first_not_of(" \t"), text.size()));
   TypedRecord typed(engine, call.request, std::move(concern), model::EventKind::typed, "/rollback " + typed_text);
   try {

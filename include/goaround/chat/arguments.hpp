@@ -1,4 +1,5 @@
 #pragma once
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -45,6 +46,9 @@ ParsedArguments parse_arguments(const std::vector<std::string>& words,
                                 const std::vector<FlagSpec>& flags);
 // Typed text, by the rule above.
 ParsedArguments parse_text(std::string_view text, const std::vector<FlagSpec>& flags);
+
+// A number people type for an incident or an entry: "12" or "#12"; nullopt for anything else.
+std::optional<std::int64_t> typed_number(std::string_view word);
 
 // The first whitespace-separated word of typed text and the text after it.
 struct Head {
