@@ -131,7 +131,8 @@ bool executable_on_path(const std::string& tool, const std::optional<std::string
            (status.permissions() & (fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec)) != fs::perms::none;
   };
   if (tool.find('/') != std::string::npos) return runnable(tool);
-  std::string_view dirs = path.value_or("");
+  const auto search = path.value_or("");  // owned here: a view of value_or's temporary would dangle
+  std::string_view dirs = search;
   while (!dirs.empty()) {
     const auto colon = dirs.find(':');
     const auto dir = dirs.substr(0, colon);
