@@ -84,10 +84,12 @@ chat::Place ChangeFreeze::announce_place(const chat::Place& where, const std::st
   return where;
 }
 
+std::vector<model::Freeze> ChangeFreeze::over(const std::string& scope) const {
+  return scope == "*" ? store_.deploys().active_freezes() : store_.deploys().freezes_holding(scope);
+}
+
 json::object ChangeFreeze::holding(const std::string& scope, json::object context) const {
-  auto holds = freeze_holds(templates_,
-                            scope == "*" ? store_.deploys().active_freezes() : store_.deploys().freezes_holding(scope),
-                            clock_.now());
+  auto holds = freeze_holds(templates_, over(scope), clock_.now());
   context["held"] = !holds.empty();
   context["holds"] = std::move(holds);
   return context;
@@ -97,7 +99,7 @@ boost::asio::awaitable<std::optional<chat::Message>> ChangeFreeze::freeze(
     const chat::Place& where, const std::string& scope, const std::string& reason,
     const std::string& by, std::optional<std::int64_t> incident) {
   // Other freezes on the scope stay: each lifts on its own terms, and deploys wait for all.
-  auto others = scope == "*" ? store_.deploys().active_freezes() : store_.deploys().freezes_holding(scope);
+  const auto others = over(scope);
   if (!store_.deploys().freeze({0, scope, reason, by, "", incident})) {
     const auto same = std::find_if(others.begin(), others.end(), [&](const model::Freeze& f) {
       return f.scope == scope && f.incident_id == incident;

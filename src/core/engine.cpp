@@ -4,7 +4,6 @@
 #include <boost/asio/detached.hpp>
 #include <boost/json.hpp>
 
-#include <charconv>
 #include <cstdio>
 #include <random>
 
@@ -203,11 +202,10 @@ boost::asio::awaitable<GoAround::Proposal> Engine::propose_again(const Request& 
   if (!execution) co_return GoAround::Proposal{std::nullopt, render("usage_error", {{"problem", "that go-around is not known"}})};
   auto target = execution->to_revision;
   if (further) {
-    std::int64_t revision = 0;
-    const auto [end, ec] = std::from_chars(target.data(), target.data() + target.size(), revision);
-    if (ec != std::errc{} || end != target.data() + target.size() || revision <= 1)
+    const auto before = revision_before(target);
+    if (!before)
       co_return GoAround::Proposal{std::nullopt, render("usage_error", {{"problem", "revision " + target + " has no revision before it"}})};
-    target = std::to_string(revision - 1);
+    target = *before;
   }
   auto reason = templates_.render("next_step_reason", {{"execution", failed}, {"further", further},
                                                        {"to", execution->to_revision}, {"reason", execution->reason}});
@@ -227,12 +225,8 @@ boost::asio::awaitable<Outcome<bool>> Engine::escalate(const Request& request, m
 }
 
 std::optional<model::Execution> Engine::last_run_failed(const model::Incident& incident) {
-  const auto runs = store_.executions().of_incident(incident.id);
-  for (auto e = runs.rbegin(); e != runs.rend(); ++e) {
-    if (e->state == model::ExecutionState::planned || e->state == model::ExecutionState::cancelled) continue;
-    if (e->state == model::ExecutionState::failed) return *e;
-    return std::nullopt;
-  }
+  auto run = last_run(store_, incident.id);
+  if (run && run->state == model::ExecutionState::failed) return run;
   return std::nullopt;
 }
 

@@ -170,23 +170,35 @@ json::object GoAround::card_context(const model::Execution& execution, const Pen
 
 json::value GoAround::last_failed(const model::Execution& execution) const {
   // The attempt before this card, in this incident, if it failed: the card says so and how.
-  const auto earlier = store_.executions().of_incident(execution.incident_id);
-  for (auto e = earlier.rbegin(); e != earlier.rend(); ++e) {
-    if (e->id >= execution.id || e->state == model::ExecutionState::cancelled || e->state == model::ExecutionState::planned)
-      continue;
-    if (e->state != model::ExecutionState::failed) return nullptr;
-    std::string how;
-    for (const auto& event : store_.timeline().events(execution.incident_id))
-      if (event.kind == EventKind::result) {
-        const auto result = event.payload<events::Result>();
-        if (result.target != e->to_revision) continue;
-        how = result.result == Result::verification_failed || result.failure == "none" || result.failure.empty()
-                  ? "it ran, but verification failed"
-                  : result.failure + (result.message.empty() ? "" : ": " + result.message);
-      }
-    return json::object{{"execution", e->id}, {"to", e->to_revision}, {"how", how}};
-  }
-  return nullptr;
+  const auto e = last_run(store_, execution.incident_id, execution.id);
+  if (!e || e->state != model::ExecutionState::failed) return nullptr;
+  std::string how;
+  // The result entries are what is wanted; progress ticks can be thousands.
+  for (const auto& event : store_.timeline().events(execution.incident_id, model::chatter_kinds()))
+    if (event.kind == EventKind::result) {
+      const auto result = event.payload<events::Result>();
+      if (result.target != e->to_revision) continue;
+      how = result.result == Result::verification_failed || result.failure == "none" || result.failure.empty()
+                ? "it ran, but verification failed"
+                : result.failure + (result.message.empty() ? "" : ": " + result.message);
+    }
+  return json::object{{"execution", e->id}, {"to", e->to_revision}, {"how", how}};
+}
+
+std::optional<model::Execution> last_run(store::Store& store, std::int64_t incident, std::optional<std::int64_t> before) {
+  const auto runs = store.executions().of_incident(incident);
+  for (auto e = runs.rbegin(); e != runs.rend(); ++e)
+    if ((!before || e->id < *before) && e->state != model::ExecutionState::planned &&
+        e->state != model::ExecutionState::cancelled)
+      return *e;
+  return std::nullopt;
+}
+
+std::optional<std::string> revision_before(std::string_view target) {
+  std::int64_t revision = 0;
+  const auto [end, ec] = std::from_chars(target.data(), target.data() + target.size(), revision);
+  if (ec != std::errc{} || end != target.data() + target.size() || revision <= 1) return std::nullopt;
+  return std::to_string(revision - 1);
 }
 
 boost::asio::awaitable<std::optional<chat::Message>> GoAround::automatic(const std::string& service,
@@ -506,10 +518,8 @@ std::vector<chat::Button> GoAround::next_steps(const model::Execution& failed, c
   // What a calm SRE would do next, each one press away.
   std::vector<chat::Button> steps{
       {"Retry", model::button("goaround.retry", model::buttons::Execution{failed.id}), chat::ButtonStyle::primary}};
-  std::int64_t revision = 0;
-  const auto [end, ec] = std::from_chars(target.data(), target.data() + target.size(), revision);
-  if (ec == std::errc{} && end == target.data() + target.size() && revision > 1)
-    steps.push_back({"Roll back one further (to " + std::to_string(revision - 1) + ")",
+  if (const auto before = revision_before(target))
+    steps.push_back({"Roll back one further (to " + *before + ")",
                      model::button("goaround.further", model::buttons::Execution{failed.id}), chat::ButtonStyle::normal});
   steps.push_back({"Roll back or fix forward?", model::button("goaround.decide-now", model::buttons::Incident{failed.incident_id}),
                    chat::ButtonStyle::normal});

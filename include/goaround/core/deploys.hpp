@@ -71,7 +71,9 @@ class ChangeFreeze {
 
  private:
   chat::Place announce_place(const chat::Place& where, const std::string& scope) const;
-  // `context` with the freezes still holding `scope` (all of them for "*"), each in words.
+  // The freezes over `scope`: those holding the service, or all of them for "*".
+  std::vector<model::Freeze> over(const std::string& scope) const;
+  // `context` with the freezes still holding `scope`, each in words.
   boost::json::object holding(const std::string& scope, boost::json::object context) const;
 
   config::Services services_;

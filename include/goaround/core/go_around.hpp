@@ -43,6 +43,12 @@ struct Ownership {
 
 // The go-around engine: plan → card → confirm → announce → execute with progress → verify
 // → result. Every step is written to the timeline before anyone is told about it.
+// The incident's latest go-around that ran (not planned, not cancelled), before `before` if given.
+std::optional<model::Execution> last_run(store::Store& store, std::int64_t incident,
+                                         std::optional<std::int64_t> before = std::nullopt);
+// The revision number before a numeric target ("41" gives "40"); nullopt for 1 or a non-number.
+std::optional<std::string> revision_before(std::string_view target);
+
 class GoAround {
  public:
   // What the go-around reads of the configuration.
