@@ -38,7 +38,8 @@ std::string trimmed(const std::string& line) {
 }  // namespace
 
 std::string plain_text(std::string_view mrkdwn) {
-  // The emoji codes the templates use, as the glyphs Slack would show.
+  // The emoji codes the templates use, as the glyphs Slack would show (a test keeps this list
+  // complete); codes people type stay as typed, like custom emoji Slack has and a terminal lacks.
   static const std::pair<std::string_view, std::string_view> emoji[] = {
       {":ice_cube:", "🧊"}, {":rotating_light:", "🚨"}, {":warning:", "⚠️"}, {":white_check_mark:", "✅"}};
   std::string out;
@@ -150,9 +151,9 @@ void ConsoleTransport::attach(const chat::Place&, const std::string& path, const
   print("[bot 📎]", title + ": " + path);
 }
 
-std::optional<std::string> ConsoleTransport::choose(int number) const {
+std::optional<chat::Button> ConsoleTransport::choose(int number) const {
   if (number < 1 || number > static_cast<int>(choices_.size())) return std::nullopt;
-  return choices_[static_cast<std::size_t>(number - 1)].action;
+  return choices_[static_cast<std::size_t>(number - 1)];
 }
 
 namespace {
@@ -223,12 +224,12 @@ std::optional<chat::Interaction> ConsoleTransport::interaction(const std::string
   int number = 0;
   const auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), number);
   if (ec == std::errc{} && end == line.data() + line.size()) {
-    const auto action = choose(number);
-    if (!action) return std::nullopt;
-    return chat::Interaction{chat::Interaction::Kind::pressed, who, here, *action, {}};
+    const auto button = choose(number);
+    if (!button) return std::nullopt;
+    return chat::Interaction{chat::Interaction::Kind::pressed, who, here, button->action, {}, button->label};
   }
   if (line == "/rollback" || line.starts_with("/rollback "))
-    return chat::Interaction{chat::Interaction::Kind::typed, who, here, line.substr(std::string("/rollback").size()), {}};
+    return chat::Interaction{chat::Interaction::Kind::typed, who, here, line.substr(std::string("/rollback").size()), {}, {}};
   return std::nullopt;
 }
 

@@ -125,7 +125,8 @@ json::value Engine::brief(const std::string& service) {
   return model::brief_context(store_.deploys().latest_brief(service));
 }
 
-bool Engine::record_in_place(const Request& request, const Concern& concern, EventKind kind, const std::string& text) {
+bool Engine::record_in_place(const Request& request, const Concern& concern, EventKind kind, const std::string& text,
+                             const std::optional<std::string>& action) {
   std::optional<std::int64_t> found = concern.incident;
   if (concern.execution)
     if (const auto execution = store_.executions().find(*concern.execution)) found = execution->incident_id;
@@ -151,7 +152,7 @@ bool Engine::record_in_place(const Request& request, const Concern& concern, Eve
     found = here.front();
   }
   store_.timeline().append(*found, kind, display_name(request.who), text,
-                           model::encode(model::events::Attribution{request.who.id}));
+                           model::encode(model::events::Attribution{request.who.id, action}));
   return true;
 }
 

@@ -54,12 +54,14 @@ namespace {
 // place, before it runs; a command that opens the incident is recorded right after it.
 class TypedRecord {
  public:
-  TypedRecord(Engine& engine, const Request& request, Engine::Concern concern, model::EventKind kind, std::string text)
-      : engine_(engine), request_(request), concern_(std::move(concern)), kind_(kind), text_(std::move(text)) {
-    recorded_ = engine_.record_in_place(request_, concern_, kind_, text_);
+  TypedRecord(Engine& engine, const Request& request, Engine::Concern concern, model::EventKind kind, std::string text,
+              std::optional<std::string> action = std::nullopt)
+      : engine_(engine), request_(request), concern_(std::move(concern)), kind_(kind), text_(std::move(text)),
+        action_(std::move(action)) {
+    recorded_ = engine_.record_in_place(request_, concern_, kind_, text_, action_);
   }
   void after() {
-    if (!recorded_) engine_.record_in_place(request_, concern_, kind_, text_);
+    if (!recorded_) engine_.record_in_place(request_, concern_, kind_, text_, action_);
   }
 
  private:
@@ -68,6 +70,7 @@ class TypedRecord {
   Engine::Concern concern_;
   model::EventKind kind_;
   std::string text_;
+  std::optional<std::string> action_;
   bool recorded_ = false;
 };
 
@@ -90,9 +93,10 @@ boost::asio::awaitable<void> Registry::handle(Engine& engine, chat::Interaction 
     case chat::Interaction::Kind::typed:
       co_return co_await dispatch(engine, std::move(request), std::move(interaction.text));
     case chat::Interaction::Kind::pressed:
-      co_return co_await press(engine, std::move(request), std::move(interaction.text));
+      co_return co_await press(engine, std::move(request), std::move(interaction.text), std::move(interaction.label));
     case chat::Interaction::Kind::submitted:
-      co_return co_await submit(engine, std::move(request), std::move(interaction.text), std::move(interaction.values));
+      co_return co_await submit(engine, std::move(request), std::move(interaction.text), std::move(interaction.values),
+                                std::move(interaction.label));
   }
 }
 
@@ -129,13 +133,14 @@ boost::asio::awaitable<void> Registry::dispatch(Engine& engine, Request request,
   typed.after();
 }
 
-boost::asio::awaitable<void> Registry::press(Engine& engine, Request request,
-                                             std::string action) const {
-  co_await submit(engine, std::move(request), std::move(action), {});
+boost::asio::awaitable<void> Registry::press(Engine& engine, Request request, std::string action,
+                                             std::string label) const {
+  co_await submit(engine, std::move(request), std::move(action), {}, std::move(label));
 }
 
 boost::asio::awaitable<void> Registry::submit(Engine& engine, Request request, std::string action,
-                                              std::map<std::string, std::string, std::less<>> values) const {
+                                              std::map<std::string, std::string, std::less<>> values,
+                                              std::string label) const {
   Invocation call{engine, *this, std::move(request), {}};
   const auto colon = action.find(':');
   const auto name = action.substr(0, colon);
@@ -146,8 +151,9 @@ boost::asio::awaitable<void> Registry::submit(Engine& engine, Request request, s
     co_return;
   }
   const auto value = colon == std::string::npos ? std::string() : action.substr(colon + 1);
+  // The words the person saw; a transport that does not say them leaves the action.
   TypedRecord pressed(engine, call.request, concern_of(it->second.first_field, value.substr(0, value.find(':'))),
-                      model::EventKind::pressed, action);
+                      model::EventKind::pressed, label.empty() ? action : label, action);
   try {
     call.arguments.positional = {value};
     call.arguments.flags = std::move(values);

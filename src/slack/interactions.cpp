@@ -39,6 +39,7 @@ std::optional<chat::Interaction> decode_interaction(const json::object& envelope
                              {text_at(*payload, {"channel_id"}), "", text_at(*payload, {"response_url"}),
                               text_at(*payload, {"trigger_id"})},
                              text_at(*payload, {"text"}),
+                             {},
                              {}};
   if (type != "interactive") return std::nullopt;
   const chat::Person who{text_at(*payload, {"user", "id"}), text_at(*payload, {"user", "username"}), {}, false};
@@ -52,7 +53,8 @@ std::optional<chat::Interaction> decode_interaction(const json::object& envelope
                              {text_at(*payload, {"channel", "id"}), "", text_at(*payload, {"response_url"}),
                               text_at(*payload, {"trigger_id"})},
                              text_at(*action, {"action_id"}),
-                             {}};
+                             {},
+                             text_at(*action, {"text", "text"})};
   }
   if (text_at(*payload, {"type"}) == "view_submission") {
     const auto* view = payload->if_contains("view");
@@ -64,7 +66,8 @@ std::optional<chat::Interaction> decode_interaction(const json::object& envelope
                              who,
                              {text_at(where, {"channel"}), text_at(where, {"thread"})},
                              text_at(view->as_object(), {"callback_id"}),
-                             form_values(view->as_object())};
+                             form_values(view->as_object()),
+                             text_at(view->as_object(), {"title", "text"})};
   }
   return std::nullopt;
 }

@@ -3,10 +3,15 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
 #include "goaround/app/serve_lock.hpp"
+#include "goaround/console/console.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -88,8 +93,28 @@ TEST_CASE("the console runs a complete go-around typed as in Slack, and keeps th
   CHECK_THAT(timeline.out, Contains(" UTC  result            goaround: ✅"));
   CHECK_THAT(timeline.out, Contains(" UTC  note              "));
   CHECK_THAT(timeline.out, !Contains("UTC  typed"));
-  CHECK_THAT(testing::run_goaround({"timeline", "--all", "--config", config}).out,
-             Contains(" UTC  typed             operator: /rollback checkout --reason \"5xx after 1.42\""));
+  const auto everything = testing::run_goaround({"timeline", "--all", "--config", config}).out;
+  CHECK_THAT(everything, Contains(" UTC  typed             operator: /rollback checkout --reason \"5xx after 1.42\""));
+  // `1` is recorded as the button's words, not its action id.
+  CHECK_THAT(everything, Contains(" UTC  pressed           operator: Confirm go-around"));
+  CHECK_THAT(everything, !Contains("goaround.confirm"));
+}
+
+TEST_CASE("the console shows every emoji code the bot's templates use as its glyph, and keeps people's own codes") {
+  std::set<std::string> codes;
+  const std::regex code(":[a-z_]+:");
+  for (const auto& file : std::filesystem::directory_iterator(std::filesystem::path(GOAROUND_SOURCE_DIR) / "templates")) {
+    std::ifstream in(file.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), code); it != std::sregex_iterator(); ++it)
+      codes.insert(it->str());
+  }
+  REQUIRE_FALSE(codes.empty());
+  for (const auto& c : codes) {
+    INFO(c);
+    CHECK(console::plain_text(c).find(':') == std::string::npos);
+  }
+  CHECK(console::plain_text("shipped :party-parrot: at 14:02") == "shipped :party-parrot: at 14:02");
 }
 
 TEST_CASE("the console answers bad input with a message and carries on") {

@@ -60,6 +60,7 @@ TEST_CASE("through Slack payloads: /rollback shows the card, Confirm runs it onc
   auto& payload = press.at("payload").as_object();
   payload["actions"].as_array()[0].as_object()["action_id"] = "goaround.confirm:1";
   payload["actions"].as_array()[0].as_object()["value"] = "goaround.confirm:1";
+  payload["actions"].as_array()[0].as_object()["text"].as_object()["text"] = "Confirm go-around";
   press.as_object()["envelope_id"] = "press-1";
   REQUIRE(slack.deliver(press));
   REQUIRE(slack.wait_for_call([](const auto& calls) {
@@ -74,6 +75,14 @@ TEST_CASE("through Slack payloads: /rollback shows the card, Confirm runs it onc
   REQUIRE(slack.wait_for_frame([&](const auto& frames) { return frames.size() > acks_before; }));
   std::this_thread::sleep_for(300ms);
   CHECK(served.executions() == 1);
+  // The timeline says what the person pressed in the words they saw, the action beside them.
+  {
+    SQLite::Database db((served.dir.path() / "var" / "goaround.db").string());
+    SQLite::Statement q(db, "SELECT text, data FROM timeline_events WHERE kind = 'pressed'");
+    REQUIRE(q.executeStep());
+    CHECK(q.getColumn(0).getString() == "Confirm go-around");
+    CHECK_THAT(q.getColumn(1).getString(), Contains("goaround.confirm:1"));
+  }
 
   const auto logs = served.stop();
   CHECK(served.exit_code == 0);

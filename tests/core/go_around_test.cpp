@@ -98,9 +98,10 @@ TEST_CASE("every command typed and button pressed in the incident's place is wri
   for (const auto& e : h.store.timeline().events(1))
     if (e.kind == model::EventKind::typed || e.kind == model::EventKind::pressed) typed.push_back(e.actor + " " + e.text);
   CHECK(typed == std::vector<std::string>{"alice /rollback checkout --reason 'typed first'",
-                                          "alice goaround.confirm:1", "bob /rollback status"});
+                                          "alice Confirm go-around", "bob /rollback status"});
   const auto all = h.store.timeline().events(1);
   const auto pressed = std::find_if(all.begin(), all.end(), [](const auto& e) { return e.kind == model::EventKind::pressed; });
+  CHECK(pressed->payload<model::events::Attribution>().action == "goaround.confirm:1");
   CHECK(std::next(pressed)->kind == model::EventKind::confirmation);
 }
 

@@ -49,8 +49,9 @@ struct BotHarness {
                           boost::asio::detached);
     settle();
   }
+  // As Slack sends it: the action and the words of the button that carried it.
   void press(const chat::Person& who, const std::string& action) {
-    boost::asio::co_spawn(io, registry.press(engine, {who, {"C0INCIDENTS", ""}}, action),
+    boost::asio::co_spawn(io, registry.press(engine, {who, {"C0INCIDENTS", ""}}, action, label_of(action)),
                           boost::asio::detached);
     settle();
   }
@@ -63,6 +64,12 @@ struct BotHarness {
     io.run();
   }
 
+  std::string label_of(const std::string& action) const {
+    for (auto it = transport.said.rbegin(); it != transport.said.rend(); ++it)
+      for (const auto& b : it->message.buttons)
+        if (b.action == action) return b.label;
+    return {};
+  }
   std::string card_action(const std::string& label) const {
     for (auto it = transport.said.rbegin(); it != transport.said.rend(); ++it)
       for (const auto& b : it->message.buttons)

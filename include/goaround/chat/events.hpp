@@ -15,6 +15,7 @@ struct Interaction {
   Place where;
   std::string text;  // typed: what followed the slash command; pressed, submitted: the action
   std::map<std::string, std::string, std::less<>> values;  // submitted: the form's fields by id
+  std::string label;  // pressed: the button's words as the person saw them ("Confirm go-around")
 };
 
 // Something that happened in a channel the bot watches, in the terms the scribe needs.

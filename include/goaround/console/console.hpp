@@ -35,8 +35,8 @@ class ConsoleTransport final : public chat::Transport {
                const chat::Message& message) override;
   void attach(const chat::Place& where, const std::string& path, const std::string& title) override;
 
-  // The action of choice `number` on the latest message shown, if it offers buttons.
-  std::optional<std::string> choose(int number) const;
+  // Choice `number` on the latest message shown, if it offers buttons.
+  std::optional<chat::Button> choose(int number) const;
   // A line typed at the terminal as a chat interaction: `/rollback …` is typed, a number presses
   // that choice; nullopt for anything else (or a number no message offers).
   std::optional<chat::Interaction> interaction(const std::string& line, const chat::Person& who) const;

@@ -93,7 +93,9 @@ class Engine {
     std::optional<std::int64_t> incident;
     std::optional<std::int64_t> execution;
   };
-  bool record_in_place(const Request& request, const Concern& concern, model::EventKind kind, const std::string& text);
+  // `action`: a pressed button's action, kept beside its words.
+  bool record_in_place(const Request& request, const Concern& concern, model::EventKind kind, const std::string& text,
+                       const std::optional<std::string>& action = std::nullopt);
 
   // --- for the bot's own voices (triggers): an entry, and an entry said in its incident
   void record(std::int64_t incident, model::EventKind kind, const std::string& actor, const std::string& text,

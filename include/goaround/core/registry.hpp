@@ -70,11 +70,14 @@ class Registry {
   boost::asio::awaitable<void> handle(Engine& engine, chat::Interaction interaction) const;
   // Runs what someone typed after the slash command (e.g. "checkout --to 41").
   boost::asio::awaitable<void> dispatch(Engine& engine, Request request, std::string text) const;
-  // Runs a pressed button's action ("goaround.confirm:12").
-  boost::asio::awaitable<void> press(Engine& engine, Request request, std::string action) const;
+  // Runs a pressed button's action ("goaround.confirm:12"); the timeline says the button's
+  // words (`label`), which the person saw, and keeps the action beside them.
+  boost::asio::awaitable<void> press(Engine& engine, Request request, std::string action,
+                                     std::string label = {}) const;
   // Runs a submitted form's action with what was entered, by field id, as its options.
   boost::asio::awaitable<void> submit(Engine& engine, Request request, std::string action,
-                                      std::map<std::string, std::string, std::less<>> values) const;
+                                      std::map<std::string, std::string, std::less<>> values,
+                                      std::string label = {}) const;
 
  private:
   std::vector<Command> commands_;

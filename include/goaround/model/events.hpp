@@ -72,11 +72,13 @@ BOOST_DESCRIBE_ENUM(Outcome, verified, verification_failed, failed)
 
 namespace events {
 
-// typed, pressed, note: who it was (the chat id behind the display name).
+// typed, pressed, note: who it was (the chat id behind the display name); pressed: the action
+// behind the button's words, which are the entry's text.
 struct Attribution {
   std::string person;
+  std::optional<std::string> action;
 };
-BOOST_DESCRIBE_STRUCT(Attribution, (), (person))
+BOOST_DESCRIBE_STRUCT(Attribution, (), (person, action))
 
 struct IncidentOpened {
   std::string opened_by;
