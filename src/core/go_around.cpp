@@ -514,6 +514,12 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   co_return result;
 }
 
+boost::asio::awaitable<std::optional<exec::History>> GoAround::history(std::string service) {
+  auto* adapter = adapters_.find(service);
+  if (!adapter) co_return std::nullopt;
+  co_return co_await adapter->history();
+}
+
 std::vector<chat::Button> GoAround::next_steps(const model::Execution& failed, const std::string& target) const {
   // What a calm SRE would do next, each one press away.
   std::vector<chat::Button> steps{

@@ -112,13 +112,14 @@ std::vector<std::string> strings_from(const boost::json::value& v) {
 
 
 boost::json::object revision_json(const Revision& r) {
-  return {{"number", r.number}, {"image", r.image}, {"change_cause", r.change_cause}};
+  return {{"number", r.number}, {"image", r.image}, {"change_cause", r.change_cause}, {"created", r.created}};
 }
 
 Revision revision_from(const boost::json::value& v) {
   const auto* o = v.if_object();
   if (!o) return {};
-  return {model::text_at(*o, {"number"}), model::text_at(*o, {"image"}), model::text_at(*o, {"change_cause"})};
+  return {model::text_at(*o, {"number"}), model::text_at(*o, {"image"}), model::text_at(*o, {"change_cause"}),
+          model::text_at(*o, {"created"})};
 }
 
 }  // namespace

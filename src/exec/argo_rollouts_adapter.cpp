@@ -58,6 +58,16 @@ asio::awaitable<ProcessResult> ArgoRolloutsAdapter::run(std::vector<std::string>
                                  std::move(on_line));
 }
 
+asio::awaitable<tool::OwnedRevisions> ArgoRolloutsAdapter::read_owned() const {
+  co_return co_await tool::read_owned([this](std::vector<std::string> argv) { return run(std::move(argv), tool::read_timeout); },
+                                      [this](std::vector<std::string> args) { return kubectl(std::move(args)); },
+                                      "rollout", target_.rollout, "rollout readable", revision_annotation);
+}
+
+asio::awaitable<History> ArgoRolloutsAdapter::history() {
+  co_return tool::history_of(co_await read_owned(), revision_annotation);
+}
+
 asio::awaitable<Plan> ArgoRolloutsAdapter::plan(std::optional<std::string> target_revision) {
   Plan plan;
   const auto& name = target_.rollout;
@@ -66,12 +76,10 @@ asio::awaitable<Plan> ArgoRolloutsAdapter::plan(std::optional<std::string> targe
     plan.argv = plugin({"undo", name, "--to-revision=" + target});
     plan.wait_argv = plugin({"status", name, "--timeout", tool::go_seconds(timeout_)});
   };
-  const auto got =
-      co_await run(kubectl({"get", "rollout", name, "-o", "json"}), tool::read_timeout);
-  const auto rollout = got.ok() ? tool::parse_json(got.out) : std::nullopt;
-  if (!rollout) {
-    plan.preflight.push_back(
-        {"rollout readable", false, tool::unusable(got, tool::error_line(got), "kubectl")});
+  const auto read = co_await read_owned();
+  const auto& rollout = read.workload;
+  if (read.workload_unreadable) {
+    plan.preflight.push_back(*read.workload_unreadable);
     finish(target_revision.value_or("previous"));
     co_return plan;
   }
@@ -102,17 +110,12 @@ asio::awaitable<Plan> ArgoRolloutsAdapter::plan(std::optional<std::string> targe
        "`" + command_line(abort_argv()) +
            "` runs before the undo: it sends all traffic to the stable ReplicaSet at once"});
 
-  const auto listed =
-      co_await run(kubectl({"get", "replicasets", "-l", tool::match_labels_selector(*rollout), "-o", "json"}),
-                   tool::read_timeout);
-  const auto replicasets = listed.ok() ? tool::parse_json(listed.out) : std::nullopt;
-  if (!replicasets) {
-    plan.preflight.push_back(
-        {"history readable", false, tool::unusable(listed, tool::error_line(listed), "kubectl")});
+  const auto& history = read.revisions;
+  if (read.history_unreadable) {
+    plan.preflight.push_back(*read.history_unreadable);
     finish(target_revision.value_or("previous"));
     co_return plan;
   }
-  const auto history = tool::owned_revisions(*replicasets, model::text_at(*rollout, {"metadata", "uid"}), revision_annotation);
   std::optional<int> wanted = target_revision ? tool::to_int(*target_revision) : std::nullopt;
   if (!target_revision && history.size() >= 2) wanted = std::prev(history.end(), 2)->first;
   std::string known;

@@ -29,7 +29,7 @@ std::map<std::int64_t, Deployment> history_of(const json::value& app) {
 }
 
 Revision revision_of(std::int64_t id, const Deployment& d) {
-  return {std::to_string(id), d.revision, d.deployed_at.empty() ? "" : "deployed " + d.deployed_at};
+  return {std::to_string(id), d.revision, d.deployed_at.empty() ? "" : "deployed " + d.deployed_at, d.deployed_at};
 }
 
 std::string short_sha(const std::string& revision) { return revision.substr(0, 7); }
@@ -150,6 +150,21 @@ asio::awaitable<Plan> ArgoCdAdapter::plan(std::optional<std::string> target_revi
                : "history id " + plan.target.number + " deployed " + short_sha(current.revision) +
                      ", the revision that is live; a rollback would change nothing"});
   co_return plan;
+}
+
+asio::awaitable<History> ArgoCdAdapter::history() {
+  History history;
+  const auto got = co_await run(argocd({"app", "get", target_.app, "-o", "json"}), tool::read_timeout);
+  const auto app = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+  if (!app) {
+    history.problem = tool::unusable(got, argocd_error(got), "argocd");
+    co_return history;
+  }
+  const auto deployments = history_of(*app);
+  for (auto it = deployments.rbegin(); it != deployments.rend(); ++it)
+    history.revisions.push_back(revision_of(it->first, it->second));
+  if (!deployments.empty()) history.live = std::to_string(deployments.rbegin()->first);
+  co_return history;
 }
 
 asio::awaitable<Outcome> ArgoCdAdapter::execute(const Plan& plan, ProgressFn on_progress) {

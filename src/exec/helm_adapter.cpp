@@ -32,7 +32,7 @@ std::map<int, HelmRevision> history_of(const json::value& history) {
           model::text_at(e, {"status"}),
           {std::to_string(*number),
            model::text_at(e, {"chart"}) + (app_version.empty() ? "" : " (app " + app_version + ")"),
-           model::text_at(e, {"description"})}};
+           model::text_at(e, {"description"}), model::text_at(e, {"updated"})}};
     }
   return out;
 }
@@ -133,6 +133,25 @@ asio::awaitable<Plan> HelmAdapter::plan(std::optional<std::string> target_revisi
                             differs ? "live is revision " + plan.current.number
                                     : "revision " + plan.target.number + " is already deployed"});
   co_return plan;
+}
+
+asio::awaitable<History> HelmAdapter::history() {
+  History history;
+  const auto got = co_await run(helm({"history", target_.release, "-o", "json"}), tool::read_timeout);
+  const auto parsed = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+  if (!parsed) {
+    history.problem = tool::unusable(got, tool::error_line(got), "helm");
+    co_return history;
+  }
+  const auto revisions = history_of(*parsed);
+  for (auto it = revisions.rbegin(); it != revisions.rend(); ++it) {
+    auto revision = it->second.revision;
+    // A revision that never ran to completion is no state to return to: say so beside it.
+    if (!was_deployed(it->second)) revision.change_cause += (revision.change_cause.empty() ? "" : " · ") + it->second.status;
+    if (it->second.status == "deployed") history.live = revision.number;
+    history.revisions.push_back(std::move(revision));
+  }
+  co_return history;
 }
 
 asio::awaitable<Outcome> HelmAdapter::execute(const Plan& plan, ProgressFn on_progress) {

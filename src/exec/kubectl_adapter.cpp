@@ -75,6 +75,16 @@ asio::awaitable<ProcessResult> KubectlAdapter::run(std::vector<std::string> argv
                                  std::move(on_line));
 }
 
+asio::awaitable<tool::OwnedRevisions> KubectlAdapter::read_owned() const {
+  co_return co_await tool::read_owned([this](std::vector<std::string> argv) { return run(std::move(argv), read_timeout); },
+                                      [this](std::vector<std::string> args) { return kubectl(std::move(args)); },
+                                      "deployment", target_.deployment, "deployment readable", revision_annotation);
+}
+
+asio::awaitable<History> KubectlAdapter::history() {
+  co_return tool::history_of(co_await read_owned(), revision_annotation);
+}
+
 asio::awaitable<Plan> KubectlAdapter::plan(std::optional<std::string> target_revision) {
   Plan plan;
   const auto deployment_ref = "deployment/" + target_.deployment;
@@ -83,12 +93,10 @@ asio::awaitable<Plan> KubectlAdapter::plan(std::optional<std::string> target_rev
     plan.argv = kubectl({"rollout", "undo", deployment_ref, "--to-revision=" + target});
     plan.wait_argv = kubectl({"rollout", "status", deployment_ref, "--timeout=" + tool::go_seconds(timeout_)});
   };
-  const auto got = co_await run(kubectl({"get", deployment_ref, "-o", "json"}), read_timeout);
-  const auto deployment = got.ok() ? parse_json(got.out) : std::nullopt;
-  if (!deployment) {
-    plan.preflight.push_back({"deployment readable", false,
-                              got.ok() ? "kubectl printed something that is not JSON"
-                                       : failed(got, "").message});
+  const auto read = co_await read_owned();
+  const auto& deployment = read.workload;
+  if (read.workload_unreadable) {
+    plan.preflight.push_back(*read.workload_unreadable);
     finish(target_revision.value_or("previous"));
     co_return plan;
   }
@@ -105,17 +113,9 @@ asio::awaitable<Plan> KubectlAdapter::plan(std::optional<std::string> target_rev
                                      "paused deployment (kubectl rollout resume first)"
                                    : "rollouts are not paused"});
 
-  // The history is the ReplicaSets the Deployment owns, each with its revision annotation.
-  const auto listed = co_await run(
-      kubectl({"get", "replicasets", "-l", tool::match_labels_selector(*deployment), "-o", "json"}),
-      read_timeout);
-  const auto replicasets = listed.ok() ? parse_json(listed.out) : std::nullopt;
-  const auto history =
-      replicasets ? tool::owned_revisions(*replicasets, text_at(*deployment, {"metadata", "uid"}),
-                                          revision_annotation)
-                  : std::map<int, Revision>{};
-  if (!replicasets) {
-    plan.preflight.push_back({"history readable", false, failed(listed, "").message});
+  const auto& history = read.revisions;
+  if (read.history_unreadable) {
+    plan.preflight.push_back(*read.history_unreadable);
     finish(target_revision.value_or("previous"));
     co_return plan;
   }

@@ -66,6 +66,14 @@ asio::awaitable<Plan> SimAdapter::plan(std::optional<std::string> target_revisio
   co_return plan;
 }
 
+asio::awaitable<History> SimAdapter::history() {
+  History history;
+  history.live = std::to_string(live_);
+  for (int n = settings_.revisions; n >= 1; --n)
+    if (replicaset_present(n)) history.revisions.push_back(revision(n));
+  co_return history;
+}
+
 asio::awaitable<Outcome> SimAdapter::execute(const Plan& plan, ProgressFn on_progress) {
   Outcome outcome;
   const auto target = revision_number(plan.target.number);

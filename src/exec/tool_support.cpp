@@ -9,6 +9,7 @@
 #include <set>
 
 namespace goaround::exec::tool {
+namespace asio = boost::asio;
 namespace json = boost::json;
 
 std::map<std::string, std::string> environment(const config::Tools& tools,
@@ -146,7 +147,8 @@ std::string match_labels_selector(const json::value& object) {
 
 Revision revision_of(const json::value& object, std::string_view revision_annotation) {
   return {model::text_at(object, {"metadata", "annotations", revision_annotation}), template_images(object),
-          model::text_at(object, {"metadata", "annotations", "kubernetes.io/change-cause"})};
+          model::text_at(object, {"metadata", "annotations", "kubernetes.io/change-cause"}),
+          model::text_at(object, {"metadata", "creationTimestamp"})};
 }
 
 std::map<int, Revision> owned_revisions(const json::value& replicasets, const std::string& owner_uid,
@@ -165,6 +167,39 @@ std::map<int, Revision> owned_revisions(const json::value& replicasets, const st
     auto revision = revision_of(rs, revision_annotation);
     if (const auto n = to_int(revision.number); owned && n) history.emplace(*n, std::move(revision));
   }
+  return history;
+}
+
+asio::awaitable<OwnedRevisions> read_owned(const KubectlRun& run,
+                                           const std::function<std::vector<std::string>(std::vector<std::string>)>& kubectl,
+                                           const std::string& kind, const std::string& name, const std::string& check,
+                                           std::string_view revision_annotation) {
+  OwnedRevisions read;
+  const auto got = co_await run(kubectl({"get", kind, name, "-o", "json"}));
+  read.workload = got.ok() ? parse_json(got.out) : std::nullopt;
+  if (!read.workload) {
+    read.workload_unreadable = Check{check, false, unusable(got, error_line(got), "kubectl")};
+    co_return read;
+  }
+  // The history is the ReplicaSets the workload owns, each with its revision annotation.
+  const auto listed = co_await run(kubectl({"get", "replicasets", "-l", match_labels_selector(*read.workload), "-o", "json"}));
+  const auto replicasets = listed.ok() ? parse_json(listed.out) : std::nullopt;
+  if (!replicasets) {
+    read.history_unreadable = Check{"history readable", false, unusable(listed, error_line(listed), "kubectl")};
+    co_return read;
+  }
+  read.revisions = owned_revisions(*replicasets, model::text_at(*read.workload, {"metadata", "uid"}), revision_annotation);
+  co_return read;
+}
+
+History history_of(const OwnedRevisions& read, std::string_view revision_annotation) {
+  History history;
+  if (const auto& problem = read.workload_unreadable ? read.workload_unreadable : read.history_unreadable) {
+    history.problem = problem->detail;
+    return history;
+  }
+  history.live = revision_of(*read.workload, revision_annotation).number;
+  for (auto it = read.revisions.rbegin(); it != read.revisions.rend(); ++it) history.revisions.push_back(it->second);
   return history;
 }
 

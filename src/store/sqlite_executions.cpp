@@ -227,6 +227,17 @@ std::vector<model::Execution> SqliteExecutions::of_incident(std::int64_t inciden
   return out;
 }
 
+std::vector<model::Execution> SqliteExecutions::ran_for(const std::string& service, int limit) {
+  SQLite::Statement q(c_.db, std::string("SELECT ") + execution_columns +
+                               " FROM executions WHERE service = ? AND state NOT IN ('planned', 'cancelled')"
+                               " ORDER BY id DESC LIMIT ?");
+  q.bind(1, service);
+  q.bind(2, limit);
+  std::vector<model::Execution> out;
+  while (q.executeStep()) out.push_back(read_execution(q));
+  return out;
+}
+
 std::optional<model::ServiceLock> SqliteExecutions::service_lock(const std::string& service) {
   SQLite::Statement q(c_.db,
                       "SELECT service, execution_id, holder, acquired_at FROM service_locks"

@@ -119,6 +119,14 @@ std::optional<model::Incident> SqliteIncidents::latest() {
   return read_incident(q);
 }
 
+std::vector<model::Incident> SqliteIncidents::recent(int limit) {
+  SQLite::Statement q(c_.db, std::string("SELECT ") + incident_columns + " FROM incidents ORDER BY id DESC LIMIT ?");
+  q.bind(1, limit);
+  std::vector<model::Incident> out;
+  while (q.executeStep()) out.push_back(read_incident(q));
+  return out;
+}
+
 std::vector<model::Incident> SqliteIncidents::open() {
   SQLite::Statement q(c_.db, std::string("SELECT ") + incident_columns +
                                " FROM incidents WHERE state = 'open' ORDER BY id");

@@ -104,6 +104,44 @@ std::string format_duration(std::chrono::milliseconds d) {
   return buf;
 }
 
+std::optional<TimePoint> parse_rfc3339(std::string_view text) {
+  // Written by hand: libstdc++ 12 has no std::chrono::parse. The date and time are format_utc's
+  // layout; the fraction has any number of digits and the zone is Z or ±HH:MM.
+  if (text.size() < 20) return std::nullopt;
+  std::size_t at = 19;
+  int ms = 0, digits = 0;
+  if (at < text.size() && text[at] == '.') {
+    for (++at; at < text.size() && std::isdigit(static_cast<unsigned char>(text[at])); ++at, ++digits)
+      if (digits < 3) ms = ms * 10 + (text[at] - '0');
+    if (digits == 0) return std::nullopt;
+    for (int d = digits; d < 3; ++d) ms *= 10;
+  }
+  std::chrono::minutes offset{0};
+  const auto zone = text.substr(at);
+  if (zone == "Z" || zone == "z") {
+  } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
+    int h = 0, m = 0;
+    if (std::from_chars(zone.data() + 1, zone.data() + 3, h).ptr != zone.data() + 3 ||
+        std::from_chars(zone.data() + 4, zone.data() + 6, m).ptr != zone.data() + 6 || h > 23 || m > 59)
+      return std::nullopt;
+    offset = std::chrono::minutes((zone[0] == '-' ? -1 : 1) * (h * 60 + m));
+  } else {
+    return std::nullopt;
+  }
+  char stamp[25];
+  std::snprintf(stamp, sizeof stamp, "%.19s.%03dZ", text.data(), ms);
+  const auto local = parse_utc(stamp);
+  if (!local) return std::nullopt;
+  return *local - offset;
+}
+
+std::string format_age(std::chrono::milliseconds age) {
+  using namespace std::chrono;
+  if (age < minutes(1)) return "under a minute";
+  if (age < hours(48)) return format_duration(duration_cast<minutes>(age));
+  return std::to_string(duration_cast<hours>(age).count() / 24) + " days";
+}
+
 TimePoint stored_time(std::string_view text) { return parse_utc(text).value_or(TimePoint{}); }
 
 }  // namespace goaround::time

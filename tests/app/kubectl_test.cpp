@@ -88,6 +88,17 @@ TEST_CASE("a kubectl go-around runs the real kubectl end to end, with progress a
   CHECK(cluster.query("SELECT exit_code FROM executions WHERE id = 1") == "0");
   CHECK_THAT(cluster.query("SELECT output_tail FROM executions WHERE id = 1"),
              Contains("deployment.apps/checkout rolled back"));
+
+  // The history as kubectl reads it: revision 2's ReplicaSet came back as 4, so the go-around
+  // is matched by pod template, not by number.
+  const auto history = testing::run_goaround({"--config", cluster.config}, "/rollback history checkout\n");
+  INFO(history.out);
+  CHECK_THAT(history.out, Contains("Revisions of checkout (prod) · live: revision 4"));
+  CHECK_THAT(history.out, Contains("▶ 4 (live) · registry.local/checkout:1.41 · under a minute ago · \"deploy 1.41\""));
+  CHECK_THAT(history.out, Contains("✓ verified healthy by go-around #1 (incident #1, "));
+  CHECK_THAT(history.out, Contains("• 3 · registry.local/checkout:1.42 · under a minute ago · \"deploy 1.42\""));
+  CHECK_THAT(history.out, Contains("↩ rolled back from by go-around #1 (incident #1, "));
+  CHECK_THAT(history.out, Contains("• 1 · registry.local/checkout:1.40"));
 }
 
 TEST_CASE("a kubectl rollout that exceeds its progress deadline is reported as failed") {

@@ -437,3 +437,41 @@ TEST_CASE("who may call stop") {
   CHECK_FALSE(core::may_call_stop(guarded, bob));
   CHECK(core::may_call_stop(guarded, {"console:root", "root", {}, true}));
 }
+
+TEST_CASE("history shows each revision with what go-arounds did with it, and incidents how long each took") {
+  Harness h;
+  h.type(alice, "history checkout");
+  auto shown = h.whispered();
+  CHECK_THAT(shown, Contains("*Revisions of checkout* (prod) · live: revision 42"));
+  CHECK_THAT(shown, Contains("▶ *42* (live) · registry.local/checkout:1.42 · \"deploy 1.42\""));
+  CHECK_THAT(shown, Contains("• *41* · registry.local/checkout:1.41 · \"deploy 1.41\""));
+  CHECK_THAT(shown, !Contains("rolled back from"));
+  CHECK_THAT(shown, Contains("`/rollback checkout --to <revision>`"));
+
+  h.type(alice, "checkout 5xx at 4%");
+  h.clock.advance(std::chrono::minutes(2));
+  h.press(alice, h.card_action("Confirm go-around"));
+  h.clock.advance(std::chrono::minutes(5));
+  h.type(alice, "history checkout");
+  shown = h.whispered();
+  CHECK_THAT(shown, Contains("live: revision 41"));
+  CHECK_THAT(shown, Contains("▶ *41* (live)"));
+  CHECK_THAT(shown, Contains("✓ verified healthy by go-around #1 (incident #1, "));
+  const auto from = shown.find("• *42*");
+  REQUIRE(from != std::string::npos);
+  CHECK(shown.find("↩ rolled back from by go-around #1 (incident #1, ", from) != std::string::npos);
+  CHECK(shown.find("✗") == std::string::npos);
+
+  h.type(alice, "close back to 1.41");
+  h.type(bob, "incidents");
+  shown = h.whispered();
+  CHECK_THAT(shown, Contains("*#1* · checkout (prod) · closed after 7 min · opened "));
+  CHECK_THAT(shown, Contains("by alice · \"5xx at 4%\""));
+  CHECK_THAT(shown, Contains("go-around #1 (42 → 41) succeeded · verified after 2 min"));
+  CHECK_THAT(shown, Contains("Summary: back to 1.41"));
+
+  h.type(bob, "incidents --limit 0");
+  CHECK_THAT(h.whispered(), Contains("--limit takes a number from 1 to 50"));
+  h.type(bob, "history nowhere");
+  CHECK_THAT(h.whispered(), Contains("nowhere"));
+}

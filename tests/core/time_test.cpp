@@ -29,3 +29,20 @@ TEST_CASE("durations print short") {
   CHECK(time::format_duration(185s) == "3 min 5 s");
   CHECK(time::format_duration(62min) == "1 h 2 min");
 }
+
+TEST_CASE("RFC 3339 times as kubectl, helm and Argo CD print them read back as UTC") {
+  const auto utc = [](std::string_view text) {
+    const auto at = time::parse_rfc3339(text);
+    return at ? time::format_utc(*at) : std::string("none");
+  };
+  CHECK(utc("2024-03-04T21:30:33Z") == "2024-03-04T21:30:33.000Z");
+  CHECK(utc("2024-03-04T22:30:33.123456789+01:00") == "2024-03-04T21:30:33.123Z");
+  CHECK(utc("2024-03-04T16:00:33.5-05:30") == "2024-03-04T21:30:33.500Z");
+  CHECK(utc("2024-03-04T21:30:33.") == "none");
+  CHECK(utc("2024-03-04T21:30:33") == "none");
+  CHECK(utc("2024-02-30T21:30:33Z") == "none");
+  CHECK(utc("yesterday") == "none");
+  CHECK(time::format_age(std::chrono::seconds(20)) == "under a minute");
+  CHECK(time::format_age(std::chrono::minutes(192)) == "3 h 12 min");
+  CHECK(time::format_age(std::chrono::hours(24 * 5 + 3)) == "5 days");
+}

@@ -208,3 +208,15 @@ TEST_CASE("argo-rollouts: an unknown Rollout fails pre-flight in kubectl's words
         "Error from server (NotFound): rollouts.argoproj.io \"search\" not found");
   CHECK(run.execute(plan).failure == Failure::not_found);
 }
+
+TEST_CASE("argo-rollouts: the history is the Rollout's ReplicaSets newest first, the live one named") {
+  Run run(guestbook(config::RolloutStrategy::bluegreen));
+  const auto history = run.history();
+  CHECK(history.problem.empty());
+  CHECK(history.live == "3");
+  REQUIRE(history.revisions.size() >= 2);
+  CHECK(history.revisions[0].number == "3");
+  CHECK(history.revisions[0].image == std::string(image) + ":0.3");
+  CHECK(history.revisions[1].number == "2");
+  CHECK(history.revisions[1].image == std::string(image) + ":0.2");
+}

@@ -193,3 +193,17 @@ TEST_CASE("argocd: without a configured token the CLI's refusal is reported as f
         "rpc error: code = Unauthenticated desc = no session information");
   CHECK(run.execute(plan).failure == Failure::forbidden);
 }
+
+TEST_CASE("argocd: the history is the application's deployments newest first, each with its commit and time") {
+  Run run;
+  const auto history = run.history();
+  CHECK(history.problem.empty());
+  CHECK(history.live == "23");
+  REQUIRE(history.revisions.size() >= 2);
+  CHECK(history.revisions[0].number == "23");
+  CHECK(history.revisions[0].image == bad_commit);
+  CHECK(history.revisions[1].number == "22");
+  CHECK(history.revisions[1].image == good_commit);
+  CHECK(history.revisions[1].created == "2024-03-05T07:32:44Z");
+  CHECK(run.standin.calls() == std::vector<Argv>{get});
+}

@@ -195,3 +195,27 @@ TEST_CASE("adapters: helm, argocd and argo-rollouts services get their adapters"
   CHECK(adapters.find("storefront"));
   CHECK(adapters.find("search"));
 }
+
+TEST_CASE("helm: the history lists the release's revisions newest first, a failed one marked, the deployed one live") {
+  Run run;
+  run.standin.set("HELM_FAILED_UPGRADE");
+  const auto history = run.history();
+  CHECK(history.problem.empty());
+  CHECK(history.live == "4");
+  REQUIRE(history.revisions.size() == 3);
+  CHECK(history.revisions[0].number == "5");
+  CHECK_THAT(history.revisions[0].change_cause, Contains("failed"));
+  CHECK(history.revisions[1].number == "4");
+  CHECK(history.revisions[1].image == "foo-0.1.0-beta.1 (app 1.0)");
+  CHECK(history.revisions[1].created == "1977-09-02T22:04:05Z");
+  CHECK(history.revisions[2].change_cause == "Release mock");
+  CHECK(run.standin.calls() == std::vector<Argv>{::history});
+}
+
+TEST_CASE("helm: a release that cannot be read gives its history's problem in helm's words") {
+  Run run;
+  run.standin.set("HELM_NOT_FOUND");
+  const auto history = run.history();
+  CHECK(history.revisions.empty());
+  CHECK_THAT(history.problem, Contains("not found"));
+}

@@ -17,6 +17,8 @@ void register_freeze(core::Registry& registry);
 void register_unfreeze(core::Registry& registry);
 void register_next_steps(core::Registry& registry);
 void register_unstable(core::Registry& registry);
+void register_history(core::Registry& registry);
+void register_incidents(core::Registry& registry);
 void register_help(core::Registry& registry);
 
 // All of the above, in the order help lists them.
@@ -34,6 +36,8 @@ inline void register_all(core::Registry& registry) {
   register_unfreeze(registry);
   register_next_steps(registry);
   register_unstable(registry);
+  register_history(registry);
+  register_incidents(registry);
   register_help(registry);
 }
 

@@ -73,6 +73,11 @@ class Engine {
   boost::asio::awaitable<bool> open_form(const Request& request, chat::Form form);
 
   // --- reading
+  // For templates/history.mustache: the service's revisions, newest first, each with its age and
+  // what go-arounds did with it (rolled back from, verified healthy, failed to reach).
+  boost::asio::awaitable<boost::json::object> history(std::string service);  // by value: the frame keeps it
+  // For templates/incidents.mustache: the newest `limit` incidents, their state and durations.
+  boost::json::object incidents(int limit);
   IncidentChoice choose_incident(const chat::Place& where, std::optional<std::string> named);
   // The incident of that number if it is still open (a button's).
   std::optional<model::Incident> open_incident(std::int64_t id);

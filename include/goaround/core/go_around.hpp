@@ -97,6 +97,9 @@ class GoAround {
   // Go-arounds between start() and the end of run().
   std::size_t in_flight() const { return in_flight_; }
 
+  // The service's revisions as its tool keeps them; nullopt for a service not configured.
+  boost::asio::awaitable<std::optional<exec::History>> history(std::string service);  // by value: the frame keeps it
+
  private:
   // The buttons under a failed result: retry, one revision further, the decision tree, escalate.
   std::vector<chat::Button> next_steps(const model::Execution& failed, const std::string& target) const;

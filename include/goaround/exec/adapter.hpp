@@ -17,6 +17,14 @@ struct Revision {
   std::string number;
   std::string image;
   std::string change_cause;
+  std::string created;  // when the tool says it was made or deployed (RFC 3339), if it does
+};
+
+// What a service has run, as its tool remembers it.
+struct History {
+  std::vector<Revision> revisions;  // newest first
+  std::string live;                 // the live revision's number
+  std::string problem;              // why the tool could not be read; empty when it was
 };
 
 // One pre-flight or verification check, with what was seen.
@@ -82,6 +90,8 @@ class Adapter {
   virtual boost::asio::awaitable<Plan> plan(std::optional<std::string> target_revision) = 0;
   virtual boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) = 0;
   virtual boost::asio::awaitable<Verification> verify(const Plan& plan) = 0;
+  // Read only: the revisions a go-around could return to (/rollback history).
+  virtual boost::asio::awaitable<History> history() = 0;
 };
 
 // The adapter of every configured service, built once at start-up.

@@ -15,6 +15,7 @@ class HelmAdapter final : public Adapter {
   boost::asio::awaitable<Plan> plan(std::optional<std::string> target_revision) override;
   boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) override;
   boost::asio::awaitable<Verification> verify(const Plan& plan) override;
+  boost::asio::awaitable<History> history() override;
 
  private:
   std::vector<std::string> helm(std::vector<std::string> args) const;

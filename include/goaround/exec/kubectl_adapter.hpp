@@ -1,5 +1,6 @@
 #pragma once
 #include "goaround/exec/adapter.hpp"
+#include "goaround/exec/tool_support.hpp"
 #include "goaround/exec/process.hpp"
 
 namespace goaround::exec {
@@ -15,8 +16,10 @@ class KubectlAdapter final : public Adapter {
   boost::asio::awaitable<Plan> plan(std::optional<std::string> target_revision) override;
   boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) override;
   boost::asio::awaitable<Verification> verify(const Plan& plan) override;
+  boost::asio::awaitable<History> history() override;
 
  private:
+  boost::asio::awaitable<tool::OwnedRevisions> read_owned() const;
   std::vector<std::string> kubectl(std::vector<std::string> args) const;
   boost::asio::awaitable<ProcessResult> run(std::vector<std::string> argv,
                                             std::chrono::milliseconds timeout,

@@ -3,6 +3,7 @@
 #include <boost/json/value.hpp>
 
 #include <chrono>
+#include <functional>
 #include <initializer_list>
 #include <map>
 #include <optional>
@@ -68,12 +69,31 @@ std::vector<std::string> kubectl_argv(const config::Tools& tools, const std::str
 std::string template_images(const boost::json::value& object);
 // spec.selector.matchLabels as a label selector ("app=web,tier=front").
 std::string match_labels_selector(const boost::json::value& object);
-// An object's revision: `revision_annotation`, its images and kubernetes.io/change-cause.
+// An object's revision: `revision_annotation`, its images, kubernetes.io/change-cause and
+// creation time.
 Revision revision_of(const boost::json::value& object, std::string_view revision_annotation);
 // The history of a Deployment or Rollout: the ReplicaSets it controls (ownerReference uid,
 // controller true), by revision number.
 std::map<int, Revision> owned_revisions(const boost::json::value& replicasets,
                                         const std::string& owner_uid,
                                         std::string_view revision_annotation);
+
+// A Deployment or Rollout and the revisions of the ReplicaSets it owns, read with kubectl:
+// where plan() and history() both start. A read that failed leaves its check.
+struct OwnedRevisions {
+  std::optional<boost::json::value> workload;
+  std::optional<Check> workload_unreadable;  // `kubectl get <workload>` failed
+  std::map<int, Revision> revisions;
+  std::optional<Check> history_unreadable;   // `kubectl get replicasets` failed
+};
+using KubectlRun = std::function<boost::asio::awaitable<ProcessResult>(std::vector<std::string> argv)>;
+// `kubectl(args)` gives the full argv; `kind` and `name` the workload ("deployment", "checkout");
+// `check` names the first read in pre-flight ("deployment readable").
+boost::asio::awaitable<OwnedRevisions> read_owned(const KubectlRun& run,
+                                                  const std::function<std::vector<std::string>(std::vector<std::string>)>& kubectl,
+                                                  const std::string& kind, const std::string& name, const std::string& check,
+                                                  std::string_view revision_annotation);
+// The same as a History, newest first.
+History history_of(const OwnedRevisions& read, std::string_view revision_annotation);
 
 }  // namespace goaround::exec::tool

@@ -48,6 +48,7 @@ class SqliteIncidents final : public Incidents {
   bool close(std::int64_t incident_id, const std::string& summary) override;
   std::optional<model::Incident> find(std::int64_t id) override;
   std::optional<model::Incident> latest() override;
+  std::vector<model::Incident> recent(int limit) override;
   std::vector<model::Incident> open() override;
   std::int64_t add_action(std::int64_t incident_id, const std::string& text, const std::string& owner,
                           const std::string& created_by) override;
@@ -104,6 +105,7 @@ class SqliteExecutions final : public Executions {
   std::optional<model::Execution> running(const std::string& service) override;
   std::optional<model::Execution> latest(std::int64_t incident_id) override;
   std::vector<model::Execution> of_incident(std::int64_t incident_id) override;
+  std::vector<model::Execution> ran_for(const std::string& service, int limit) override;
   std::optional<model::ServiceLock> service_lock(const std::string& service) override;
   std::optional<std::string> last_end(const std::string& service) override;
 

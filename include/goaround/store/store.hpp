@@ -35,6 +35,8 @@ class Incidents {
   virtual std::optional<model::Incident> find(std::int64_t id) = 0;
   virtual std::optional<model::Incident> latest() = 0;
   virtual std::vector<model::Incident> open() = 0;
+  // The newest `limit` incidents, open or closed, newest first.
+  virtual std::vector<model::Incident> recent(int limit) = 0;
 
   // The debrief's corrective actions.
   virtual std::int64_t add_action(std::int64_t incident_id, const std::string& text, const std::string& owner,
@@ -117,6 +119,8 @@ class Executions {
   virtual std::optional<model::Execution> running(const std::string& service) = 0;
   virtual std::optional<model::Execution> latest(std::int64_t incident_id) = 0;
   virtual std::vector<model::Execution> of_incident(std::int64_t incident_id) = 0;
+  // The service's go-arounds that ran (neither planned nor cancelled), newest first.
+  virtual std::vector<model::Execution> ran_for(const std::string& service, int limit) = 0;
   virtual std::optional<model::ServiceLock> service_lock(const std::string& service) = 0;
   // When the service's last go-around ended, if one did.
   virtual std::optional<std::string> last_end(const std::string& service) = 0;

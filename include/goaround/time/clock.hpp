@@ -45,6 +45,11 @@ std::string format_readable(TimePoint at, TimePoint now);
 std::string readable(std::string_view stored, TimePoint now);
 // The inverse of format_utc; nullopt for anything else.
 std::optional<TimePoint> parse_utc(std::string_view text);
+// An RFC 3339 time as tools print it ("2024-03-04T21:30:33Z", helm's
+// "2024-03-04T22:30:33.123456789+01:00"); nullopt for anything else.
+std::optional<TimePoint> parse_rfc3339(std::string_view text);
+// How long ago, as people say it: "4 min", "3 h 12 min", "5 days".
+std::string format_age(std::chrono::milliseconds age);
 // A stored timestamp (always format_utc's); the epoch for one that is not.
 TimePoint stored_time(std::string_view text);
 

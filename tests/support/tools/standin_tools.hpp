@@ -102,6 +102,7 @@ struct AdapterRun {
     }));
   }
   exec::Verification verify(const exec::Plan& plan) { return complete(io, adapter->verify(plan)); }
+  exec::History history() { return complete(io, adapter->history()); }
 };
 
 }  // namespace goaround::testing

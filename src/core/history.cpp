@@ -1,0 +1,104 @@
+// What has been: a service's revisions beside what go-arounds did with them (/rollback history),
+// and the recent incidents with how long each took (/rollback incidents).
+#include <boost/json.hpp>
+
+#include "goaround/core/engine.hpp"
+#include "goaround/exec/adapter.hpp"
+
+namespace goaround::core {
+namespace json = boost::json;
+
+namespace {
+
+// A go-around as a revision's history line: which one, in which incident, when it ended.
+json::object mention(const model::Execution& e) {
+  return {{"execution", e.id}, {"incident", e.incident_id}, {"at", e.finished_at.value_or(e.created_at)},
+          {"by", e.confirmed_by.value_or(e.requested_by)}};
+}
+
+// Whether a go-around's end of the change (`side`: its plan's current or target) is this
+// revision. By image where both have one: kubectl renumbers a revision it returns to
+// (revision 2 comes back as 4), and the pod template is what was left or reached.
+bool is_revision(const exec::Revision& side, const std::string& number, const exec::Revision& revision) {
+  if (!side.image.empty() && !revision.image.empty()) return side.image == revision.image;
+  return number == revision.number;
+}
+
+}  // namespace
+
+boost::asio::awaitable<json::object> Engine::history(std::string service) {
+  json::object out{{"service", service}};
+  if (const auto* configured = settings_.services.find(service)) out["environment"] = configured->environment;
+  const auto read = co_await go_around_.history(service);
+  if (!read) co_return out;
+  if (!read->problem.empty()) {
+    out["problem"] = read->problem;
+    co_return out;
+  }
+  out["live"] = read->live;
+  const auto ran = store_.executions().ran_for(service, 200);
+  std::vector<exec::Plan> plans;
+  for (const auto& e : ran) {
+    boost::system::error_code ec;
+    plans.push_back(exec::plan_from_json(json::parse(e.plan_json, ec)));
+  }
+  json::array revisions;
+  for (const auto& revision : read->revisions) {
+    json::object row{{"number", revision.number},
+                     {"image", revision.image},
+                     {"change_cause", revision.change_cause},
+                     {"live", revision.number == read->live}};
+    if (const auto created = time::parse_rfc3339(revision.created))
+      row["age"] = time::format_age(std::chrono::duration_cast<std::chrono::milliseconds>(clock_.now() - *created));
+    json::array rolled_back_from, verified, failed_to;
+    for (std::size_t i = 0; i < ran.size(); ++i) {
+      const auto& e = ran[i];
+      if (is_revision(plans[i].current, e.from_revision, revision)) rolled_back_from.push_back(mention(e));
+      if (!is_revision(plans[i].target, e.to_revision, revision)) continue;
+      if (e.state == model::ExecutionState::succeeded) verified.push_back(mention(e));
+      else if (e.state == model::ExecutionState::failed) failed_to.push_back(mention(e));
+    }
+    row["rolled_back_from"] = std::move(rolled_back_from);
+    row["verified"] = std::move(verified);
+    row["failed_to"] = std::move(failed_to);
+    revisions.push_back(std::move(row));
+  }
+  out["choose"] = !revisions.empty();
+  out["revisions"] = std::move(revisions);
+  co_return out;
+}
+
+json::object Engine::incidents(int limit) {
+  const auto now = clock_.now();
+  const auto between = [](const std::string& from, const std::string& to) {
+    return time::format_age(std::chrono::duration_cast<std::chrono::milliseconds>(time::stored_time(to) - time::stored_time(from)));
+  };
+  json::array rows;
+  for (const auto& incident : store_.incidents().recent(limit)) {
+    json::object row{{"incident", incident.id},
+                     {"service", incident.service},
+                     {"environment", incident.environment},
+                     {"opened_at", incident.opened_at},
+                     {"opened_by", incident.opened_by},
+                     {"reason", incident.reason},
+                     {"summary", incident.summary},
+                     {"open", incident.state == model::IncidentState::open}};
+    if (incident.closed_at) row["closed_after"] = between(incident.opened_at, *incident.closed_at);
+    else row["open_for"] = between(incident.opened_at, time::format_utc(now));
+    json::array go_arounds;
+    std::optional<std::string> mitigated;
+    for (const auto& e : store_.executions().of_incident(incident.id)) {
+      if (e.state == model::ExecutionState::planned || e.state == model::ExecutionState::cancelled) continue;
+      go_arounds.push_back({{"execution", e.id}, {"from", e.from_revision}, {"to", e.to_revision},
+                            {"state", model::to_string(e.state)}});
+      if (!mitigated && e.state == model::ExecutionState::succeeded && e.finished_at)
+        mitigated = between(incident.opened_at, *e.finished_at);
+    }
+    if (mitigated) row["mitigated_after"] = *mitigated;
+    row["go_arounds"] = std::move(go_arounds);
+    rows.push_back(std::move(row));
+  }
+  return {{"incidents", std::move(rows)}, {"limit", limit}};
+}
+
+}  // namespace goaround::core
