@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <fstream>
+#include <utility>
 
 #include "goaround/debrief/timeline_export.hpp"
 #include "goaround/exec/adapter.hpp"
@@ -56,8 +57,18 @@ Milestones milestones(const model::Incident& incident, const std::vector<model::
   Milestones m;
   m.detection = time::stored_time(incident.opened_at);
   m.deploy = deploy;
+  std::optional<time::TimePoint> confirmed;
   for (const auto& e : events) {
     const auto at = time::stored_time(e.at);
+    // Go-arounds of one service run one at a time: a command opens the next span, its result
+    // closes it.
+    if (e.kind == EventKind::confirmation) confirmed = at;
+    if (e.kind == EventKind::command)
+      m.go_arounds.push_back({static_cast<int>(m.go_arounds.size()) + 1, std::exchange(confirmed, std::nullopt), at, {}, {}});
+    if (e.kind == EventKind::result && !m.go_arounds.empty() && !m.go_arounds.back().end) {
+      m.go_arounds.back().end = at;
+      m.go_arounds.back().outcome = e.payload<model::events::Result>().result;
+    }
     if (e.kind == EventKind::confirmation && !m.decision) m.decision = at;
     if (e.kind == EventKind::command && !m.rollback_start) m.rollback_start = at;
     if (e.kind == EventKind::result && !m.rollback_end) m.rollback_end = at;
@@ -67,7 +78,7 @@ Milestones milestones(const model::Incident& incident, const std::vector<model::
   m.start = m.deploy.value_or(m.detection);
   m.end = incident.closed_at ? time::stored_time(*incident.closed_at) : m.detection;
   if (!events.empty()) m.end = std::max(m.end, time::stored_time(events.back().at));
-  if (m.end <= m.start) m.end = m.start + 1min;
+  m.end = std::max(m.end, m.start + 1min);  // a chart spans at least a minute, so its ticks can be round
   return m;
 }
 
@@ -200,7 +211,8 @@ Written write(store::Store& store, const chat::Templates& templates, const model
   if (markdown_path.has_parent_path()) std::filesystem::create_directories(markdown_path.parent_path());
   const auto events = story(store, incident);
   const auto m = milestones(incident, events, last_deploy(store, incident));
-  const auto drawn = chart(m, metric, "Incident #" + std::to_string(incident.id) + " · " + incident.service);
+  const auto drawn = chart(m, {metric, service ? service->verify.query : "", service ? service->verify.below : std::nullopt},
+                           "Incident #" + std::to_string(incident.id) + " · " + incident.service);
   std::ofstream(out.svg, std::ios::binary) << drawn.svg;
   std::ofstream(out.png, std::ios::binary) << drawn.png;
   out.text = templates.render("debrief.md", context_of(store, incident, events, m, service,

@@ -83,7 +83,7 @@ TEST_CASE("the chart is an SVG and a PNG of the same picture, with the metric wh
   CHECK(plain.png.substr(0, 8) == std::string("\x89PNG\r\n\x1a\n", 8));
   std::vector<verify::Sample> metric;
   for (int i = 0; i <= 30; ++i) metric.push_back({m.start + i * 1min, 0.041 - i * 0.001});
-  const auto with_metric = debrief::chart(m, metric, "Incident #1");
+  const auto with_metric = debrief::chart(m, {metric, "error rate", 0.01}, "Incident #1");
   CHECK(with_metric.svg != plain.svg);
   CHECK(with_metric.png.size() > 0);
 }
@@ -155,4 +155,102 @@ TEST_CASE("an organisation's own debrief template replaces the built-in one with
   REQUIRE(testing::run_goaround({"rollback", "checkout", "--yes", "--config", config.string()}).exit_code == 0);
   const auto ran = testing::run_goaround({"debrief", "--config", config.string()});
   CHECK(ran.out == "# Post-incident review 1\n\nRecovered: yes\n");
+}
+
+TEST_CASE("the debrief finds every go-around of the incident, each with how it ended") {
+  testing::BotHarness h(R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 42, replicas: 2, step: 1ms, progress_deadline: 50ms, failure: never_ready }
+    allowed: { users: [U0ALICE] }
+)");
+  h.type(alice, "checkout canary failing");
+  h.clock.advance(1min);
+  h.press(alice, h.card_action("Confirm go-around"));
+  h.clock.advance(2min);
+  h.press(alice, h.card_action("Roll back one further (to 40)"));
+  h.clock.advance(1min);
+  h.press(alice, h.card_action("Confirm go-around"));
+  const auto m = debrief::milestones(h.store, *h.store.incidents().find(1));
+  REQUIRE(m.go_arounds.size() == 2);
+  CHECK(m.go_arounds[0].number == 1);
+  CHECK(m.go_arounds[0].outcome == model::Outcome::failed);
+  CHECK(m.go_arounds[1].number == 2);
+  CHECK(m.go_arounds[1].outcome == model::Outcome::failed);
+  CHECK(m.go_arounds[1].start - m.go_arounds[0].start == 3min);
+  REQUIRE(m.go_arounds[1].decision);
+  CHECK_FALSE(m.recovery);
+  const auto layout = debrief::chart_layout(m, false);
+  CHECK(layout.bands.size() == 2);
+  CHECK(layout.bands[1].label == "go-around 2: failed");
+}
+
+TEST_CASE("the chart stays legible when markers crowd: no label overprints another or is crossed by a line, "
+          "every go-around is drawn with its outcome, ticks fall on round times and midnight is marked") {
+  debrief::Milestones m;
+  const auto at = [](int day, int h, int min, int s = 0) {
+    return time::TimePoint(std::chrono::sys_days(std::chrono::year(2026) / 11 / day)) + std::chrono::hours(h) +
+           std::chrono::minutes(min) + std::chrono::seconds(s);
+  };
+  m.start = at(23, 23, 50);
+  m.deploy = m.start;
+  m.detection = at(23, 23, 58);
+  m.go_arounds = {{1, at(24, 0, 1), at(24, 0, 1, 2), at(24, 0, 3), model::Outcome::failed},
+                  {2, at(24, 0, 3, 30), at(24, 0, 3, 31), at(24, 0, 5), model::Outcome::verification_failed},
+                  {3, at(24, 0, 5, 10), at(24, 0, 5, 11), at(24, 0, 7), model::Outcome::verified}};
+  m.decision = m.go_arounds[0].decision;
+  m.recovery = at(24, 0, 7);
+  m.end = at(24, 0, 40);
+  const auto layout = debrief::chart_layout(m, true);
+
+  REQUIRE(layout.labels.size() == 9);
+  for (const auto& a : layout.labels) {
+    INFO(a.text);
+    CHECK(a.x >= 0);
+    CHECK(a.x + a.width <= layout.width);
+    CHECK(a.y + a.height <= layout.plot_top);
+    for (const auto& b : layout.labels) {
+      if (&a == &b) continue;
+      INFO("and " << b.text);
+      const bool apart = a.x + a.width <= b.x || b.x + b.width <= a.x || a.y + a.height <= b.y || b.y + b.height <= a.y;
+      CHECK(apart);
+      // a's line runs from a.line_top down; it must not pass through b's box.
+      const bool crosses = a.line_x > b.x && a.line_x < b.x + b.width && a.line_top < b.y + b.height;
+      CHECK_FALSE(crosses);
+    }
+  }
+  REQUIRE(layout.bands.size() == 3);
+  CHECK(layout.bands[0].label == "go-around 1: failed");
+  CHECK(layout.bands[1].label == "go-around 2: not verified");
+  CHECK(layout.bands[2].label == "go-around 3: verified");
+  CHECK(layout.bands[0].outcome == model::Outcome::failed);
+
+  CHECK(layout.tick_step == 10min);
+  REQUIRE(layout.ticks.size() >= 4);
+  int midnights = 0;
+  for (const auto& tick : layout.ticks) {
+    INFO(tick.text);
+    CHECK(std::chrono::duration_cast<std::chrono::seconds>(tick.at.time_since_epoch()).count() % 600 == 0);
+    if (tick.midnight) {
+      ++midnights;
+      CHECK(tick.text == "Nov 24");
+    } else {
+      CHECK(tick.text.size() == 5);  // HH:MM
+    }
+  }
+  CHECK(midnights == 1);
+  CHECK(layout.ticks.front().text == "23:50");
+
+  // The picture itself, for a person to look at: GOAROUND_CHART_OUT=/tmp/chart.png
+  if (const char* out = std::getenv("GOAROUND_CHART_OUT")) {
+    std::vector<verify::Sample> metric;
+    for (int i = 0; i <= 50; ++i)
+      metric.push_back({m.start + i * 1min, i < 8 ? 0.004 : i < 17 ? 0.041 - (i - 8) * 0.001 : 0.005});
+    std::ofstream(out, std::ios::binary)
+        << debrief::chart(m, {metric, "sum(rate(http_requests_total{code=~\"5..\"}[1m])) / sum(rate(http_requests_total[1m]))", 0.01},
+                          "Incident #7 · checkout (prod)")
+               .png;
+  }
 }

@@ -15,6 +15,15 @@
 
 namespace goaround::debrief {
 
+// One go-around as the chart draws it: from its command to its result, and how it ended.
+struct GoAroundSpan {
+  int number = 0;  // 1, 2, … in the order they ran in this incident
+  std::optional<time::TimePoint> decision;  // its confirmation
+  time::TimePoint start;                    // its command ran
+  std::optional<time::TimePoint> end;       // its result came (none: still running, or cut off)
+  std::optional<model::Outcome> outcome;
+};
+
 // The moments a debrief measures, read off the timeline (and the registered deployment).
 struct Milestones {
   time::TimePoint start;  // the chart's left edge: the deploy, else the incident opening
@@ -26,6 +35,7 @@ struct Milestones {
   std::optional<time::TimePoint> rollback_end;    // its result came
   std::optional<time::TimePoint> recovery;        // the first verified result
   std::vector<time::TimePoint> status_posts;
+  std::vector<GoAroundSpan> go_arounds;           // every one, in order
 };
 
 Milestones milestones(store::Store& store, const model::Incident& incident);
@@ -39,13 +49,51 @@ Milestones milestones(const model::Incident& incident, const std::vector<model::
 boost::json::object context(store::Store& store, const model::Incident& incident,
                             const config::Service* service, const std::string& chart);
 
-// The incident on a time axis (milestones, status posts) with the metric's line where given.
+// Where everything on the chart goes, decided before anything is drawn so that a test can
+// check it reads well: labels that never overlap, ticks on round times, every go-around.
+struct ChartLayout {
+  struct Label {
+    std::string text;
+    double x = 0, y = 0, width = 0, height = 0;  // its box; x, y the top left
+    double line_x = 0;                           // the marker line it belongs to
+    double line_top = 0;  // where that line starts: under the label, or at the plot's top when
+                          // a label nearer the plot stands in its way
+    int row = 0;          // 0 is the row nearest the plot
+  };
+  struct Tick {
+    time::TimePoint at;
+    std::string text;  // "14:05", "14:05:30", or the date at midnight ("Nov 24")
+    double x = 0;
+    bool midnight = false;
+  };
+  struct Band {
+    std::string label;  // "go-around 2: verified"
+    double x0 = 0, x1 = 0;
+    std::optional<model::Outcome> outcome;
+  };
+  double width = 0, height = 0, plot_top = 0, plot_bottom = 0;
+  std::chrono::seconds tick_step{0};
+  std::vector<Label> labels;  // the markers' labels
+  std::vector<Tick> ticks;
+  std::vector<Band> bands;
+};
+ChartLayout chart_layout(const Milestones& milestones, bool with_metric);
+
+// The metric a chart draws: its samples, its name for the legend (the query), and the
+// verification's threshold as a line.
+struct ChartMetric {
+  std::vector<verify::Sample> samples;
+  std::string name;
+  std::optional<double> healthy_below;
+};
+
+// The incident on a time axis (milestones, go-arounds with their outcome, status posts) with
+// the metric's line where given.
 struct Chart {
   std::string svg;
   std::string png;  // bytes
 };
-Chart chart(const Milestones& milestones, const std::vector<verify::Sample>& metric,
-            const std::string& title);
+Chart chart(const Milestones& milestones, const ChartMetric& metric, const std::string& title);
 
 // Markdown, SVG and PNG written side by side: <dir>/incident-<id>.md, -chart.svg, -chart.png.
 struct Written {
