@@ -2,6 +2,8 @@
 // and the recent incidents with how long each took (/rollback incidents).
 #include <boost/json.hpp>
 
+#include <span>
+
 #include "goaround/core/engine.hpp"
 #include "goaround/exec/adapter.hpp"
 
@@ -9,6 +11,15 @@ namespace goaround::core {
 namespace json = boost::json;
 
 namespace {
+
+constexpr std::size_t history_shown = 10;
+
+// How long something took, as people say it: "40 s", "3 h 12 min".
+std::string took(std::chrono::milliseconds d) {
+  if (d < std::chrono::seconds(1)) return "under a second";
+  if (d < std::chrono::minutes(1)) return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
+  return time::format_age(d);
+}
 
 // A go-around as a revision's history line: which one, in which incident, when it ended.
 json::object mention(const model::Execution& e) {
@@ -26,7 +37,7 @@ bool is_revision(const exec::Revision& side, const std::string& number, const ex
 
 }  // namespace
 
-boost::asio::awaitable<json::object> Engine::history(std::string service) {
+boost::asio::awaitable<json::object> Engine::history(std::string service, bool all) {
   json::object out{{"service", service}};
   if (const auto* configured = settings_.services.find(service)) out["environment"] = configured->environment;
   const auto read = co_await go_around_.history(service);
@@ -43,7 +54,9 @@ boost::asio::awaitable<json::object> Engine::history(std::string service) {
     plans.push_back(exec::plan_from_json(json::parse(e.plan_json, ec)));
   }
   json::array revisions;
-  for (const auto& revision : read->revisions) {
+  const std::size_t shown = all ? read->revisions.size() : std::min(read->revisions.size(), history_shown);
+  if (shown < read->revisions.size()) out["left_out"] = read->revisions.size() - shown;
+  for (const auto& revision : std::span(read->revisions).first(shown)) {
     json::object row{{"number", revision.number},
                      {"image", revision.image},
                      {"change_cause", revision.change_cause},
@@ -71,7 +84,7 @@ boost::asio::awaitable<json::object> Engine::history(std::string service) {
 json::object Engine::incidents(int limit) {
   const auto now = clock_.now();
   const auto between = [](const std::string& from, const std::string& to) {
-    return time::format_age(std::chrono::duration_cast<std::chrono::milliseconds>(time::stored_time(to) - time::stored_time(from)));
+    return took(std::chrono::duration_cast<std::chrono::milliseconds>(time::stored_time(to) - time::stored_time(from)));
   };
   json::array rows;
   for (const auto& incident : store_.incidents().recent(limit)) {

@@ -447,6 +447,13 @@ TEST_CASE("history shows each revision with what go-arounds did with it, and inc
   CHECK_THAT(shown, Contains("• *41* · registry.local/checkout:1.41 · \"deploy 1.41\""));
   CHECK_THAT(shown, !Contains("rolled back from"));
   CHECK_THAT(shown, Contains("`/rollback checkout --to <revision>`"));
+  // The newest ten; --all for the rest.
+  CHECK_THAT(shown, Contains("• *33* · "));
+  CHECK_THAT(shown, !Contains("• *32* · "));
+  CHECK_THAT(shown, Contains("(32 older left out: `/rollback history checkout --all` shows them)"));
+  h.type(alice, "history checkout --all");
+  CHECK_THAT(h.whispered(), Contains("• *1* · registry.local/checkout:1.1 · \"deploy 1.1\""));
+  CHECK_THAT(h.whispered(), !Contains("left out"));
 
   h.type(alice, "checkout 5xx at 4%");
   h.clock.advance(std::chrono::minutes(2));

@@ -74,8 +74,9 @@ class Engine {
 
   // --- reading
   // For templates/history.mustache: the service's revisions, newest first, each with its age and
-  // what go-arounds did with it (rolled back from, verified healthy, failed to reach).
-  boost::asio::awaitable<boost::json::object> history(std::string service);  // by value: the frame keeps it
+  // what go-arounds did with it (rolled back from, verified healthy, failed to reach); the
+  // newest ten unless `all` (a kubectl Deployment keeps ten by default, a helm release more).
+  boost::asio::awaitable<boost::json::object> history(std::string service, bool all);  // by value: the frame keeps it
   // For templates/incidents.mustache: the newest `limit` incidents, their state and durations.
   boost::json::object incidents(int limit);
   IncidentChoice choose_incident(const chat::Place& where, std::optional<std::string> named);
