@@ -40,6 +40,10 @@ Registration register_deployment(config::Services services, store::Store& store,
             templates.render("deploy_refused_frozen",
                              {{"service", service->name}, {"holds", freeze_holds(templates, frozen, now)}}),
             0};
+  const auto image = d.details.count("image") ? d.details.at("image") : std::string();
+  if (const auto rejected = rejection_of(store, service->name, d.revision, image))
+    return {Registration::Outcome::rejected,
+            templates.render("deploy_refused_rejected", rejection_context(*rejected, now)), 0};
   const auto as_json = [](const std::map<std::string, std::string>& fields) {
     json::object out;
     for (const auto& [key, value] : fields) out[key] = value;
@@ -136,6 +140,72 @@ boost::asio::awaitable<void> ChangeFreeze::debriefed(const model::Incident& inci
     store_.timeline().append(incident.id, model::EventKind::unfreeze, by, lifted.text);
     co_await transport_.post({incident.channel, incident.thread}, lifted);
   }
+}
+
+bool rules_out(const model::Rejection& r, const std::string& revision, const std::string& image) {
+  const auto tag_of = [](const std::string& ref, const std::string& tag) {
+    return !tag.empty() && ref.size() > tag.size() && ref.ends_with(":" + tag);
+  };
+  if (!r.image.empty()) return !image.empty() ? image == r.image : revision == r.image || tag_of(r.image, revision);
+  return revision == r.revision || (!image.empty() && (image == r.revision || tag_of(image, r.revision)));
+}
+
+std::optional<model::Rejection> rejection_of(store::Store& store, const std::string& service,
+                                             const std::string& revision, const std::string& image) {
+  if (revision.empty() && image.empty()) return std::nullopt;
+  for (auto& r : store.deploys().rejections(service))
+    if (rules_out(r, revision, image)) return std::move(r);
+  return std::nullopt;
+}
+
+json::object rejection_context(const model::Rejection& r, time::TimePoint now) {
+  // Names of their own: inside a card's section, a missing one must not find the card's.
+  json::object out{{"service", r.service},          {"rejected_revision", r.revision},
+                   {"rejected_image", r.image},     {"rejected_by", r.rejected_by},
+                   {"rejected_reason", r.reason},   {"rejected_at", time::readable(r.rejected_at, now)}};
+  if (r.incident_id) out["rejected_in"] = *r.incident_id;
+  if (r.execution_id) out["rejected_from"] = *r.execution_id;
+  return out;
+}
+
+boost::asio::awaitable<std::optional<chat::Message>> Rejections::reject(const chat::Place& where,
+                                                                        model::Rejection rejection) {
+  if (!store_.deploys().reject(rejection)) {
+    const auto existing = rejection_of(store_, rejection.service, rejection.revision, rejection.image);
+    co_return chat::Message{templates_.render("already_rejected", existing ? rejection_context(*existing, clock_.now())
+                                                                           : rejection_context(rejection, clock_.now())),
+                            {}};
+  }
+  const chat::Message said{templates_.render("rejected", rejection_context(rejection, clock_.now())), {}};
+  if (rejection.incident_id)
+    store_.timeline().append(*rejection.incident_id, model::EventKind::rejection, rejection.rejected_by, said.text);
+  co_await transport_.post(where, said);
+  co_return std::nullopt;
+}
+
+boost::asio::awaitable<std::optional<chat::Message>> Rejections::accept(const chat::Place& where, std::string service,
+                                                                        std::string revision, std::string by,
+                                                                        std::optional<std::int64_t> incident) {
+  // As typed: the revision, its image, or the image's tag.
+  std::vector<model::Rejection> lifted;
+  for (const auto& r : store_.deploys().rejections(service))
+    if (r.revision == revision || rules_out(r, revision, ""))
+      for (auto& l : store_.deploys().accept(service, r.revision, by)) lifted.push_back(std::move(l));
+  if (lifted.empty()) {
+    json::array still;
+    for (const auto& r : store_.deploys().rejections(service)) still.push_back(rejection_context(r, clock_.now()));
+    co_return chat::Message{templates_.render("not_rejected", {{"service", service}, {"asked", revision},
+                                                               {"any", !still.empty()}, {"rejected", std::move(still)}}),
+                            {}};
+  }
+  for (const auto& r : lifted) {
+    auto context = rejection_context(r, clock_.now());
+    context["accepted_by"] = by;  // the person letting it through; rejected_by is who ruled it out
+    const chat::Message said{templates_.render("accepted", context), {}};
+    if (incident) store_.timeline().append(*incident, model::EventKind::acceptance, by, said.text);
+    co_await transport_.post(where, said);
+  }
+  co_return std::nullopt;
 }
 
 }  // namespace goaround::core

@@ -5,6 +5,7 @@
 #include <boost/json.hpp>
 
 #include <cstdio>
+#include <limits>
 #include <random>
 
 #include "goaround/core/decision.hpp"
@@ -360,6 +361,34 @@ boost::asio::awaitable<std::optional<chat::Message>> Engine::unfreeze(const Requ
       .unfreeze(request.where, scope, display_name(request.who));
 }
 
+boost::asio::awaitable<std::optional<chat::Message>> Engine::reject(const Request& request, std::string service,
+                                                                    std::string revision, std::string reason) {
+  model::Rejection rejection{0, service, revision, "", reason, display_name(request.who), "", std::nullopt, std::nullopt};
+  // The tool's history says which revision was meant, and the image CI would register for it.
+  if (const auto history = co_await go_around_.history(service); history && history->problem.empty())
+    for (const auto& r : history->revisions)
+      if (r.number == revision || (!r.image.empty() && (r.image == revision || r.image.ends_with(":" + revision)))) {
+        rejection.revision = r.number;
+        rejection.image = r.image;
+        break;
+      }
+  const auto open = store_.incidents().open();
+  const auto incident = std::find_if(open.begin(), open.end(), [&](const auto& i) { return i.service == service; });
+  if (incident != open.end()) rejection.incident_id = incident->id;
+  co_return co_await Rejections(store_, templates_, transport_, clock_)
+      .reject(incident != open.end() ? chat::Place{incident->channel, incident->thread} : request.where, rejection);
+}
+
+boost::asio::awaitable<std::optional<chat::Message>> Engine::accept(const Request& request, std::string service,
+                                                                    std::string revision) {
+  const auto open = store_.incidents().open();
+  const auto incident = std::find_if(open.begin(), open.end(), [&](const auto& i) { return i.service == service; });
+  co_return co_await Rejections(store_, templates_, transport_, clock_)
+      .accept(incident != open.end() ? chat::Place{incident->channel, incident->thread} : request.where, service,
+              revision, display_name(request.who),
+              incident != open.end() ? std::optional(incident->id) : std::nullopt);
+}
+
 Registration Engine::register_deployment(const NewDeployment& deployment) {
   return core::register_deployment(settings_.services, store_, templates_, clock_.now(), deployment);
 }
@@ -434,7 +463,9 @@ boost::asio::awaitable<Outcome<bool>> Engine::decide(const Request& request, mod
   for (const auto& step : w.steps) path_steps.push_back(step_context(step, number_of(step)));
   const json::object verdict{{"service", incident.service}, {"incident", incident.id},
                              {"verdict", w.outcome->verdict}, {"reason", w.outcome->reason},
-                             {"known", known}, {"steps", path_steps}};
+                             {"known", known}, {"steps", path_steps},
+                             {"memory", go_around_memory(store_, incident.service, std::numeric_limits<std::int64_t>::max(),
+                                                         clock_.now())}};
   auto message = render("decide_outcome", verdict);
   store_.timeline().append(incident.id, EventKind::decision, display_name(request.who),
                            templates_.render("event_decision", verdict),

@@ -148,6 +148,8 @@ std::optional<GoAround::Busy> GoAround::refusal_if_busy(const std::string& servi
 }
 
 json::object GoAround::card_context(const model::Execution& execution, const Pending& pending) {
+  // Going back to a revision that was ruled out brings its problem back: the card says so.
+  const auto rejected = rejection_of(store_, execution.service, pending.plan.target.number, pending.plan.target.image);
   return {{"service", execution.service},
           {"environment", settings_.services.find(execution.service)->environment},
           {"incident", execution.incident_id},
@@ -165,7 +167,9 @@ json::object GoAround::card_context(const model::Execution& execution, const Pen
           {"awaiting", pending.plan.ready()},
           {"deployment", deployment_context(store_, execution.service, clock_.now())},
           {"brief", model::brief_context(store_.deploys().latest_brief(execution.service))},
-          {"last_failed", last_failed(execution)}};
+          {"last_failed", last_failed(execution)},
+          {"memory", go_around_memory(store_, execution.service, execution.id, clock_.now())},
+          {"target_rejected", rejected ? json::value(rejection_context(*rejected, clock_.now())) : json::value(nullptr)}};
 }
 
 json::value GoAround::last_failed(const model::Execution& execution) const {
@@ -446,6 +450,11 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
         .freeze(pending.place, execution->service,
                 templates_.render("freeze_reason", {{"execution", id}, {"reason", execution->reason}}),
                 bot_actor, incident);
+  // What it rolls back from is ruled out: CI's registration of it again is refused.
+  if (!pending.plan.current.number.empty())
+    co_await Rejections(store_, templates_, transport_, clock_)
+        .reject(pending.place, {0, execution->service, pending.plan.current.number, pending.plan.current.image,
+                                execution->reason, bot_actor, "", incident, id});
 
   // Announcing and freezing took time: run the tool only if the go-around is still ours.
   if (!still_owned(id)) co_return Result::failed;

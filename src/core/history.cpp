@@ -2,7 +2,8 @@
 // and the recent incidents with how long each took (/rollback incidents).
 #include <boost/json.hpp>
 
-#include <span>
+#include <algorithm>
+
 
 #include "goaround/core/engine.hpp"
 #include "goaround/exec/adapter.hpp"
@@ -27,12 +28,17 @@ json::object mention(const model::Execution& e) {
           {"by", e.confirmed_by.value_or(e.requested_by)}};
 }
 
-// Whether a go-around's end of the change (`side`: its plan's current or target) is this
-// revision. By image where both have one: kubectl renumbers a revision it returns to
-// (revision 2 comes back as 4), and the pod template is what was left or reached.
-bool is_revision(const exec::Revision& side, const std::string& number, const exec::Revision& revision) {
-  if (!side.image.empty() && !revision.image.empty()) return side.image == revision.image;
-  return number == revision.number;
+// The row of a go-around's end of the change (`side`: its plan's current or target, `number`
+// as recorded): that number while it still runs the same image; else the newest revision
+// running that image, since kubectl renumbers a revision it returns to (2 comes back as 4).
+std::optional<std::size_t> row_of(const std::vector<exec::Revision>& revisions, const std::string& number,
+                                  const exec::Revision& side) {
+  for (std::size_t i = 0; i < revisions.size(); ++i)
+    if (revisions[i].number == number && (side.image.empty() || revisions[i].image == side.image)) return i;
+  if (!side.image.empty())
+    for (std::size_t i = 0; i < revisions.size(); ++i)  // newest first
+      if (revisions[i].image == side.image) return i;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -48,15 +54,19 @@ boost::asio::awaitable<json::object> Engine::history(std::string service, bool a
   }
   out["live"] = read->live;
   const auto ran = store_.executions().ran_for(service, 200);
-  std::vector<exec::Plan> plans;
+  // Each go-around's rows: the revision it rolled back from and the one it went to.
+  std::vector<std::optional<std::size_t>> from_rows, to_rows;
   for (const auto& e : ran) {
     boost::system::error_code ec;
-    plans.push_back(exec::plan_from_json(json::parse(e.plan_json, ec)));
+    const auto plan = exec::plan_from_json(json::parse(e.plan_json, ec));
+    from_rows.push_back(row_of(read->revisions, e.from_revision, plan.current));
+    to_rows.push_back(row_of(read->revisions, e.to_revision, plan.target));
   }
   json::array revisions;
   const std::size_t shown = all ? read->revisions.size() : std::min(read->revisions.size(), history_shown);
   if (shown < read->revisions.size()) out["left_out"] = read->revisions.size() - shown;
-  for (const auto& revision : std::span(read->revisions).first(shown)) {
+  for (std::size_t index = 0; index < shown; ++index) {
+    const auto& revision = read->revisions[index];
     json::object row{{"number", revision.number},
                      {"image", revision.image},
                      {"change_cause", revision.change_cause},
@@ -66,11 +76,13 @@ boost::asio::awaitable<json::object> Engine::history(std::string service, bool a
     json::array rolled_back_from, verified, failed_to;
     for (std::size_t i = 0; i < ran.size(); ++i) {
       const auto& e = ran[i];
-      if (is_revision(plans[i].current, e.from_revision, revision)) rolled_back_from.push_back(mention(e));
-      if (!is_revision(plans[i].target, e.to_revision, revision)) continue;
+      if (from_rows[i] == index) rolled_back_from.push_back(mention(e));
+      if (to_rows[i] != index) continue;
       if (e.state == model::ExecutionState::succeeded) verified.push_back(mention(e));
       else if (e.state == model::ExecutionState::failed) failed_to.push_back(mention(e));
     }
+    if (const auto rejected = rejection_of(store_, service, revision.number, revision.image))
+      row["rejected"] = rejection_context(*rejected, clock_.now());
     row["rolled_back_from"] = std::move(rolled_back_from);
     row["verified"] = std::move(verified);
     row["failed_to"] = std::move(failed_to);
@@ -79,6 +91,39 @@ boost::asio::awaitable<json::object> Engine::history(std::string service, bool a
   out["choose"] = !revisions.empty();
   out["revisions"] = std::move(revisions);
   co_return out;
+}
+
+json::value go_around_memory(store::Store& store, const std::string& service, std::int64_t before,
+                             time::TimePoint now) {
+  using std::chrono::milliseconds;
+  std::vector<milliseconds> execute, recover;
+  int count = 0, verified = 0;
+  std::optional<model::Execution> last;
+  for (const auto& e : store.executions().ran_for(service, 200)) {
+    if (e.id >= before || e.state == model::ExecutionState::running) continue;
+    ++count;
+    if (!last) last = e;  // newest first
+    if (!e.started_at || !e.finished_at) continue;
+    execute.push_back(std::chrono::duration_cast<milliseconds>(time::stored_time(*e.finished_at) - time::stored_time(*e.started_at)));
+    if (e.state != model::ExecutionState::succeeded) continue;
+    ++verified;
+    if (const auto incident = store.incidents().find(e.incident_id))
+      recover.push_back(std::chrono::duration_cast<milliseconds>(time::stored_time(*e.finished_at) - time::stored_time(incident->opened_at)));
+  }
+  if (!last) return nullptr;
+  const auto median = [](std::vector<milliseconds> values) -> json::value {
+    if (values.empty()) return nullptr;
+    std::sort(values.begin(), values.end());
+    return json::string(took(values[values.size() / 2]));
+  };
+  json::object out{{"count", count}, {"verified", verified}, {"median_execute", median(execute)},
+                   {"median_recovery", median(recover)}, {"last_state", model::to_string(last->state)},
+                   {"last_execution", last->id}};
+  if (count > verified) out["not_verified"] = count - verified;
+  if (count == 1) out["once"] = true;
+  if (last->finished_at)
+    out["last_age"] = time::format_age(std::chrono::duration_cast<milliseconds>(now - time::stored_time(*last->finished_at)));
+  return out;
 }
 
 json::object Engine::incidents(int limit) {

@@ -170,8 +170,10 @@ ChartLayout chart_layout(const Milestones& m, bool with_metric) {
       break;
     }
   const auto step = out.tick_step.count();
-  const auto start_s = std::chrono::duration_cast<std::chrono::seconds>(m.start.time_since_epoch()).count();
-  for (auto s = (start_s + step - 1) / step * step; time::TimePoint(std::chrono::seconds(s)) <= m.end; s += step) {
+  // The first round time at or after the start, rounded up in milliseconds (never left of it).
+  const auto start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(m.start.time_since_epoch()).count();
+  const auto step_ms = step * 1000;
+  for (auto s = (start_ms + step_ms - 1) / step_ms * step; time::TimePoint(std::chrono::seconds(s)) <= m.end; s += step) {
     const time::TimePoint at{std::chrono::seconds(s)};
     const bool midnight = s % 86400 == 0;
     out.ticks.push_back({at, tick_text(at, out.tick_step, midnight), x_of(at), midnight});
@@ -193,6 +195,13 @@ void text_at(cairo_t* cr, double x, double baseline, const std::string& text) {
 }
 
 void set(cairo_t* cr, const Colour& c, double alpha = 1) { cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha); }
+
+// A value as an axis shows it: "0.025", "1500" (never "1.5e+03").
+std::string axis_value(double value) {
+  char text[32];
+  std::snprintf(text, sizeof text, std::abs(value) >= 100 ? "%.0f" : "%.3g", value);
+  return text;
+}
 
 // Draws the same picture on any cairo surface, so the SVG and the PNG cannot disagree.
 void draw(cairo_t* cr, const ChartLayout& layout, const Milestones& m, const ChartMetric& chart_metric,
@@ -246,10 +255,8 @@ void draw(cairo_t* cr, const ChartLayout& layout, const Milestones& m, const Cha
       const double y = bottom - (bottom - top) * i / divisions;
       set(cr, grey, 0.15);
       line(cr, left, y, chart_width - right, y);
-      char value[32];
-      std::snprintf(value, sizeof value, "%.3g", scale * i / divisions);
       set(cr, grey);
-      text_at(cr, 6, y + 4, value);
+      text_at(cr, 6, y + 4, axis_value(scale * i / divisions));
     }
     if (chart_metric.healthy_below) {
       const double y = bottom - (bottom - top) * *chart_metric.healthy_below / scale;
@@ -258,9 +265,7 @@ void draw(cairo_t* cr, const ChartLayout& layout, const Milestones& m, const Cha
       cairo_set_dash(cr, dash, 2, 0);
       line(cr, left, y, chart_width - right, y);
       cairo_set_dash(cr, nullptr, 0, 0);
-      char threshold[48];
-      std::snprintf(threshold, sizeof threshold, "healthy below %.3g", *chart_metric.healthy_below);
-      text_at(cr, chart_width - right - 110, y - 4, threshold);
+      text_at(cr, chart_width - right - 110, y - 4, "healthy below " + axis_value(*chart_metric.healthy_below));
     }
     // The legend: what the red line is.
     if (!chart_metric.name.empty()) {

@@ -63,9 +63,12 @@ Milestones milestones(const model::Incident& incident, const std::vector<model::
     // Go-arounds of one service run one at a time: a command opens the next span, its result
     // closes it.
     if (e.kind == EventKind::confirmation) confirmed = at;
+    const bool open_span = !m.go_arounds.empty() && !m.go_arounds.back().end;
+    // One that never gave a result (interrupted, or cut off) ends where the next one starts.
+    if ((e.kind == EventKind::command || e.kind == EventKind::interrupted) && open_span) m.go_arounds.back().end = at;
     if (e.kind == EventKind::command)
       m.go_arounds.push_back({static_cast<int>(m.go_arounds.size()) + 1, std::exchange(confirmed, std::nullopt), at, {}, {}});
-    if (e.kind == EventKind::result && !m.go_arounds.empty() && !m.go_arounds.back().end) {
+    if (e.kind == EventKind::result && open_span) {
       m.go_arounds.back().end = at;
       m.go_arounds.back().outcome = e.payload<model::events::Result>().result;
     }

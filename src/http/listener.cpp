@@ -100,6 +100,7 @@ Response Routes::register_deployment(const Request& request) {
     case Outcome::invalid: return reply(v, keep, bhttp::status::bad_request, error_json(registration.message));
     case Outcome::unknown_service: return reply(v, keep, bhttp::status::not_found, error_json(registration.message));
     case Outcome::frozen: return reply(v, keep, bhttp::status::locked, error_json(registration.message));
+    case Outcome::rejected: return reply(v, keep, bhttp::status::conflict, error_json(registration.message));
   }
   return reply(v, keep, bhttp::status::internal_server_error, error_json("unexpected outcome"));
 }

@@ -168,6 +168,22 @@ constexpr std::array migrations{
       CREATE UNIQUE INDEX freezes_one_active ON freezes (scope, COALESCE(incident_id, 0))
         WHERE lifted_at IS NULL;
     )sql"},
+    Migration{10, "rejected revisions: what a go-around left, CI may not register again", R"sql(
+      CREATE TABLE rejected_revisions (
+        id           INTEGER PRIMARY KEY,
+        service      TEXT NOT NULL,
+        revision     TEXT NOT NULL,
+        image        TEXT NOT NULL DEFAULT '',
+        reason       TEXT NOT NULL DEFAULT '',
+        rejected_by  TEXT NOT NULL,
+        rejected_at  TEXT NOT NULL,
+        incident_id  INTEGER REFERENCES incidents (id),
+        execution_id INTEGER REFERENCES executions (id),
+        accepted_by  TEXT,
+        accepted_at  TEXT
+      );
+      CREATE UNIQUE INDEX rejected_one_active ON rejected_revisions (service, revision) WHERE accepted_at IS NULL;
+    )sql"},
 };
 
 }  // namespace

@@ -17,6 +17,18 @@ model::Deployment read_deployment(SQLite::Statement& q) {
 
 constexpr const char* freeze_columns = "id, scope, reason, frozen_by, frozen_at, incident_id";
 
+constexpr const char* rejection_columns =
+    "id, service, revision, image, reason, rejected_by, rejected_at, incident_id, execution_id";
+
+model::Rejection read_rejection(SQLite::Statement& q) {
+  model::Rejection r{q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
+                     q.getColumn(3).getString(), q.getColumn(4).getString(), q.getColumn(5).getString(),
+                     q.getColumn(6).getString(), std::nullopt, std::nullopt};
+  if (!q.getColumn(7).isNull()) r.incident_id = q.getColumn(7).getInt64();
+  if (!q.getColumn(8).isNull()) r.execution_id = q.getColumn(8).getInt64();
+  return r;
+}
+
 model::Freeze read_freeze(SQLite::Statement& q) {
   model::Freeze f{q.getColumn(0).getInt64(), q.getColumn(1).getString(), q.getColumn(2).getString(),
                   q.getColumn(3).getString(), q.getColumn(4).getString(), std::nullopt};
@@ -136,6 +148,55 @@ std::vector<std::string> SqliteDeploys::unfreeze_incident(std::int64_t incident_
   lift.exec();
   tx.commit();
   return scopes;
+}
+
+bool SqliteDeploys::reject(const model::Rejection& r) {
+  // The partial unique index keeps one active rejection per revision.
+  SQLite::Statement q(c_.db,
+                      "INSERT OR IGNORE INTO rejected_revisions (service, revision, image, reason, rejected_by,"
+                      " rejected_at, incident_id, execution_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)");
+  q.bind(1, r.service);
+  q.bind(2, r.revision);
+  q.bind(3, r.image);
+  q.bind(4, r.reason);
+  q.bind(5, r.rejected_by);
+  q.bind(6, c_.now());
+  if (r.incident_id) q.bind(7, *r.incident_id);
+  else q.bind(7);
+  if (r.execution_id) q.bind(8, *r.execution_id);
+  else q.bind(8);
+  return q.exec() == 1;
+}
+
+std::vector<model::Rejection> SqliteDeploys::rejections(const std::string& service) {
+  SQLite::Statement q(c_.db, std::string("SELECT ") + rejection_columns +
+                               " FROM rejected_revisions WHERE service = ? AND accepted_at IS NULL ORDER BY id DESC");
+  q.bind(1, service);
+  std::vector<model::Rejection> out;
+  while (q.executeStep()) out.push_back(read_rejection(q));
+  return out;
+}
+
+std::vector<model::Rejection> SqliteDeploys::accept(const std::string& service, const std::string& revision_or_image,
+                                                    const std::string& by) {
+  SQLite::Transaction tx(c_.db, SQLite::TransactionBehavior::IMMEDIATE);
+  const std::string which =
+      " WHERE service = ? AND accepted_at IS NULL AND (revision = ? OR (image != '' AND image = ?))";
+  SQLite::Statement find(c_.db, std::string("SELECT ") + rejection_columns + " FROM rejected_revisions" + which);
+  find.bind(1, service);
+  find.bind(2, revision_or_image);
+  find.bind(3, revision_or_image);
+  std::vector<model::Rejection> lifted;
+  while (find.executeStep()) lifted.push_back(read_rejection(find));
+  SQLite::Statement lift(c_.db, "UPDATE rejected_revisions SET accepted_by = ?, accepted_at = ?" + which);
+  lift.bind(1, by);
+  lift.bind(2, c_.now());
+  lift.bind(3, service);
+  lift.bind(4, revision_or_image);
+  lift.bind(5, revision_or_image);
+  lift.exec();
+  tx.commit();
+  return lifted;
 }
 
 }  // namespace goaround::store::sqlite

@@ -120,16 +120,17 @@ std::optional<TimePoint> parse_rfc3339(std::string_view text) {
   const auto zone = text.substr(at);
   if (zone == "Z" || zone == "z") {
   } else if (zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') && zone[3] == ':') {
-    int h = 0, m = 0;
-    if (std::from_chars(zone.data() + 1, zone.data() + 3, h).ptr != zone.data() + 3 ||
-        std::from_chars(zone.data() + 4, zone.data() + 6, m).ptr != zone.data() + 6 || h > 23 || m > 59)
-      return std::nullopt;
+    const auto digit = [&](std::size_t i) { return std::isdigit(static_cast<unsigned char>(zone[i])) != 0; };
+    if (!digit(1) || !digit(2) || !digit(4) || !digit(5)) return std::nullopt;
+    const int h = (zone[1] - '0') * 10 + (zone[2] - '0'), m = (zone[4] - '0') * 10 + (zone[5] - '0');
+    if (h > 23 || m > 59) return std::nullopt;
     offset = std::chrono::minutes((zone[0] == '-' ? -1 : 1) * (h * 60 + m));
   } else {
     return std::nullopt;
   }
   char stamp[25];
   std::snprintf(stamp, sizeof stamp, "%.19s.%03dZ", text.data(), ms);
+  if (stamp[10] == 't' || stamp[10] == ' ') stamp[10] = 'T';  // RFC 3339 allows either
   const auto local = parse_utc(stamp);
   if (!local) return std::nullopt;
   return *local - offset;

@@ -90,13 +90,13 @@ TEST_CASE("a kubectl go-around runs the real kubectl end to end, with progress a
              Contains("deployment.apps/checkout rolled back"));
 
   // The history as kubectl reads it: revision 2's ReplicaSet came back as 4, so the go-around
-  // is matched by pod template, not by number.
+  // is matched by image where the number no longer runs it.
   const auto history = testing::run_goaround({"--config", cluster.config}, "/rollback history checkout\n");
   INFO(history.out);
   CHECK_THAT(history.out, Contains("Revisions of checkout (prod) · live: revision 4"));
-  CHECK_THAT(history.out, Contains("▶ 4 (live) · registry.local/checkout:1.41 · under a minute ago · \"deploy 1.41\""));
+  CHECK_THAT(history.out, Contains("▶ 4 (live) · registry.local/checkout:1.41 · made under a minute ago · \"deploy 1.41\""));
   CHECK_THAT(history.out, Contains("✓ verified healthy by go-around #1 (incident #1, "));
-  CHECK_THAT(history.out, Contains("• 3 · registry.local/checkout:1.42 · under a minute ago · \"deploy 1.42\""));
+  CHECK_THAT(history.out, Contains("• 3 · registry.local/checkout:1.42 · made under a minute ago · \"deploy 1.42\""));
   CHECK_THAT(history.out, Contains("↩ rolled back from by go-around #1 (incident #1, "));
   CHECK_THAT(history.out, Contains("• 1 · registry.local/checkout:1.40"));
 }

@@ -206,3 +206,62 @@ TEST_CASE("an incident's first message is pinned, and the card is marked with th
     if (s.kind == "pin" || s.kind == "react") marks.push_back(s.kind + " " + s.handle + " " + s.to);
   CHECK(marks == std::vector<std::string>{"pin m1 ", "react m1 white_check_mark"});
 }
+
+TEST_CASE("rejected revisions: a go-around rejects what it leaves, people reject and accept by number, image or tag, "
+          "cards and the history warn") {
+  testing::BotHarness h(std::string("freeze_until_debrief: false\n") + R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 42, replicas: 2, step: 1ms }
+    channel: C0INCIDENTS
+)");
+  const chat::Person alice{"U0ALICE", "alice", {}, false};
+  h.type(alice, "checkout 5xx at 4%");
+  h.press(alice, h.card_action("Confirm go-around"));
+  const auto rejections = h.store.deploys().rejections("checkout");
+  REQUIRE(rejections.size() == 1);
+  CHECK(rejections[0].revision == "42");
+  CHECK(rejections[0].image == "registry.local/checkout:1.42");
+  CHECK(rejections[0].execution_id == 1);
+  CHECK(rejections[0].incident_id == 1);
+  const auto said = std::find_if(h.transport.said.begin(), h.transport.said.end(),
+                                 [](const auto& s) { return s.message.text.starts_with("⛔"); });
+  REQUIRE(said != h.transport.said.end());
+  CHECK(said->message.text ==
+        "⛔ *checkout* revision 42 (registry.local/checkout:1.42) is rejected by goaround: go-around #1 rolled back "
+        "from it (5xx at 4%). Registering it again is refused until `/rollback accept checkout 42`.");
+  CHECK(h.store.timeline().events(1, {}).size() > 0);
+  const auto kinds = h.kinds();
+  CHECK(std::find(kinds.begin(), kinds.end(), "rejection") != kinds.end());
+
+  // A card going back to it warns and names the incident.
+  h.type(alice, "checkout --to 42 it was fine after all");
+  CHECK_THAT(h.transport.last("post")->message.text,
+             Contains(":warning: Revision 42 was rejected by goaround at "));
+  CHECK_THAT(h.transport.last("post")->message.text,
+             Contains(" in incident #1 (go-around #1 rolled back from it): 5xx at 4%. Going back to it may bring"));
+  h.press(alice, h.card_action("Cancel"));
+
+  // People: by tag, kept word for word; twice says who did it first; the history marks it.
+  h.type(alice, "reject checkout 1.40 flaky under load, don't ship");
+  auto mine = h.store.deploys().rejections("checkout");
+  REQUIRE(mine.size() == 2);
+  CHECK(mine[0].revision == "40");
+  CHECK(mine[0].image == "registry.local/checkout:1.40");
+  CHECK(mine[0].reason == "flaky under load, don't ship");
+  CHECK(mine[0].rejected_by == "alice");
+  h.type(alice, "reject checkout 40");
+  CHECK_THAT(h.whispered(), Contains("is rejected already: by alice at "));
+  h.type(alice, "history checkout");
+  CHECK_THAT(h.whispered(), Contains("⛔ rejected by alice at "));
+  h.type(alice, "accept checkout 39");
+  CHECK_THAT(h.whispered(), Contains("revision 39 is not rejected; nothing to accept. Rejected now: 40 "));
+  h.type(alice, "accept checkout registry.local/checkout:1.40");
+  CHECK_THAT(h.posted(), Contains("revision 40 (registry.local/checkout:1.40) is accepted again by alice"));
+  CHECK(h.store.deploys().rejections("checkout").size() == 1);
+  CHECK(h.kinds().back() == "acceptance");
+  h.type(alice, "reject checkout");
+  CHECK_THAT(h.whispered(), Contains("reject which revision of checkout?"));
+}

@@ -65,17 +65,19 @@ TEST_CASE("the full go-around on the sim adapter is announced, verified and writ
 
   h.press(alice, h.card_action("Confirm go-around"));
 
-  // The go-around freezes the service's deploys until the debrief (freeze_until_debrief).
+  // The go-around freezes the service's deploys until the debrief (freeze_until_debrief) and
+  // rejects the revision it leaves.
   CHECK(h.kinds() == std::vector<std::string>{"incident_opened", "card", "confirmation", "command", "freeze",
-                                              "progress", "progress", "progress", "progress",
+                                              "rejection", "progress", "progress", "progress", "progress",
                                               "verification", "result"});
   const auto events = h.store.timeline().events(1, {model::EventKind::typed, model::EventKind::pressed});
   CHECK_THAT(events[3].text, Contains("Rolling back *checkout* to revision 41"));
   CHECK_THAT(events[4].text, Contains("deploys of checkout are frozen by goaround"));
-  CHECK_THAT(events[8].text, Contains("3/3 ready"));
-  CHECK_THAT(events[9].text, Contains("Verification passed"));
-  CHECK_THAT(events[10].text, Contains("rolled back to revision 41 and verified."));  // no "in 0 ms" on a clock that did not move
-  CHECK(events[10].payload<model::events::Result>().result == model::Outcome::verified);
+  CHECK_THAT(events[5].text, Contains("revision 42 (registry.local/checkout:1.42) is rejected by goaround"));
+  CHECK_THAT(events[9].text, Contains("3/3 ready"));
+  CHECK_THAT(events[10].text, Contains("Verification passed"));
+  CHECK_THAT(events[11].text, Contains("rolled back to revision 41 and verified."));  // no "in 0 ms" on a clock that did not move
+  CHECK(events[11].payload<model::events::Result>().result == model::Outcome::verified);
   const auto execution = h.store.executions().find(1);
   CHECK(execution->state == model::ExecutionState::succeeded);
   CHECK(execution->confirmed_by == "alice");
@@ -481,4 +483,32 @@ TEST_CASE("history shows each revision with what go-arounds did with it, and inc
   CHECK_THAT(h.whispered(), Contains("--limit takes a number from 1 to 50"));
   h.type(bob, "history nowhere");
   CHECK_THAT(h.whispered(), Contains("nowhere"));
+}
+
+TEST_CASE("the card remembers the service's earlier go-arounds: how many, how they ended, how long they took") {
+  Harness h;
+  h.type(alice, "checkout 5xx at 4%");
+  CHECK_THAT(h.transport.last("post")->message.text,
+             Contains("No earlier go-around of checkout on record: this one will be the first measured."));
+  h.clock.advance(std::chrono::minutes(2));
+  h.press(alice, h.card_action("Confirm go-around"));
+  h.type(alice, "close back to normal");
+  h.clock.advance(std::chrono::hours(1));
+  h.type(alice, "checkout --to 40 again");
+  const auto card = h.transport.last("post")->message.text;
+  CHECK_THAT(card, Contains("Measured before: 1 earlier go-around of checkout, 1 verified · median under a second to "
+                            "execute, 2 min from incident to verified · last: #1 succeeded 1 h ago"));
+  CHECK_THAT(card, !Contains("No earlier go-around"));
+  h.press(alice, h.card_action("Cancel"));
+
+  // The decision's advice quotes the measured time.
+  h.type(alice, "decide checkout");
+  // Walk the tree by each question's first answer, whatever the path, to its verdict.
+  for (int asked = 0; asked < 10 && !h.transport.last("post")->message.buttons.empty() &&
+                      h.posted().find("Decision for checkout") == std::string::npos;
+       ++asked)
+    h.press(alice, h.transport.last("post")->message.buttons.front().action);
+  CHECK_THAT(h.posted(), Contains("Decision for checkout"));
+  CHECK_THAT(h.posted(), Contains("Measured for checkout: a go-around takes a median under a second to execute and "
+                                  "2 min from incident to verified (1 on record)."));
 }

@@ -42,6 +42,9 @@ TEST_CASE("RFC 3339 times as kubectl, helm and Argo CD print them read back as U
   CHECK(utc("2024-03-04T21:30:33") == "none");
   CHECK(utc("2024-02-30T21:30:33Z") == "none");
   CHECK(utc("yesterday") == "none");
+  CHECK(utc("2024-03-04t21:30:33z") == "2024-03-04T21:30:33.000Z");
+  CHECK(utc("2024-03-04T21:30:33+-1:00") == "none");
+  CHECK(utc("2024-03-04T21:30:33+01:-5") == "none");
   CHECK(time::format_age(std::chrono::seconds(20)) == "under a minute");
   CHECK(time::format_age(std::chrono::minutes(192)) == "3 h 12 min");
   CHECK(time::format_age(std::chrono::hours(24 * 5 + 3)) == "5 days");

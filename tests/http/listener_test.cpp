@@ -180,3 +180,34 @@ TEST_CASE("Content-Type is compared by media type, and the Bearer scheme case-in
   CHECK(with("application/json", "Bearer" + token) == 401);
   CHECK(with("application/json", "Basic " + token) == 401);
 }
+
+TEST_CASE("POST /v1/deployments of the revision a go-around rolled back from is 409 with the incident, until accepted") {
+  testing::BotHarness bot(std::string("freeze_until_debrief: false\nhttp: { listen: \"127.0.0.1:0\", token: \"${T}\" }\n") +
+                          services);
+  http::Routes routes(bot.engine, config::Secret(token, "${T}"), [] { return std::nullopt; });
+  const auto post = [&](const std::string& body) {
+    return routes.answer(request(bhttp::verb::post, "/v1/deployments", body));
+  };
+  const chat::Person alice{"U1", "alice", {}, false};
+  bot.type(alice, "checkout 5xx after 1.5");
+  bot.press(alice, bot.card_action("Confirm go-around"));
+  REQUIRE(bot.store.executions().find(1)->state == model::ExecutionState::succeeded);
+
+  // CI registers images: the same image again, or its tag as the revision, is refused.
+  auto r = post(R"({"service":"checkout","environment":"prod","revision":"1.5","image":"registry.local/checkout:1.5"})");
+  CHECK(r.result_int() == 409);
+  CHECK_THAT(r.body(), Contains("checkout revision 5 (registry.local/checkout:1.5) was rejected by goaround at "));
+  CHECK_THAT(r.body(), Contains("in incident #1 (go-around #1 rolled back from it): 5xx after 1.5"));
+  CHECK_THAT(r.body(), Contains("/rollback accept checkout 5"));
+  CHECK(post(R"({"service":"checkout","environment":"prod","revision":"1.5"})").result_int() == 409);
+  // Another image is a new deploy.
+  CHECK(post(R"({"service":"checkout","environment":"prod","revision":"1.6","image":"registry.local/checkout:1.6"})")
+            .result_int() == 201);
+
+  bot.type(alice, "accept checkout 1.5");
+  CHECK_THAT(bot.posted(), Contains("*checkout* revision 5 (registry.local/checkout:1.5) is accepted again by alice"));
+  CHECK(post(R"({"service":"checkout","environment":"prod","revision":"1.5","image":"registry.local/checkout:1.5"})")
+            .result_int() == 201);
+  r = routes.answer(request(bhttp::verb::get, "/metrics"));
+  CHECK_THAT(r.body(), Contains("goaround_http_requests_total{route=\"/v1/deployments\",status=\"409\"} 2"));
+}

@@ -23,11 +23,11 @@ TEST_CASE("a new SQLite file is opened in WAL mode, synchronous, with foreign ke
   CHECK(pragma(db, "busy_timeout") == "5000");
   CHECK(pragma(db, "synchronous") == "2");  // FULL
   for (const auto* table : {"incidents", "timeline_events", "executions", "service_locks", "briefs",
-                            "deployments", "status_schedules", "processed_envelopes", "owners"})
+                            "deployments", "status_schedules", "processed_envelopes", "owners", "rejected_revisions"})
     CHECK(db.tableExists(table));
   SQLite::Statement versions(db, "SELECT group_concat(version) FROM schema_migrations");
   versions.executeStep();
-  CHECK(versions.getColumn(0).getString() == "1,2,3,4,5,6,7,8,9");
+  CHECK(versions.getColumn(0).getString() == "1,2,3,4,5,6,7,8,9,10");
   CHECK(store::schema_version(db) == store::latest_schema_version());
 }
 

@@ -19,6 +19,8 @@ void register_next_steps(core::Registry& registry);
 void register_unstable(core::Registry& registry);
 void register_history(core::Registry& registry);
 void register_incidents(core::Registry& registry);
+void register_reject(core::Registry& registry);
+void register_accept(core::Registry& registry);
 void register_help(core::Registry& registry);
 
 // All of the above, in the order help lists them.
@@ -38,6 +40,8 @@ inline void register_all(core::Registry& registry) {
   register_unstable(registry);
   register_history(registry);
   register_incidents(registry);
+  register_reject(registry);
+  register_accept(registry);
   register_help(registry);
 }
 

@@ -19,7 +19,7 @@ namespace goaround::core {
 
 // CI's deployment registration (the HTTP listener's POST /v1/deployments).
 struct Registration {
-  enum class Outcome { registered, invalid, unknown_service, frozen };
+  enum class Outcome { registered, invalid, unknown_service, frozen, rejected };
   Outcome outcome = Outcome::invalid;
   std::string message;  // why not, for CI's log; or what was registered
   std::int64_t deployment = 0;
@@ -86,5 +86,39 @@ class ChangeFreeze {
 // Each freeze in words (who, why, until what), for a message that lists what holds deploys.
 boost::json::array freeze_holds(const chat::Templates& templates, const std::vector<model::Freeze>& freezes,
                                 time::TimePoint now);
+
+// Whether a rejection rules out this revision or image. By image when the rejection knows one
+// (a registration's image, or its revision as the image's tag); else by the revision typed.
+bool rules_out(const model::Rejection& rejection, const std::string& revision, const std::string& image);
+// The service's rejection that rules out this revision or image, if one does.
+std::optional<model::Rejection> rejection_of(store::Store& store, const std::string& service,
+                                             const std::string& revision, const std::string& image);
+// A rejection for templates: service, rejected_revision, _image, _by, _reason, _at, _in (the
+// incident), _from (the go-around).
+boost::json::object rejection_context(const model::Rejection& rejection, time::TimePoint now);
+
+// Rejected revisions: the one a go-around rolled back from, or one a person names. Registering
+// one again is refused (409) until it is accepted; a card going back to one warns.
+class Rejections {
+ public:
+  Rejections(store::Store& store, const chat::Templates& templates, chat::Transport& transport,
+             const time::Clock& clock)
+      : store_(store), templates_(templates), transport_(transport), clock_(clock) {}
+
+  // Said in the incident's thread (recorded there) or where asked; the message for the person
+  // when it was rejected already.
+  boost::asio::awaitable<std::optional<chat::Message>> reject(const chat::Place& where, model::Rejection rejection);
+  // Lifts the rejections of `revision` (a revision number or an image); the message for the
+  // person when there was none.
+  boost::asio::awaitable<std::optional<chat::Message>> accept(const chat::Place& where, std::string service,
+                                                              std::string revision, std::string by,
+                                                              std::optional<std::int64_t> incident);
+
+ private:
+  store::Store& store_;
+  const chat::Templates& templates_;
+  chat::Transport& transport_;
+  const time::Clock& clock_;
+};
 
 }  // namespace goaround::core

@@ -160,6 +160,13 @@ class Engine {
   boost::asio::awaitable<std::optional<chat::Message>> freeze(const Request& request, std::string scope,
                                                               std::string reason);
   boost::asio::awaitable<std::optional<chat::Message>> unfreeze(const Request& request, std::string scope);
+  // --- rejected revisions (CI's registration of one answers 409), said in the service's open
+  // incident if it has one: the message for the person when there was nothing to do. What
+  // was typed may be a revision number, an image or its tag.
+  boost::asio::awaitable<std::optional<chat::Message>> reject(const Request& request, std::string service,
+                                                              std::string revision, std::string reason);
+  boost::asio::awaitable<std::optional<chat::Message>> accept(const Request& request, std::string service,
+                                                              std::string revision);
   // CI's deployment registration.
   Registration register_deployment(const NewDeployment& deployment);
 

@@ -48,6 +48,11 @@ std::optional<model::Execution> last_run(store::Store& store, std::int64_t incid
                                          std::optional<std::int64_t> before = std::nullopt);
 // The revision number before a numeric target ("41" gives "40"); nullopt for 1 or a non-number.
 std::optional<std::string> revision_before(std::string_view target);
+// What the service's earlier go-arounds (those before execution `before`) measured, for the card:
+// how many and how they ended, the median time to execute and from incident to verified, the
+// last outcome and how long ago; null when there is none.
+boost::json::value go_around_memory(store::Store& store, const std::string& service, std::int64_t before,
+                                    time::TimePoint now);
 
 class GoAround {
  public:

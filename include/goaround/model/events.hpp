@@ -46,13 +46,15 @@ enum class EventKind {
   debrief,
   closed,
   escalation,  // after a failed go-around: the people to page were called
+  rejection,   // a revision ruled out for the service: CI may not register it again
+  acceptance,  // a rejected revision let through again
   other,  // a kind written by a newer version of goaround: shown as it is
 };
 BOOST_DESCRIBE_ENUM(EventKind, incident_opened, typed, pressed, note, message, marked, revision, card,
                     refusal, denial, confirmation, cancellation, command, progress, verification,
                     result, execution_lost, interrupted, trigger, go_around_prompt, hold,
                     decision_answer, decision, status_update, status_reminder, snooze, freeze,
-                    unfreeze, action, trigger_review, debrief, closed, escalation, other)
+                    unfreeze, action, trigger_review, debrief, closed, escalation, rejection, acceptance, other)
 
 // The actor of what the bot records itself.
 inline constexpr const char* bot_actor = "goaround";

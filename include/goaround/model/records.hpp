@@ -178,6 +178,20 @@ struct Freeze {
   std::optional<std::int64_t> incident_id;  // set when a go-around froze it (lifted by the debrief)
 };
 
+// A revision ruled out for a service, by a go-around that left it or by a person: registering it
+// again is refused until someone accepts it.
+struct Rejection {
+  std::int64_t id = 0;
+  std::string service;
+  std::string revision;  // the adapter's revision number, or what the person typed (a tag, a sha)
+  std::string image;     // what it ran, when known: CI registers images, not revision numbers
+  std::string reason;
+  std::string rejected_by;
+  std::string rejected_at;
+  std::optional<std::int64_t> incident_id;
+  std::optional<std::int64_t> execution_id;  // the go-around that rolled back from it
+};
+
 struct NewExecution {
   std::int64_t incident_id = 0;
   std::string service;

@@ -146,6 +146,13 @@ class Deploys {
   virtual bool unfreeze(const std::string& scope, const std::string& by) = 0;
   // Lifts the freezes an incident's go-around set; returns the scopes lifted.
   virtual std::vector<std::string> unfreeze_incident(std::int64_t incident_id, const std::string& by) = 0;
+  // Rules a revision out for its service; false when it is rejected already.
+  virtual bool reject(const model::Rejection& rejection) = 0;
+  // The service's rejected revisions, newest first.
+  virtual std::vector<model::Rejection> rejections(const std::string& service) = 0;
+  // Lets a rejected revision (by revision or image) through again; returns what it lifted.
+  virtual std::vector<model::Rejection> accept(const std::string& service, const std::string& revision_or_image,
+                                               const std::string& by) = 0;
 };
 
 // A delivered Socket Mode envelope: its id, and the Events API event id it carries, if any.
