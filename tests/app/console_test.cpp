@@ -12,6 +12,7 @@
 
 #include "goaround/app/serve_lock.hpp"
 #include "goaround/console/console.hpp"
+#include "support/headless_bot.hpp"
 #include "support/process.hpp"
 #include "support/temp_dir.hpp"
 
@@ -400,4 +401,33 @@ TEST_CASE("a second serve on one data folder is refused with exit 5, and the fol
   CHECK(std::holds_alternative<app::ServeLock>(app::ServeLock::take(dir.path() / "var")));
   const auto console = testing::run_goaround({"--config", config}, "/rollback status\n");
   CHECK(console.exit_code == 0);
+}
+
+TEST_CASE("a rejected revision through the real binary: the headless go-around rejects it, serve's HTTP answers 409, "
+          "the console accepts it, and the next registration is 201") {
+  testing::HeadlessBot served(R"(freeze_until_debrief: false
+services:
+  - name: checkout
+    environment: sim
+    adapter: sim
+    sim: { revisions: 42, replicas: 2, step: 10ms }
+)");
+  const auto config = (served.dir.path() / "goaround.yaml").string();
+  const auto ran = testing::run_goaround({"rollback", "checkout", "--yes", "--config", config, "5xx", "after", "1.42"});
+  INFO(ran.out << ran.err);
+  REQUIRE(ran.exit_code == 0);
+  CHECK_THAT(ran.out + ran.err, Contains("revision 42 (registry.local/checkout:1.42) is rejected by goaround"));
+
+  const std::string again = R"({"service":"checkout","environment":"sim","revision":"1.42","image":"registry.local/checkout:1.42"})";
+  auto answer = served.post("/v1/deployments", again);
+  CHECK(answer.status == 409);
+  CHECK_THAT(answer.body, Contains("was rejected by goaround at "));
+  CHECK_THAT(answer.body, Contains("in incident #1 (go-around #1 rolled back from it): 5xx after 1.42"));
+
+  const auto history = testing::run_goaround({"--config", config}, "/rollback history checkout\n");
+  CHECK_THAT(history.out, Contains("⛔ rejected by goaround at "));
+  const auto accepted = testing::run_goaround({"--config", config}, "/rollback accept checkout 1.42\n");
+  CHECK_THAT(accepted.out, Contains("checkout revision 42 (registry.local/checkout:1.42) is accepted again by "));
+  CHECK(served.post("/v1/deployments", again).status == 201);
+  CHECK(served.count("SELECT count(*) FROM timeline_events WHERE kind IN ('rejection', 'acceptance')") == 2);
 }
