@@ -23,7 +23,7 @@ boost::asio::awaitable<void> history(core::Invocation& call) {
 void register_history(core::Registry& registry) {
   registry.add({"history",
                 "/rollback history <service> [--all]",
-                "The service's revisions (image, age, change-cause) and what earlier go-arounds did "
+                "The service's revisions (image, age where the tool records it, change-cause) and what earlier go-arounds did "
                 "with each: rolled back from, verified healthy, failed. Pick the target for --to.",
                 {{"all", false, "every revision the tool keeps, not only the newest ten"}},
                 history,

@@ -24,6 +24,7 @@
 #include "goaround/app/logging.hpp"
 #include "goaround/app/serve_lock.hpp"
 #include "goaround/chat/log_transport.hpp"
+#include "goaround/chat/mrkdwn.hpp"
 #include "goaround/chat/templates.hpp"
 #include "goaround/commands/commands.hpp"
 #include "goaround/config/config.hpp"
@@ -349,8 +350,9 @@ int print_timeline(Runtime& rt, chat::Arguments args) {
   }
   if (exporting) std::cout << debrief::export_timeline(rt.store, rt.templates, *incident, *format);
   else
-    std::cout << console::plain_text(rt.templates.render(
-                     "timeline", debrief::timeline_context(rt.store, *incident, {.everything = args.has("all")})))
+    std::cout << chat::from_mrkdwn(rt.templates.render(
+                     "timeline", debrief::timeline_context(rt.store, *incident, {.everything = args.has("all")})),
+                     chat::Rendering::plain)
               << '\n';
   return exit_ok;
 }

@@ -15,10 +15,10 @@ namespace {
 
 constexpr std::size_t history_shown = 10;
 
-// How long something took, as people say it: "40 s", "3 h 12 min".
+// How long something took, as the result said it: "1.6 s", "3 h 12 min".
 std::string took(std::chrono::milliseconds d) {
   if (d < std::chrono::seconds(1)) return "under a second";
-  if (d < std::chrono::minutes(1)) return std::to_string(std::chrono::duration_cast<std::chrono::seconds>(d).count()) + " s";
+  if (d < std::chrono::minutes(1)) return time::format_duration(d);
   return time::format_age(d);
 }
 
@@ -120,7 +120,7 @@ json::value go_around_memory(store::Store& store, const std::string& service, st
                    {"median_recovery", median(recover)}, {"last_state", model::to_string(last->state)},
                    {"last_execution", last->id}};
   if (count > verified) out["not_verified"] = count - verified;
-  if (count == 1) out["once"] = true;
+  if (count == 1) out["once"] = true;  // "took", not the median of one
   if (last->finished_at)
     out["last_age"] = time::format_age(std::chrono::duration_cast<milliseconds>(now - time::stored_time(*last->finished_at)));
   return out;
@@ -146,7 +146,7 @@ json::object Engine::incidents(int limit) {
     json::array go_arounds;
     std::optional<std::string> mitigated;
     for (const auto& e : store_.executions().of_incident(incident.id)) {
-      if (e.state == model::ExecutionState::planned || e.state == model::ExecutionState::cancelled) continue;
+      if (e.state == model::ExecutionState::planned) continue;  // a card still waiting, or one that expired
       go_arounds.push_back({{"execution", e.id}, {"from", e.from_revision}, {"to", e.to_revision},
                             {"state", model::to_string(e.state)}});
       if (!mitigated && e.state == model::ExecutionState::succeeded && e.finished_at)

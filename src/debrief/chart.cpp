@@ -132,6 +132,7 @@ ChartLayout chart_layout(const Milestones& m, bool with_metric) {
                          x_of(g.end.value_or(m.end)), g.outcome});
   }
   if (m.recovery) markers.push_back({*m.recovery, "recovery"});
+  if (m.closed) markers.push_back({*m.closed, "closed"});
   std::stable_sort(markers.begin(), markers.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
 
   const Measure measure;
@@ -317,7 +318,7 @@ void draw(cairo_t* cr, const ChartLayout& layout, const Milestones& m, const Cha
   // Markers: a line from the label's row down through the plot, the label beside it.
   for (const auto& label : layout.labels) {
     const auto& text = label.text;
-    const Colour c = text == "deploy"               ? grey
+    const Colour c = text == "deploy" || text == "closed" ? grey
                      : text == "detection"          ? orange
                      : text.starts_with("confirmed") ? blue
                      : text == "recovery"           ? green

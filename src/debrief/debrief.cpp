@@ -5,6 +5,7 @@
 #include <fstream>
 #include <utility>
 
+#include "goaround/chat/mrkdwn.hpp"
 #include "goaround/debrief/timeline_export.hpp"
 #include "goaround/exec/adapter.hpp"
 
@@ -19,6 +20,9 @@ constexpr std::size_t trigger_note_limit = 20;
 
 
 using model::EventKind;
+
+// What was said in Slack's mrkdwn, as the Markdown file shows it (**bold**, glyphs, links).
+std::string markdown(std::string_view said) { return chat::from_mrkdwn(said, chat::Rendering::markdown); }
 
 bool result_verified(const model::Event& e) {
   return e.kind == EventKind::result && e.payload<model::events::Result>().result == model::Outcome::verified;
@@ -78,6 +82,7 @@ Milestones milestones(const model::Incident& incident, const std::vector<model::
     if (result_verified(e) && !m.recovery) m.recovery = at;
     if (e.kind == EventKind::status_update) m.status_posts.push_back(at);
   }
+  if (incident.closed_at) m.closed = time::stored_time(*incident.closed_at);
   m.start = m.deploy.value_or(m.detection);
   m.end = incident.closed_at ? time::stored_time(*incident.closed_at) : m.detection;
   if (!events.empty()) m.end = std::max(m.end, time::stored_time(events.back().at));
@@ -105,19 +110,19 @@ json::object context_of(store::Store& store, const model::Incident& incident,
     const auto at = time::stored_time(e.at);
     if (timeline.size() < timeline_limit)
       timeline.push_back({{"at", e.at}, {"kind", model::to_string(e.kind)},
-                          {"actor", chat::markdown_cell(e.actor)}, {"text", chat::markdown_cell(e.text)}});
+                          {"actor", chat::markdown_cell(e.actor)}, {"text", chat::markdown_cell(markdown(e.text))}});
     else
       ++omitted;
     // What people saw before they decided is the trigger as it was experienced.
     if ((e.kind == EventKind::note || e.kind == EventKind::trigger || e.kind == EventKind::message ||
          e.kind == EventKind::marked) &&
         (!m.decision || at <= *m.decision)) {
-      trigger_notes.push_back({{"at", e.at}, {"actor", e.actor}, {"text", e.text}});
+      trigger_notes.push_back({{"at", e.at}, {"actor", e.actor}, {"text", markdown(e.text)}});
       // What was seen just before the decision matters most; keep the latest few.
       if (trigger_notes.size() > trigger_note_limit) trigger_notes.erase(trigger_notes.begin());
     }
-    if (e.kind == EventKind::trigger_review) reviews.push_back({{"actor", e.actor}, {"text", e.text}});
-    if (e.kind == EventKind::verification) verifications.push_back({{"at", e.at}, {"text", e.text}});
+    if (e.kind == EventKind::trigger_review) reviews.push_back({{"actor", e.actor}, {"text", markdown(e.text)}});
+    if (e.kind == EventKind::verification) verifications.push_back({{"at", e.at}, {"text", markdown(e.text)}});
     denials += e.kind == EventKind::denial;
     refusals += e.kind == EventKind::refusal;
     interruptions += e.kind == EventKind::interrupted;
@@ -168,7 +173,11 @@ json::object context_of(store::Store& store, const model::Incident& incident,
                          {"decision_to_rollback", span(m.decision, m.rollback_start)},
                          {"rollback", span(m.rollback_start, m.rollback_end)},
                          {"time_to_recovery", span(m.detection, m.recovery)}};
-  const auto last = executions.empty() ? std::optional<model::Execution>() : executions.back();
+  // The last go-around that ran: a card cancelled after it changes nothing that happened.
+  const auto ran = std::find_if(executions.rbegin(), executions.rend(), [](const model::Execution& x) {
+    return x.state != model::ExecutionState::planned && x.state != model::ExecutionState::cancelled;
+  });
+  const auto last = ran == executions.rend() ? std::optional<model::Execution>() : *ran;
   auto context = incident_fields(incident);
   json::object debriefed{
       {"closed_at", incident.closed_at ? json::value(*incident.closed_at) : json::value(nullptr)},

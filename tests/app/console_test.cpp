@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "goaround/app/serve_lock.hpp"
+#include "goaround/chat/mrkdwn.hpp"
 #include "goaround/console/console.hpp"
 #include "support/headless_bot.hpp"
 #include "support/process.hpp"
@@ -113,9 +114,12 @@ TEST_CASE("the console shows every emoji code the bot's templates use as its gly
   REQUIRE_FALSE(codes.empty());
   for (const auto& c : codes) {
     INFO(c);
-    CHECK(console::plain_text(c).find(':') == std::string::npos);
+    CHECK(chat::from_mrkdwn(c, chat::Rendering::plain).find(':') == std::string::npos);
   }
-  CHECK(console::plain_text("shipped :party-parrot: at 14:02") == "shipped :party-parrot: at 14:02");
+  CHECK(chat::from_mrkdwn("shipped :party-parrot: at 14:02", chat::Rendering::plain) == "shipped :party-parrot: at 14:02");
+  // In a Markdown file: bold stays bold, links are links, emoji are glyphs.
+  CHECK(chat::from_mrkdwn(":ice_cube: *Change freeze:* see <https://x.test/r|the runbook>, <@U1|alice>", chat::Rendering::markdown) ==
+        "🧊 **Change freeze:** see [the runbook](https://x.test/r), @alice");
 }
 
 TEST_CASE("the console answers bad input with a message and carries on") {

@@ -95,9 +95,9 @@ TEST_CASE("a kubectl go-around runs the real kubectl end to end, with progress a
   INFO(history.out);
   CHECK_THAT(history.out, Contains("Revisions of checkout (prod) · live: revision 4"));
   CHECK_THAT(history.out, Contains("▶ 4 (live) · registry.local/checkout:1.41 · made under a minute ago · \"deploy 1.41\""));
-  CHECK_THAT(history.out, Contains("✓ verified healthy by go-around #1 (incident #1, "));
+  CHECK_THAT(history.out, Contains("✓ go-around #1 returned to it and verified it healthy (incident #1, "));
   CHECK_THAT(history.out, Contains("• 3 · registry.local/checkout:1.42 · made under a minute ago · \"deploy 1.42\""));
-  CHECK_THAT(history.out, Contains("↩ rolled back from by go-around #1 (incident #1, "));
+  CHECK_THAT(history.out, Contains("↩ go-around #1 rolled back from it (incident #1, "));
   CHECK_THAT(history.out, Contains("• 1 · registry.local/checkout:1.40"));
 }
 

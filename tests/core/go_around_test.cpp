@@ -261,7 +261,7 @@ TEST_CASE("the go-around's own reason is carried: a second card's reason, not th
   const auto freezes = h.store.deploys().freezes_holding("checkout");
   REQUIRE(freezes.size() == 1);
   const auto* freeze = &freezes.front();
-  CHECK(freeze->reason == "go-around #2: db pool exhaustion");
+  CHECK(freeze->reason == "go-around #2 (db pool exhaustion)");
   CHECK(h.store.executions().find(2)->reason == "db pool exhaustion");
   // Without a reason there is no empty "()".
   h.type(alice, "payments");
@@ -465,10 +465,10 @@ TEST_CASE("history shows each revision with what go-arounds did with it, and inc
   shown = h.whispered();
   CHECK_THAT(shown, Contains("live: revision 41"));
   CHECK_THAT(shown, Contains("▶ *41* (live)"));
-  CHECK_THAT(shown, Contains("✓ verified healthy by go-around #1 (incident #1, "));
+  CHECK_THAT(shown, Contains("✓ go-around #1 returned to it and verified it healthy (incident #1, "));
   const auto from = shown.find("• *42*");
   REQUIRE(from != std::string::npos);
-  CHECK(shown.find("↩ rolled back from by go-around #1 (incident #1, ", from) != std::string::npos);
+  CHECK(shown.find("↩ go-around #1 rolled back from it (incident #1, ", from) != std::string::npos);
   CHECK(shown.find("✗") == std::string::npos);
 
   h.type(alice, "close back to 1.41");
@@ -496,7 +496,7 @@ TEST_CASE("the card remembers the service's earlier go-arounds: how many, how th
   h.clock.advance(std::chrono::hours(1));
   h.type(alice, "checkout --to 40 again");
   const auto card = h.transport.last("post")->message.text;
-  CHECK_THAT(card, Contains("Measured before: 1 earlier go-around of checkout, 1 verified · median under a second to "
+  CHECK_THAT(card, Contains("Measured before: 1 earlier go-around of checkout, 1 verified · took under a second to "
                             "execute, 2 min from incident to verified · last: #1 succeeded 1 h ago"));
   CHECK_THAT(card, !Contains("No earlier go-around"));
   h.press(alice, h.card_action("Cancel"));
@@ -509,6 +509,6 @@ TEST_CASE("the card remembers the service's earlier go-arounds: how many, how th
        ++asked)
     h.press(alice, h.transport.last("post")->message.buttons.front().action);
   CHECK_THAT(h.posted(), Contains("Decision for checkout"));
-  CHECK_THAT(h.posted(), Contains("Measured for checkout: a go-around takes a median under a second to execute and "
-                                  "2 min from incident to verified (1 on record)."));
+  CHECK_THAT(h.posted(), Contains("Measured for checkout: the one go-around on record took under a second to execute "
+                                  "and 2 min from incident to verified."));
 }

@@ -18,10 +18,6 @@
 
 namespace goaround::console {
 
-// Slack's mrkdwn as a terminal shows it: *bold* and emoji codes as the glyphs, mentions and
-// links as their names.
-std::string plain_text(std::string_view mrkdwn);
-
 // The local terminal as a chat system: messages print as text, buttons as numbered
 // choices, an update prints only the lines that changed.
 class ConsoleTransport final : public chat::Transport {

@@ -34,6 +34,7 @@ struct Milestones {
   std::optional<time::TimePoint> rollback_start;  // its command ran
   std::optional<time::TimePoint> rollback_end;    // its result came
   std::optional<time::TimePoint> recovery;        // the first verified result
+  std::optional<time::TimePoint> closed;          // the incident was closed
   std::vector<time::TimePoint> status_posts;
   std::vector<GoAroundSpan> go_arounds;           // every one, in order
 };
