@@ -36,7 +36,8 @@ bool blocked_card(const model::Event& e) {
 }
 
 json::value span(const std::optional<time::TimePoint>& from, const std::optional<time::TimePoint>& to) {
-  if (!from || !to || *to < *from) return nullptr;
+  // A clock that did not move (the virtual one) measured nothing: no "in 0 ms".
+  if (!from || !to || *to <= *from) return nullptr;
   return json::string(time::format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(*to - *from)));
 }
 
