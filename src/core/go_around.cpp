@@ -232,7 +232,7 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
     json::array known;
     for (const auto& n : settings_.services.names()) known.push_back(json::string(n));
     co_return Proposal{std::nullopt,
-                       render("unknown_service", {{"service", service_name}, {"known", known}})};
+                       render("unknown_service", {{"service", service_name}, {"known", known}, {"or_subcommand", true}})};
   }
   // A revision reaches the tool's command line: only a plain number may get that far.
   if (to && (to->empty() || to->size() > 9 ||

@@ -482,7 +482,7 @@ TEST_CASE("history shows each revision with what go-arounds did with it, and inc
   h.type(bob, "incidents --limit 0");
   CHECK_THAT(h.whispered(), Contains("--limit takes a number from 1 to 50"));
   h.type(bob, "history nowhere");
-  CHECK_THAT(h.whispered(), Contains("nowhere"));
+  CHECK_THAT(h.whispered(), Contains("Unknown service `nowhere`. Known services: checkout payments search"));
 }
 
 TEST_CASE("the card remembers the service's earlier go-arounds: how many, how they ended, how long they took") {
