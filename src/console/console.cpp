@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -57,6 +58,10 @@ void ConsoleTransport::offer(const std::string& handle, const std::vector<chat::
   }
   choices_handle_ = handle;
   choices_ = buttons;
+  shown_buttons_.insert(shown_buttons_.end(), buttons.begin(), buttons.end());
+  constexpr std::size_t remembered = 256;
+  if (shown_buttons_.size() > remembered)
+    shown_buttons_.erase(shown_buttons_.begin(), shown_buttons_.end() - static_cast<std::ptrdiff_t>(remembered));
   std::string line = "     ";
   for (std::size_t i = 0; i < buttons.size(); ++i)
     line += " [" + std::to_string(i + 1) + "] " + buttons[i].label;
@@ -182,6 +187,13 @@ std::optional<chat::Interaction> ConsoleTransport::interaction(const std::string
   }
   if (line == "/rollback" || line.starts_with("/rollback "))
     return chat::Interaction{chat::Interaction::Kind::typed, who, here, line.substr(std::string("/rollback").size()), {}, {}};
+  const auto same_words = [&](const chat::Button& b) {
+    return b.label.size() == line.size() && std::equal(b.label.begin(), b.label.end(), line.begin(), [](char a, char c) {
+             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(c));
+           });
+  };
+  if (const auto named = std::find_if(shown_buttons_.rbegin(), shown_buttons_.rend(), same_words); named != shown_buttons_.rend())
+    return chat::Interaction{chat::Interaction::Kind::pressed, who, here, named->action, {}, named->label};
   return std::nullopt;
 }
 

@@ -359,7 +359,7 @@ TEST_CASE("console numbers belong to the last card shown: a newer card without b
   INFO(ran.out << ran.err);
   CHECK(ran.exit_code == 0);
   CHECK_THAT(ran.out, Contains("[1] Confirm go-around"));
-  CHECK_THAT(ran.out, Contains("There is no choice 1 on the latest card."));
+  CHECK_THAT(ran.out, Contains("There is no choice 1 on the latest message."));
   CHECK(execution_state(dir, 1) == "planned");  // payments was not confirmed by the stray 1
 }
 
@@ -434,4 +434,21 @@ services:
   CHECK_THAT(accepted.out, Contains("checkout revision 42 (registry.local/checkout:1.42) is accepted again by "));
   CHECK(served.post("/v1/deployments", again).status == 201);
   CHECK(served.count("SELECT count(*) FROM timeline_events WHERE kind IN ('rejection', 'acceptance')") == 2);
+}
+
+TEST_CASE("in the console a button shown earlier is pressed by its words, after newer messages took the numbers") {
+  testing::TempDir dir;
+  const auto config = config_file(dir);
+  const auto ran = testing::run_goaround({"--config", config},
+                                         "/rollback checkout\n1\n:wait\n/rollback close back to normal\n"
+                                         "/rollback debrief\n1\ntrigger was RIGHT\n");
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("There is no choice 1 on the latest message. To press a button shown earlier, type its words"));
+  const auto kinds = event_kinds(dir);
+  CHECK(std::count(kinds.begin(), kinds.end(), "trigger_review") == 1);
+  SQLite::Database db((dir.path() / "var" / "goaround.db").string());
+  SQLite::Statement q(db, "SELECT text FROM timeline_events WHERE kind = 'pressed' ORDER BY id DESC LIMIT 1");
+  REQUIRE(q.executeStep());
+  CHECK(q.getColumn(0).getString() == "Trigger was right");
 }

@@ -34,7 +34,8 @@ class ConsoleTransport final : public chat::Transport {
   // Choice `number` on the latest message shown, if it offers buttons.
   std::optional<chat::Button> choose(int number) const;
   // A line typed at the terminal as a chat interaction: `/rollback …` is typed, a number presses
-  // that choice; nullopt for anything else (or a number no message offers).
+  // that choice of the latest message, a button's words press the newest button shown with
+  // them (as in Slack, where an earlier message's buttons stay); nullopt for anything else.
   std::optional<chat::Interaction> interaction(const std::string& line, const chat::Person& who) const;
 
  private:
@@ -48,6 +49,7 @@ class ConsoleTransport final : public chat::Transport {
   std::set<std::string> just_updated_;  // the lines the last update printed
   std::string choices_handle_;
   std::vector<chat::Button> choices_;
+  std::vector<chat::Button> shown_buttons_;  // every button offered, newest last (bounded)
 };
 
 // Reads standard input a line at a time without blocking the loop: asynchronously for a
