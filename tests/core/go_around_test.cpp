@@ -474,7 +474,7 @@ TEST_CASE("history shows each revision with what go-arounds did with it, and inc
   h.type(alice, "close back to 1.41");
   h.type(bob, "incidents");
   shown = h.whispered();
-  CHECK_THAT(shown, Contains("*#1* · checkout (prod) · closed after 7 min · opened "));
+  CHECK_THAT(shown, Contains("*#1* · checkout (prod) · resolved after 7 min · opened "));
   CHECK_THAT(shown, Contains("by alice · \"5xx at 4%\""));
   CHECK_THAT(shown, Contains("go-around #1 (42 → 41) succeeded · verified after 2 min"));
   CHECK_THAT(shown, Contains("Summary: back to 1.41"));
