@@ -1,7 +1,7 @@
 #include "goaround/console/console.hpp"
-#include "goaround/chat/mrkdwn.hpp"
 
 #include <boost/asio/read_until.hpp>
+#include <boost/beast/core/string.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -11,7 +11,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -20,6 +19,7 @@
 #include <set>
 #include <sstream>
 
+#include "goaround/chat/mrkdwn.hpp"
 #include "goaround/time/clock.hpp"
 
 namespace goaround::console {
@@ -187,11 +187,7 @@ std::optional<chat::Interaction> ConsoleTransport::interaction(const std::string
   }
   if (line == "/rollback" || line.starts_with("/rollback "))
     return chat::Interaction{chat::Interaction::Kind::typed, who, here, line.substr(std::string("/rollback").size()), {}, {}};
-  const auto same_words = [&](const chat::Button& b) {
-    return b.label.size() == line.size() && std::equal(b.label.begin(), b.label.end(), line.begin(), [](char a, char c) {
-             return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(c));
-           });
-  };
+  const auto same_words = [&](const chat::Button& b) { return boost::beast::iequals(b.label, line); };
   if (const auto named = std::find_if(shown_buttons_.rbegin(), shown_buttons_.rend(), same_words); named != shown_buttons_.rend())
     return chat::Interaction{chat::Interaction::Kind::pressed, who, here, named->action, {}, named->label};
   return std::nullopt;

@@ -142,20 +142,32 @@ boost::asio::awaitable<void> ChangeFreeze::debriefed(const model::Incident& inci
   }
 }
 
+namespace {
+bool tagged(const std::string& image, const std::string& tag) {
+  return !tag.empty() && image.size() > tag.size() && image.ends_with(":" + tag);
+}
+}  // namespace
+
+bool names_revision(const std::string& number, const std::string& image, const std::string& typed) {
+  return typed == number || (!image.empty() && (typed == image || tagged(image, typed)));
+}
+
 bool rules_out(const model::Rejection& r, const std::string& revision, const std::string& image) {
-  const auto tag_of = [](const std::string& ref, const std::string& tag) {
-    return !tag.empty() && ref.size() > tag.size() && ref.ends_with(":" + tag);
-  };
-  if (!r.image.empty()) return !image.empty() ? image == r.image : revision == r.image || tag_of(r.image, revision);
-  return revision == r.revision || (!image.empty() && (image == r.revision || tag_of(image, r.revision)));
+  if (!r.image.empty()) return !image.empty() ? image == r.image : revision == r.image || tagged(r.image, revision);
+  return revision == r.revision || (!image.empty() && (image == r.revision || tagged(image, r.revision)));
+}
+
+std::optional<model::Rejection> rejection_of(const std::vector<model::Rejection>& rejections,
+                                             const std::string& revision, const std::string& image) {
+  if (revision.empty() && image.empty()) return std::nullopt;
+  for (const auto& r : rejections)
+    if (rules_out(r, revision, image)) return r;
+  return std::nullopt;
 }
 
 std::optional<model::Rejection> rejection_of(store::Store& store, const std::string& service,
                                              const std::string& revision, const std::string& image) {
-  if (revision.empty() && image.empty()) return std::nullopt;
-  for (auto& r : store.deploys().rejections(service))
-    if (rules_out(r, revision, image)) return std::move(r);
-  return std::nullopt;
+  return rejection_of(store.deploys().rejections(service), revision, image);
 }
 
 json::object rejection_context(const model::Rejection& r, time::TimePoint now) {
@@ -189,8 +201,8 @@ boost::asio::awaitable<std::optional<chat::Message>> Rejections::accept(const ch
   // As typed: the revision, its image, or the image's tag.
   std::vector<model::Rejection> lifted;
   for (const auto& r : store_.deploys().rejections(service))
-    if (r.revision == revision || rules_out(r, revision, ""))
-      for (auto& l : store_.deploys().accept(service, r.revision, by)) lifted.push_back(std::move(l));
+    if (names_revision(r.revision, r.image, revision))
+      if (auto l = store_.deploys().accept(service, r.revision, by)) lifted.push_back(std::move(*l));
   if (lifted.empty()) {
     json::array still;
     for (const auto& r : store_.deploys().rejections(service)) still.push_back(rejection_context(r, clock_.now()));

@@ -132,14 +132,14 @@ bool Engine::record_in_place(const Request& request, const Concern& concern, Eve
   if (concern.execution)
     if (const auto execution = store_.executions().find(*concern.execution)) found = execution->incident_id;
   if (found && !store_.incidents().find(*found)) found.reset();
-  const auto open = store_.incidents().open();
   if (!found && concern.service && settings_.services.find(*concern.service)) {
     // A service named: its incident, or none yet (the command may open it).
-    const auto it = std::find_if(open.begin(), open.end(), [&](const auto& i) { return i.service == *concern.service; });
-    if (it == open.end()) return false;
-    found = it->id;
+    const auto open = open_incident_of(*concern.service);
+    if (!open) return false;
+    found = open->id;
   }
   if (!found) {
+    const auto open = store_.incidents().open();
     std::vector<std::int64_t> here;
     for (const auto& incident : open) {
       if (incident.channel != request.where.channel) continue;
@@ -367,26 +367,29 @@ boost::asio::awaitable<std::optional<chat::Message>> Engine::reject(const Reques
   // The tool's history says which revision was meant, and the image CI would register for it.
   if (const auto history = co_await go_around_.history(service); history && history->problem.empty())
     for (const auto& r : history->revisions)
-      if (r.number == revision || (!r.image.empty() && (r.image == revision || r.image.ends_with(":" + revision)))) {
+      if (names_revision(r.number, r.image, revision)) {
         rejection.revision = r.number;
         rejection.image = r.image;
         break;
       }
-  const auto open = store_.incidents().open();
-  const auto incident = std::find_if(open.begin(), open.end(), [&](const auto& i) { return i.service == service; });
-  if (incident != open.end()) rejection.incident_id = incident->id;
+  const auto incident = open_incident_of(service);
+  if (incident) rejection.incident_id = incident->id;
   co_return co_await Rejections(store_, templates_, transport_, clock_)
-      .reject(incident != open.end() ? chat::Place{incident->channel, incident->thread} : request.where, rejection);
+      .reject(incident ? chat::Place{incident->channel, incident->thread} : request.where, rejection);
 }
 
 boost::asio::awaitable<std::optional<chat::Message>> Engine::accept(const Request& request, std::string service,
                                                                     std::string revision) {
-  const auto open = store_.incidents().open();
-  const auto incident = std::find_if(open.begin(), open.end(), [&](const auto& i) { return i.service == service; });
+  const auto incident = open_incident_of(service);
   co_return co_await Rejections(store_, templates_, transport_, clock_)
-      .accept(incident != open.end() ? chat::Place{incident->channel, incident->thread} : request.where, service,
-              revision, display_name(request.who),
-              incident != open.end() ? std::optional(incident->id) : std::nullopt);
+      .accept(incident ? chat::Place{incident->channel, incident->thread} : request.where, service, revision,
+              display_name(request.who), incident ? std::optional(incident->id) : std::nullopt);
+}
+
+std::optional<model::Incident> Engine::open_incident_of(const std::string& service) {
+  for (auto& incident : store_.incidents().open())
+    if (incident.service == service) return std::move(incident);
+  return std::nullopt;
 }
 
 Registration Engine::register_deployment(const NewDeployment& deployment) {

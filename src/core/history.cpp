@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <map>
 
 
 #include "goaround/core/engine.hpp"
@@ -62,6 +63,7 @@ boost::asio::awaitable<json::object> Engine::history(std::string service, bool a
     from_rows.push_back(row_of(read->revisions, e.from_revision, plan.current));
     to_rows.push_back(row_of(read->revisions, e.to_revision, plan.target));
   }
+  const auto rejections = store_.deploys().rejections(service);
   json::array revisions;
   const std::size_t shown = all ? read->revisions.size() : std::min(read->revisions.size(), history_shown);
   if (shown < read->revisions.size()) out["left_out"] = read->revisions.size() - shown;
@@ -81,7 +83,7 @@ boost::asio::awaitable<json::object> Engine::history(std::string service, bool a
       if (e.state == model::ExecutionState::succeeded) verified.push_back(mention(e));
       else if (e.state == model::ExecutionState::failed) failed_to.push_back(mention(e));
     }
-    if (const auto rejected = rejection_of(store_, service, revision.number, revision.image))
+    if (const auto rejected = rejection_of(rejections, revision.number, revision.image))
       row["rejected"] = rejection_context(*rejected, clock_.now());
     row["rolled_back_from"] = std::move(rolled_back_from);
     row["verified"] = std::move(verified);
@@ -99,6 +101,7 @@ json::value go_around_memory(store::Store& store, const std::string& service, st
   std::vector<milliseconds> execute, recover;
   int count = 0, verified = 0;
   std::optional<model::Execution> last;
+  std::map<std::int64_t, std::optional<time::TimePoint>> opened;  // by incident: one read each
   for (const auto& e : store.executions().ran_for(service, 200)) {
     if (e.id >= before || e.state == model::ExecutionState::running) continue;
     ++count;
@@ -107,8 +110,10 @@ json::value go_around_memory(store::Store& store, const std::string& service, st
     execute.push_back(std::chrono::duration_cast<milliseconds>(time::stored_time(*e.finished_at) - time::stored_time(*e.started_at)));
     if (e.state != model::ExecutionState::succeeded) continue;
     ++verified;
-    if (const auto incident = store.incidents().find(e.incident_id))
-      recover.push_back(std::chrono::duration_cast<milliseconds>(time::stored_time(*e.finished_at) - time::stored_time(incident->opened_at)));
+    auto [at, unread] = opened.try_emplace(e.incident_id);
+    if (unread)
+      if (const auto incident = store.incidents().find(e.incident_id)) at->second = time::stored_time(incident->opened_at);
+    if (at->second) recover.push_back(std::chrono::duration_cast<milliseconds>(time::stored_time(*e.finished_at) - *at->second));
   }
   if (!last) return nullptr;
   const auto median = [](std::vector<milliseconds> values) -> json::value {

@@ -32,6 +32,18 @@ Colour colour_of(const std::optional<model::Outcome>& outcome) {
   return purple;
 }
 
+Colour colour_of(ChartLayout::Mark mark, const std::optional<model::Outcome>& outcome) {
+  switch (mark) {
+    case ChartLayout::Mark::deploy:
+    case ChartLayout::Mark::closed: return grey;
+    case ChartLayout::Mark::detection: return orange;
+    case ChartLayout::Mark::confirmed: return blue;
+    case ChartLayout::Mark::recovery: return green;
+    case ChartLayout::Mark::go_around: return colour_of(outcome);
+  }
+  return purple;
+}
+
 std::string outcome_words(const std::optional<model::Outcome>& outcome) {
   if (!outcome) return "no result yet";
   switch (*outcome) {
@@ -107,38 +119,46 @@ Axis round_axis(double highest) {
 
 }  // namespace
 
+double ChartLayout::x_of(time::TimePoint at) const {
+  return left + (chart_width - left - right) * std::chrono::duration<double>(at - start).count() / seconds;
+}
+
 ChartLayout chart_layout(const Milestones& m, bool with_metric) {
   ChartLayout out;
   out.width = chart_width;
-  const double span = std::max(1.0, std::chrono::duration<double>(m.end - m.start).count());
-  const auto x_of = [&](time::TimePoint t) {
-    return left + (chart_width - left - right) * std::chrono::duration<double>(t - m.start).count() / span;
-  };
+  out.start = m.start;
+  out.seconds = std::max(1.0, std::chrono::duration<double>(m.end - m.start).count());
+  const double span = out.seconds;
+  const auto x_of = [&](time::TimePoint t) { return out.x_of(t); };
 
   // Markers and their labels, placed left to right on the first row where they fit.
+  using Mark = ChartLayout::Mark;
   struct Marker {
     time::TimePoint at;
     std::string text;
+    Mark mark;
+    std::optional<model::Outcome> outcome;
   };
   std::vector<Marker> markers;
-  if (m.deploy) markers.push_back({*m.deploy, "deploy"});
-  markers.push_back({m.detection, "detection"});
+  if (m.deploy) markers.push_back({*m.deploy, "deploy", Mark::deploy, {}});
+  markers.push_back({m.detection, "detection", Mark::detection, {}});
   const bool several = m.go_arounds.size() > 1;
   for (const auto& g : m.go_arounds) {
     const auto n = several ? " " + std::to_string(g.number) : std::string();
-    if (g.decision) markers.push_back({*g.decision, "confirmed" + n});
-    markers.push_back({g.start, "go-around" + n + ": " + outcome_words(g.outcome)});
-    out.bands.push_back({"go-around" + n + ": " + outcome_words(g.outcome), x_of(g.start),
-                         x_of(g.end.value_or(m.end)), g.outcome});
+    const auto words = "go-around" + n + ": " + outcome_words(g.outcome);
+    if (g.decision) markers.push_back({*g.decision, "confirmed" + n, Mark::confirmed, {}});
+    markers.push_back({g.start, words, Mark::go_around, g.outcome});
+    out.bands.push_back({words, x_of(g.start), x_of(g.end.value_or(m.end)), g.outcome});
   }
-  if (m.recovery) markers.push_back({*m.recovery, "recovery"});
-  if (m.closed) markers.push_back({*m.closed, "closed"});
+  if (m.recovery) markers.push_back({*m.recovery, "recovery", Mark::recovery, {}});
+  if (m.closed) markers.push_back({*m.closed, "closed", Mark::closed, {}});
   std::stable_sort(markers.begin(), markers.end(), [](const auto& a, const auto& b) { return a.at < b.at; });
 
   const Measure measure;
   std::vector<double> row_ends;  // the right edge of the last label on each row
   for (const auto& marker : markers) {
-    ChartLayout::Label label{marker.text, 0, 0, measure.width(marker.text), row_height, x_of(marker.at), 0};
+    ChartLayout::Label label{marker.mark, marker.outcome, marker.text, 0, 0, measure.width(marker.text), row_height,
+                             x_of(marker.at), 0};
     label.x = label.line_x + 3;
     // Near the right edge a label reads leftwards from its line.
     if (label.x + label.width > chart_width - right) label.x = label.line_x - 3 - label.width;
@@ -208,10 +228,7 @@ std::string axis_value(double value) {
 void draw(cairo_t* cr, const ChartLayout& layout, const Milestones& m, const ChartMetric& chart_metric,
           const std::string& title) {
   const auto& metric = chart_metric.samples;
-  const double span = std::max(1.0, std::chrono::duration<double>(m.end - m.start).count());
-  const auto x_of = [&](time::TimePoint t) {
-    return left + (chart_width - left - right) * std::chrono::duration<double>(t - m.start).count() / span;
-  };
+  const auto x_of = [&](time::TimePoint t) { return layout.x_of(t); };
   const double top = layout.plot_top, bottom = layout.plot_bottom;
   cairo_set_source_rgb(cr, 1, 1, 1);
   cairo_paint(cr);
@@ -317,18 +334,10 @@ void draw(cairo_t* cr, const ChartLayout& layout, const Milestones& m, const Cha
 
   // Markers: a line from the label's row down through the plot, the label beside it.
   for (const auto& label : layout.labels) {
-    const auto& text = label.text;
-    const Colour c = text == "deploy" || text == "closed" ? grey
-                     : text == "detection"          ? orange
-                     : text.starts_with("confirmed") ? blue
-                     : text == "recovery"           ? green
-                                                    : purple;
-    const auto band = std::find_if(layout.bands.begin(), layout.bands.end(), [&](const auto& b) { return b.label == text; });
-    const Colour shown = band != layout.bands.end() ? colour_of(band->outcome) : c;
-    set(cr, shown);
+    set(cr, colour_of(label.mark, label.outcome));
     cairo_set_line_width(cr, 1.5);
     line(cr, label.line_x, label.line_top, label.line_x, bottom);
-    text_at(cr, label.x, label.y + label.height - 3, text);
+    text_at(cr, label.x, label.y + label.height - 3, label.text);
   }
 }
 

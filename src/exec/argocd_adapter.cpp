@@ -74,6 +74,13 @@ asio::awaitable<ProcessResult> ArgoCdAdapter::run(std::vector<std::string> argv,
       {std::move(argv), tool::environment(tools_, std::move(token)), timeout}, std::move(on_line));
 }
 
+asio::awaitable<tool::JsonRead> ArgoCdAdapter::read_app() const {
+  const auto got = co_await run(argocd({"app", "get", target_.app, "-o", "json"}), tool::read_timeout);
+  tool::JsonRead read{got.ok() ? tool::parse_json(got.out) : std::nullopt, ""};
+  if (!read.json) read.problem = tool::unusable(got, argocd_error(got), "argocd");
+  co_return read;
+}
+
 asio::awaitable<Plan> ArgoCdAdapter::plan(std::optional<std::string> target_revision) {
   Plan plan;
   const auto& app_name = target_.app;
@@ -83,11 +90,10 @@ asio::awaitable<Plan> ArgoCdAdapter::plan(std::optional<std::string> target_revi
     plan.wait_argv =
         argocd({"app", "wait", app_name, "--health", "--timeout", tool::whole_seconds(timeout_)});
   };
-  const auto got = co_await run(argocd({"app", "get", app_name, "-o", "json"}), tool::read_timeout);
-  const auto app = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+  const auto read = co_await read_app();
+  const auto& app = read.json;
   if (!app) {
-    plan.preflight.push_back(
-        {"application readable", false, tool::unusable(got, argocd_error(got), "argocd")});
+    plan.preflight.push_back({"application readable", false, read.problem});
     finish(target_revision.value_or("previous"));
     co_return plan;
   }
@@ -154,13 +160,12 @@ asio::awaitable<Plan> ArgoCdAdapter::plan(std::optional<std::string> target_revi
 
 asio::awaitable<History> ArgoCdAdapter::history() {
   History history;
-  const auto got = co_await run(argocd({"app", "get", target_.app, "-o", "json"}), tool::read_timeout);
-  const auto app = got.ok() ? tool::parse_json(got.out) : std::nullopt;
-  if (!app) {
-    history.problem = tool::unusable(got, argocd_error(got), "argocd");
+  const auto read = co_await read_app();
+  if (!read.json) {
+    history.problem = read.problem;
     co_return history;
   }
-  const auto deployments = history_of(*app);
+  const auto deployments = history_of(*read.json);
   for (auto it = deployments.rbegin(); it != deployments.rend(); ++it)
     history.revisions.push_back(revision_of(it->first, it->second));
   if (!deployments.empty()) history.live = std::to_string(deployments.rbegin()->first);
@@ -189,12 +194,10 @@ asio::awaitable<Outcome> ArgoCdAdapter::execute(const Plan& plan, ProgressFn on_
 
 asio::awaitable<Verification> ArgoCdAdapter::verify(const Plan& plan) {
   Verification v;
-  const auto got =
-      co_await run(argocd({"app", "get", target_.app, "-o", "json"}), tool::read_timeout);
-  const auto app = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+  const auto read = co_await read_app();
+  const auto& app = read.json;
   if (!app) {
-    v.checks.push_back(
-        {"application readable", false, tool::unusable(got, argocd_error(got), "argocd")});
+    v.checks.push_back({"application readable", false, read.problem});
     co_return v;
   }
   // The rollback's sync is the newest history entry; it must have deployed the target's revision.

@@ -70,6 +70,13 @@ asio::awaitable<ProcessResult> HelmAdapter::run(std::vector<std::string> argv,
                                  std::move(on_line));
 }
 
+asio::awaitable<tool::JsonRead> HelmAdapter::read_history() const {
+  const auto got = co_await run(helm({"history", target_.release, "-o", "json"}), tool::read_timeout);
+  tool::JsonRead read{got.ok() ? tool::parse_json(got.out) : std::nullopt, ""};
+  if (!read.json) read.problem = tool::unusable(got, tool::error_line(got), "helm");
+  co_return read;
+}
+
 asio::awaitable<Plan> HelmAdapter::plan(std::optional<std::string> target_revision) {
   Plan plan;
   const auto finish = [&](const std::string& target) {
@@ -77,12 +84,10 @@ asio::awaitable<Plan> HelmAdapter::plan(std::optional<std::string> target_revisi
     plan.argv = helm(
         {"rollback", target_.release, target, "--wait", "--timeout", tool::go_seconds(timeout_)});
   };
-  const auto got =
-      co_await run(helm({"history", target_.release, "-o", "json"}), tool::read_timeout);
-  const auto parsed = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+  const auto read = co_await read_history();
+  const auto& parsed = read.json;
   if (!parsed) {
-    plan.preflight.push_back(
-        {"release history readable", false, tool::unusable(got, tool::error_line(got), "helm")});
+    plan.preflight.push_back({"release history readable", false, read.problem});
     finish(target_revision.value_or("previous"));
     co_return plan;
   }
@@ -137,13 +142,12 @@ asio::awaitable<Plan> HelmAdapter::plan(std::optional<std::string> target_revisi
 
 asio::awaitable<History> HelmAdapter::history() {
   History history;
-  const auto got = co_await run(helm({"history", target_.release, "-o", "json"}), tool::read_timeout);
-  const auto parsed = got.ok() ? tool::parse_json(got.out) : std::nullopt;
-  if (!parsed) {
-    history.problem = tool::unusable(got, tool::error_line(got), "helm");
+  const auto read = co_await read_history();
+  if (!read.json) {
+    history.problem = read.problem;
     co_return history;
   }
-  const auto revisions = history_of(*parsed);
+  const auto revisions = history_of(*read.json);
   for (auto it = revisions.rbegin(); it != revisions.rend(); ++it) {
     auto revision = it->second.revision;
     // A revision that never ran to completion is no state to return to: say so beside it.

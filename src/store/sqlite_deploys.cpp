@@ -177,26 +177,18 @@ std::vector<model::Rejection> SqliteDeploys::rejections(const std::string& servi
   return out;
 }
 
-std::vector<model::Rejection> SqliteDeploys::accept(const std::string& service, const std::string& revision_or_image,
-                                                    const std::string& by) {
-  SQLite::Transaction tx(c_.db, SQLite::TransactionBehavior::IMMEDIATE);
-  const std::string which =
-      " WHERE service = ? AND accepted_at IS NULL AND (revision = ? OR (image != '' AND image = ?))";
-  SQLite::Statement find(c_.db, std::string("SELECT ") + rejection_columns + " FROM rejected_revisions" + which);
-  find.bind(1, service);
-  find.bind(2, revision_or_image);
-  find.bind(3, revision_or_image);
-  std::vector<model::Rejection> lifted;
-  while (find.executeStep()) lifted.push_back(read_rejection(find));
-  SQLite::Statement lift(c_.db, "UPDATE rejected_revisions SET accepted_by = ?, accepted_at = ?" + which);
-  lift.bind(1, by);
-  lift.bind(2, c_.now());
-  lift.bind(3, service);
-  lift.bind(4, revision_or_image);
-  lift.bind(5, revision_or_image);
-  lift.exec();
-  tx.commit();
-  return lifted;
+std::optional<model::Rejection> SqliteDeploys::accept(const std::string& service, const std::string& revision,
+                                                      const std::string& by) {
+  SQLite::Statement q(c_.db, std::string("UPDATE rejected_revisions SET accepted_by = ?, accepted_at = ?"
+                                         " WHERE service = ? AND revision = ? AND accepted_at IS NULL RETURNING ") +
+                                 rejection_columns);
+  q.bind(1, by);
+  q.bind(2, c_.now());
+  q.bind(3, service);
+  q.bind(4, revision);
+  // SQLite makes the whole change on the first step; the unique index leaves at most one row.
+  if (!q.executeStep()) return std::nullopt;
+  return read_rejection(q);
 }
 
 }  // namespace goaround::store::sqlite

@@ -87,10 +87,15 @@ class ChangeFreeze {
 boost::json::array freeze_holds(const chat::Templates& templates, const std::vector<model::Freeze>& freezes,
                                 time::TimePoint now);
 
+// Whether what a person typed names this revision: its number, its image or the image's tag.
+bool names_revision(const std::string& number, const std::string& image, const std::string& typed);
 // Whether a rejection rules out this revision or image. By image when the rejection knows one
 // (a registration's image, or its revision as the image's tag); else by the revision typed.
 bool rules_out(const model::Rejection& rejection, const std::string& revision, const std::string& image);
-// The service's rejection that rules out this revision or image, if one does.
+// The first of `rejections` that rules out this revision or image, if one does.
+std::optional<model::Rejection> rejection_of(const std::vector<model::Rejection>& rejections,
+                                             const std::string& revision, const std::string& image);
+// The same among the service's rejections, read from the store.
 std::optional<model::Rejection> rejection_of(store::Store& store, const std::string& service,
                                              const std::string& revision, const std::string& image);
 // A rejection for templates: service, rejected_revision, _image, _by, _reason, _at, _in (the

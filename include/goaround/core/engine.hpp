@@ -194,6 +194,7 @@ class Engine {
                                          const std::string& text, const std::string& source,
                                          const boost::json::object& data = {});
   static std::string new_walk_id();
+  std::optional<model::Incident> open_incident_of(const std::string& service);
 
   chat::Message render(std::string_view name, const boost::json::value& context) const;
 

@@ -53,7 +53,10 @@ boost::json::object context(store::Store& store, const model::Incident& incident
 // Where everything on the chart goes, decided before anything is drawn so that a test can
 // check it reads well: labels that never overlap, ticks on round times, every go-around.
 struct ChartLayout {
+  enum class Mark { deploy, detection, confirmed, go_around, recovery, closed };
   struct Label {
+    Mark mark = Mark::detection;
+    std::optional<model::Outcome> outcome;  // a go-around's: how it ended
     std::string text;
     double x = 0, y = 0, width = 0, height = 0;  // its box; x, y the top left
     double line_x = 0;                           // the marker line it belongs to
@@ -73,6 +76,9 @@ struct ChartLayout {
     std::optional<model::Outcome> outcome;
   };
   double width = 0, height = 0, plot_top = 0, plot_bottom = 0;
+  time::TimePoint start;  // the left edge of the plot
+  double seconds = 1;     // how many seconds its width spans
+  double x_of(time::TimePoint at) const;
   std::chrono::seconds tick_step{0};
   std::vector<Label> labels;  // the markers' labels
   std::vector<Tick> ticks;

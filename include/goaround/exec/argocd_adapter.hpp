@@ -1,5 +1,6 @@
 #pragma once
 #include "goaround/exec/adapter.hpp"
+#include "goaround/exec/tool_support.hpp"
 #include "goaround/exec/process.hpp"
 
 namespace goaround::exec {
@@ -19,6 +20,8 @@ class ArgoCdAdapter final : public Adapter {
   boost::asio::awaitable<History> history() override;
 
  private:
+  // `argocd app get -o json`: what plan, verify and history read.
+  boost::asio::awaitable<tool::JsonRead> read_app() const;
   std::vector<std::string> argocd(std::vector<std::string> args) const;
   boost::asio::awaitable<ProcessResult> run(std::vector<std::string> argv,
                                             std::chrono::milliseconds timeout,

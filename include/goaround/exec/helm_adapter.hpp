@@ -1,5 +1,6 @@
 #pragma once
 #include "goaround/exec/adapter.hpp"
+#include "goaround/exec/tool_support.hpp"
 #include "goaround/exec/process.hpp"
 
 namespace goaround::exec {
@@ -18,6 +19,8 @@ class HelmAdapter final : public Adapter {
   boost::asio::awaitable<History> history() override;
 
  private:
+  // `helm history -o json`: what plan and history read.
+  boost::asio::awaitable<tool::JsonRead> read_history() const;
   std::vector<std::string> helm(std::vector<std::string> args) const;
   boost::asio::awaitable<ProcessResult> run(std::vector<std::string> argv,
                                             std::chrono::milliseconds timeout,

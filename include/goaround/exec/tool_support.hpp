@@ -56,6 +56,12 @@ Outcome failed(const ProcessResult& result, Failure failure, std::string said, s
 // (missing binary, killed at the deadline), or that its output was not the JSON asked for.
 std::string unusable(const ProcessResult& result, std::string said, std::string_view tool_name);
 
+// A read whose answer is JSON: the value, or why there is none (as unusable() says it).
+struct JsonRead {
+  std::optional<boost::json::value> json;
+  std::string problem;
+};
+
 // The tool's last stderr line (else stdout), without the "Error: " prefix the Go CLIs add.
 std::string error_line(const ProcessResult& result);
 

@@ -130,8 +130,8 @@ class SqliteDeploys final : public Deploys {
   std::vector<std::string> unfreeze_incident(std::int64_t incident_id, const std::string& by) override;
   bool reject(const model::Rejection& rejection) override;
   std::vector<model::Rejection> rejections(const std::string& service) override;
-  std::vector<model::Rejection> accept(const std::string& service, const std::string& revision_or_image,
-                                       const std::string& by) override;
+  std::optional<model::Rejection> accept(const std::string& service, const std::string& revision,
+                                         const std::string& by) override;
 
  private:
   // The latest registered (at or before `at`, when given).

@@ -150,9 +150,9 @@ class Deploys {
   virtual bool reject(const model::Rejection& rejection) = 0;
   // The service's rejected revisions, newest first.
   virtual std::vector<model::Rejection> rejections(const std::string& service) = 0;
-  // Lets a rejected revision (by revision or image) through again; returns what it lifted.
-  virtual std::vector<model::Rejection> accept(const std::string& service, const std::string& revision_or_image,
-                                               const std::string& by) = 0;
+  // Lets a rejected revision through again; returns what it lifted, if it was rejected.
+  virtual std::optional<model::Rejection> accept(const std::string& service, const std::string& revision,
+                                                 const std::string& by) = 0;
 };
 
 // A delivered Socket Mode envelope: its id, and the Events API event id it carries, if any.
