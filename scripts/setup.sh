@@ -9,6 +9,7 @@ packages=(
   libsqlitecpp-dev libsqlite3-dev sqlite3 libspdlog-dev libfmt-dev catch2
   libyaml-cpp-dev libkainjow-mustache-dev
   prometheus libcairo2-dev
+  libpq-dev postgresql-15
 )
 
 missing=()

@@ -43,7 +43,7 @@
 #include "goaround/slack/socket_mode.hpp"
 #include "goaround/app/console_session.hpp"
 #include "goaround/app/slack_bot.hpp"
-#include "goaround/store/sqlite_store.hpp"
+#include "goaround/store/open.hpp"
 #include "goaround/triggers/triggers.hpp"
 
 namespace goaround::app {
@@ -127,13 +127,25 @@ std::unique_ptr<time::Clock> make_clock(const chat::Arguments& args) {
 // Everything a running bot needs, wired in dependency order.
 enum class Voice { console, slack, log };
 
+// The configured store: PostgreSQL when store.url is set, else goaround.db in the data folder.
+store::Location location_of(const config::Config& config, const std::filesystem::path& data_dir) {
+  store::Location where{data_dir / "goaround.db"};
+  if (config.store.postgres()) {
+    where.postgres_url = config.store.url.reveal();
+    if (!config.store.password.empty()) where.password = config.store.password.reveal();
+  }
+  return where;
+}
+
 struct Runtime {
   // `voice`: where the bot talks: the terminal, the Slack Web API, or the log.
   Runtime(config::Config loaded, const std::filesystem::path& data_dir, std::ostream& out,
           std::unique_ptr<time::Clock> chosen_clock, Voice voice = Voice::console)
       : clock(std::move(chosen_clock)),
         config(std::move(loaded)),
-        store((std::filesystem::create_directories(data_dir), data_dir / "goaround.db"), *clock),
+        location(location_of(config, data_dir)),
+        store_handle(store::open(location, *clock)),
+        store(*store_handle),
         templates(config.templates_dir, voice == Voice::slack ? chat::Templates::Escape(slack::escape) : nullptr),
         console(out),
         web(config.slack.api_url, config.slack.bot_token),
@@ -157,7 +169,9 @@ struct Runtime {
   asio::io_context io;
   std::unique_ptr<time::Clock> clock;
   config::Config config;
-  store::SqliteStore store;
+  store::Location location;
+  std::unique_ptr<store::Store> store_handle;
+  store::Store& store;
   chat::Templates templates;
   console::ConsoleTransport console;
   chat::LogTransport log_transport;
@@ -203,7 +217,9 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   std::optional<slack::SocketModeClient> socket;
   slack::Directory directory(rt.web);
   if (slack_on) {
-    ledger.emplace(rt.config.data_dir / "goaround.db", *rt.clock);
+    auto ledger_location = rt.location;
+    ledger_location.sqlite_busy = std::chrono::seconds(1);
+    ledger.emplace(store::open(ledger_location, *rt.clock), *rt.clock);
     socket_web.emplace(rt.config.slack.api_url, rt.config.slack.bot_token);
     socket.emplace(socket_io.get_executor(), *socket_web, rt.config.slack.app_token, *ledger,
                    envelope_handler(rt.engine, rt.registry, directory, scribe),
@@ -482,7 +498,8 @@ int run(int argc, char** argv) {
   const auto data_dir = std::filesystem::path(args.value("data").value_or(config->data_dir));
   // What only reads the timeline never creates one: a mistyped --data is an error, not an
   // empty new database.
-  if ((sub->name == "timeline" || sub->name == "debrief") && !std::filesystem::exists(data_dir / "goaround.db")) {
+  if ((sub->name == "timeline" || sub->name == "debrief") && !config->store.postgres() &&
+      !std::filesystem::exists(data_dir / "goaround.db")) {
     std::cerr << "goaround " << sub->name << ": no timeline database at " << (data_dir / "goaround.db").string()
               << " (check --data or data_dir)\n";
     return exit_usage;
@@ -512,7 +529,7 @@ int run(int argc, char** argv) {
     }
     Runtime rt(std::move(*config), data_dir, std::cout, make_clock(args), voice);
     if (serving) return run_to_completion(rt, serve(rt, slack_on));
-    spdlog::info("goaround {}: data in {}", sub->name, (data_dir / "goaround.db").string());
+    spdlog::info("goaround {}: data in {}", sub->name, rt.location.describe());
     if (sub->name == "timeline") return print_timeline(rt, args);
     if (sub->name == "debrief") return run_to_completion(rt, write_debrief(rt, args));
     if (sub->name == "rollback") return run_to_completion(rt, headless_rollback(rt, args));

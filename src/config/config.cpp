@@ -297,7 +297,7 @@ class Validator {
       return cfg;
     }
     if (!expect_map(root, "the configuration",
-                    {"data_dir", "templates_dir", "slack", "log", "tools", "prometheus", "http",
+                    {"data_dir", "store", "templates_dir", "slack", "log", "tools", "prometheus", "http",
                      "freeze_until_debrief", "execution_lease", "services"}))
       return cfg;
     if (const auto tools = root["tools"]) {
@@ -357,6 +357,9 @@ class Validator {
       else problem(root["execution_lease"], "execution_lease must be at least 1s (the heartbeat renews every fifth of it)");
     }
     if (auto dir = scalar(root, "data_dir", "config", false)) cfg.data_dir = *dir;
+    if (const auto store = root["store"]) {
+      if (expect_map(store, "store", {"url", "password", "password_file"})) cfg.store = database(store);
+    }
     if (auto dir = scalar(root, "templates_dir", "config", false)) {
       if (std::filesystem::is_directory(*dir)) cfg.templates_dir = *dir;
       else problem(root["templates_dir"], "templates_dir `" + *dir + "` is not a folder");
@@ -454,7 +457,8 @@ class Validator {
   // Every resolved secret goes on the tools' withheld list; the strict form may not pass one.
   void withhold_secrets(Config& cfg, const YAML::Node& tools) {
     auto& withheld = cfg.tools.withheld;
-    for (const auto* secret : {&cfg.slack.app_token, &cfg.slack.bot_token, &cfg.http.token})
+    for (const auto* secret :
+         {&cfg.slack.app_token, &cfg.slack.bot_token, &cfg.http.token, &cfg.store.url, &cfg.store.password})
       if (!secret->source().empty()) withheld.push_back(*secret);
     for (const auto& service : cfg.services)
       if (service.argocd && !service.argocd->auth_token.source().empty())
@@ -518,6 +522,37 @@ class Validator {
       return std::nullopt;
     }
     return value;
+  }
+
+  // store.url: a postgresql:// URL, written out or from the environment; its password, if
+  // any, beside it, so that the URL can be logged.
+  config::Store database(const YAML::Node& store) {
+    config::Store out;
+    const auto node = store["url"];
+    if (!node || !node.IsScalar()) {
+      problem(node ? node : store, "store.url must be a postgresql:// URL, e.g. postgresql://goaround@db:5432/goaround");
+      return out;
+    }
+    const auto text = node.as<std::string>();
+    out.url = text.rfind("${", 0) == 0 ? secret(store, "url", "store") : Secret(text, "");
+    if (out.url.empty()) {
+      if (text.rfind("${", 0) == 0) problem(node, "store.url: " + text + " is not set in the environment");
+      return out;
+    }
+    const auto parsed = boost::urls::parse_uri(out.url.reveal());
+    if (!parsed || (parsed->scheme() != "postgresql" && parsed->scheme() != "postgres") || !parsed->has_authority() ||
+        parsed->encoded_host().empty()) {
+      problem(node, "store.url must be a postgresql:// URL with a host, e.g. postgresql://goaround@db:5432/goaround");
+      out.url = {};
+      return out;
+    }
+    if (parsed->has_password() && out.url.source().empty()) {
+      problem(node, "store.url must not carry a password: give store.password_file or store.password: ${PGPASSWORD}");
+      out.url = {};
+      return out;
+    }
+    out.password = secret(store, "password", "store");
+    return out;
   }
 
   // An adapter's own block: required when the service uses that adapter.

@@ -20,11 +20,9 @@ std::string event_key(const std::string& event_id) { return "event:" + event_id;
 
 }  // namespace
 
-EnvelopeLedger::EnvelopeLedger(const std::filesystem::path& database, const time::Clock& clock,
-                               std::chrono::hours keep)
-    // A short busy wait: the writer retries anyway, and shutting down waits for one attempt.
-    : store_(database, clock, 1s), clock_(clock), keep_(keep) {
-  for (auto& id : store_.envelopes().since(clock_.now() - keep_)) remember(id);
+EnvelopeLedger::EnvelopeLedger(std::unique_ptr<store::Store> store, const time::Clock& clock, std::chrono::hours keep)
+    : store_(std::move(store)), clock_(clock), keep_(keep) {
+  for (auto& id : store_->envelopes().since(clock_.now() - keep_)) remember(id);
   writer_ = std::thread([this] { write_loop(); });
 }
 
@@ -89,7 +87,7 @@ void EnvelopeLedger::write_loop() {
     std::optional<std::vector<bool>> fresh;
     while (!fresh) {
       try {
-        fresh = store_.envelopes().record(ids);
+        fresh = store_->envelopes().record(ids);
       } catch (const std::exception& e) {
         std::unique_lock lock(mutex_);
         const bool give_up = stopping_ || std::chrono::steady_clock::now() - first_try > record_patience;
@@ -125,7 +123,7 @@ void EnvelopeLedger::write_loop() {
     if (std::chrono::steady_clock::now() - pruned > prune_every) {
       pruned = std::chrono::steady_clock::now();
       try {
-        store_.envelopes().prune(clock_.now() - keep_);
+        store_->envelopes().prune(clock_.now() - keep_);
       } catch (const std::exception& e) {
         spdlog::warn("slack: pruning old envelope ids failed ({}); trying again later", e.what());
       }

@@ -7,37 +7,38 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string pragma(SQLite::Database& db, const std::string& name) {
-  SQLite::Statement q(db, "PRAGMA " + name);
-  q.executeStep();
-  return q.getColumn(0).getString();
+std::string pragma(store::sql::Session& session, const std::string& name) {
+  return session.run("PRAGMA " + name).first()->text(0);
 }
 
 }  // namespace
 
 TEST_CASE("a new SQLite file is opened in WAL mode, synchronous, with foreign keys and a busy timeout, and migrated") {
   testing::TempDir dir;
-  auto db = store::sqlite::open_database(dir.path() / "goaround.db", 5s);
-  CHECK(pragma(db, "journal_mode") == "wal");
-  CHECK(pragma(db, "foreign_keys") == "1");
-  CHECK(pragma(db, "busy_timeout") == "5000");
-  CHECK(pragma(db, "synchronous") == "2");  // FULL
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  store::SqliteStore opened(dir.path() / "goaround.db", clock);
+  CHECK(pragma(opened.session(), "journal_mode") == "wal");
+  CHECK(pragma(opened.session(), "foreign_keys") == "1");
+  CHECK(pragma(opened.session(), "busy_timeout") == "5000");
+  CHECK(pragma(opened.session(), "synchronous") == "2");  // FULL
+  SQLite::Database db((dir.path() / "goaround.db").string(), SQLite::OPEN_READWRITE);
   for (const auto* table : {"incidents", "timeline_events", "executions", "service_locks", "briefs",
-                            "deployments", "status_schedules", "processed_envelopes", "owners", "rejected_revisions"})
+                            "deployments", "status_schedules", "processed_envelopes", "owners", "rejected_revisions", "leases"})
     CHECK(db.tableExists(table));
   SQLite::Statement versions(db, "SELECT group_concat(version) FROM schema_migrations");
   versions.executeStep();
-  CHECK(versions.getColumn(0).getString() == "1,2,3,4,5,6,7,8,9,10");
-  CHECK(store::schema_version(db) == store::latest_schema_version());
+  CHECK(versions.getColumn(0).getString() == "1,2,3,4,5,6,7,8,9,10,11");
+  CHECK(opened.schema_version() == store::sql::latest_schema_version());
 }
 
 TEST_CASE("a database written by the first migration is migrated forward and keeps its rows") {
   testing::TempDir dir;
   const auto file = dir.path() / "old.db";
   {
-    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
-    store::migrate(db, 1);
-    REQUIRE(store::schema_version(db) == 1);
+    store::sql::SqliteSession session(file, 5s);
+    store::sql::migrate(session, 1);
+    REQUIRE(store::sql::schema_version(session) == 1);
+    SQLite::Database db(file.string(), SQLite::OPEN_READWRITE);
     CHECK_FALSE(db.tableExists("executions"));
     db.exec(
         "INSERT INTO incidents (service, environment, state, opened_at, opened_by)"
@@ -47,7 +48,7 @@ TEST_CASE("a database written by the first migration is migrated forward and kee
   }
   time::ManualClock clock(time::TimePoint(1795450378123ms));
   store::SqliteStore store(file, clock);
-  CHECK(store.schema_version() == store::latest_schema_version());
+  CHECK(store.schema_version() == store::sql::latest_schema_version());
   const auto events = store.timeline().events(1);
   REQUIRE(events.size() == 1);
   CHECK(events[0].text == "written before v2");

@@ -191,8 +191,18 @@ struct Logging {
   std::string format = "text";  // text | json
 };
 
+// Where the timeline is kept (`store`): SQLite in data_dir by default; PostgreSQL, shared by
+// several replicas, when a URL is given. The URL may come from the environment (`${…}`);
+// a password never sits in it, but beside it (`password` as `${…}`, or `password_file`).
+struct Store {
+  Secret url;  // postgresql://user@host:5432/goaround; empty: SQLite
+  Secret password;
+  bool postgres() const { return !url.empty(); }
+};
+
 struct Config {
   std::filesystem::path data_dir = "./var";
+  Store store;
   std::filesystem::path templates_dir;  // replacements for built-in templates; empty: none
   Slack slack;
   Logging log;

@@ -4,13 +4,14 @@
 #include <deque>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <unordered_set>
 #include <vector>
 
-#include "goaround/store/sqlite_store.hpp"
+#include "goaround/store/store.hpp"
 #include "goaround/time/clock.hpp"
 
 namespace goaround::slack {
@@ -24,7 +25,9 @@ namespace goaround::slack {
 // the record loses that envelope's work but never runs it twice.
 class EnvelopeLedger {
  public:
-  EnvelopeLedger(const std::filesystem::path& database, const time::Clock& clock,
+  // `store`: the writer thread's own connection (with a short busy wait on SQLite: the
+  // writer retries anyway, and shutting down waits for one attempt).
+  EnvelopeLedger(std::unique_ptr<store::Store> store, const time::Clock& clock,
                  std::chrono::hours keep = std::chrono::hours(24));
   ~EnvelopeLedger();  // records what is pending, then stops the writer
   EnvelopeLedger(const EnvelopeLedger&) = delete;
@@ -50,7 +53,7 @@ class EnvelopeLedger {
   void remember(const std::string& id);
   void write_loop();
 
-  store::SqliteStore store_;  // the writer thread's own connection
+  std::unique_ptr<store::Store> store_;
   const time::Clock& clock_;
   const std::chrono::hours keep_;
   // Touched on the ack path only (one thread).

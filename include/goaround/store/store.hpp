@@ -44,6 +44,15 @@ class Incidents {
   virtual std::vector<model::Action> actions(std::int64_t incident_id) = 0;
 };
 
+// Proof of leadership carried by the work that must happen once: the lease's name, its
+// holder and the fencing token it was granted. A write fenced by a token that is no longer
+// the lease's (a deposed leader's late write) changes nothing.
+struct Fence {
+  std::string lease;
+  std::string holder;
+  std::int64_t token = 0;
+};
+
 // The status cadence of open incidents.
 class Schedules {
  public:
@@ -51,6 +60,29 @@ class Schedules {
   virtual std::optional<model::Schedule> find(std::int64_t incident_id) = 0;
   virtual std::vector<model::Schedule> of_open_incidents() = 0;  // soonest due first
   virtual void save(const model::Schedule& schedule) = 0;
+  // Moves the cadence from `seen` to `next` if nobody moved it meanwhile (its due time and
+  // reminder are still the ones seen) and the fence still holds; false, changing nothing,
+  // when another process claimed this post first. Claim first, then post: never twice.
+  virtual bool claim(const model::Schedule& seen, const model::Schedule& next, const Fence& fence) = 0;
+};
+
+// Leases on the database's clock: one holder per name until it stops renewing.
+class Leases {
+ public:
+  virtual ~Leases() = default;
+  struct Grant {
+    std::int64_t token = 0;       // rises on every change of holder: the fencing token
+    std::int64_t expires_ms = 0;  // Unix ms, database clock
+    std::int64_t now_ms = 0;      // the database clock when granted
+  };
+  // Takes the lease when it is free or expired, or renews it when `holder` has it; nullopt
+  // when another holder's lease is still running.
+  virtual std::optional<Grant> acquire(const std::string& name, const std::string& holder,
+                                       std::chrono::milliseconds ttl) = 0;
+  // Ends `holder`'s lease now (a clean shutdown hands over without waiting for expiry).
+  virtual void release(const std::string& name, const std::string& holder) = 0;
+  // Who holds it, while it runs.
+  virtual std::optional<std::string> holder(const std::string& name) = 0;
 };
 
 // The scribe's log: append-only; corrections are revision rows.
@@ -186,6 +218,7 @@ class Store {
   virtual Executions& executions() = 0;
   virtual Deploys& deploys() = 0;
   virtual Envelopes& envelopes() = 0;
+  virtual Leases& leases() = 0;
 
   virtual int schema_version() = 0;
   // The store takes a write lock now (for /readyz), waiting briefly; false with the reason in `why`.
