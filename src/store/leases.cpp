@@ -3,8 +3,11 @@
 namespace goaround::store::sql {
 
 std::string_view now_ms(Dialect dialect) {
-  return dialect == Dialect::postgres ? "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
-                                      : "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)";
+  // Both read one instant per statement (SQLite's 'now' is fixed for a statement), so a lease's
+  // expiry, its check and the time returned agree to the millisecond.
+  return dialect == Dialect::postgres
+             ? "CAST(FLOOR(EXTRACT(EPOCH FROM statement_timestamp()) * 1000) AS BIGINT)"
+             : "(CAST(strftime('%s', 'now') AS INTEGER) * 1000 + CAST(substr(strftime('%f', 'now'), 4) AS INTEGER))";
 }
 
 std::optional<Leases::Grant> Leases::acquire(const std::string& name, const std::string& holder,

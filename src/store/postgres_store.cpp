@@ -101,8 +101,13 @@ void PostgresSession::connect_if_needed() {
 
 void PostgresSession::notice_closed_connection() {
   if (!connection_ || in_transaction_) return;
+  // Idle, we asked nothing: anything to read is the server saying goodbye (a shutdown's
+  // FATAL, then end of file). Reconnect rather than send into a closed socket.
   pollfd watched{PQsocket(connection_), POLLIN, 0};
-  if (::poll(&watched, 1, 0) > 0) PQconsumeInput(connection_);
+  if (::poll(&watched, 1, 0) > 0) {
+    spdlog::info("postgresql: the server closed the connection; connecting again");
+    drop_connection();
+  }
 }
 
 void PostgresSession::fail(const PGresult* result, std::string_view statement) {

@@ -6,7 +6,7 @@ using namespace goaround;
 using namespace std::chrono_literals;
 
 TEST_CASE("the deployment an incident followed is the last one registered before it opened") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   auto& deploys = f.store.deploys();
   deploys.add_deployment({0, "checkout", "prod", "41", "2026-11-23T15:00:00.000Z", "ci", "none", R"({"image":"shop/checkout:v41"})"});
   deploys.add_deployment({0, "checkout", "prod", "42", "2026-11-23T16:00:00.000Z", "ci", "additive", "{}"});
@@ -22,7 +22,7 @@ TEST_CASE("the deployment an incident followed is the last one registered before
 }
 
 TEST_CASE("the latest brief of a service is the one read, with its five lines") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   f.store.deploys().add_brief({0, "checkout", "", "alice", "form", R"({"abort_if":"5xx above 2% for 5m"})"});
   f.store.deploys().add_brief({0, "checkout", "", "bob", "ci", R"({"abort_if":"p99 above 800ms"})"});
   const auto brief = f.store.deploys().latest_brief("checkout");
@@ -33,7 +33,7 @@ TEST_CASE("the latest brief of a service is the one read, with its five lines") 
 }
 
 TEST_CASE("people's freeze and a go-around's hold a scope side by side, the service's own named first, and each lifts its own") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   auto& deploys = f.store.deploys();
   const auto incident = f.open_incident();
   const auto scopes = [&](const std::string& service) {

@@ -6,7 +6,7 @@ using namespace goaround;
 using namespace std::chrono_literals;
 
 TEST_CASE("delivered envelope ids are recorded once each and pruned after they can no longer be redelivered") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   auto& store = f.store;
   auto& clock = f.clock;
   CHECK(store.envelopes().record({{"e1", "", "slash_commands"}, {"e2", "Ev1", "events_api"}}) ==

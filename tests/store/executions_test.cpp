@@ -8,12 +8,10 @@ using namespace goaround;
 using namespace std::chrono_literals;
 
 TEST_CASE("the service lock admits one running execution and survives a restart") {
-  testing::TempDir dir;
-  time::ManualClock clock(time::TimePoint(1795450378123ms));
-  const auto file = dir.path() / "goaround.db";
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   std::int64_t first = 0, second = 0;
   {
-    store::SqliteStore store(file, clock);
+    auto& store = f.store;
     const auto incident = store.incidents().open_or_join("checkout", "prod", "alice", "", "").incident;
     first = store.executions().create(testing::planned(incident.id, "checkout"));
     second = store.executions().create(testing::planned(incident.id, "checkout"));
@@ -22,7 +20,9 @@ TEST_CASE("the service lock admits one running execution and survives a restart"
     CHECK(store.executions().find(second)->state == model::ExecutionState::planned);
     CHECK_FALSE(store.executions().start(first, "alice", "owner-1"));  // already running
   }
-  store::SqliteStore reopened(file, clock);
+  f.handle.reset();  // the first process is gone; its lock is not
+  auto reopened_store = f.reopen();
+  auto& reopened = *reopened_store;
   const auto lock = reopened.executions().service_lock("checkout");
   REQUIRE(lock);
   CHECK(lock->execution_id == first);
@@ -38,7 +38,7 @@ TEST_CASE("the service lock admits one running execution and survives a restart"
 }
 
 TEST_CASE("only a planned execution can be cancelled, and a state outside the list is refused") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   auto& store = f.store;
   const auto incident = store.incidents().open_or_join("checkout", "prod", "alice", "", "").incident;
   const auto id = store.executions().create(testing::planned(incident.id, "checkout"));
@@ -46,13 +46,12 @@ TEST_CASE("only a planned execution can be cancelled, and a state outside the li
   CHECK_FALSE(store.executions().cancel(id));
   CHECK_FALSE(store.executions().start(id, "alice", "owner-1"));
   CHECK(store.executions().find(id)->state == model::ExecutionState::cancelled);
-  CHECK_THROWS(f.raw().exec("UPDATE executions SET state = 'done' WHERE id = 1"));
+  CHECK_THROWS(f.raw()->run_script("UPDATE executions SET state = 'done' WHERE id = 1"));
 }
 
 TEST_CASE("a takeover is compare-and-set, and a late owner cannot turn interrupted into succeeded") {
-  testing::TempDir dir;
-  time::ManualClock clock(time::TimePoint(1795450378123ms));
-  store::SqliteStore store(dir.path() / "goaround.db", clock);
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
+  auto& store = f.store;
   const model::Owner alive{"host/1/t/a", "host", 1, "t"}, rival{"host/2/t/b", "host", 2, "t"};
   store.executions().renew_owner(alive);
   const auto incident = store.incidents().open_or_join("checkout", "prod", "alice", "", "").incident;
@@ -84,7 +83,7 @@ TEST_CASE("a takeover is compare-and-set, and a late owner cannot turn interrupt
 
 
 TEST_CASE("an incident's go-arounds are listed in order, the latest is found, and the service's last end is known") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   auto& executions = f.store.executions();
   const auto incident = f.open_incident();
   const auto first = executions.create(testing::planned(incident, "checkout"));

@@ -6,7 +6,7 @@ using namespace goaround;
 using namespace std::chrono_literals;
 
 TEST_CASE("a service has at most one open incident — a second go-around joins it") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   auto& incidents = f.store.incidents();
   const auto first = incidents.open_or_join("checkout", "prod", "alice", "5xx", "C1");
   const auto second = incidents.open_or_join("checkout", "prod", "bob", "latency", "C1");
@@ -19,13 +19,13 @@ TEST_CASE("a service has at most one open incident — a second go-around joins 
   CHECK(other.opened);
   CHECK(incidents.open().size() == 2);
   CHECK(incidents.latest()->id == other.incident.id);
-  CHECK_THROWS(f.raw().exec(
+  CHECK_THROWS(f.raw()->run_script(
       "INSERT INTO incidents (service, environment, state, opened_at, opened_by)"
       " VALUES ('checkout', 'prod', 'open', 'x', 'mallory')"));
 }
 
 TEST_CASE("closing an incident resolves it once, keeps the summary word for word and ends its status cadence") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   const auto id = f.open_incident();
   f.store.incidents().set_thread(id, "1700000000.000100");
   f.store.incidents().set_commander(id, "U0ALICE");
@@ -46,7 +46,7 @@ TEST_CASE("closing an incident resolves it once, keeps the summary word for word
 }
 
 TEST_CASE("a schedule is saved whole and read back, and only open incidents have a cadence, soonest first") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   const auto a = f.open_incident("checkout"), b = f.open_incident("payments");
   const model::Schedule later{a, 30min, "2026-11-23T17:00:00.000Z", "2026-11-23T16:30:00.000Z", {}, {}, 0.04, 0.02};
   f.store.schedules().save(later);
@@ -67,7 +67,7 @@ TEST_CASE("a schedule is saved whole and read back, and only open incidents have
 }
 
 TEST_CASE("corrective actions belong to their incident, in the order written") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   const auto id = f.open_incident();
   f.store.incidents().add_action(id, "keep 10 ReplicaSets of history", "@bob", "alice");
   f.store.incidents().add_action(id, "alert on the pool's saturation", "@carol", "alice");

@@ -64,9 +64,9 @@ TEST_CASE("writable says no, with the reason, while another connection holds the
   std::string why;
   CHECK(f.store.writable(why));
   auto other = f.raw();
-  other.exec("BEGIN IMMEDIATE");
+  other->begin_write();
   CHECK_FALSE(f.store.writable(why));
   CHECK_THAT(why, Catch::Matchers::Contains("locked"));
-  other.exec("ROLLBACK");
+  other->rollback();
   CHECK(f.store.writable(why));
 }

@@ -7,7 +7,7 @@ using namespace std::chrono_literals;
 using model::EventKind;
 
 TEST_CASE("events are stamped in UTC with milliseconds and carry their payload as a JSON object") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   const auto id = f.open_incident();
   f.clock.advance(1500ms);
   f.store.timeline().append(id, EventKind::note, "alice", "error rate 4%", {{"value", 0.04}});
@@ -18,13 +18,13 @@ TEST_CASE("events are stamped in UTC with milliseconds and carry their payload a
   CHECK(events[0].data == boost::json::object{{"value", 0.04}});
   // The column itself refuses anything but an object, whoever writes it.
   for (const auto* data : {"not json", "[1,2]"})
-    CHECK_THROWS(f.raw().exec(std::string("INSERT INTO timeline_events (incident_id, at, kind, actor, text, data)"
+    CHECK_THROWS(f.raw()->run_script(std::string("INSERT INTO timeline_events (incident_id, at, kind, actor, text, data)"
                                           " VALUES (1, 'x', 'note', 'alice', 'x', '") + data + "')"));
   CHECK_THROWS(f.store.timeline().append(999, EventKind::note, "alice", "no such incident"));
 }
 
 TEST_CASE("a revision changes the view, never the record: the latest revision wins and withdrawn entries stay") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   const auto id = f.open_incident();
   auto& timeline = f.store.timeline();
   const auto first = timeline.append(id, EventKind::note, "alice", "error rate 4.1%");
@@ -51,7 +51,7 @@ TEST_CASE("a revision changes the view, never the record: the latest revision wi
 }
 
 TEST_CASE("a captured entry is recorded once per source, skipped kinds are not read, and has() looks without reading") {
-  testing::StoreFixture f;
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
   const auto id = f.open_incident();
   auto& timeline = f.store.timeline();
   const auto captured = timeline.capture(id, EventKind::message, "bob", "5xx back to baseline",

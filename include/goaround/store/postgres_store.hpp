@@ -38,8 +38,8 @@ class PostgresSession final : public Session {
   void connect_if_needed();
   void drop_connection();
   [[noreturn]] void fail(const PGresult* result, std::string_view statement);
-  // Reads what the server sent while we were idle: a server that shut down or restarted
-  // has closed the socket, and the connection is then known broken before we send anything.
+  // A server that shut down or restarted while we were idle has written to, then closed, the
+  // socket: the connection is known broken before we send anything.
   void notice_closed_connection();
 
   const std::string url_;

@@ -1,0 +1,103 @@
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <cstdlib>
+#include <thread>
+
+#include "store/store_support.hpp"
+
+using namespace goaround;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A PostgreSQL of this test's own, for what would disturb the shared one (stopping it).
+struct PrivateServer {
+  testing::TempDir state;
+  PrivateServer() { REQUIRE(run("start") == 0); }
+  ~PrivateServer() { run("stop"); }
+  int run(const std::string& action) const {
+    return std::system(("bash " GOAROUND_SOURCE_DIR "/tests/support/postgres.sh " + action + " " + state.path().string())
+                           .c_str());
+  }
+  std::string url() const {
+    std::ifstream in(state.path() / "url");
+    std::string text;
+    in >> text;
+    return text;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("replicas starting together on a new PostgreSQL database migrate it once") {
+  const auto url = testing::fresh_postgres_database();
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  std::atomic<int> opened{0};
+  std::vector<std::thread> replicas;
+  for (int i = 0; i < 4; ++i)
+    replicas.emplace_back([&] {
+      store::PostgresStore store(url, std::nullopt, clock);
+      if (store.schema_version() == store::sql::latest_schema_version()) ++opened;
+    });
+  for (auto& r : replicas) r.join();
+  CHECK(opened == 4);
+  store::sql::PostgresSession session(url, std::nullopt);
+  CHECK(session.run("SELECT count(*), count(DISTINCT version) FROM schema_migrations").first()->text(0) ==
+        std::to_string(store::sql::latest_schema_version()));
+}
+
+TEST_CASE("Confirm pressed on several replicas at once starts the go-around once") {
+  const auto url = testing::fresh_postgres_database();
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  store::PostgresStore setup(url, std::nullopt, clock);
+  const auto incident = setup.incidents().open_or_join("checkout", "prod", "alice", "", "").incident;
+  for (int round = 0; round < 10; ++round) {
+    const auto id = setup.executions().create(testing::planned(incident.id, "checkout"));
+    std::atomic<int> started{0};
+    std::vector<std::thread> replicas;
+    for (int r = 0; r < 3; ++r)
+      replicas.emplace_back([&, r] {
+        store::PostgresStore replica(url, std::nullopt, clock);
+        if (replica.executions().start(id, "alice", "replica-" + std::to_string(r))) ++started;
+      });
+    for (auto& t : replicas) t.join();
+    CHECK(started == 1);
+    const auto running = setup.executions().find(id);
+    REQUIRE(running);
+    REQUIRE(setup.executions().finish(id, {model::ExecutionState::succeeded, 0, "", ""}, running->owner));
+  }
+}
+
+TEST_CASE("PostgreSQL restarted: the store says it is gone, loses nothing, and reconnects by itself") {
+  PrivateServer server;
+  time::ManualClock clock(time::TimePoint(1795450378123ms));
+  store::PostgresStore store(server.url(), std::nullopt, clock);
+  const auto incident = store.incidents().open_or_join("checkout", "prod", "alice", "5xx", "C1").incident;
+  store.timeline().append(incident.id, model::EventKind::note, "alice", "before the restart");
+
+  // Restarted while idle: the closed connection is noticed before the next statement is sent.
+  REQUIRE(server.run("halt") == 0);
+  REQUIRE(server.run("resume") == 0);
+  store.timeline().append(incident.id, model::EventKind::note, "alice", "after the restart");
+
+  // Down: every call fails with Unavailable, readiness says why; nothing half-written.
+  REQUIRE(server.run("halt") == 0);
+  CHECK_THROWS_AS(store.timeline().append(incident.id, model::EventKind::note, "bob", "while down"),
+                  store::sql::Unavailable);
+  std::string why;
+  CHECK_FALSE(store.writable(why));
+  CHECK_THAT(why, Catch::Matchers::Contains("postgresql"));
+  REQUIRE(server.run("resume") == 0);
+  // Back: the next attempt waits out the backoff (at most 5 s), then connects again.
+  bool back = false;
+  for (int i = 0; i < 100 && !back; ++i) {
+    back = store.writable(why);
+    if (!back) std::this_thread::sleep_for(100ms);
+  }
+  REQUIRE(back);
+  const auto events = store.timeline().events(incident.id);
+  REQUIRE(events.size() == 2);
+  CHECK(events[0].text == "before the restart");
+  CHECK(events[1].text == "after the restart");
+}
