@@ -137,6 +137,15 @@ store::Location location_of(const config::Config& config, const std::filesystem:
   return where;
 }
 
+// The leader lease's own connection: on SQLite it gives up on a locked file within a quarter
+// second (a lease not renewed is a lease lost, not a stalled loop), and a renewal is not worth
+// an fsync.
+store::Location lease_location(store::Location where) {
+  where.sqlite_busy = std::chrono::milliseconds(250);
+  where.sqlite_durable = false;
+  return where;
+}
+
 struct Runtime {
   // `voice`: where the bot talks: the terminal, the Slack Web API, or the log.
   Runtime(config::Config loaded, const std::filesystem::path& data_dir, std::ostream& out,
@@ -154,9 +163,12 @@ struct Runtime {
                   : voice == Voice::log ? static_cast<chat::Transport&>(log_transport)
                                         : console),
         adapters(io.get_executor(), config.service_list(), config.tools),
-        go_around(core::GoAround::Settings::of(config), store, adapters, templates, transport, *clock,
-                  core::Ownership::of_this_process(config.execution_lease)),
-        status(config.service_list(), store, templates, transport, *clock, schedule::prometheus_metric(config.prometheus)),
+        ownership(core::Ownership::of_this_process(config.execution_lease)),
+        go_around(core::GoAround::Settings::of(config), store, adapters, templates, transport, *clock, ownership),
+        leadership_store(store::open(lease_location(location), *clock)),
+        leadership(*leadership_store, ownership.owner.id, {config.leader_lease}),
+        status(config.service_list(), store, leadership, templates, transport, *clock,
+               schedule::prometheus_metric(config.prometheus)),
         engine(core::Engine::Settings::of(config), store, templates, transport, go_around, status, io.get_executor(),
                *clock),
         triggers(engine, store, *clock, triggers::prometheus_query(config.prometheus)) {
@@ -179,7 +191,12 @@ struct Runtime {
   slack::SlackTransport slack_transport;
   chat::Transport& transport;
   exec::Adapters adapters;
+  core::Ownership ownership;
   core::GoAround go_around;
+  // Who posts status and polls triggers when several processes share the store; on a
+  // connection of its own, so that renewing never waits behind the loop's other writes.
+  std::unique_ptr<store::Store> leadership_store;
+  schedule::Leadership leadership;
   schedule::StatusScheduler status;
   core::Registry registry;
   core::Engine engine;
@@ -251,6 +268,7 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
     rt.status.stop();
     rt.triggers.stop();
     rt.takeovers.stop();
+    rt.leadership.stop();  // hands the leader's work to another replica at once
     until_signal.cancel();
   });
   // A go-around whose process died (a headless run killed beside this one) frees its service
@@ -258,8 +276,15 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   asio::co_spawn(rt.io, rt.takeovers.run(rt.config.execution_lease / 2, [&] { return rt.go_around.recover(); },
                                       "go-around takeovers"),
                  asio::detached);
-  asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(5)), asio::detached);
-  asio::co_spawn(rt.io, rt.triggers.run(rt.config.prometheus.poll_interval), asio::detached);
+  // A replica that becomes leader posts what is due at once, rather than at its next tick.
+  rt.leadership.on_lead([&] {
+    asio::co_spawn(rt.io, rt.status.tick(), [](std::exception_ptr failure) {
+      if (failure) spdlog::error("status schedule: the first tick as leader failed");
+    });
+  });
+  asio::co_spawn(rt.io, rt.leadership.run(), asio::detached);
+  asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(1)), asio::detached);
+  asio::co_spawn(rt.io, rt.triggers.run(rt.config.prometheus.poll_interval, rt.leadership), asio::detached);
   bool disabled = false;
   if (socket) {
     asio::steady_timer socket_done(rt.io, asio::steady_timer::time_point::max());
@@ -295,6 +320,7 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   rt.status.stop();
   rt.triggers.stop();
   rt.takeovers.stop();
+  rt.leadership.stop();
   signals.cancel();
   co_return disabled ? exit_link_disabled : exit_ok;
 }
@@ -539,6 +565,7 @@ int run(int argc, char** argv) {
     if (virtual_clock)
       advance = [&rt, virtual_clock](std::chrono::milliseconds by) -> asio::awaitable<void> {
         virtual_clock->advance(by);
+        rt.leadership.renew();
         co_await rt.status.tick();
         co_await rt.triggers.tick();
       };
@@ -549,9 +576,13 @@ int run(int argc, char** argv) {
       co_await rt.go_around.recover();
       const std::unique_ptr<triggers::Monitor, void (*)(triggers::Monitor*)> stop_triggers(
           &rt.triggers, [](triggers::Monitor* m) { m->stop(); });
+      const std::unique_ptr<schedule::Leadership, void (*)(schedule::Leadership*)> stop_leading(
+          &rt.leadership, [](schedule::Leadership* l) { l->stop(); });
+      rt.leadership.renew();
       if (!virtual_clock) {
+        asio::co_spawn(rt.io, rt.leadership.run(), asio::detached);
         asio::co_spawn(rt.io, rt.status.run(std::chrono::seconds(1)), asio::detached);
-        asio::co_spawn(rt.io, rt.triggers.run(rt.config.prometheus.poll_interval), asio::detached);
+        asio::co_spawn(rt.io, rt.triggers.run(rt.config.prometheus.poll_interval, rt.leadership), asio::detached);
       }
       co_await run_console(rt.engine, rt.registry, rt.console, input, std::cout,
                                     console::local_operator(), ::isatty(STDIN_FILENO) == 1,

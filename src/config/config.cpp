@@ -298,7 +298,7 @@ class Validator {
     }
     if (!expect_map(root, "the configuration",
                     {"data_dir", "store", "templates_dir", "slack", "log", "tools", "prometheus", "http",
-                     "freeze_until_debrief", "execution_lease", "services"}))
+                     "freeze_until_debrief", "execution_lease", "leader_lease", "services"}))
       return cfg;
     if (const auto tools = root["tools"]) {
       if (expect_map(tools, "tools", {"kubectl", "helm", "argocd", "argo_rollouts", "kubeconfig",
@@ -355,6 +355,10 @@ class Validator {
     if (auto v = duration(root, "execution_lease", "config")) {
       if (*v >= std::chrono::seconds(1)) cfg.execution_lease = *v;
       else problem(root["execution_lease"], "execution_lease must be at least 1s (the heartbeat renews every fifth of it)");
+    }
+    if (auto v = duration(root, "leader_lease", "config")) {
+      if (*v >= std::chrono::seconds(1)) cfg.leader_lease = *v;
+      else problem(root["leader_lease"], "leader_lease must be at least 1s (it is renewed every quarter of it)");
     }
     if (auto dir = scalar(root, "data_dir", "config", false)) cfg.data_dir = *dir;
     if (const auto store = root["store"]) {

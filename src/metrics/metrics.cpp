@@ -95,6 +95,11 @@ std::string Metrics::render() const {
   trigger_fires.render(out);
   deployments.render(out);
   http_requests.render(out);
+  lease_renewals.render(out);
+  leader_changes.render(out);
+  header(out, "goaround_leader", "1 while this replica holds the leader lease (status cadence, reminders, triggers).",
+         "gauge");
+  out += "goaround_leader " + number(leader.load()) + "\n";
   if (open_incidents) {
     header(out, "goaround_open_incidents", "Incidents open now.", "gauge");
     out += "goaround_open_incidents " + number(open_incidents()) + "\n";

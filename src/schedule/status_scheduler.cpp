@@ -48,11 +48,12 @@ MetricReader prometheus_metric(const config::Prometheus& prometheus) {
   };
 }
 
-StatusScheduler::StatusScheduler(config::Services services, store::Store& store,
+StatusScheduler::StatusScheduler(config::Services services, store::Store& store, const Leadership& leadership,
                                  const chat::Templates& templates, chat::Transport& transport,
                                  const time::Clock& clock, MetricReader metric)
     : services_(services),
       store_(store),
+      leadership_(leadership),
       templates_(templates),
       transport_(transport),
       clock_(clock),
@@ -76,6 +77,9 @@ model::Schedule StatusScheduler::start_cadence(const model::Incident& incident,
 }
 
 asio::awaitable<void> StatusScheduler::tick() {
+  // The cadence is leader work: one replica posts, and only under its fencing token.
+  const auto fence = leadership_.fence();
+  if (!fence) co_return;
   for (const auto& incident : store_.incidents().open())
     if (!store_.schedules().find(incident.id)) {
       const auto* service = services_.find(incident.service);
@@ -88,9 +92,9 @@ asio::awaitable<void> StatusScheduler::tick() {
     const auto incident = store_.incidents().find(schedule.incident_id);
     const auto wait = grace(schedule.interval);
     if (!schedule.reminded_at && now < due + wait) {
-      co_await post_reminder(*incident, schedule);
+      co_await post_reminder(*incident, schedule, *fence);
     } else if (!schedule.reminded_at || now >= time::stored_time(*schedule.reminded_at) + wait) {
-      co_await post_update(*incident, schedule, nullptr, "");
+      co_await post_update(*incident, schedule, nullptr, "", &*fence);
     }
   }
 }
@@ -108,7 +112,7 @@ asio::awaitable<void> StatusScheduler::human_update(const model::Incident& incid
     const auto* service = services_.find(incident.service);
     schedule = start_cadence(incident, service ? co_await metric_(*service) : std::nullopt);
   }
-  co_await post_update(incident, *schedule, &author, text);
+  co_await post_update(incident, *schedule, &author, text, nullptr);
 }
 
 bool StatusScheduler::snooze(std::int64_t incident_id, std::chrono::minutes by,
@@ -126,7 +130,8 @@ bool StatusScheduler::snooze(std::int64_t incident_id, std::chrono::minutes by,
   return true;
 }
 
-asio::awaitable<void> StatusScheduler::post_reminder(const model::Incident& incident, model::Schedule schedule) {
+asio::awaitable<void> StatusScheduler::post_reminder(const model::Incident& incident, model::Schedule schedule,
+                                                     const store::Fence& fence) {
   const auto now = clock_.now();
   const json::object context{{"incident", incident.id},
                              {"service", incident.service},
@@ -137,23 +142,26 @@ asio::awaitable<void> StatusScheduler::post_reminder(const model::Incident& inci
   reminder.buttons = {
       {"Snooze 30m", model::button("status.snooze", model::buttons::Snooze{incident.id, 30}), chat::ButtonStyle::normal},
       {"Snooze 1h", model::button("status.snooze", model::buttons::Snooze{incident.id, 60}), chat::ButtonStyle::normal}};
+  auto reminded = schedule;
+  reminded.reminded_at = time::format_utc(now);
+  // Claimed before it is said: a reminder another replica claimed is not said twice.
+  if (!store_.schedules().claim(schedule, reminded, fence)) co_return;
   store_.timeline().append(incident.id, model::EventKind::status_reminder, bot_actor, reminder.text);
   co_await transport_.post({incident.channel, incident.thread}, reminder);
-  schedule.reminded_at = time::format_utc(now);
-  store_.schedules().save(schedule);
 }
 
 asio::awaitable<void> StatusScheduler::post_update(const model::Incident& incident,
                                                    model::Schedule schedule,
                                                    const chat::Person* author,
-                                                   const std::string& text) {
+                                                   const std::string& text, const store::Fence* fence) {
   const auto* service = services_.find(incident.service);
   const auto value = service ? co_await metric_(*service) : std::nullopt;
   // The metric query waited: someone may have posted or closed meanwhile. Work on what is
-  // stored now; a closed incident gets nothing, and a bot update that lost its turn is dropped.
+  // stored now; a closed incident gets nothing, and a bot update that lost its turn (to a
+  // person, or to another replica) is dropped by the claim below.
+  const auto seen = schedule;
   const auto current = store_.schedules().find(incident.id);
   if (!current) co_return;
-  if (!author && current->next_due_at != schedule.next_due_at) co_return;
   schedule = *current;
   const auto now = clock_.now();
   json::object context{{"incident", incident.id},
@@ -191,16 +199,19 @@ asio::awaitable<void> StatusScheduler::post_update(const model::Incident& incide
     context["trend"] = std::move(trend);
   }
   const chat::Message update{templates_.render("status_update", context), {}};
+  auto next = schedule;
+  next.last_posted_at = time::format_utc(now);
+  if (author) next.last_human_at = next.last_posted_at;
+  next.reminded_at.reset();
+  next.next_due_at = time::format_utc(now + schedule.interval);
+  if (value) next.last_value = value;
+  // A person's update always goes out; the bot's only once it has claimed its turn.
+  if (!fence) store_.schedules().save(next);
+  else if (!store_.schedules().claim(seen, next, *fence)) co_return;
   store_.timeline().append(incident.id, model::EventKind::status_update,
                       author ? (author->name.empty() ? author->id : author->name) : bot_actor,
                       update.text, model::encode(model::events::StatusUpdate{author != nullptr, value}));
   co_await transport_.post({incident.channel, incident.thread}, update);
-  schedule.last_posted_at = time::format_utc(now);
-  if (author) schedule.last_human_at = schedule.last_posted_at;
-  schedule.reminded_at.reset();
-  schedule.next_due_at = time::format_utc(now + schedule.interval);
-  if (value) schedule.last_value = value;
-  store_.schedules().save(schedule);
 }
 
 }  // namespace goaround::schedule

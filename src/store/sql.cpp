@@ -59,7 +59,7 @@ std::string Location::describe() const {
 std::unique_ptr<Store> open(const Location& where, const time::Clock& clock) {
   if (where.postgres()) return std::make_unique<PostgresStore>(where.postgres_url, where.password, clock);
   std::filesystem::create_directories(where.sqlite_file.parent_path());
-  return std::make_unique<SqliteStore>(where.sqlite_file, clock, where.sqlite_busy);
+  return std::make_unique<SqliteStore>(where.sqlite_file, clock, where.sqlite_busy, where.sqlite_durable);
 }
 
 }  // namespace goaround::store

@@ -8,7 +8,7 @@ namespace goaround::store {
 
 namespace sql {
 
-SqliteSession::SqliteSession(const std::filesystem::path& file, std::chrono::milliseconds busy)
+SqliteSession::SqliteSession(const std::filesystem::path& file, std::chrono::milliseconds busy, bool durable)
     : db_(file.string(), SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE), busy_(busy) {
   db_.setBusyTimeout(static_cast<int>(busy.count()));
   // Turning a new file to WAL needs the file to itself and does not wait on the busy handler:
@@ -22,7 +22,7 @@ SqliteSession::SqliteSession(const std::filesystem::path& file, std::chrono::mil
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
   }
-  db_.exec("PRAGMA synchronous = FULL");
+  db_.exec(durable ? "PRAGMA synchronous = FULL" : "PRAGMA synchronous = NORMAL");
   db_.exec("PRAGMA foreign_keys = ON");
 }
 
@@ -91,7 +91,8 @@ bool SqliteSession::writable(std::string& why) {
 
 }  // namespace sql
 
-SqliteStore::SqliteStore(const std::filesystem::path& file, const time::Clock& clock, std::chrono::milliseconds busy)
-    : SqlStore((std::make_unique<sql::SqliteSession>(file, busy)), clock) {}
+SqliteStore::SqliteStore(const std::filesystem::path& file, const time::Clock& clock, std::chrono::milliseconds busy,
+                         bool durable)
+    : SqlStore(std::make_unique<sql::SqliteSession>(file, busy, durable), clock) {}
 
 }  // namespace goaround::store

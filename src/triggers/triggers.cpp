@@ -196,9 +196,14 @@ asio::awaitable<void> Monitor::tick() {
   co_await prompt_open_incidents();
 }
 
-asio::awaitable<void> Monitor::run(std::chrono::milliseconds period) {
+asio::awaitable<void> Monitor::run(std::chrono::milliseconds period, const schedule::Leadership& leadership) {
   if (watched_.empty()) co_return;
-  co_await periodic_.run(period, [this] { return tick(); }, "triggers");
+  co_await periodic_.run(
+      period,
+      [this, &leadership]() -> asio::awaitable<void> {
+        if (leadership.leading()) co_await tick();
+      },
+      "triggers");
 }
 
 void Monitor::stop() { periodic_.stop(); }

@@ -39,11 +39,13 @@ struct FuzzBot {
         adapters(io.get_executor(), config.service_list(), config.tools),
         go_around(core::GoAround::Settings::of(config), store, adapters, templates, transport, clock,
                   core::Ownership::of_this_process(config.execution_lease)),
-        status(config.service_list(), store, templates, transport, clock,
+        leadership(store, "this-process", {std::chrono::hours(1)}),
+        status(config.service_list(), store, leadership, templates, transport, clock,
                [](const config::Service&) -> boost::asio::awaitable<std::optional<double>> { co_return std::nullopt; }),
         engine(core::Engine::Settings::of(config), store, templates, transport, go_around, status, io.get_executor(),
                clock) {
     commands::register_all(registry);
+    leadership.renew();
     spdlog::set_level(spdlog::level::warn);  // a line per accepted input would drown the findings
   }
   ~FuzzBot() {
@@ -75,6 +77,7 @@ struct FuzzBot {
   testing::RecordingTransport transport;
   exec::Adapters adapters;
   core::GoAround go_around;
+  schedule::Leadership leadership;
   schedule::StatusScheduler status;
   core::Registry registry;
   core::Engine engine;

@@ -101,7 +101,7 @@ TEST_CASE("a restart keeps the clock: a new scheduler on the same database picks
   Incident h;
   h.clock.advance(15min);
   h.tick();  // reminder sent by the first scheduler
-  schedule::StatusScheduler restarted(h.config.service_list(), h.store, h.templates, h.transport, h.clock,
+  schedule::StatusScheduler restarted(h.config.service_list(), h.store, h.leadership, h.templates, h.transport, h.clock,
                                       [](const config::Service&) -> boost::asio::awaitable<std::optional<double>> {
                                         co_return std::nullopt;
                                       });

@@ -24,7 +24,8 @@ struct BotHarness {
         adapters(io.get_executor(), config.service_list(), config.tools),
         go_around(core::GoAround::Settings::of(config), store, adapters, templates, transport, clock,
                   core::Ownership::of_this_process(config.execution_lease)),
-        status(config.service_list(), store, templates, transport, clock,
+        leadership(store, "this-process", {std::chrono::hours(1)}),
+        status(config.service_list(), store, leadership, templates, transport, clock,
                [this](const config::Service&) -> boost::asio::awaitable<std::optional<double>> {
                  if (metric_values.empty()) co_return std::nullopt;
                  const auto v = metric_values.front();
@@ -34,6 +35,7 @@ struct BotHarness {
         engine(core::Engine::Settings::of(config), store, templates, transport, go_around, status, io.get_executor(),
                clock) {
     commands::register_all(registry);
+    leadership.renew();
   }
 
   // Debriefs and the like go into the test's own folder, never a shared ./var.
@@ -102,6 +104,8 @@ struct BotHarness {
   exec::Adapters adapters;
   core::GoAround go_around;
   std::deque<double> metric_values;
+  // Alone on its store, it leads for the whole test (the lease outlasts any test).
+  schedule::Leadership leadership;
   schedule::StatusScheduler status;
   core::Registry registry;
   core::Engine engine;

@@ -214,6 +214,9 @@ struct Config {
   // How old the heartbeat of a process running a go-around may get (it renews every fifth of
   // this) before any other goaround process takes the go-around over as left by a dead one.
   std::chrono::milliseconds execution_lease{std::chrono::seconds(10)};
+  // How long the leader lease runs unrenewed (renewed every quarter of it): on several
+  // replicas, a standby takes the leader's work over within about this much after it dies.
+  std::chrono::milliseconds leader_lease{std::chrono::seconds(2)};
   std::vector<Service> services;
 
   Services service_list() const { return Services(services); }

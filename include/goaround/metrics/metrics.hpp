@@ -1,4 +1,5 @@
 #pragma once
+#include <atomic>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -75,6 +76,14 @@ struct Metrics {
                       {"service"}};
   Counter http_requests{"goaround_http_requests_total", "HTTP requests answered, by route and status.",
                         {"route", "status"}};
+  Counter lease_renewals{"goaround_lease_renewals_total",
+                         "Attempts to take or renew the leader lease, by outcome (held: this replica "
+                         "leads; error: the store did not answer). Others' leases are not counted.",
+                         {"outcome"}};
+  Counter leader_changes{"goaround_leader_takeovers_total",
+                         "Times this replica became the leader (took the lease, or took it back).", {}};
+  // 1 while this replica holds the leader lease and does the work that must happen once.
+  std::atomic<int> leader{0};
   // Read when rendered (the store is the truth); unset: not exposed.
   std::function<double()> open_incidents;
 

@@ -9,6 +9,7 @@
 #include "goaround/chat/templates.hpp"
 #include "goaround/config/config.hpp"
 #include "goaround/store/store.hpp"
+#include "goaround/schedule/leadership.hpp"
 #include "goaround/schedule/periodic.hpp"
 #include "goaround/time/clock.hpp"
 
@@ -23,11 +24,12 @@ MetricReader prometheus_metric(const config::Prometheus& prometheus);
 // The go-around brief's "communicate on a schedule": every open incident gets a status update on its
 // service's cadence. When one is due and nobody posted since the last, the commander is
 // reminded first (with snooze buttons) and the bot posts its own after a grace period. The
-// cadence lives in SQLite, so a restart keeps the clock; time comes from the injected Clock,
+// cadence lives in the store, so a restart keeps the clock; time comes from the injected Clock,
 // so tests run in virtual time.
 class StatusScheduler {
  public:
-  StatusScheduler(config::Services services, store::Store& store,
+  // Posts only while `leadership` leads: on several replicas, one posts.
+  StatusScheduler(config::Services services, store::Store& store, const Leadership& leadership,
                   const chat::Templates& templates, chat::Transport& transport,
                   const time::Clock& clock, MetricReader metric);
 
@@ -49,12 +51,16 @@ class StatusScheduler {
 
  private:
   model::Schedule start_cadence(const model::Incident& incident, std::optional<double> value);
+  // `fence`: the bot's own update, posted only if claimed under it; null for a person's.
   boost::asio::awaitable<void> post_update(const model::Incident& incident, model::Schedule schedule,
-                                           const chat::Person* author, const std::string& text);
-  boost::asio::awaitable<void> post_reminder(const model::Incident& incident, model::Schedule schedule);
+                                           const chat::Person* author, const std::string& text,
+                                           const store::Fence* fence);
+  boost::asio::awaitable<void> post_reminder(const model::Incident& incident, model::Schedule schedule,
+                                             const store::Fence& fence);
 
   config::Services services_;
   store::Store& store_;
+  const Leadership& leadership_;
   const chat::Templates& templates_;
   chat::Transport& transport_;
   const time::Clock& clock_;

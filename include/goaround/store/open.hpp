@@ -16,6 +16,7 @@ struct Location {
   std::string postgres_url;  // empty: SQLite
   std::optional<std::string> password;
   std::chrono::milliseconds sqlite_busy = std::chrono::seconds(5);  // see SqliteStore
+  bool sqlite_durable = true;                                       // see SqliteSession
   bool postgres() const { return !postgres_url.empty(); }
   // Safe to show: the file, or the URL with any password in it starred out.
   std::string describe() const;

@@ -15,10 +15,12 @@ namespace sql {
 
 // A connection to one SQLite file: WAL, synchronous=FULL (every write on disk before the
 // bot answers anyone), foreign keys on, `busy` as the busy timeout. Statements are prepared
-// once per connection and reused.
+// once per connection and reused. `durable: false` commits without waiting for the disk
+// (synchronous=NORMAL: a power cut may lose the last commits, never corrupt), for rows
+// that are worthless after a crash anyway, such as lease renewals.
 class SqliteSession final : public Session {
  public:
-  SqliteSession(const std::filesystem::path& file, std::chrono::milliseconds busy);
+  SqliteSession(const std::filesystem::path& file, std::chrono::milliseconds busy, bool durable = true);
   Result run(std::string_view statement, const std::vector<Value>& parameters = {}) override;
   void run_script(std::string_view statements) override;
   void begin_write() override;
@@ -41,7 +43,7 @@ class SqliteStore final : public SqlStore {
  public:
   // `busy`: how long a statement waits for another connection's write lock before failing.
   SqliteStore(const std::filesystem::path& file, const time::Clock& clock,
-              std::chrono::milliseconds busy = std::chrono::seconds(5));
+              std::chrono::milliseconds busy = std::chrono::seconds(5), bool durable = true);
 };
 
 }  // namespace goaround::store

@@ -9,6 +9,7 @@
 
 #include "goaround/config/config.hpp"
 #include "goaround/core/engine.hpp"
+#include "goaround/schedule/leadership.hpp"
 #include "goaround/schedule/periodic.hpp"
 #include "goaround/time/clock.hpp"
 #include "goaround/verify/verify.hpp"
@@ -55,7 +56,8 @@ class Monitor {
   Monitor(core::Engine& engine, store::Store& store, const time::Clock& clock, Query query);
 
   boost::asio::awaitable<void> tick();
-  boost::asio::awaitable<void> run(std::chrono::milliseconds period);
+  // Evaluates every `period` while `leadership` leads: on several replicas, one polls.
+  boost::asio::awaitable<void> run(std::chrono::milliseconds period, const schedule::Leadership& leadership);
   void stop();
 
  private:
