@@ -61,21 +61,23 @@ inline bool acked(const std::vector<boost::json::value>& frames, const std::stri
 
 // The real `goaround serve` against the emulator, its logs collected to check for tokens.
 // `allowed` is appended to the checkout service; `slack_extra` to the slack section (lines
-// indented by two spaces).
+// indented by two spaces); `top_extra` to the top level (e.g. a store: section); `sim` is the
+// service's sim adapter block.
 struct ServedBot {
   explicit ServedBot(SlackEmulator& slack, const std::string& allowed = "",
-                     const std::string& slack_extra = "") {
+                     const std::string& slack_extra = "", const std::string& top_extra = "",
+                     const std::string& sim = "{ revisions: 42, replicas: 2, step: 20ms }") {
     dir.write("app-token", app_token);
     config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
                                             "\nlog: { level: info }\nslack:\n  app_token_file: " +
                                             (dir.path() / "app-token").string() +
                                             "\n  bot_token: ${GOAROUND_TEST_BOT_TOKEN}\n  api_url: " +
-                                            slack.api_url() + "\n" + slack_extra + R"(
+                                            slack.api_url() + "\n" + slack_extra + top_extra + R"(
 services:
   - name: checkout
     environment: prod
     adapter: sim
-    sim: { revisions: 42, replicas: 2, step: 20ms }
+    sim: )" + sim + R"(
     channel: C111
 )" + allowed).string();
     ::setenv("GOAROUND_TEST_BOT_TOKEN", bot_token, 1);

@@ -28,6 +28,7 @@ Value optional_value(const std::optional<T>& value) {
 class Row {
  public:
   explicit Row(std::vector<std::optional<std::string>> cells) : cells_(std::move(cells)) {}
+  int size() const { return static_cast<int>(cells_.size()); }
   bool null(int column) const { return !cells_.at(static_cast<std::size_t>(column)); }
   // NULL reads as "".
   std::string text(int column) const { return cells_.at(static_cast<std::size_t>(column)).value_or(""); }
