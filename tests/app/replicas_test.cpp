@@ -7,6 +7,7 @@
 
 #include "goaround/store/postgres_store.hpp"
 #include "support/postgres.hpp"
+#include "support/process.hpp"
 #include "support/served_bot.hpp"
 
 using namespace goaround;
@@ -174,4 +175,36 @@ TEST_CASE("replicas: kill -9 of the replica running a go-around, and another mar
   CHECK(replicas.rows("SELECT count(*) FROM timeline_events WHERE kind = 'interrupted'")[0][0] == "1");
   CHECK(replicas.rows("SELECT count(*) FROM service_locks")[0][0] == "0");  // the service is free again
   replicas.bots[0]->wait();
+}
+
+TEST_CASE("on PostgreSQL the headless CLI, the console and timeline from another machine share one incident") {
+  const auto url = testing::fresh_postgres_database();
+  testing::TempDir first_machine, second_machine;
+  const auto config_on = [&](testing::TempDir& machine) {
+    return machine
+        .write("pg.yaml", "data_dir: " + (machine.path() / "var").string() + "\nstore: { url: " + url +
+                              " }\nservices:\n  - name: checkout\n    environment: prod\n    adapter: sim\n"
+                              "    sim: { revisions: 42, replicas: 2, step: 10ms }\n")
+        .string();
+  };
+  const auto ran = testing::run_goaround({"--config", config_on(first_machine), "rollback", "checkout", "--yes",
+                                          "--reason", "5xx after 1.42"});
+  INFO(ran.err);
+  REQUIRE(ran.exit_code == 0);
+  CHECK_FALSE(std::filesystem::exists(first_machine.path() / "var" / "goaround.db"));  // nothing in SQLite
+  // Another machine, another data folder: the same incident, read from the database.
+  const auto timeline = testing::run_goaround({"--config", config_on(second_machine), "timeline"});
+  INFO(timeline.err);
+  REQUIRE(timeline.exit_code == 0);
+  CHECK_THAT(timeline.out, Contains("5xx after 1.42"));
+  CHECK_THAT(timeline.out, Contains("verified"));
+  // The console there too: it sees the incident open, and a note lands in it.
+  const auto console = testing::run_goaround({"--config", config_on(second_machine), "console"},
+                                             "/rollback note the db looks fine\n");
+  INFO(console.err);
+  CHECK(console.exit_code == 0);
+  store::sql::PostgresSession session(url, std::nullopt);
+  CHECK(session.run("SELECT count(*) FROM timeline_events WHERE kind = 'note' AND text = 'the db looks fine'")
+            .first()
+            ->text(0) == "1");
 }

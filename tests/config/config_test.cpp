@@ -246,3 +246,35 @@ TEST_CASE("swapped Slack tokens are caught by their prefixes") {
                                    env({{"A", "xapp-1-app"}, {"B", "xoxb-1-bot"}}));
   CHECK(right.problems.empty());
 }
+
+TEST_CASE("store.url selects PostgreSQL; its password sits beside it, never in it") {
+  testing::TempDir dir;
+  const auto password = dir.write("pg-password", "s3cret\n");
+  const std::string services = "services: [{name: a, environment: e, adapter: sim}]\n";
+  const auto parsed = config::parse("store:\n  url: postgresql://goaround@db.shop.svc:5432/goaround\n  password_file: " +
+                                        password.string() + "\nleader_lease: 3s\n" + services,
+                                    env({}));
+  REQUIRE(parsed.config);
+  CHECK(parsed.config->store.postgres());
+  CHECK(parsed.config->store.url.reveal() == "postgresql://goaround@db.shop.svc:5432/goaround");
+  CHECK(parsed.config->store.password.reveal() == "s3cret");
+  CHECK(parsed.config->leader_lease == 3s);
+  // Both are the bot's secrets as far as the tools go: the password file's contents, withheld.
+  const auto& withheld = parsed.config->tools.withheld;
+  CHECK(std::any_of(withheld.begin(), withheld.end(), [](const auto& s) { return s.reveal() == "s3cret"; }));
+
+  const auto from_env = config::parse("store: { url: '${GOAROUND_DATABASE_URL}' }\n" + services,
+                                      env({{"GOAROUND_DATABASE_URL", "postgresql://u:pw@db/goaround"}}));
+  REQUIRE(from_env.config);
+  CHECK(from_env.config->store.url.reveal() == "postgresql://u:pw@db/goaround");  // a Secret's URL may hold it
+
+  const auto inline_password = config::parse("store: { url: 'postgresql://u:pw@db/goaround' }\n" + services, env({}));
+  CHECK(has_problem(inline_password, 1, 15, "must not carry a password"));
+  const auto not_postgres = config::parse("store: { url: 'mysql://db/goaround' }\n" + services, env({}));
+  CHECK(has_problem(not_postgres, 1, 15, "must be a postgresql:// URL"));
+  const auto unset = config::parse("store: { url: '${NOT_SET}' }\n" + services, env({}));
+  CHECK(has_problem(unset, 1, 15, "is not set in the environment"));
+  const auto short_lease = config::parse("leader_lease: 200ms\n" + services, env({}));
+  CHECK(has_problem(short_lease, 1, 15, "leader_lease must be at least 1s"));
+  CHECK(config::parse(services, env({})).config->store.postgres() == false);  // SQLite by default
+}
