@@ -102,21 +102,57 @@ std::string nindent_yaml(const YAML::Node& node, int indent) {
   return result;
 }
 
+// Whether a value is set as Helm's `if` sees it: defined, and not null, false, 0 or empty.
+bool truthy(const YAML::Node& node) {
+  if (!node.IsDefined() || node.IsNull()) return false;
+  if (node.IsScalar()) return node.Scalar() != "" && node.Scalar() != "false" && node.Scalar() != "0";
+  return node.size() > 0;
+}
+
+// The conditions the chart uses: `.Values.a.b`, `not .Values.a.b`, `gt (int .Values.a) N`.
+bool condition(const std::string& expression, const YAML::Node& values) {
+  static const std::regex greater(R"(gt \(int (\.Values(?:\.[A-Za-z0-9_]+)+)\) ([0-9]+))");
+  static const std::regex value(R"(\.Values(?:\.[A-Za-z0-9_]+)+)");
+  std::smatch match;
+  if (expression.starts_with("not ")) return !condition(expression.substr(4), values);
+  if (std::regex_match(expression, match, greater))
+    return std::stoi(values_at(values, match[1]).Scalar()) > std::stoi(match[2]);
+  if (std::regex_match(expression, value)) return truthy(values_at(values, expression));
+  FAIL("the chart uses a condition the test cannot evaluate: " << expression);
+  return false;
+}
+
+// What the chart's `fail` says: `helm install` stops with it.
+struct ChartRefused : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
 // Helm's `{{ }}` with `{{-`/`-}}` whitespace trimming, for the expressions the chart uses:
-// .Values.a.b, .Release.Name, .Release.Namespace, .Chart.Name/Version/AppVersion and
-// `toYaml .Values.a | nindent N`. Anything else fails the test: keep the chart this simple.
+// .Values.a.b, .Release.Name, .Release.Namespace, .Chart.Name/Version/AppVersion,
+// `toYaml .Values.a | nindent N`, `if`/`else`/`end` over condition()'s forms, and `fail "…"`.
+// Anything else fails the test: keep the chart this simple.
 std::string render(const std::string& source, const YAML::Node& values, const YAML::Node& chart) {
   static const std::regex to_yaml(R"(toYaml (\.Values(?:\.[A-Za-z0-9_]+)+) \| nindent ([0-9]+))");
   static const std::regex value(R"(\.Values(?:\.[A-Za-z0-9_]+)+)");
+  static const std::regex refusal(R"re(fail "([^"]*)")re");
+  // One entry per open `if`: whether its condition held, and whether the current branch
+  // renders (its enclosing branches render, and it is the branch the condition chose).
+  struct Branch {
+    bool held = false;
+    bool renders = false;
+  };
+  std::vector<Branch> branches;
+  const auto rendering = [&] { return branches.empty() || branches.back().renders; };
   std::string out;
   std::size_t at = 0;
   for (;;) {
     const auto open = source.find("{{", at);
     if (open == std::string::npos) {
+      REQUIRE(branches.empty());
       out += source.substr(at);
       return out;
     }
-    out += source.substr(at, open - at);
+    if (rendering()) out += source.substr(at, open - at);
     const auto close = source.find("}}", open);
     REQUIRE(close != std::string::npos);
     std::string expression = source.substr(open + 2, close - open - 2);
@@ -124,13 +160,30 @@ std::string render(const std::string& source, const YAML::Node& values, const YA
     const bool trim_after = expression.ends_with(" -");
     if (trim_before) {
       expression.erase(0, 1);
-      while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
+      if (rendering())
+        while (!out.empty() && std::isspace(static_cast<unsigned char>(out.back()))) out.pop_back();
     }
     if (trim_after) expression.pop_back();
     expression.erase(0, expression.find_first_not_of(' '));
     expression.erase(expression.find_last_not_of(' ') + 1);
     std::smatch match;
-    if (expression == ".Release.Name")
+    if (expression.starts_with("if ")) {
+      const bool outer = rendering();
+      const bool held = outer && condition(expression.substr(3), values);
+      branches.push_back({held, held});
+    } else if (expression == "else") {
+      REQUIRE_FALSE(branches.empty());
+      const auto branch = branches.back();
+      branches.pop_back();
+      branches.push_back({branch.held, rendering() && !branch.held});
+    } else if (expression == "end") {
+      REQUIRE_FALSE(branches.empty());
+      branches.pop_back();
+    } else if (!rendering()) {
+      // inside a branch not rendered: nothing to evaluate
+    } else if (std::regex_match(expression, match, refusal))
+      throw ChartRefused(match[1].str());
+    else if (expression == ".Release.Name")
       out += release_name;
     else if (expression == ".Release.Namespace")
       out += release_namespace;
@@ -155,10 +208,20 @@ std::string render(const std::string& source, const YAML::Node& values, const YA
   }
 }
 
-std::vector<Document> helm_rendered() {
+// `overrides` over `values`, key by key, as `helm install -f overrides.yaml` merges them.
+void merge_into(YAML::Node values, const YAML::Node& overrides) {
+  for (const auto& entry : overrides) {
+    const auto key = entry.first.Scalar();
+    if (entry.second.IsMap() && values[key].IsMap()) merge_into(values[key], entry.second);
+    else values[key] = entry.second;
+  }
+}
+
+std::vector<Document> helm_rendered(const std::string& overrides = "") {
   const auto chart_dir = deploy_dir / "helm" / "goaround";
   const auto chart = YAML::LoadFile((chart_dir / "Chart.yaml").string());
   const auto values = YAML::LoadFile((chart_dir / "values.yaml").string());
+  if (!overrides.empty()) merge_into(values, YAML::Load(overrides));
   std::vector<Document> docs;
   for (const auto& file : yaml_files(chart_dir / "templates"))
     add_documents(docs, "templates/" + file.filename().string(), render(read_text(file), values, chart));
@@ -599,6 +662,49 @@ TEST_CASE("the Helm chart renders the same objects as the plain manifests") {
     INFO(joined(differences));
     CHECK(differences.empty());
   }
+}
+
+TEST_CASE("with PostgreSQL the chart runs several replicas, and it refuses several on SQLite") {
+  const auto rendered = helm_rendered("replicas: 3\npostgres: { secretName: goaround-postgres }\n");
+  const auto& deployment = only(rendered, "Deployment").node;
+  CHECK(deployment["spec"]["replicas"].as<int>() == 3);
+  CHECK(deployment["spec"]["strategy"]["type"].as<std::string>() == "RollingUpdate");
+  CHECK(deployment["spec"]["strategy"]["rollingUpdate"]["maxUnavailable"].as<int>() == 0);
+  const auto pod = deployment["spec"]["template"]["spec"];
+  CHECK(pod["topologySpreadConstraints"][0]["topologyKey"].as<std::string>() == "kubernetes.io/hostname");
+  std::map<std::string, std::pair<std::string, std::string>> from_secrets;
+  for (const auto& variable : pod["containers"][0]["env"])
+    if (variable["valueFrom"])
+      from_secrets[variable["name"].as<std::string>()] = {
+          variable["valueFrom"]["secretKeyRef"]["name"].as<std::string>(),
+          variable["valueFrom"]["secretKeyRef"]["key"].as<std::string>()};
+  CHECK(from_secrets["GOAROUND_DATABASE_URL"] == std::pair<std::string, std::string>{"goaround-postgres", "url"});
+  CHECK(from_secrets["GOAROUND_DATABASE_PASSWORD"] ==
+        std::pair<std::string, std::string>{"goaround-postgres", "password"});
+  CHECK(of_kind(rendered, "PersistentVolumeClaim").empty());  // no replica owns a volume
+  for (const auto& volume : pod["volumes"])
+    if (volume["name"].as<std::string>() == "data") CHECK(volume["emptyDir"]);
+  const auto& budget = only(rendered, "PodDisruptionBudget").node;
+  CHECK(budget["spec"]["minAvailable"].as<int>() == 1);
+  CHECK(budget["spec"]["selector"]["matchLabels"]["app.kubernetes.io/name"].as<std::string>() == "goaround");
+  // The configuration gains the store, from those variables, and passes check-config.
+  testing::TempDir dir;
+  const auto text = only(rendered, "ConfigMap").node["data"]["goaround.yaml"].as<std::string>();
+  const auto config = YAML::Load(text);
+  CHECK(config["store"]["url"].as<std::string>() == "${GOAROUND_DATABASE_URL}");
+  CHECK(config["store"]["password"].as<std::string>() == "${GOAROUND_DATABASE_PASSWORD}");
+  for (const auto& name : env_references(text)) ::setenv(name.c_str(), ("test-value-of-" + name).c_str(), 1);
+  ::setenv("GOAROUND_DATABASE_URL", "postgresql://goaround@db.shop.svc:5432/goaround", 1);
+  const auto ran = testing::run_goaround({"check-config", dir.write("goaround.yaml", text).string()});
+  INFO(text << "\n" << ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  for (const auto& name : env_references(text)) ::unsetenv(name.c_str());
+
+  CHECK_THROWS_WITH(helm_rendered("replicas: 2\n"), Catch::Matchers::Contains("replicas > 1 needs PostgreSQL"));
+  // One replica on PostgreSQL: no budget (it would block every drain), the store all the same.
+  const auto single = helm_rendered("postgres: { secretName: goaround-postgres }\n");
+  CHECK(of_kind(single, "PodDisruptionBudget").empty());
+  CHECK(only(single, "Deployment").node["spec"]["replicas"].as<int>() == 1);
 }
 
 TEST_CASE("the configuration in the ConfigMap passes goaround check-config") {
