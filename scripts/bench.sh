@@ -7,7 +7,8 @@ launcher=()
 command -v ccache >/dev/null && launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache)
 cmake -S . -B build-release -DCMAKE_CXX_COMPILER="${GOAROUND_CXX:-clang++}" -DCMAKE_BUILD_TYPE=Release -DGOAROUND_BUILD_TESTS=ON \
   "${launcher[@]}" >/dev/null
-cmake --build build-release -j2 --target goaround goaround_timeline_bench goaround_slack_ack_bench
+cmake --build build-release -j2 --target goaround goaround_timeline_bench goaround_slack_ack_bench \
+  goaround_store_bench goaround_failover_bench
 # The peer: a minimal Bolt for JavaScript app (npm), and the second harness, written on `ws`.
 mkdir -p build-release/bolt
 cp bench/bolt/package.json bench/bolt/app.mjs bench/bolt/ack_harness.mjs build-release/bolt/
@@ -32,3 +33,16 @@ for system in goaround goaround-slow-fsync bolt; do
   esac
   rm -rf "$data"
 done
+echo
+# PostgreSQL: a server of the benchmark's own on loopback, fsync on (as a real one runs),
+# stopped by PID at the end; a database for each benchmark.
+pg_state="$PWD/build-release/bench-postgres"
+bash tests/support/postgres.sh start "$pg_state" durable
+trap 'bash tests/support/postgres.sh stop "$pg_state"' EXIT
+admin_url="$(cat "$pg_state/url")"
+for db in store_bench failover_bench; do
+  psql "$admin_url" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+done
+build-release/goaround_store_bench "${admin_url%/postgres}/store_bench"
+echo
+build-release/goaround_failover_bench "${admin_url%/postgres}/failover_bench" 20

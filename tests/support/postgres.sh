@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # A PostgreSQL 15 for the tests, on loopback, in a temporary folder of its own:
-#   postgres.sh start STATE_DIR   initdb + pg_ctl start on a free port; writes STATE_DIR/url
+#   postgres.sh start STATE_DIR [durable]
+#                                 initdb + pg_ctl start on a free port; writes STATE_DIR/url
+#                                 (durable: fsync on, as a real server runs, for benchmarks)
 #   postgres.sh stop STATE_DIR    stops that server by its PID and removes its folder
 #   postgres.sh halt STATE_DIR    stops it, keeping its data (then `resume` starts it again)
 # initdb refuses to run as root, so as root the server runs as the `postgres` user (Debian's
@@ -18,6 +20,8 @@ start)
     exit 0  # already running (a rerun of one test)
   fi
   mkdir -p "$state"
+  fsync=off
+  [ "${3:-}" = durable ] && fsync=on
   folder="$(mktemp -d /tmp/goaround-pg.XXXXXX)"
   chmod 755 "$folder"
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$folder"; fi
@@ -26,8 +30,8 @@ start)
   for attempt in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 30000))
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
-    # fsync off: this server and its data are thrown away after the run.
-    if as_server "$bin/pg_ctl -D $folder/data -w -t 60 -l $folder/log -o \"-p $port -k $folder -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200\" start >/dev/null"; then
+    # fsync off unless durable: this server and its data are thrown away after the run.
+    if as_server "$bin/pg_ctl -D $folder/data -w -t 60 -l $folder/log -o \"-p $port -k $folder -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=200\" start >/dev/null"; then
       break
     fi
     [ "$attempt" -lt 5 ] || { cat "$folder/log" >&2; exit 1; }
