@@ -247,7 +247,7 @@ TEST_CASE("swapped Slack tokens are caught by their prefixes") {
   CHECK(right.problems.empty());
 }
 
-TEST_CASE("store.url selects PostgreSQL; its password sits beside it, never in it") {
+TEST_CASE("store.url selects PostgreSQL, and its password sits beside it, never in it") {
   testing::TempDir dir;
   const auto password = dir.write("pg-password", "s3cret\n");
   const std::string services = "services: [{name: a, environment: e, adapter: sim}]\n";

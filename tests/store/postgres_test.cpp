@@ -1,34 +1,12 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
-#include <cstdlib>
 #include <thread>
 
 #include "store/store_support.hpp"
 
 using namespace goaround;
 using namespace std::chrono_literals;
-
-namespace {
-
-// A PostgreSQL of this test's own, for what would disturb the shared one (stopping it).
-struct PrivateServer {
-  testing::TempDir state;
-  PrivateServer() { REQUIRE(run("start") == 0); }
-  ~PrivateServer() { run("stop"); }
-  int run(const std::string& action) const {
-    return std::system(("bash " GOAROUND_SOURCE_DIR "/tests/support/postgres.sh " + action + " " + state.path().string())
-                           .c_str());
-  }
-  std::string url() const {
-    std::ifstream in(state.path() / "url");
-    std::string text;
-    in >> text;
-    return text;
-  }
-};
-
-}  // namespace
 
 TEST_CASE("replicas starting together on a new PostgreSQL database migrate it once") {
   const auto url = testing::fresh_postgres_database();
@@ -70,25 +48,25 @@ TEST_CASE("Confirm pressed on several replicas at once starts the go-around once
 }
 
 TEST_CASE("PostgreSQL restarted: the store says it is gone, loses nothing, and reconnects by itself") {
-  PrivateServer server;
+  testing::PrivatePostgres server;
   time::ManualClock clock(time::TimePoint(1795450378123ms));
   store::PostgresStore store(server.url(), std::nullopt, clock);
   const auto incident = store.incidents().open_or_join("checkout", "prod", "alice", "5xx", "C1").incident;
   store.timeline().append(incident.id, model::EventKind::note, "alice", "before the restart");
 
   // Restarted while idle: the closed connection is noticed before the next statement is sent.
-  REQUIRE(server.run("halt") == 0);
-  REQUIRE(server.run("resume") == 0);
+  server.halt();
+  server.resume();
   store.timeline().append(incident.id, model::EventKind::note, "alice", "after the restart");
 
   // Down: every call fails with Unavailable, readiness says why; nothing half-written.
-  REQUIRE(server.run("halt") == 0);
+  server.halt();
   CHECK_THROWS_AS(store.timeline().append(incident.id, model::EventKind::note, "bob", "while down"),
                   store::sql::Unavailable);
   std::string why;
   CHECK_FALSE(store.writable(why));
   CHECK_THAT(why, Catch::Matchers::Contains("postgresql"));
-  REQUIRE(server.run("resume") == 0);
+  server.resume();
   // Back: the next attempt waits out the backoff (at most 5 s), then connects again.
   bool back = false;
   for (int i = 0; i < 100 && !back; ++i) {

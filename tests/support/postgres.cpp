@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <stdexcept>
 
@@ -28,6 +29,27 @@ std::string fresh_postgres_database() {
   session.run_script("DROP DATABASE IF EXISTS " + name);
   session.run_script("CREATE DATABASE " + name);
   return admin.substr(0, admin.rfind('/') + 1) + name;
+}
+
+PrivatePostgres::PrivatePostgres() {
+  run("start");
+  std::ifstream in(state_.path() / "url");
+  in >> url_;
+}
+
+PrivatePostgres::~PrivatePostgres() {
+  try {
+    run("stop");
+  } catch (const std::exception&) {  // the folder goes with the TempDir; a stray server dies with its data
+  }
+}
+
+void PrivatePostgres::halt() const { run("halt"); }
+void PrivatePostgres::resume() const { run("resume"); }
+
+void PrivatePostgres::run(const std::string& action) const {
+  const auto command = "bash " GOAROUND_SOURCE_DIR "/tests/support/postgres.sh " + action + " " + state_.path().string();
+  if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
 }
 
 }  // namespace goaround::testing
