@@ -14,8 +14,9 @@
 using namespace goaround;
 using namespace std::chrono_literals;
 using Catch::Matchers::Contains;
-using testing::fixture;
+using testing::confirm_press;
 using testing::posted;
+using testing::rollback_command;
 using testing::ServedBot;
 namespace json = boost::json;
 
@@ -63,24 +64,6 @@ struct Replicas {
   std::string url;
   std::vector<std::unique_ptr<ServedBot>> bots;
 };
-
-json::value rollback_command(const std::string& envelope_id) {
-  auto command = fixture("socket_slash_commands_envelope.json");
-  command.at("payload").as_object()["command"] = "/rollback";
-  command.at("payload").as_object()["text"] = "checkout --reason '5xx at 4%'";
-  command.as_object()["envelope_id"] = envelope_id;
-  return command;
-}
-
-json::value confirm_press(const std::string& envelope_id) {
-  auto press = fixture("socket_block_actions_envelope.json");
-  auto& action = press.at("payload").as_object()["actions"].as_array()[0].as_object();
-  action["action_id"] = "goaround.confirm:1";
-  action["value"] = "goaround.confirm:1";
-  action["text"].as_object()["text"] = "Confirm go-around";
-  press.as_object()["envelope_id"] = envelope_id;
-  return press;
-}
 
 bool status_post(const testing::SlackEmulator::Call& call) {
   return call.method == "chat.postMessage" &&

@@ -22,7 +22,9 @@ namespace json = boost::json;
 using testing::count_calls;
 using testing::acked;
 using testing::fixture;
+using testing::confirm_press;
 using testing::posted;
+using testing::rollback_command;
 using testing::ServedBot;
 using testing::SlackEmulator;
 using Clock = std::chrono::steady_clock;
@@ -35,23 +37,6 @@ constexpr const char* result = "rolled back to revision 41 and verified";
 long ms(Clock::duration d) { return std::chrono::duration_cast<std::chrono::milliseconds>(d).count(); }
 
 long opens(const SlackEmulator& slack) { return count_calls(slack.calls(), "apps.connections.open"); }
-
-json::value rollback_command(const std::string& envelope_id) {
-  auto command = fixture("socket_slash_commands_envelope.json");
-  command.at("payload").as_object()["command"] = "/rollback";
-  command.at("payload").as_object()["text"] = "checkout --reason '5xx at 4%'";
-  command.as_object()["envelope_id"] = envelope_id;
-  return command;
-}
-
-json::value confirm_press(const std::string& envelope_id) {
-  auto press = fixture("socket_block_actions_envelope.json");
-  auto& action = press.at("payload").at("actions").as_array()[0].as_object();
-  action["action_id"] = card;
-  action["value"] = card;
-  press.as_object()["envelope_id"] = envelope_id;
-  return press;
-}
 
 // /rollback checkout through Slack, up to the card with its buttons.
 void show_card(SlackEmulator& slack) {

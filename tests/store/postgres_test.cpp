@@ -1,6 +1,7 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "store/store_support.hpp"
@@ -78,4 +79,22 @@ TEST_CASE("PostgreSQL restarted: the store says it is gone, loses nothing, and r
   REQUIRE(events.size() == 2);
   CHECK(events[0].text == "before the restart");
   CHECK(events[1].text == "after the restart");
+}
+
+TEST_CASE("the migrations give SQLite and PostgreSQL the same tables, columns and nullability") {
+  testing::StoreFixture sqlite(testing::Backend::sqlite), postgres(testing::Backend::postgres);
+  const auto sqlite_session = sqlite.raw();
+  std::set<std::string> sqlite_columns, postgres_columns;
+  for (const auto& table : sqlite_session->run("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").rows)
+    for (const auto& column : sqlite_session->run("PRAGMA table_info(" + table.text(0) + ")").rows)
+      // PRAGMA table_info: cid, name, type, notnull, dflt_value, pk (a primary key is never null)
+      sqlite_columns.insert(table.text(0) + "." + column.text(1) +
+                            (column.boolean(3) || column.int64(5) > 0 ? " not null" : ""));
+  for (const auto& column : postgres.raw()
+                                ->run("SELECT table_name, column_name, is_nullable FROM information_schema.columns"
+                                      " WHERE table_schema = 'public'")
+                                .rows)
+    postgres_columns.insert(column.text(0) + "." + column.text(1) + (column.text(2) == "NO" ? " not null" : ""));
+  CHECK(sqlite_columns == postgres_columns);
+  CHECK(sqlite_columns.size() > 80);
 }

@@ -35,6 +35,26 @@ inline boost::json::value fixture(const std::string& name) {
   return boost::json::parse(text.str());
 }
 
+// `/rollback checkout --reason '5xx at 4%'` as a Socket Mode envelope with this id.
+inline boost::json::value rollback_command(const std::string& envelope_id) {
+  auto command = fixture("socket_slash_commands_envelope.json");
+  command.at("payload").as_object()["command"] = "/rollback";
+  command.at("payload").as_object()["text"] = "checkout --reason '5xx at 4%'";
+  command.as_object()["envelope_id"] = envelope_id;
+  return command;
+}
+
+// A press of the first card's Confirm button, as a Socket Mode envelope with this id.
+inline boost::json::value confirm_press(const std::string& envelope_id) {
+  auto press = fixture("socket_block_actions_envelope.json");
+  auto& action = press.at("payload").at("actions").as_array()[0].as_object();
+  action["action_id"] = "goaround.confirm:1";
+  action["value"] = "goaround.confirm:1";
+  action["text"].as_object()["text"] = "Confirm go-around";
+  press.as_object()["envelope_id"] = envelope_id;
+  return press;
+}
+
 // Whether some call of `method` has `part` in its serialized body.
 inline bool posted(const std::vector<SlackEmulator::Call>& calls, const std::string& method,
                    const std::string& part) {
