@@ -162,7 +162,7 @@ struct Runtime {
         transport(voice == Voice::slack ? static_cast<chat::Transport&>(slack_transport)
                   : voice == Voice::log ? static_cast<chat::Transport&>(log_transport)
                                         : console),
-        adapters(io.get_executor(), config.service_list(), config.tools),
+        adapters(io.get_executor(), config.service_list(), config.tools, data_dir),
         ownership(core::Ownership::of_this_process(config.execution_lease)),
         go_around(core::GoAround::Settings::of(config), store, adapters, templates, transport, *clock, ownership),
         leadership_store(store::open(lease_location(location), *clock)),

@@ -24,6 +24,7 @@ std::string_view to_string(AdapterKind kind) {
     case AdapterKind::kubectl: return "kubectl";
     case AdapterKind::helm: return "helm";
     case AdapterKind::argocd: return "argocd";
+    case AdapterKind::gitops: return "gitops";
     case AdapterKind::argo_rollouts: return "argo-rollouts";
     case AdapterKind::sim: return "sim";
   }
@@ -301,12 +302,12 @@ class Validator {
                      "freeze_until_debrief", "execution_lease", "leader_lease", "services"}))
       return cfg;
     if (const auto tools = root["tools"]) {
-      if (expect_map(tools, "tools", {"kubectl", "helm", "argocd", "argo_rollouts", "kubeconfig",
+      if (expect_map(tools, "tools", {"kubectl", "helm", "argocd", "argo_rollouts", "git", "kubeconfig",
                                       "kube_cache_dir", "environment"})) {
         auto& t = cfg.tools;
         for (auto [key, field] : {std::pair{"kubectl", &t.kubectl}, std::pair{"helm", &t.helm},
                                   std::pair{"argocd", &t.argocd},
-                                  std::pair{"argo_rollouts", &t.argo_rollouts},
+                                  std::pair{"argo_rollouts", &t.argo_rollouts}, std::pair{"git", &t.git},
                                   std::pair{"kubeconfig", &t.kubeconfig},
                                   std::pair{"kube_cache_dir", &t.kube_cache_dir}})
           if (auto v = scalar(tools, key, "tools", false)) *field = *v;
@@ -446,6 +447,7 @@ class Validator {
         case AdapterKind::helm: tool = &cfg.tools.helm; break;
         case AdapterKind::argocd: tool = &cfg.tools.argocd; break;
         case AdapterKind::argo_rollouts: tool = &cfg.tools.argo_rollouts; break;
+        case AdapterKind::gitops: tool = &cfg.tools.git; break;
         case AdapterKind::sim: break;
       }
       if (tool && !executable_on_path(*tool, path))
@@ -467,6 +469,8 @@ class Validator {
     for (const auto& service : cfg.services)
       if (service.argocd && !service.argocd->auth_token.source().empty())
         withheld.push_back(service.argocd->auth_token);
+    for (const auto& service : cfg.services)
+      if (service.gitops && !service.gitops->token.source().empty()) withheld.push_back(service.gitops->token);
     for (const auto& name : cfg.tools.environment.pass)
       for (const auto& secret : withheld)
         if (secret_variable(secret) == name)
@@ -586,7 +590,7 @@ class Validator {
     Service svc;
     if (!expect_map(node, where,
                     {"name", "environment", "adapter", "kubectl", "helm", "argocd",
-                     "argo_rollouts", "sim", "verify", "timeout", "allowed", "channel",
+                     "argo_rollouts", "gitops", "sim", "verify", "timeout", "allowed", "channel",
                      "status_interval", "watch_window", "cooldown", "prompt_after", "triggers",
                      "escalate_to"}))
       return svc;
@@ -603,12 +607,12 @@ class Validator {
       static const std::pair<const char*, AdapterKind> kinds[] = {
           {"kubectl", AdapterKind::kubectl}, {"helm", AdapterKind::helm},
           {"argocd", AdapterKind::argocd}, {"argo-rollouts", AdapterKind::argo_rollouts},
-          {"sim", AdapterKind::sim}};
+          {"gitops", AdapterKind::gitops}, {"sim", AdapterKind::sim}};
       const auto it = std::find_if(std::begin(kinds), std::end(kinds),
                                    [&](const auto& k) { return *adapter == k.first; });
       if (it != std::end(kinds)) svc.adapter = it->second;
       else problem(node["adapter"], where + ".adapter `" + *adapter +
-                                        "` is not one of kubectl, helm, argocd, argo-rollouts, sim");
+                                        "` is not one of kubectl, helm, argocd, argo-rollouts, gitops, sim");
     }
     svc.kubectl = block<KubectlTarget>(node, "kubectl", where, adapter, [&](const YAML::Node& k,
                                                                            const std::string& sub) {
@@ -654,6 +658,32 @@ class Validator {
           return t;
         },
         {"context", "namespace", "rollout", "strategy", "active_service"});
+    svc.gitops = block<GitOpsTarget>(node, "gitops", where, adapter, [&](const YAML::Node& k, const std::string& sub) {
+      GitOpsTarget t;
+      t.repo = argument(k, "repo", sub);
+      static const std::regex remote(R"((file|https|ssh)://\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)");
+      if (!t.repo.empty() && !std::regex_match(t.repo, remote)) {
+        problem(k["repo"], sub + ".repo must be an ssh (git@host:org/repo.git), https:// or file:// URL");
+        t.repo.clear();
+      } else if (t.repo.empty()) {
+        problem(k, sub + ".repo is required");
+      }
+      if (t.repo.rfind("https://", 0) == 0 && t.repo.find('@') != std::string::npos)
+        problem(k["repo"], sub + ".repo must not carry credentials; give " + sub + ".token_file");
+      if (auto v = argument(k, "branch", sub); !v.empty()) t.branch = v;
+      t.path = argument(k, "path", sub);
+      if (t.path.empty() || t.path.front() == '/' || t.path.find("..") != std::string::npos) {
+        problem(k["path"] ? k["path"] : k, sub + ".path must be the service's folder inside the repository, e.g. apps/storefront/");
+        t.path.clear();
+      }
+      t.ssh_key_file = scalar(k, "ssh_key_file", sub, false).value_or("");
+      t.token = secret(k, "token", sub);
+      if (const auto author = k["author"]; author && expect_map(author, sub + ".author", {"name", "email"})) {
+        if (auto v = scalar(author, "name", sub + ".author", false)) t.author_name = *v;
+        if (auto v = scalar(author, "email", sub + ".author", false)) t.author_email = *v;
+      }
+      return t;
+    }, {"repo", "branch", "path", "ssh_key_file", "token", "token_file", "author"});
     if (const auto verify = node["verify"]) {
       const auto sub = where + ".verify";
       if (expect_map(verify, sub, {"health_url", "expect_status", "query", "below"})) {

@@ -250,9 +250,9 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
     co_return Proposal{std::nullopt, std::move(busy->message)};
   }
 
-  auto plan = co_await adapter->plan(to);
-
   auto incident = open_or_join(store_, templates_, *service, request.who, reason, request.where.channel);
+  auto plan = co_await adapter->plan(to);
+  plan.intent = templates_.render("go_around_intent", {{"incident", incident.id}, {"person", requester}, {"reason", reason}});
 
   Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason,
                   service->name, incident.id};

@@ -9,6 +9,7 @@
 
 #include "goaround/exec/argo_rollouts_adapter.hpp"
 #include "goaround/exec/argocd_adapter.hpp"
+#include "goaround/exec/gitops_adapter.hpp"
 #include "goaround/exec/helm_adapter.hpp"
 #include "goaround/exec/kubectl_adapter.hpp"
 #include "goaround/exec/sim_adapter.hpp"
@@ -35,8 +36,8 @@ std::string_view to_string(Failure failure) {
 
 namespace {
 
-std::unique_ptr<Adapter> make_adapter(boost::asio::any_io_executor executor,
-                                      const config::Service& service, const config::Tools& tools) {
+std::unique_ptr<Adapter> make_adapter(boost::asio::any_io_executor executor, const config::Service& service,
+                                      const config::Tools& tools, const std::filesystem::path& work_dir) {
   switch (service.adapter) {
     case config::AdapterKind::sim:
       return std::make_unique<SimAdapter>(executor, service.name, service.sim);
@@ -48,14 +49,18 @@ std::unique_ptr<Adapter> make_adapter(boost::asio::any_io_executor executor,
       return std::make_unique<ArgoCdAdapter>(executor, service, tools);
     case config::AdapterKind::argo_rollouts:
       return std::make_unique<ArgoRolloutsAdapter>(executor, service, tools);
+    case config::AdapterKind::gitops:
+      return std::make_unique<GitOpsAdapter>(service, tools, work_dir / "gitops" / service.name);
   }
   throw std::logic_error("unknown adapter kind");
 }
 
 }  // namespace
 
-Adapters::Adapters(boost::asio::any_io_executor executor, config::Services services, const config::Tools& tools) {
-  for (const auto& service : services) adapters_.emplace(service.name, make_adapter(executor, service, tools));
+Adapters::Adapters(boost::asio::any_io_executor executor, config::Services services, const config::Tools& tools,
+                   const std::filesystem::path& work_dir) {
+  for (const auto& service : services)
+    adapters_.emplace(service.name, make_adapter(executor, service, tools, work_dir));
 }
 
 Adapters::~Adapters() = default;
@@ -132,6 +137,7 @@ boost::json::value to_json(const Plan& plan) {
           {"target", revision_json(plan.target)},
           {"argv", strings_json(plan.argv)},
           {"wait_argv", strings_json(plan.wait_argv)},
+          {"intent", plan.intent},
           {"preflight", std::move(checks)}};
 }
 
@@ -143,6 +149,7 @@ Plan plan_from_json(const boost::json::value& json) {
   if (const auto* v = o->if_contains("target")) plan.target = revision_from(*v);
   if (const auto* v = o->if_contains("argv")) plan.argv = strings_from(*v);
   if (const auto* v = o->if_contains("wait_argv")) plan.wait_argv = strings_from(*v);
+  plan.intent = model::text_at(*o, {"intent"});
   if (const auto* checks = o->if_contains("preflight"); checks && checks->is_array())
     for (const auto& c : checks->get_array())
       if (const auto* co = c.if_object())

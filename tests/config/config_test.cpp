@@ -42,7 +42,10 @@ TEST_CASE("the example configuration documents a valid file") {
   CHECK(cfg.slack.app_token.reveal() == "xapp-1-test");
   CHECK(cfg.slack.app_token.source() == "${SLACK_APP_TOKEN}");
   CHECK(cfg.slack.api_url == "https://slack.com/api/");
-  REQUIRE(cfg.services.size() == 5);
+  REQUIRE(cfg.services.size() == 6);
+  const auto& catalog = *cfg.find_service("catalog");
+  REQUIRE(catalog.gitops);
+  CHECK(catalog.gitops->path == "apps/catalog/");
   const auto& checkout = cfg.services[0];
   CHECK(checkout.adapter == config::AdapterKind::kubectl);
   REQUIRE(checkout.kubectl);
@@ -277,4 +280,39 @@ TEST_CASE("store.url selects PostgreSQL, and its password sits beside it, never 
   const auto short_lease = config::parse("leader_lease: 200ms\n" + services, env({}));
   CHECK(has_problem(short_lease, 1, 15, "leader_lease must be at least 1s"));
   CHECK(config::parse(services, env({})).config->store.postgres() == false);  // SQLite by default
+}
+
+TEST_CASE("a gitops service names its repository, branch and path, and its credentials stay out of argv and URLs") {
+  testing::TempDir dir;
+  const auto token = dir.write("git-token", "ghp_secret\n");
+  const auto parsed = config::parse(R"(services:
+  - name: storefront
+    environment: prod
+    adapter: gitops
+    gitops:
+      repo: https://git.example.com/shop/deploy.git
+      branch: release
+      path: apps/storefront/
+      token_file: )" + token.string() + R"(
+      author: { name: goaround-bot, email: bot@example.com }
+)", env({}));
+  REQUIRE(parsed.config);
+  const auto& gitops = *parsed.config->services[0].gitops;
+  CHECK(gitops.repo == "https://git.example.com/shop/deploy.git");
+  CHECK(gitops.branch == "release");
+  CHECK(gitops.path == "apps/storefront/");
+  CHECK(gitops.token.reveal() == "ghp_secret");
+  CHECK(gitops.author_name == "goaround-bot");
+  const auto& withheld = parsed.config->tools.withheld;
+  CHECK(std::any_of(withheld.begin(), withheld.end(), [](const auto& s) { return s.reveal() == "ghp_secret"; }));
+
+  const std::string head = "services:\n  - name: storefront\n    environment: prod\n    adapter: gitops\n    gitops:\n";
+  CHECK(has_problem(config::parse(head + "      repo: https://me:pw@git.example.com/deploy.git\n      path: apps/x/\n", env({})),
+                    6, 13, "must not carry credentials"));
+  CHECK(has_problem(config::parse(head + "      repo: /srv/deploy.git\n      path: apps/x/\n", env({})), 6, 13,
+                    "must be an ssh (git@host:org/repo.git), https:// or file:// URL"));
+  CHECK(has_problem(config::parse(head + "      repo: git@git.example.com:shop/deploy.git\n      path: ../etc\n", env({})),
+                    7, 13, "must be the service's folder inside the repository"));
+  CHECK(has_problem(config::parse("services:\n  - name: storefront\n    environment: prod\n    adapter: gitops\n", env({})),
+                    2, 5, "gitops is required for the gitops adapter"));
 }

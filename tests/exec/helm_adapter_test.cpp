@@ -190,7 +190,7 @@ TEST_CASE("adapters: helm, argocd and argo-rollouts services get their adapters"
       config::ArgoRolloutsTarget{"", "shop", "search", config::RolloutStrategy::canary, ""};
   config.services.push_back(search);
   boost::asio::io_context io;
-  Adapters adapters(io.get_executor(), config.service_list(), config.tools);
+  Adapters adapters(io.get_executor(), config.service_list(), config.tools, std::filesystem::temp_directory_path());
   CHECK(dynamic_cast<HelmAdapter*>(adapters.find("cart")));
   CHECK(adapters.find("storefront"));
   CHECK(adapters.find("search"));

@@ -36,7 +36,7 @@ struct FuzzBot {
       : data(make_folder()),
         config(fuzz_config(data)),
         store(data / "goaround.db", clock),
-        adapters(io.get_executor(), config.service_list(), config.tools),
+        adapters(io.get_executor(), config.service_list(), config.tools, data),
         go_around(core::GoAround::Settings::of(config), store, adapters, templates, transport, clock,
                   core::Ownership::of_this_process(config.execution_lease)),
         leadership(store, "this-process", {std::chrono::hours(1)}),

@@ -21,7 +21,7 @@ struct BotHarness {
   explicit BotHarness(const std::string& config_text)
       : config(parsed(config_text, dir.path() / "var")),
         store(dir.path() / "goaround.db", clock),
-        adapters(io.get_executor(), config.service_list(), config.tools),
+        adapters(io.get_executor(), config.service_list(), config.tools, dir.path() / "var"),
         go_around(core::GoAround::Settings::of(config), store, adapters, templates, transport, clock,
                   core::Ownership::of_this_process(config.execution_lease)),
         leadership(store, "this-process", {std::chrono::hours(1)}),

@@ -27,7 +27,7 @@ class Secret {
   std::string source_;
 };
 
-enum class AdapterKind { kubectl, helm, argocd, argo_rollouts, sim };
+enum class AdapterKind { kubectl, helm, argocd, argo_rollouts, gitops, sim };
 std::string_view to_string(AdapterKind kind);
 
 struct KubectlTarget {
@@ -48,6 +48,18 @@ struct ArgoCdTarget {
   Secret auth_token;
   bool grpc_web = false;
   bool plaintext = false;
+};
+
+// A service rolled back by reverting its bad commit in the GitOps repository; the controller
+// (Argo CD, Flux) reconciles the revert.
+struct GitOpsTarget {
+  std::string repo;          // ssh (git@host:org/repo.git, ssh://), https:// or file:// URL
+  std::string branch = "main";
+  std::string path;          // the service's manifests in the repository, e.g. apps/storefront/
+  std::string ssh_key_file;  // ssh URLs: the deploy key
+  Secret token;              // https URLs: token_file or ${ENV}; sent as a header, never in argv
+  std::string author_name = "goaround";
+  std::string author_email = "goaround@localhost";
 };
 
 enum class RolloutStrategy { canary, bluegreen };
@@ -82,6 +94,7 @@ struct Tools {
   std::string helm = "helm";
   std::string argocd = "argocd";
   std::string argo_rollouts = "kubectl-argo-rollouts";
+  std::string git = "git";
   std::string kubeconfig;  // KUBECONFIG for every tool; empty: inherited
   std::string kube_cache_dir;  // kubectl --cache-dir; empty: kubectl's default
   ToolEnvironment environment;
@@ -145,6 +158,7 @@ struct Service {
   std::optional<HelmTarget> helm;
   std::optional<ArgoCdTarget> argocd;
   std::optional<ArgoRolloutsTarget> argo_rollouts;
+  std::optional<GitOpsTarget> gitops;
   SimSettings sim;
   Verify verify;
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};  // one rollback and its wait

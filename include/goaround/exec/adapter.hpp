@@ -2,6 +2,7 @@
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/awaitable.hpp>
 
+#include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
@@ -41,6 +42,10 @@ struct Plan {
   std::vector<std::string> argv;  // exactly what will run; shown to people as is
   std::vector<std::string> wait_argv;  // what execute() runs next to follow the rollout, if any
   std::vector<Check> preflight;
+  // Who called the go-around and why, in the incident's words ("incident #4, called by alice:
+  // 5xx after 1.42"): set by the engine once planned, for adapters that write it down (a
+  // revert commit's message).
+  std::string intent;
   bool ready() const;  // every pre-flight check passed
 };
 
@@ -97,7 +102,9 @@ class Adapter {
 // The adapter of every configured service, built once at start-up.
 class Adapters {
  public:
-  Adapters(boost::asio::any_io_executor executor, config::Services services, const config::Tools& tools);
+  // `work_dir`: where adapters keep what they need between go-arounds (the GitOps clones).
+  Adapters(boost::asio::any_io_executor executor, config::Services services, const config::Tools& tools,
+           const std::filesystem::path& work_dir);
   ~Adapters();
   // nullptr for a service that is not configured.
   Adapter* find(const std::string& service);

@@ -1,0 +1,56 @@
+#pragma once
+#include <filesystem>
+
+#include "goaround/exec/adapter.hpp"
+#include "goaround/exec/process.hpp"
+
+namespace goaround::exec {
+
+// GitOps: the way back is reverting the bad commit in the repository the controller syncs
+// from ("in a GitOps world you roll back by reverting the Git commit"). It works in a clone
+// of its own under the data folder, fetched (never cloned again) before every plan:
+// - plan: the newest commit under the service's path that is neither a revert nor reverted is
+//   the bad change (so a second go-around goes one further back instead of undoing the first);
+//   with `--to SHA`, every commit under the path after SHA, newest first; the target is the
+//   state before it;
+//   pre-flight: the repository answers with the configured credentials, the revert applies
+//   cleanly, the commit is not reverted already;
+// - execute: `git revert --no-commit` (the plan's command), a commit whose message names the
+//   go-around's intent, then `git push` (the plan's second command); a push refused because
+//   someone pushed meanwhile is replayed on the new tip, at most three times; never forced;
+// - verify: the remote branch holds the revert, and its tree under the path is the target's.
+// Credentials never reach argv: the ssh key through GIT_SSH_COMMAND, an https token as an
+// Authorization header through GIT_CONFIG_*; git never prompts.
+class GitOpsAdapter final : public Adapter {
+ public:
+  GitOpsAdapter(const config::Service& service, const config::Tools& tools, std::filesystem::path clone);
+
+  boost::asio::awaitable<Plan> plan(std::optional<std::string> target_revision) override;
+  boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) override;
+  boost::asio::awaitable<Verification> verify(const Plan& plan) override;
+  boost::asio::awaitable<History> history() override;
+
+ private:
+  struct Commit {
+    std::string sha, short_sha, subject, author, date;
+    std::string reverts;  // the commit this one reverts ("This reverts commit …" in its message), if any
+  };
+  std::vector<std::string> git(std::vector<std::string> args) const;
+  boost::asio::awaitable<ProcessResult> run(std::vector<std::string> argv,
+                                            std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
+  // Clones the repository once, else fetches the branch; then the clone's work tree is the
+  // remote branch's tip. A failed result says why the remote did not answer.
+  boost::asio::awaitable<ProcessResult> sync() const;
+  // Commits under the path in `range` (e.g. "origin/main", "abc..origin/main"), newest first.
+  boost::asio::awaitable<std::vector<Commit>> commits(const std::string& range, int limit) const;
+  // What a commit changed in image lines under the path, as "image: A → B" (empty: none).
+  boost::asio::awaitable<std::string> image_change(const std::string& sha) const;
+  std::string remote_branch() const { return "origin/" + target_.branch; }
+
+  config::GitOpsTarget target_;
+  config::Tools tools_;
+  std::filesystem::path clone_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace goaround::exec

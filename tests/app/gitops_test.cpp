@@ -1,0 +1,50 @@
+// A GitOps go-around through the real binary: `goaround rollback storefront --yes` reverts the
+// bad commit in a real bare repository, and the timeline and the debrief say what ran.
+#include <catch2/catch.hpp>
+
+#include "support/git_remote.hpp"
+#include "support/process.hpp"
+
+using namespace goaround;
+using Catch::Matchers::Contains;
+
+TEST_CASE("gitops through the CLI: the revert is pushed, verified, and in the timeline and the debrief") {
+  testing::GitRemote remote;
+  const auto bad = remote.head("main");
+  testing::TempDir dir;
+  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+services:
+  - name: storefront
+    environment: prod
+    adapter: gitops
+    gitops:
+      repo: )" + remote.url() + R"(
+      branch: main
+      path: apps/storefront/
+      author: { name: goaround, email: goaround@shop.example }
+)");
+  const auto ran = testing::run_goaround(
+      {"--config", config.string(), "rollback", "storefront", "--yes", "--reason", "5xx since v2.4.0"});
+  INFO(ran.out << ran.err);
+  REQUIRE(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("revert --no-commit " + bad));
+  CHECK_THAT(ran.out, Contains("push origin HEAD:refs/heads/main"));
+  // The remote: one revert on top, by goaround, naming the incident and why.
+  CHECK(remote.log("%s", "-2 main") == "Revert \"storefront v2.4.0\"\nstorefront v2.4.0");
+  CHECK(remote.log("%an", "-1 main") == "goaround");
+  CHECK_THAT(remote.log("%B", "-1 main"), Contains("Go-around: incident #1, called by"));
+  CHECK_THAT(remote.log("%B", "-1 main"), Contains(": 5xx since v2.4.0."));
+  CHECK(remote.show("main:apps/storefront/deployment.yaml") == remote.show("main~2:apps/storefront/deployment.yaml"));
+  // The clone it worked in lives under the data folder, and is reused.
+  CHECK(std::filesystem::exists(dir.path() / "var" / "gitops" / "storefront" / ".git"));
+
+  const auto timeline = testing::run_goaround({"--config", config.string(), "timeline", "--all"});
+  INFO(timeline.out);
+  CHECK_THAT(timeline.out, Contains("revert --no-commit"));
+  CHECK_THAT(timeline.out, Contains("committed"));
+  CHECK_THAT(timeline.out, Contains("revert on the branch"));
+  const auto debrief = testing::run_goaround({"--config", config.string(), "debrief"});
+  INFO(debrief.out << debrief.err);
+  CHECK(debrief.exit_code == 0);
+  CHECK_THAT(debrief.out, Contains("git -C"));
+}
