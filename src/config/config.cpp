@@ -565,9 +565,11 @@ class Validator {
 
   // An adapter's own block: required when the service uses that adapter.
   template <typename T, typename Read>
+  // `also_for`: another adapter the block may sit beside (gitops beside argocd: its way out of
+  // auto-sync).
   std::optional<T> block(const YAML::Node& node, const char* key, const std::string& where,
                          const std::optional<std::string>& adapter, Read read,
-                         std::initializer_list<std::string_view> known) {
+                         std::initializer_list<std::string_view> known, std::string_view also_for = "") {
     const auto sub = where + "." + key;
     const auto k = node[key];
     std::string adapter_name = key;
@@ -577,7 +579,7 @@ class Validator {
         problem(node, sub + " is required for the " + adapter_name + " adapter");
       return std::nullopt;
     }
-    if (adapter && adapter != adapter_name) {
+    if (adapter && adapter != adapter_name && adapter != also_for) {
       problem(k, sub + " does not apply to the " + *adapter + " adapter (this service uses " +
                      *adapter + "; remove the block or change `adapter`)");
       return std::nullopt;
@@ -683,7 +685,7 @@ class Validator {
         if (auto v = scalar(author, "email", sub + ".author", false)) t.author_email = *v;
       }
       return t;
-    }, {"repo", "branch", "path", "ssh_key_file", "token", "token_file", "author"});
+    }, {"repo", "branch", "path", "ssh_key_file", "token", "token_file", "author"}, "argocd");
     if (const auto verify = node["verify"]) {
       const auto sub = where + ".verify";
       if (expect_map(verify, sub, {"health_url", "expect_status", "query", "below"})) {

@@ -46,7 +46,9 @@ std::unique_ptr<Adapter> make_adapter(boost::asio::any_io_executor executor, con
     case config::AdapterKind::helm:
       return std::make_unique<HelmAdapter>(executor, service, tools);
     case config::AdapterKind::argocd:
-      return std::make_unique<ArgoCdAdapter>(executor, service, tools);
+      return std::make_unique<ArgoCdAdapter>(
+          executor, service, tools,
+          service.gitops ? std::make_unique<GitOpsAdapter>(service, tools, work_dir / "gitops" / service.name) : nullptr);
     case config::AdapterKind::argo_rollouts:
       return std::make_unique<ArgoRolloutsAdapter>(executor, service, tools);
     case config::AdapterKind::gitops:
@@ -138,6 +140,7 @@ boost::json::value to_json(const Plan& plan) {
           {"argv", strings_json(plan.argv)},
           {"wait_argv", strings_json(plan.wait_argv)},
           {"intent", plan.intent},
+          {"route", plan.route},
           {"preflight", std::move(checks)}};
 }
 
@@ -150,6 +153,7 @@ Plan plan_from_json(const boost::json::value& json) {
   if (const auto* v = o->if_contains("argv")) plan.argv = strings_from(*v);
   if (const auto* v = o->if_contains("wait_argv")) plan.wait_argv = strings_from(*v);
   plan.intent = model::text_at(*o, {"intent"});
+  plan.route = model::text_at(*o, {"route"});
   if (const auto* checks = o->if_contains("preflight"); checks && checks->is_array())
     for (const auto& c : checks->get_array())
       if (const auto* co = c.if_object())

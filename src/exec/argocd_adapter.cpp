@@ -53,9 +53,9 @@ Failure classify_argocd_failure(const ProcessResult& result) {
                {"code = Unauthenticated", Failure::forbidden}});
 }
 
-ArgoCdAdapter::ArgoCdAdapter(asio::any_io_executor, const config::Service& service,
-                             const config::Tools& tools)
-    : target_(service.argocd.value()), tools_(tools), timeout_(service.timeout) {}
+ArgoCdAdapter::ArgoCdAdapter(asio::any_io_executor, const config::Service& service, const config::Tools& tools,
+                             std::unique_ptr<GitOpsAdapter> git_route)
+    : target_(service.argocd.value()), tools_(tools), timeout_(service.timeout), git_route_(std::move(git_route)) {}
 
 std::vector<std::string> ArgoCdAdapter::argocd(std::vector<std::string> args) const {
   args.insert(args.begin(), tools_.argocd);
@@ -116,6 +116,16 @@ asio::awaitable<Plan> ArgoCdAdapter::plan(std::optional<std::string> target_revi
   // reverted on the next sync (and Argo CD refuses it). Git is where the bad change must go.
   const bool automated = model::at(*app, {"spec", "syncPolicy", "automated"}) != nullptr;
   const auto repo = model::text_at(*app, {"spec", "source", "repoURL"});
+  if (automated && git_route_) {
+    auto by_git = co_await git_route_->plan(target_revision);
+    by_git.route = "git";
+    by_git.preflight.insert(
+        by_git.preflight.begin(),
+        {"auto-sync is on: the way back is git", true,
+         "auto-sync is on (spec.syncPolicy.automated): `argocd app rollback` would be undone by the controller, "
+         "so the go-around reverts the bad commit in git and waits for " + app_name + " to sync it"});
+    co_return by_git;
+  }
   plan.preflight.push_back(
       {"auto-sync is off", !automated,
        automated ? "auto-sync is on (spec.syncPolicy.automated): Argo CD refuses `app rollback`, "
@@ -174,6 +184,17 @@ asio::awaitable<History> ArgoCdAdapter::history() {
 
 asio::awaitable<Outcome> ArgoCdAdapter::execute(const Plan& plan, ProgressFn on_progress) {
   const auto report = [&](std::string_view line) { on_progress({0, 0, 0, 0, std::string(line)}); };
+  if (plan.route == "git" && git_route_) {
+    auto pushed = co_await git_route_->execute(plan, on_progress);
+    if (!pushed.ok()) co_return pushed;
+    // The controller syncs the revert; the go-around waits for it as for a rollback.
+    const auto wait = co_await run(
+        argocd({"app", "wait", target_.app, "--health", "--timeout", tool::whole_seconds(timeout_)}), timeout_ + 30s, report);
+    pushed.output_tail += "\n" + wait.tail();
+    if (!wait.ok()) co_return tool::failed(wait, classify_argocd_failure(wait), argocd_error(wait), pushed.output_tail);
+    pushed.message += "; " + target_.app + " synced it and is healthy";
+    co_return pushed;
+  }
   // `app rollback` waits for its sync operation; `app wait --health` then for the workloads.
   const auto rollback = co_await run(plan.argv, timeout_ + 30s, report);
   std::string tail = rollback.tail();
@@ -194,10 +215,23 @@ asio::awaitable<Outcome> ArgoCdAdapter::execute(const Plan& plan, ProgressFn on_
 
 asio::awaitable<Verification> ArgoCdAdapter::verify(const Plan& plan) {
   Verification v;
+  if (plan.route == "git" && git_route_) v = co_await git_route_->verify(plan);
   const auto read = co_await read_app();
   const auto& app = read.json;
   if (!app) {
     v.checks.push_back({"application readable", false, read.problem});
+    v.passed = false;
+    co_return v;
+  }
+  if (plan.route == "git" && git_route_) {
+    // Synced to the branch holding the revert, and healthy there.
+    const auto tip = co_await git_route_->tip();
+    const auto synced = model::text_at(*app, {"status", "sync", "revision"});
+    const auto health = model::text_at(*app, {"status", "health", "status"});
+    v.checks.push_back({"application synced the revert", !tip.empty() && synced == tip,
+                        target_.app + " is at " + short_sha(synced) + "; the branch at " + short_sha(tip)});
+    v.checks.push_back({"application healthy", health == "Healthy", "health is " + health});
+    v.passed = v.passed && synced == tip && health == "Healthy";
     co_return v;
   }
   // The rollback's sync is the newest history entry; it must have deployed the target's revision.

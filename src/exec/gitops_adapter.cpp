@@ -294,6 +294,10 @@ asio::awaitable<Verification> GitOpsAdapter::verify(const Plan& plan) {
   co_return v;
 }
 
+asio::awaitable<std::string> GitOpsAdapter::tip() const {
+  co_return trimmed((co_await run(git({"rev-parse", remote_branch()}))).out);
+}
+
 asio::awaitable<History> GitOpsAdapter::history() {
   History history;
   const auto synced = co_await sync();

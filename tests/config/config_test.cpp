@@ -315,4 +315,16 @@ TEST_CASE("a gitops service names its repository, branch and path, and its crede
                     7, 13, "must be the service's folder inside the repository"));
   CHECK(has_problem(config::parse("services:\n  - name: storefront\n    environment: prod\n    adapter: gitops\n", env({})),
                     2, 5, "gitops is required for the gitops adapter"));
+  // Beside argocd, the block is its way out of auto-sync; beside others it does not apply.
+  const auto beside_argocd = config::parse(
+      "services:\n  - name: storefront\n    environment: prod\n    adapter: argocd\n    argocd: { app: storefront }\n"
+      "    gitops: { repo: 'git@git.example.com:shop/deploy.git', path: apps/storefront/ }\n",
+      env({}));
+  REQUIRE(beside_argocd.config);
+  CHECK(beside_argocd.config->services[0].gitops->branch == "main");
+  CHECK(has_problem(config::parse("services:\n  - name: storefront\n    environment: prod\n    adapter: helm\n"
+                                  "    helm: { namespace: shop, release: storefront }\n"
+                                  "    gitops: { repo: 'git@git.example.com:shop/deploy.git', path: apps/storefront/ }\n",
+                                  env({})),
+                    6, 13, "does not apply to the helm adapter"));
 }

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "goaround/exec/argocd_adapter.hpp"
+#include "support/git_remote.hpp"
 #include "support/tools/standin_tools.hpp"
 
 using namespace goaround;
@@ -206,4 +207,37 @@ TEST_CASE("argocd: the history is the application's deployments newest first, ea
   CHECK(history.revisions[1].image == good_commit);
   CHECK(history.revisions[1].created == "2024-03-05T07:32:44Z");
   CHECK(run.standin.calls() == std::vector<Argv>{get});
+}
+
+TEST_CASE("argocd: with auto-sync on and a gitops block, the go-around reverts in git, waits for the sync, verifies the app") {
+  testing::GitRemote remote;
+  const auto bad = remote.head("main");
+  testing::StandinTools standin;
+  standin.set("ARGOCD_AUTOSYNC");
+  standin.set("ARGOCD_GIT", remote.bare.string());  // the controller follows main
+  auto service = storefront();
+  service.gitops = config::GitOpsTarget{remote.url(), "main", "apps/storefront/", "", {}, "goaround", "goaround@example.com"};
+  testing::TempDir work;
+  boost::asio::io_context io;
+  ArgoCdAdapter adapter(io.get_executor(), service, standin.tools(),
+                        std::make_unique<GitOpsAdapter>(service, standin.tools(), work.path() / "clone"));
+  auto plan = complete(io, adapter.plan(std::nullopt));
+  REQUIRE(plan.ready());
+  CHECK(plan.route == "git");
+  CHECK_THAT(check(plan.preflight, "auto-sync is on: the way back is git").detail,
+             Contains("`argocd app rollback` would be undone by the controller"));
+  CHECK(plan.argv.back() == bad);
+  plan.intent = "incident #7, called by alice: 5xx";
+  std::vector<std::string> progress;
+  const auto outcome = complete(io, adapter.execute(plan, [&](const Progress& p) { progress.push_back(p.detail); }));
+  INFO(outcome.message << "\n" << outcome.output_tail);
+  REQUIRE(outcome.ok());
+  CHECK_THAT(outcome.message, Contains("storefront synced it and is healthy"));
+  CHECK(remote.log("%s", "-1 main") == "Revert \"storefront v2.4.0\"");
+  const auto verified = complete(io, adapter.verify(plan));
+  CHECK(verified.passed);
+  CHECK(check(verified.checks, "application synced the revert").passed);
+  CHECK(check(verified.checks, "revert on the branch").passed);
+  // Argo CD itself was only asked to read and wait: no `app rollback` under auto-sync.
+  for (const auto& argv : standin.calls()) CHECK(std::find(argv.begin(), argv.end(), "rollback") == argv.end());
 }

@@ -46,6 +46,9 @@ struct Plan {
   // 5xx after 1.42"): set by the engine once planned, for adapters that write it down (a
   // revert commit's message).
   std::string intent;
+  // Which way back the plan takes when its adapter knows more than one: "" its own, "git" a
+  // revert in the GitOps repository (argocd under auto-sync).
+  std::string route;
   bool ready() const;  // every pre-flight check passed
 };
 

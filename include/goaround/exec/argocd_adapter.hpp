@@ -1,5 +1,6 @@
 #pragma once
 #include "goaround/exec/adapter.hpp"
+#include "goaround/exec/gitops_adapter.hpp"
 #include "goaround/exec/tool_support.hpp"
 #include "goaround/exec/process.hpp"
 
@@ -9,10 +10,13 @@ namespace goaround::exec {
 // auto-sync is on (the controller would re-apply the bad commit; the way out is a revert in
 // git), `argocd app rollback APP ID`, then `argocd app wait APP --health`, and verification
 // from the Application. The auth token travels only in ARGOCD_AUTH_TOKEN, never in argv.
+// With a `gitops:` block beside it, auto-sync is no dead end: the plan takes the git route
+// (revert the bad commit, push), then waits for Argo CD to sync it and turn Healthy, and
+// verifies both the branch and the Application.
 class ArgoCdAdapter final : public Adapter {
  public:
   ArgoCdAdapter(boost::asio::any_io_executor executor, const config::Service& service,
-                const config::Tools& tools);
+                const config::Tools& tools, std::unique_ptr<GitOpsAdapter> git_route = nullptr);
 
   boost::asio::awaitable<Plan> plan(std::optional<std::string> target_revision) override;
   boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) override;
@@ -30,6 +34,7 @@ class ArgoCdAdapter final : public Adapter {
   config::ArgoCdTarget target_;
   config::Tools tools_;
   std::chrono::milliseconds timeout_;
+  std::unique_ptr<GitOpsAdapter> git_route_;
 };
 
 // What argocd's error output means in the adapter's terms (gRPC codes, history ids, waits).

@@ -29,6 +29,8 @@ class GitOpsAdapter final : public Adapter {
   boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) override;
   boost::asio::awaitable<Verification> verify(const Plan& plan) override;
   boost::asio::awaitable<History> history() override;
+  // The remote branch's tip as last fetched (what a controller should be syncing).
+  boost::asio::awaitable<std::string> tip() const;
 
  private:
   struct Commit {
