@@ -663,9 +663,9 @@ class Validator {
     svc.gitops = block<GitOpsTarget>(node, "gitops", where, adapter, [&](const YAML::Node& k, const std::string& sub) {
       GitOpsTarget t;
       t.repo = argument(k, "repo", sub);
-      static const std::regex remote(R"((file|https|ssh)://\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)");
+      static const std::regex remote(R"((file|https|ssh|git)://\S+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:\S+)");
       if (!t.repo.empty() && !std::regex_match(t.repo, remote)) {
-        problem(k["repo"], sub + ".repo must be an ssh (git@host:org/repo.git), https:// or file:// URL");
+        problem(k["repo"], sub + ".repo must be an ssh (git@host:org/repo.git), https://, git:// or file:// URL");
         t.repo.clear();
       } else if (t.repo.empty()) {
         problem(k, sub + ".repo is required");

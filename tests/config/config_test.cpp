@@ -310,7 +310,7 @@ TEST_CASE("a gitops service names its repository, branch and path, and its crede
   CHECK(has_problem(config::parse(head + "      repo: https://me:pw@git.example.com/deploy.git\n      path: apps/x/\n", env({})),
                     6, 13, "must not carry credentials"));
   CHECK(has_problem(config::parse(head + "      repo: /srv/deploy.git\n      path: apps/x/\n", env({})), 6, 13,
-                    "must be an ssh (git@host:org/repo.git), https:// or file:// URL"));
+                    "must be an ssh (git@host:org/repo.git), https://, git:// or file:// URL"));
   CHECK(has_problem(config::parse(head + "      repo: git@git.example.com:shop/deploy.git\n      path: ../etc\n", env({})),
                     7, 13, "must be the service's folder inside the repository"));
   CHECK(has_problem(config::parse("services:\n  - name: storefront\n    environment: prod\n    adapter: gitops\n", env({})),

@@ -3,11 +3,15 @@
 #include <boost/asio/io_context.hpp>
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <cstdlib>
 #include <fstream>
+#include <thread>
 
 #include "goaround/exec/gitops_adapter.hpp"
 #include "support/git_remote.hpp"
+#include "support/http_call.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tools/standin_tools.hpp"
 
@@ -167,5 +171,37 @@ TEST_CASE("gitops: --to reverts every commit under the path after the target, ne
   plan.intent = "incident #5, called by bob";
   REQUIRE(run.execute(plan).ok());
   CHECK(remote.show("main:apps/storefront/deployment.yaml") == remote.show(first + ":apps/storefront/deployment.yaml"));
+  CHECK(run.verify(plan).passed);
+}
+
+TEST_CASE("gitops: over the network (git daemon on loopback), the revert is fetched, pushed and verified the same way") {
+  testing::GitRemote remote;
+  const auto port = testing::free_port();
+  const auto pid_file = remote.dir.path() / "daemon.pid";
+  testing::GitRemote::git("daemon --detach --reuseaddr --export-all --enable=receive-pack --listen=127.0.0.1 --port=" +
+                          std::to_string(port) + " --base-path=" + remote.dir.path().string() +
+                          " --pid-file=" + pid_file.string() + " " + remote.dir.path().string());
+  struct StopDaemon {
+    std::filesystem::path pid_file;
+    ~StopDaemon() {
+      long pid = 0;
+      std::ifstream(pid_file) >> pid;
+      if (pid > 0) ::kill(static_cast<pid_t>(pid), SIGTERM);
+    }
+  } stop{pid_file};
+  const auto url = "git://127.0.0.1:" + std::to_string(port) + "/deploy.git";
+  Run run(storefront(url));
+  auto plan = run.plan();
+  for (int i = 0; i < 50 && !plan.ready(); ++i) {  // the daemon may take a moment to listen
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    plan = run.plan();
+  }
+  REQUIRE(plan.ready());
+  CHECK_THAT(check(plan.preflight, "repository reachable").detail, Contains(url));
+  plan.intent = "incident #9, called by carol";
+  const auto outcome = run.execute(plan);
+  INFO(outcome.message << "\n" << outcome.output_tail);
+  REQUIRE(outcome.ok());
+  CHECK(remote.log("%s", "-1 main") == "Revert \"storefront v2.4.0\"");
   CHECK(run.verify(plan).passed);
 }
