@@ -1,5 +1,8 @@
 #include "goaround/exec/argocd_adapter.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <boost/json.hpp>
 
 #include <map>
@@ -33,6 +36,15 @@ Revision revision_of(std::int64_t id, const Deployment& d) {
 }
 
 std::string short_sha(const std::string& revision) { return revision.substr(0, 7); }
+
+// A plan stored for the git route, run where the service no longer has its gitops block (the
+// configuration changed between planning and running).
+Outcome no_git_route() {
+  Outcome refused;
+  refused.failure = Failure::tool_failed;
+  refused.message = "this go-around reverts in git, but the service has no gitops block any more; plan it again";
+  return refused;
+}
 
 }  // namespace
 
@@ -184,12 +196,34 @@ asio::awaitable<History> ArgoCdAdapter::history() {
 
 asio::awaitable<Outcome> ArgoCdAdapter::execute(const Plan& plan, ProgressFn on_progress) {
   const auto report = [&](std::string_view line) { on_progress({0, 0, 0, 0, std::string(line)}); };
-  if (plan.route == "git" && git_route_) {
+  if (plan.route == "git") {
+    if (!git_route_) co_return no_git_route();
     auto pushed = co_await git_route_->execute(plan, on_progress);
     if (!pushed.ok()) co_return pushed;
-    // The controller syncs the revert; the go-around waits for it as for a rollback.
+    // Argo CD polls git every few minutes and an app serving errors is often Healthy to it:
+    // ask it to refresh until it has synced a revision that includes the revert, then wait.
+    const auto revert = co_await git_route_->pushed_revert(plan);
+    asio::steady_timer pause(co_await asio::this_coro::executor);
+    for (const auto deadline = std::chrono::steady_clock::now() + timeout_;;) {
+      const auto got = co_await run(argocd({"app", "get", target_.app, "--refresh", "-o", "json"}), tool::read_timeout);
+      const auto app = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+      const auto synced = app ? model::text_at(*app, {"status", "sync", "revision"}) : std::string();
+      if (co_await git_route_->includes(synced, revert)) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        Outcome late;
+        late.failure = Failure::timeout;
+        late.message = target_.app + " has not synced the revert " + short_sha(revert) + " within " +
+                       tool::go_seconds(timeout_) + " (it is at " + (synced.empty() ? "an unknown revision" : short_sha(synced)) + ")";
+        late.output_tail = pushed.output_tail;
+        co_return late;
+      }
+      report("waiting for " + target_.app + " to sync " + short_sha(revert));
+      pause.expires_after(2s);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
     const auto wait = co_await run(
-        argocd({"app", "wait", target_.app, "--health", "--timeout", tool::whole_seconds(timeout_)}), timeout_ + 30s, report);
+        argocd({"app", "wait", target_.app, "--sync", "--health", "--timeout", tool::whole_seconds(timeout_)}),
+        timeout_ + 30s, report);
     pushed.output_tail += "\n" + wait.tail();
     if (!wait.ok()) co_return tool::failed(wait, classify_argocd_failure(wait), argocd_error(wait), pushed.output_tail);
     pushed.message += "; " + target_.app + " synced it and is healthy";
@@ -215,7 +249,11 @@ asio::awaitable<Outcome> ArgoCdAdapter::execute(const Plan& plan, ProgressFn on_
 
 asio::awaitable<Verification> ArgoCdAdapter::verify(const Plan& plan) {
   Verification v;
-  if (plan.route == "git" && git_route_) v = co_await git_route_->verify(plan);
+  if (plan.route == "git" && !git_route_) {
+    v.checks.push_back({"git route configured", false, no_git_route().message});
+    co_return v;
+  }
+  if (plan.route == "git") v = co_await git_route_->verify(plan);
   const auto read = co_await read_app();
   const auto& app = read.json;
   if (!app) {
@@ -223,15 +261,17 @@ asio::awaitable<Verification> ArgoCdAdapter::verify(const Plan& plan) {
     v.passed = false;
     co_return v;
   }
-  if (plan.route == "git" && git_route_) {
-    // Synced to the branch holding the revert, and healthy there.
-    const auto tip = co_await git_route_->tip();
+  if (plan.route == "git") {
+    // Synced to a revision that includes the revert (the branch may have moved on), and healthy.
+    const auto revert = co_await git_route_->pushed_revert(plan);
     const auto synced = model::text_at(*app, {"status", "sync", "revision"});
+    const bool includes = co_await git_route_->includes(synced, revert);
     const auto health = model::text_at(*app, {"status", "health", "status"});
-    v.checks.push_back({"application synced the revert", !tip.empty() && synced == tip,
-                        target_.app + " is at " + short_sha(synced) + "; the branch at " + short_sha(tip)});
+    v.checks.push_back({"application synced the revert", includes,
+                        target_.app + " is at " + short_sha(synced) + (includes ? ", which includes " : ", without ") +
+                            "the revert " + short_sha(revert)});
     v.checks.push_back({"application healthy", health == "Healthy", "health is " + health});
-    v.passed = v.passed && synced == tip && health == "Healthy";
+    v.passed = v.passed && includes && health == "Healthy";
     co_return v;
   }
   // The rollback's sync is the newest history entry; it must have deployed the target's revision.

@@ -1,5 +1,8 @@
 #include "goaround/exec/gitops_adapter.hpp"
 
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <openssl/evp.h>
 
 #include <regex>
@@ -13,8 +16,12 @@ namespace asio = boost::asio;
 
 namespace {
 
-// The longest a revert may take to replay after the branch moved under it.
+// How often a revert is replayed after the branch moved under it.
 constexpr int push_attempts = 3;
+// With --to, at most this many commits are reverted in one go-around.
+constexpr int most_reverted = 200;
+// The first SHA in a plan's argv (git -C CLONE revert --no-commit SHA…).
+constexpr std::size_t first_sha = 5;
 
 std::string base64(const std::string& bytes) {
   std::string out(4 * ((bytes.size() + 2) / 3), '\0');
@@ -86,6 +93,17 @@ asio::awaitable<ProcessResult> GitOpsAdapter::run(std::vector<std::string> argv,
   co_return co_await run_process({std::move(argv), tool::environment(tools_, std::move(extra)), timeout});
 }
 
+asio::awaitable<GitOpsAdapter::CloneHold> GitOpsAdapter::hold_clone() {
+  std::optional<asio::steady_timer> wait;
+  while (clone_busy_) {
+    if (!wait) wait.emplace(co_await asio::this_coro::executor);
+    wait->expires_after(std::chrono::milliseconds(20));
+    co_await wait->async_wait(asio::use_awaitable);
+  }
+  clone_busy_ = true;
+  co_return CloneHold(clone_busy_);
+}
+
 asio::awaitable<ProcessResult> GitOpsAdapter::sync() const {
   if (!std::filesystem::exists(clone_ / ".git")) {
     std::error_code ignored;
@@ -137,6 +155,7 @@ asio::awaitable<std::string> GitOpsAdapter::image_change(const std::string& sha)
 }
 
 asio::awaitable<Plan> GitOpsAdapter::plan(std::optional<std::string> target_revision) {
+  const auto held = co_await hold_clone();
   Plan plan;
   plan.wait_argv = git({"push", "origin", "HEAD:refs/heads/" + target_.branch});
   if (ssh_url(target_.repo) && !target_.ssh_key_file.empty() &&
@@ -175,7 +194,13 @@ asio::awaitable<Plan> GitOpsAdapter::plan(std::optional<std::string> target_revi
       co_return plan;
     }
     target_sha = trimmed(resolved.out);
-    reverted = co_await commits(target_sha + ".." + remote_branch(), 50);
+    reverted = co_await commits(target_sha + ".." + remote_branch(), most_reverted);
+    if (reverted.size() == static_cast<std::size_t>(most_reverted)) {
+      plan.preflight.push_back({"target within reach", false,
+                                std::to_string(most_reverted) + " or more commits under " + target_.path + " since " +
+                                    *target_revision + ": choose a nearer target, or revert by hand"});
+      co_return plan;
+    }
     if (reverted.empty()) {
       plan.preflight.push_back({"target differs from current", false,
                                 "nothing under " + target_.path + " changed after " + *target_revision});
@@ -236,10 +261,17 @@ asio::awaitable<Plan> GitOpsAdapter::plan(std::optional<std::string> target_revi
 
 asio::awaitable<Outcome> GitOpsAdapter::execute(const Plan& plan, ProgressFn on_progress) {
   const auto report = [&](const std::string& detail) { on_progress({0, 0, 0, 0, detail}); };
+  if (plan.argv.size() <= first_sha) {
+    Outcome refused;
+    refused.failure = Failure::revision_missing;
+    refused.message = "the plan names no commit to revert";
+    co_return refused;
+  }
+  const auto held = co_await hold_clone();
   std::string tail;
   const auto subject = plan.current.change_cause.substr(0, plan.current.change_cause.rfind(" ("));
   std::string message = "Revert \"" + subject + "\"\n\nGo-around: " + plan.intent + ".\n";
-  for (auto sha = plan.argv.begin() + 5; sha != plan.argv.end(); ++sha) message += "\nThis reverts commit " + *sha + ".";
+  for (auto sha = plan.argv.begin() + first_sha; sha != plan.argv.end(); ++sha) message += "\nThis reverts commit " + *sha + ".";
   for (int attempt = 1;; ++attempt) {
     // Always on the remote's tip: the branch may have moved since the plan.
     const auto synced = co_await sync();
@@ -272,15 +304,32 @@ asio::awaitable<Outcome> GitOpsAdapter::execute(const Plan& plan, ProgressFn on_
   }
 }
 
+asio::awaitable<std::string> GitOpsAdapter::pushed_revert(const Plan& plan) {
+  if (plan.argv.size() <= first_sha) co_return "";
+  const auto fetched = co_await run(git({"fetch", "--prune", "origin", target_.branch}), timeout_);
+  if (!fetched.ok()) co_return "";
+  const auto revert =
+      co_await run(git({"log", "-n", "1", "--format=%H", "--grep=This reverts commit " + plan.argv[first_sha], remote_branch()}));
+  co_return trimmed(revert.out);
+}
+
+asio::awaitable<bool> GitOpsAdapter::includes(const std::string& revision, const std::string& sha) {
+  if (revision.empty() || sha.empty()) co_return false;
+  co_return (co_await run(git({"merge-base", "--is-ancestor", sha, revision}))).ok();
+}
+
 asio::awaitable<Verification> GitOpsAdapter::verify(const Plan& plan) {
   Verification v;
+  const auto held = co_await hold_clone();
   const auto fetched = co_await run(git({"fetch", "--prune", "origin", target_.branch}), timeout_);
   if (!fetched.ok()) {
     v.checks.push_back({"repository reachable", false, git_error(fetched)});
     co_return v;
   }
-  const auto bad = plan.argv.size() > 5 ? plan.argv[5] : "";
-  const auto revert = co_await run(git({"log", "-n", "1", "--format=%h %s", "--grep=This reverts commit " + bad, remote_branch()}));
+  const auto bad = plan.argv.size() > first_sha ? plan.argv[first_sha] : "";
+  const auto revert = bad.empty() ? ProcessResult{}
+                                  : co_await run(git({"log", "-n", "1", "--format=%h %s",
+                                                      "--grep=This reverts commit " + bad, remote_branch()}));
   const auto found = trimmed(revert.out);
   v.checks.push_back({"revert on the branch", !found.empty(),
                       found.empty() ? "no commit on " + target_.branch + " reverts " + bad.substr(0, 7)
@@ -294,11 +343,8 @@ asio::awaitable<Verification> GitOpsAdapter::verify(const Plan& plan) {
   co_return v;
 }
 
-asio::awaitable<std::string> GitOpsAdapter::tip() const {
-  co_return trimmed((co_await run(git({"rev-parse", remote_branch()}))).out);
-}
-
 asio::awaitable<History> GitOpsAdapter::history() {
+  const auto held = co_await hold_clone();
   History history;
   const auto synced = co_await sync();
   if (!synced.ok()) {

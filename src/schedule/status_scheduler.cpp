@@ -72,14 +72,15 @@ model::Schedule StatusScheduler::start_cadence(const model::Incident& incident,
       service ? service->status_interval : std::chrono::milliseconds(15min));
   schedule.next_due_at = time::format_utc(time::stored_time(incident.opened_at) + schedule.interval);
   schedule.detection_value = value;
-  store_.schedules().save(schedule);
-  return schedule;
+  return store_.schedules().start(schedule);
 }
 
 asio::awaitable<void> StatusScheduler::tick() {
   // The cadence is leader work: one replica posts, and only under its fencing token.
   const auto fence = leadership_.fence();
-  if (!fence) co_return;
+  if (!fence || ticking_) co_return;  // one tick at a time (a new leader's first tick may meet the periodic one)
+  ticking_ = true;
+  const std::unique_ptr<bool, void (*)(bool*)> done(&ticking_, [](bool* flag) { *flag = false; });
   for (const auto& incident : store_.incidents().open())
     if (!store_.schedules().find(incident.id)) {
       const auto* service = services_.find(incident.service);

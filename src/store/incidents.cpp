@@ -156,6 +156,17 @@ void Schedules::save(const model::Schedule& s) {
             parameters);
 }
 
+model::Schedule Schedules::start(const model::Schedule& s) {
+  auto parameters = schedule_values(s);
+  parameters.insert(parameters.begin(), s.incident_id);
+  // Never over a running cadence: a reminder another tick (or replica) claimed stays claimed.
+  c_.db.run("INSERT INTO status_schedules (incident_id, interval_seconds, next_due_at,"
+            " last_posted_at, last_human_at, reminded_at, detection_value, last_value)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id) DO NOTHING",
+            parameters);
+  return find(s.incident_id).value_or(s);
+}
+
 bool Schedules::claim(const model::Schedule& seen, const model::Schedule& next, const Fence& fence) {
   auto parameters = schedule_values(next);
   for (Value v : std::initializer_list<Value>{seen.incident_id, seen.next_due_at, seen.reminded_at.value_or(""),

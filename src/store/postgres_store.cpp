@@ -77,9 +77,11 @@ void PostgresSession::connect_if_needed() {
   if (now < next_attempt_) throw Unavailable("postgresql: not reachable; the next attempt is due shortly");
   // The URL first (expand_dbname), then what the bot adds: the password kept out of it, a
   // bounded connect, keepalives that notice a vanished peer, and a name in pg_stat_activity.
+  // tcp_user_timeout: a statement in flight when the network goes fails in 10 s, not after
+  // TCP's retransmissions (about 15 minutes of a stalled loop).
   std::vector<const char*> keys{"dbname", "connect_timeout", "application_name", "keepalives_idle",
-                                "keepalives_interval", "keepalives_count"};
-  std::vector<const char*> values{url_.c_str(), "3", "goaround", "5", "2", "2"};
+                                "keepalives_interval", "keepalives_count", "tcp_user_timeout"};
+  std::vector<const char*> values{url_.c_str(), "3", "goaround", "5", "2", "2", "10000"};
   if (password_) {
     keys.push_back("password");
     values.push_back(password_->c_str());
@@ -181,7 +183,12 @@ void PostgresSession::run_script(std::string_view statements) {
 void PostgresSession::begin_write() {
   run_script("BEGIN");
   in_transaction_ = true;
-  run(writer_lock);
+  try {
+    run(writer_lock);
+  } catch (...) {  // no WriteTransaction exists yet to roll it back
+    rollback();
+    throw;
+  }
 }
 
 void PostgresSession::commit() {
@@ -198,7 +205,11 @@ void PostgresSession::rollback() noexcept {
 
 bool PostgresSession::writable(std::string& why) {
   try {
-    run("SELECT 1");
+    // A standby answers, but takes no writes.
+    if (!run("SELECT NOT pg_is_in_recovery()").first()->boolean(0)) {
+      why = "postgresql: the server is a read-only standby";
+      return false;
+    }
     return true;
   } catch (const std::exception& e) {
     why = e.what();

@@ -32,7 +32,7 @@ Result SqliteSession::run(std::string_view statement, const std::vector<Value>& 
     found = prepared_.emplace(std::string(statement), std::make_unique<SQLite::Statement>(db_, std::string(statement)))
                 .first;
   auto& q = *found->second;
-  q.reset();
+  q.tryReset();  // an earlier run that threw left its error in the statement; start afresh
   q.clearBindings();
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     const int index = static_cast<int>(i) + 1;
@@ -47,6 +47,9 @@ Result SqliteSession::run(std::string_view statement, const std::vector<Value>& 
   }
   Result result;
   const int columns = q.getColumnCount();
+  // A statement that fails is reset here, so that it holds no lock and no error afterwards.
+  const std::unique_ptr<SQLite::Statement, void (*)(SQLite::Statement*)> reset_after(
+      &q, [](SQLite::Statement* statement) { statement->tryReset(); });
   while (q.executeStep()) {
     std::vector<std::optional<std::string>> cells;
     cells.reserve(static_cast<std::size_t>(columns));
@@ -58,7 +61,6 @@ Result SqliteSession::run(std::string_view statement, const std::vector<Value>& 
     result.rows.emplace_back(std::move(cells));
   }
   result.changed = columns == 0 || !result.rows.empty() ? db_.getChanges() : 0;
-  q.reset();  // a finished statement holds no read lock between calls
   return result;
 }
 

@@ -238,6 +238,10 @@ TEST_CASE("argocd: with auto-sync on and a gitops block, the go-around reverts i
   CHECK(verified.passed);
   CHECK(check(verified.checks, "application synced the revert").passed);
   CHECK(check(verified.checks, "revert on the branch").passed);
-  // Argo CD itself was only asked to read and wait: no `app rollback` under auto-sync.
-  for (const auto& argv : standin.calls()) CHECK(std::find(argv.begin(), argv.end(), "rollback") == argv.end());
+  // Argo CD itself was only asked to refresh, read and wait: no `app rollback` under auto-sync.
+  const auto calls = standin.calls();
+  for (const auto& argv : calls) CHECK(std::find(argv.begin(), argv.end(), "rollback") == argv.end());
+  CHECK(std::any_of(calls.begin(), calls.end(), [](const auto& argv) {
+    return std::find(argv.begin(), argv.end(), "--refresh") != argv.end();
+  }));
 }

@@ -1,5 +1,6 @@
 #pragma once
 #include <filesystem>
+#include <utility>
 
 #include "goaround/exec/adapter.hpp"
 #include "goaround/exec/process.hpp"
@@ -29,8 +30,10 @@ class GitOpsAdapter final : public Adapter {
   boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) override;
   boost::asio::awaitable<Verification> verify(const Plan& plan) override;
   boost::asio::awaitable<History> history() override;
-  // The remote branch's tip as last fetched (what a controller should be syncing).
-  boost::asio::awaitable<std::string> tip() const;
+  // The plan's revert on the remote branch (fetched now), if it is there: its SHA.
+  boost::asio::awaitable<std::string> pushed_revert(const Plan& plan);
+  // Whether `revision` (what a controller synced) includes commit `sha`.
+  boost::asio::awaitable<bool> includes(const std::string& revision, const std::string& sha);
 
  private:
   struct Commit {
@@ -48,11 +51,29 @@ class GitOpsAdapter final : public Adapter {
   // What a commit changed in image lines under the path, as "image: A → B" (empty: none).
   boost::asio::awaitable<std::string> image_change(const std::string& sha) const;
   std::string remote_branch() const { return "origin/" + target_.branch; }
+  // The clone is one work tree: a plan's trial revert, an execution's revert and commit and a
+  // history read must not interleave at their co_awaits. Each holds it while it works.
+  class CloneHold {
+   public:
+    explicit CloneHold(bool& busy) : busy_(&busy) {}
+    CloneHold(CloneHold&& other) noexcept : busy_(std::exchange(other.busy_, nullptr)) {}
+    CloneHold(const CloneHold&) = delete;
+    CloneHold& operator=(const CloneHold&) = delete;
+    CloneHold& operator=(CloneHold&&) = delete;
+    ~CloneHold() {
+      if (busy_) *busy_ = false;
+    }
+
+   private:
+    bool* busy_;
+  };
+  boost::asio::awaitable<CloneHold> hold_clone();
 
   config::GitOpsTarget target_;
   config::Tools tools_;
   std::filesystem::path clone_;
   std::chrono::milliseconds timeout_;
+  bool clone_busy_ = false;
 };
 
 }  // namespace goaround::exec

@@ -66,6 +66,7 @@ class StatusScheduler {
   const time::Clock& clock_;
   MetricReader metric_;
   Periodic periodic_;
+  bool ticking_ = false;
 };
 
 }  // namespace goaround::schedule

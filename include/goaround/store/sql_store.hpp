@@ -52,6 +52,7 @@ class Schedules final : public store::Schedules {
   std::optional<model::Schedule> find(std::int64_t incident_id) override;
   std::vector<model::Schedule> of_open_incidents() override;
   void save(const model::Schedule& schedule) override;
+  model::Schedule start(const model::Schedule& schedule) override;
   bool claim(const model::Schedule& seen, const model::Schedule& next, const Fence& fence) override;
 
  private:

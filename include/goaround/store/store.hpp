@@ -60,6 +60,8 @@ class Schedules {
   virtual std::optional<model::Schedule> find(std::int64_t incident_id) = 0;
   virtual std::vector<model::Schedule> of_open_incidents() = 0;  // soonest due first
   virtual void save(const model::Schedule& schedule) = 0;
+  // Starts the incident's cadence unless it has one; returns the one stored either way.
+  virtual model::Schedule start(const model::Schedule& schedule) = 0;
   // Moves the cadence from `seen` to `next` if nobody moved it meanwhile (its due time and
   // reminder are still the ones seen) and the fence still holds; false, changing nothing,
   // when another process claimed this post first. Claim first, then post: never twice.
