@@ -1,5 +1,7 @@
 #include "goaround/exec/gitops_adapter.hpp"
 
+#include <boost/algorithm/string/split.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -60,10 +62,13 @@ bool push_rejected_as_stale(const ProcessResult& push) {
          said.find("fetch first") != std::string::npos;
 }
 
-std::string trimmed(std::string text) {
-  while (!text.empty() && std::isspace(static_cast<unsigned char>(text.back()))) text.pop_back();
-  const auto first = text.find_first_not_of(" \t\r\n");
-  return first == std::string::npos ? "" : text.substr(first);
+std::string trimmed(const std::string& text) { return boost::algorithm::trim_copy(text); }
+
+// git's %x1f-separated fields of one log line or record.
+std::vector<std::string> fields_of(const std::string& record) {
+  std::vector<std::string> fields;
+  boost::algorithm::split(fields, trimmed(record), [](char c) { return c == '\x1f'; });
+  return fields;
 }
 
 }  // namespace
@@ -127,9 +132,7 @@ asio::awaitable<std::vector<GitOpsAdapter::Commit>> GitOpsAdapter::commits(const
   std::vector<Commit> out;
   std::istringstream records(listed.out);
   for (std::string record; std::getline(records, record, '\x1e');) {
-    std::vector<std::string> fields;
-    std::istringstream split(trimmed(record));
-    for (std::string field; std::getline(split, field, '\x1f');) fields.push_back(field);
+    auto fields = fields_of(record);
     if (fields.size() < 5) continue;
     fields.resize(6);
     std::smatch match;
@@ -217,9 +220,7 @@ asio::awaitable<Plan> GitOpsAdapter::plan(std::optional<std::string> target_revi
   }
   const auto& newest = reverted.front();
   const auto target_subject = co_await run(git({"log", "-1", "--format=%h%x1f%s%x1f%cI", target_sha}));
-  std::vector<std::string> target_fields;
-  std::istringstream split(trimmed(target_subject.out));
-  for (std::string field; std::getline(split, field, '\x1f');) target_fields.push_back(field);
+  auto target_fields = fields_of(target_subject.out);
   target_fields.resize(3);
   const auto change = co_await image_change(newest.sha);
   const auto arrow = change.find(" → ");

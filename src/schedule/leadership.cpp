@@ -29,19 +29,12 @@ bool Leadership::renew() {
     if (new_term || !was_leading) {
       spdlog::info("leader: this replica ({}) leads now, fencing token {}", holder_, grant->token);
       metrics.leader_changes.inc();
-      last_seen_leader_ = holder_;
       if (on_lead_) on_lead_();
     }
   } else {
+    // Who leads instead says so itself ("leads now"): no second query on every standby's try.
     if (was_leading) spdlog::warn("leader: this replica ({}) no longer leads; its leader work stops", holder_);
     fence_.reset();
-    try {
-      if (const auto leader = store_.leases().holder(lease_name); leader && *leader != last_seen_leader_) {
-        spdlog::info("leader: {} leads", *leader);
-        last_seen_leader_ = *leader;
-      }
-    } catch (const std::exception&) {  // already logged above, or the store is gone: nothing to add
-    }
   }
   metrics.leader = leading() ? 1 : 0;
   return leading();

@@ -39,6 +39,10 @@ model::Schedule read_schedule(const Row& r) {
                          r.optional_real(6),   r.optional_real(7)};
 }
 
+constexpr const char* insert_schedule =
+    "INSERT INTO status_schedules (incident_id, interval_seconds, next_due_at, last_posted_at, last_human_at,"
+    " reminded_at, detection_value, last_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?)";
+
 // The schedule's columns after incident_id, as parameters in schedule_columns' order.
 std::vector<Value> schedule_values(const model::Schedule& s) {
   return {static_cast<std::int64_t>(s.interval.count()), s.next_due_at,
@@ -146,9 +150,8 @@ std::vector<model::Schedule> Schedules::of_open_incidents() {
 void Schedules::save(const model::Schedule& s) {
   auto parameters = schedule_values(s);
   parameters.insert(parameters.begin(), s.incident_id);
-  c_.db.run("INSERT INTO status_schedules (incident_id, interval_seconds, next_due_at,"
-            " last_posted_at, last_human_at, reminded_at, detection_value, last_value)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id) DO UPDATE SET"
+  c_.db.run(std::string(insert_schedule) +
+            " ON CONFLICT (incident_id) DO UPDATE SET"
             " interval_seconds = excluded.interval_seconds,"
             " next_due_at = excluded.next_due_at, last_posted_at = excluded.last_posted_at,"
             " last_human_at = excluded.last_human_at, reminded_at = excluded.reminded_at,"
@@ -160,10 +163,7 @@ model::Schedule Schedules::start(const model::Schedule& s) {
   auto parameters = schedule_values(s);
   parameters.insert(parameters.begin(), s.incident_id);
   // Never over a running cadence: a reminder another tick (or replica) claimed stays claimed.
-  c_.db.run("INSERT INTO status_schedules (incident_id, interval_seconds, next_due_at,"
-            " last_posted_at, last_human_at, reminded_at, detection_value, last_value)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (incident_id) DO NOTHING",
-            parameters);
+  c_.db.run(std::string(insert_schedule) + " ON CONFLICT (incident_id) DO NOTHING", parameters);
   return find(s.incident_id).value_or(s);
 }
 

@@ -230,6 +230,10 @@ int schema_version(Session& db) {
 }
 
 void migrate(Session& db, std::optional<int> up_to) {
+  // Every connection opens through here (the bot's, the ledger's, the lease's): one read when
+  // the schema is current, no write lock.
+  const int wanted = up_to.value_or(latest_schema_version());
+  if (schema_version(db) >= wanted) return;
   // One write transaction from reading the version to the last migration (PostgreSQL's DDL
   // is transactional too): processes or replicas starting together migrate once, the second
   // waiting for the first and then finding nothing to do.

@@ -1,5 +1,6 @@
 #include "goaround/store/postgres_store.hpp"
 
+#include <boost/algorithm/string/trim.hpp>
 #include <poll.h>
 #include <spdlog/spdlog.h>
 
@@ -48,11 +49,7 @@ bool lost_connection(PGconn* connection, const PGresult* result) {
   return std::strncmp(state, "08", 2) == 0 || std::strncmp(state, "57P0", 4) == 0;
 }
 
-std::string trimmed(const char* message) {
-  std::string text = message ? message : "";
-  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
-  return text;
-}
+std::string trimmed(const char* message) { return boost::algorithm::trim_right_copy(std::string(message ? message : "")); }
 
 }  // namespace
 

@@ -1,5 +1,8 @@
 #include "goaround/store/sql.hpp"
 
+#include <boost/url/parse.hpp>
+#include <boost/url/url.hpp>
+
 #include <charconv>
 
 #include "goaround/store/open.hpp"
@@ -47,13 +50,11 @@ SqlStore::SqlStore(std::unique_ptr<sql::Session> session, const time::Clock& clo
 
 std::string Location::describe() const {
   if (!postgres()) return sqlite_file.string();
-  auto shown = postgres_url;
-  const auto scheme_end = shown.find("://");
-  const auto at = shown.find('@');
-  if (scheme_end == std::string::npos || at == std::string::npos) return shown;
-  const auto colon = shown.find(':', scheme_end + 3);
-  if (colon != std::string::npos && colon < at) shown.replace(colon + 1, at - colon - 1, "***");
-  return shown;
+  auto parsed = boost::urls::parse_uri(postgres_url);
+  if (!parsed) return "a PostgreSQL URL that does not parse";
+  boost::urls::url shown(*parsed);
+  if (shown.has_password()) shown.set_password("***");
+  return std::string(shown.buffer());
 }
 
 std::unique_ptr<Store> open(const Location& where, const time::Clock& clock) {

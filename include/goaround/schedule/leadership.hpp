@@ -48,7 +48,6 @@ class Leadership {
   const Timing timing_;
   std::optional<store::Fence> fence_;
   std::chrono::steady_clock::time_point leads_until_{};
-  std::string last_seen_leader_;
   std::function<void()> on_lead_;
   Periodic periodic_;
 };
