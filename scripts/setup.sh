@@ -10,6 +10,7 @@ packages=(
   libyaml-cpp-dev libkainjow-mustache-dev
   prometheus libcairo2-dev
   libpq-dev postgresql-15
+  git curl nodejs
 )
 
 missing=()

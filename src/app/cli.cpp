@@ -72,10 +72,11 @@ const std::vector<Subcommand> subcommands{
     {"console", "goaround [console] [options]",
      "The local console on the configured services: type /rollback commands, numbers for buttons.",
      {}},
-    {"rollback", "goaround rollback <service> [--to REV] [--reason TEXT] [--yes] [options]",
-     "The go-around without Slack: same card, same timeline. Exit 0 only when rolled back and "
-     "verified; 1 when it failed; 3 when it did not start.",
+    {"rollback", "goaround rollback <service> [--to REV | --flag KEY] [--reason TEXT] [--yes] [options]",
+     "The go-around without Slack: same card, same timeline. Exit 0 only when rolled back (or the "
+     "flag turned off) and verified; 1 when it failed; 3 when it did not start.",
      {{"to", true, "target revision (default: the one before the live one)"},
+      {"flag", true, "turn this feature flag off instead of rolling back (the service's flags: provider)"},
       {"reason", true, "why we are going around"},
       {"yes", false, "confirm without asking"}}},
     {"timeline", "goaround timeline [export] [INCIDENT] [--all] [--format md|json|csv] [options]",
@@ -337,7 +338,7 @@ asio::awaitable<int> headless_rollback(Runtime& rt, const chat::Arguments& args)
     co_await rt.go_around.recover();
     // Words after the service are the reason, as in chat: `goaround rollback payments it's the db`.
     proposal = co_await rt.go_around.propose(request, args.positional[1], args.value("to"),
-                                             args.value("reason").value_or(args.rest(2)));
+                                             args.value("reason").value_or(args.rest(2)), args.value("flag"));
   } catch (const std::exception& e) {
     // Nothing ran: say so, and exit as "not started", not as a failed rollback.
     std::cerr << rt.templates.render("cli_store_unavailable", {{"error", e.what()}}) << '\n';

@@ -31,6 +31,10 @@ std::string_view to_string(AdapterKind kind) {
   return "unknown";
 }
 
+std::string_view to_string(FlagProvider provider) {
+  return provider == FlagProvider::launchdarkly ? "launchdarkly" : "unleash";
+}
+
 std::string_view to_string(Comparison comparison) {
   return comparison == Comparison::greater_than ? "greater_than" : "less_than";
 }
@@ -471,6 +475,8 @@ class Validator {
         withheld.push_back(service.argocd->auth_token);
     for (const auto& service : cfg.services)
       if (service.gitops && !service.gitops->token.source().empty()) withheld.push_back(service.gitops->token);
+    for (const auto& service : cfg.services)
+      if (service.flags && !service.flags->token.source().empty()) withheld.push_back(service.flags->token);
     for (const auto& name : cfg.tools.environment.pass)
       for (const auto& secret : withheld)
         if (secret_variable(secret) == name)
@@ -563,6 +569,34 @@ class Validator {
     return out;
   }
 
+  // `flags:` sits beside any adapter: the service's flags, switched off by a go-around.
+  std::optional<FlagsTarget> flags(const YAML::Node& node, const std::string& where) {
+    const auto k = node["flags"];
+    const auto sub = where + ".flags";
+    if (!k || !expect_map(k, sub, {"provider", "url", "token", "token_file", "project", "environment"}))
+      return std::nullopt;
+    FlagsTarget t;
+    const auto provider = scalar(k, "provider", sub, true).value_or("");
+    if (provider == "launchdarkly") t.provider = FlagProvider::launchdarkly;
+    else if (provider != "unleash" && !provider.empty())
+      problem(k["provider"], sub + ".provider `" + provider + "` is not one of unleash, launchdarkly");
+    if (t.provider == FlagProvider::launchdarkly) t.url = "https://app.launchdarkly.com";
+    if (auto v = url(k, "url", sub, t.provider == FlagProvider::unleash)) t.url = *v;
+    while (!t.url.empty() && t.url.back() == '/') t.url.pop_back();
+    t.token = secret(k, "token", sub);
+    if (t.token.empty() && !k["token"] && !k["token_file"])
+      problem(k, sub + ".token is required: ${" + suggested_variable(sub, "token") + "} or " + sub + ".token_file");
+    // Both keys go into the API's URL path: only what the providers allow in a key.
+    if (auto v = scalar(k, "project", sub, false)) t.project = *v;
+    t.environment = scalar(k, "environment", sub, true).value_or("");
+    static const std::regex key(R"([A-Za-z0-9][A-Za-z0-9._~-]{0,99})");
+    for (const auto& [field, value] : {std::pair<const char*, const std::string&>{"project", t.project},
+                                       std::pair<const char*, const std::string&>{"environment", t.environment}})
+      if (!value.empty() && !std::regex_match(value, key))
+        problem(k[field], sub + "." + field + " `" + value + "` must be a key (letters, digits, '.', '_', '~', '-')");
+    return t;
+  }
+
   // An adapter's own block: required when the service uses that adapter.
   template <typename T, typename Read>
   // `also_for`: another adapter the block may sit beside (gitops beside argocd: its way out of
@@ -592,7 +626,7 @@ class Validator {
     Service svc;
     if (!expect_map(node, where,
                     {"name", "environment", "adapter", "kubectl", "helm", "argocd",
-                     "argo_rollouts", "gitops", "sim", "verify", "timeout", "allowed", "channel",
+                     "argo_rollouts", "gitops", "flags", "sim", "verify", "timeout", "allowed", "channel",
                      "status_interval", "watch_window", "cooldown", "prompt_after", "triggers",
                      "escalate_to"}))
       return svc;
@@ -686,6 +720,7 @@ class Validator {
       }
       return t;
     }, {"repo", "branch", "path", "ssh_key_file", "token", "token_file", "author"}, "argocd");
+    svc.flags = flags(node, where);
     if (const auto verify = node["verify"]) {
       const auto sub = where + ".verify";
       if (expect_map(verify, sub, {"health_url", "expect_status", "query", "below"})) {

@@ -30,7 +30,8 @@ DecisionTree DecisionTree::parse(std::string_view yaml) {
     tree.outcomes.emplace(o.first.as<std::string>(),
                           Outcome{o.first.as<std::string>(), o.second["verdict"].as<std::string>(),
                                   o.second["reason"].as<std::string>(),
-                                  o.second["go_around"] && o.second["go_around"].as<bool>()});
+                                  o.second["go_around"] && o.second["go_around"].as<bool>(),
+                                  o.second["turns_flag_off"] && o.second["turns_flag_off"].as<bool>()});
   static const std::set<std::string> verdicts{"ROLL BACK", "FIX FORWARD", "FLAG OFF",
                                               "PARTIAL ROLLBACK", "ESCALATE"};
   for (const auto& [id, outcome] : tree.outcomes)

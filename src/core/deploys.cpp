@@ -8,6 +8,7 @@
 
 #include "goaround/core/registry.hpp"
 #include "goaround/metrics/metrics.hpp"
+#include "goaround/model/json_path.hpp"
 #include "goaround/time/clock.hpp"
 
 namespace goaround::core {
@@ -62,6 +63,16 @@ std::optional<std::string> freeze_scope(const Invocation& call, const std::strin
   if (word == "all") return "*";
   if (!call.service(word)) return std::nullopt;
   return word;
+}
+
+std::optional<std::string> deployed_flag(store::Store& store, const std::string& service) {
+  const auto deployment = store.deploys().latest_deployment(service);
+  if (!deployment) return std::nullopt;
+  boost::system::error_code ec;
+  const auto data = json::parse(deployment->data_json, ec);
+  const auto* flag = ec ? nullptr : model::at(data, {"feature_flag"});
+  if (!flag || !flag->is_string() || flag->get_string().empty()) return std::nullopt;
+  return std::string(flag->get_string());
 }
 
 json::value deployment_context(store::Store& store, const std::string& service,

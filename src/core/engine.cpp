@@ -9,6 +9,7 @@
 #include <random>
 
 #include "goaround/core/decision.hpp"
+#include "goaround/core/deploys.hpp"
 #include "goaround/debrief/timeline_export.hpp"
 #include "goaround/model/buttons.hpp"
 
@@ -183,8 +184,14 @@ boost::asio::awaitable<std::optional<chat::Message>> Engine::automatic(std::stri
 }
 
 boost::asio::awaitable<GoAround::Proposal> Engine::propose(const Request& request, std::string service,
-                                                           std::optional<std::string> to, std::string reason) {
-  co_return co_await go_around_.propose(request, service, std::move(to), std::move(reason));
+                                                           std::optional<std::string> to, std::string reason,
+                                                           std::optional<std::string> flag) {
+  co_return co_await go_around_.propose(request, service, std::move(to), std::move(reason), std::move(flag));
+}
+
+boost::asio::awaitable<GoAround::Proposal> Engine::propose_flag_off(const Request& request, model::Incident incident,
+                                                                    std::string flag) {
+  co_return co_await go_around_.propose(request, incident.service, std::nullopt, incident.reason, std::move(flag));
 }
 
 boost::asio::awaitable<GoAround::Proposal> Engine::propose_for(const Request& request, model::Incident incident) {
@@ -202,6 +209,13 @@ boost::asio::awaitable<GoAround::Proposal> Engine::propose_again(const Request& 
                                                                 bool further) {
   const auto execution = store_.executions().find(failed);
   if (!execution) co_return GoAround::Proposal{std::nullopt, render("usage_error", {{"problem", "that go-around is not known"}})};
+  // A flag go-around is retried as one; a flag has no revision before it.
+  const auto plan = exec::plan_from_json(json::parse(execution->plan_json));
+  if (plan.route == "flag") {
+    if (further)
+      co_return GoAround::Proposal{std::nullopt, render("usage_error", {{"problem", "a flag has no revision before it"}})};
+    co_return co_await go_around_.propose(request, execution->service, std::nullopt, execution->reason, plan.flag);
+  }
   auto target = execution->to_revision;
   if (further) {
     const auto before = revision_before(target);
@@ -476,6 +490,12 @@ boost::asio::awaitable<Outcome<bool>> Engine::decide(const Request& request, mod
   if (w.outcome->go_around)
     message.buttons.push_back({"Go around now", model::button("goaround.go", model::buttons::Incident{incident.id}),
                                chat::ButtonStyle::danger});
+  // FLAG OFF: the flag the deploy registered, one press away, when the service can switch it.
+  if (w.outcome->turns_flag_off && service && service->flags)
+    if (const auto flag = deployed_flag(store_, incident.service))
+      message.buttons.push_back({"Turn flag " + *flag + " off",
+                                 model::button("goaround.flag-off", model::buttons::FlagOff{incident.id, *flag}),
+                                 chat::ButtonStyle::danger});
   co_await post_in_incident(store_, transport_, incident, message);
   co_return Outcome<bool>{true, ""};
 }

@@ -26,6 +26,7 @@
 #include "goaround/core/deploys.hpp"
 #include "goaround/core/incidents.hpp"
 #include "goaround/core/registry.hpp"
+#include "goaround/exec/flag_adapter.hpp"
 #include "goaround/metrics/metrics.hpp"
 #include "goaround/model/buttons.hpp"
 #include "goaround/verify/verify.hpp"
@@ -59,6 +60,15 @@ json::value text_or_null(const std::string& text) {
 }
 
 std::string_view result_name(Result r) { return boost::describe::enum_to_string(r, "failed"); }
+
+// A flag plan's flag as the card and the announcement say it; null for a rollback.
+json::value flag_context(const config::Service& service, const exec::Plan& plan) {
+  if (plan.route != "flag" || !service.flags) return nullptr;
+  return json::object{{"key", plan.flag},
+                      {"environment", service.flags->environment},
+                      {"provider", config::to_string(service.flags->provider)},
+                      {"on", plan.current.number == "on"}};
+}
 
 }  // namespace
 
@@ -169,7 +179,24 @@ json::object GoAround::card_context(const model::Execution& execution, const Pen
           {"brief", model::brief_context(store_.deploys().latest_brief(execution.service))},
           {"last_failed", last_failed(execution)},
           {"memory", go_around_memory(store_, execution.service, execution.id, clock_.now())},
-          {"target_rejected", rejected ? json::value(rejection_context(*rejected, clock_.now())) : json::value(nullptr)}};
+          {"target_rejected", rejected ? json::value(rejection_context(*rejected, clock_.now())) : json::value(nullptr)},
+          {"flag", flag_context(*settings_.services.find(execution.service), pending.plan)}};
+}
+
+std::vector<chat::Button> GoAround::card_buttons(const model::Execution& planned, const Pending& pending) const {
+  std::vector<chat::Button> buttons;
+  if (pending.plan.ready()) {
+    const model::buttons::Execution card_of{planned.id};
+    buttons = {{"Confirm go-around", model::button("goaround.confirm", card_of), chat::ButtonStyle::danger},
+               {"Cancel", model::button("goaround.cancel", card_of), chat::ButtonStyle::normal}};
+  }
+  // The practice: a flag-only change is undone faster by its flag than by a rollback.
+  if (pending.plan.route != "flag" && settings_.services.find(pending.service)->flags)
+    if (const auto flag = deployed_flag(store_, pending.service); flag && exec::FlagAdapter::valid_key(*flag))
+      buttons.push_back({"Turn flag " + *flag + " off instead",
+                         model::button("goaround.flag-off", model::buttons::FlagOff{pending.incident_id, *flag}),
+                         chat::ButtonStyle::normal});
+  return buttons;
 }
 
 json::value GoAround::last_failed(const model::Execution& execution) const {
@@ -226,7 +253,7 @@ boost::asio::awaitable<std::optional<chat::Message>> GoAround::automatic(const s
 boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& request,
                                                              const std::string& service_name,
                                                              std::optional<std::string> to,
-                                                             std::string reason) {
+                                                             std::string reason, std::optional<std::string> flag) {
   const auto* service = settings_.services.find(service_name);
   if (!service) {
     json::array known;
@@ -238,7 +265,10 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   if (to && (to->empty() || to->size() > 9 ||
              !std::all_of(to->begin(), to->end(), [](char c) { return c >= '0' && c <= '9'; })))
     co_return Proposal{std::nullopt, render("bad_revision", {{"revision", *to}})};
-  auto* adapter = adapters_.find(service->name);
+  if (flag && to) co_return Proposal{std::nullopt, render("usage_error", {{"problem", "give --flag or --to, not both"}})};
+  if (flag && !exec::FlagAdapter::valid_key(*flag)) co_return Proposal{std::nullopt, render("bad_flag", {{"flag", *flag}})};
+  auto* adapter = flag ? adapters_.flags(service->name) : adapters_.find(service->name);
+  if (!adapter) co_return Proposal{std::nullopt, render("no_flags", {{"service", service->name}, {"flag", *flag}})};
   const auto requester = display_name(request.who);
   // A go-around whose process died is not "already going around": free the service first.
   co_await recover(service->name);
@@ -251,7 +281,7 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   }
 
   auto incident = open_or_join(store_, templates_, *service, request.who, reason, request.where.channel);
-  auto plan = co_await adapter->plan(to);
+  auto plan = co_await adapter->plan(flag ? flag : to);
   plan.intent = templates_.render("go_around_intent", {{"incident", incident.id}, {"person", requester}, {"reason", reason}});
 
   Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason,
@@ -262,7 +292,8 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   planned.service = service->name;
   if (pending.plan.ready()) {
     planned.id = store_.executions().create({incident.id, service->name,
-                                          std::string(config::to_string(service->adapter)),
+                                          std::string(flag ? config::to_string(service->flags->provider)
+                                                           : config::to_string(service->adapter)),
                                           json::serialize(json::value_from(pending.plan.argv)),
                                           pending.plan.current.number,
                                           pending.plan.target.number, requester, reason,
@@ -274,11 +305,7 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
          model::encode(events::Card{planned.id, request.who.id, pending.plan.argv,
                                     revision_ref(pending.plan.current), revision_ref(pending.plan.target),
                                     checks_of(pending.plan.preflight)}));
-  if (pending.plan.ready()) {
-    const model::buttons::Execution card_of{planned.id};
-    message.buttons = {{"Confirm go-around", model::button("goaround.confirm", card_of), chat::ButtonStyle::danger},
-                       {"Cancel", model::button("goaround.cancel", card_of), chat::ButtonStyle::normal}};
-  }
+  message.buttons = card_buttons(planned, pending);
   if (!pending.plan.ready()) {
     co_await post_in_incident(store_, transport_, incident, message);
     co_return Proposal{};
@@ -451,7 +478,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
                 templates_.render("freeze_reason", {{"execution", id}, {"reason", execution->reason}}),
                 bot_actor, incident);
   // What it rolls back from is ruled out: CI's registration of it again is refused.
-  if (!pending.plan.current.number.empty())
+  if (!pending.plan.current.number.empty() && pending.plan.route != "flag")
     co_await Rejections(store_, templates_, transport_, clock_)
         .reject(pending.place, {0, execution->service, pending.plan.current.number, pending.plan.current.image,
                                 execution->reason, bot_actor, "", incident, id});
@@ -460,7 +487,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   if (!still_owned(id)) co_return Result::failed;
   exec::Outcome outcome;
   exec::Verification verification;
-  auto* adapter = adapters_.find(execution->service);
+  auto* adapter = adapters_.of(execution->service, pending.plan);
   try {
     outcome = co_await adapter->execute(pending.plan, [&](const exec::Progress& p) {
       if (lost_.contains(id)) return;  // another process speaks for it now
@@ -495,7 +522,8 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   const auto recorded = model::encode(events::Result{
       execution->service, pending.plan.target.number, pending.plan.current.number, time::format_duration(took),
       took.count(), std::string(exec::to_string(outcome.failure)), outcome.message, checks_of(verification.checks),
-      result, incident, outcome.exit_code, outcome.output_tail});
+      result, incident, outcome.exit_code, outcome.output_tail,
+      pending.plan.route == "flag" ? std::optional(pending.plan.flag) : std::nullopt});
   auto summary = recorded;
   summary[result_name(result)] = true;  // the template's section for this outcome
   if (took.count() == 0) summary.erase("duration");  // a virtual clock that did not move: no "in 0 ms"
@@ -643,13 +671,12 @@ boost::asio::awaitable<void> GoAround::say_taken_over(const model::RunningExecut
   co_await transport_.post(place, notice);
   // What the adapter sees now is the only truth left about the interrupted rollback.
   exec::Verification verification;
-  if (auto* adapter = adapters_.find(execution.service)) {
-    try {
-      verification = co_await verify_all(execution.service, *adapter,
-                                         exec::plan_from_json(json::parse(execution.plan_json)));
-    } catch (const std::exception& e) {
-      verification.checks.push_back({"live state readable", false, e.what()});
-    }
+  try {
+    const auto plan = exec::plan_from_json(json::parse(execution.plan_json));
+    if (auto* adapter = adapters_.of(execution.service, plan))
+      verification = co_await verify_all(execution.service, *adapter, plan);
+  } catch (const std::exception& e) {
+    verification.checks.push_back({"live state readable", false, e.what()});
   }
   const auto checked = model::encode(events::Verification{verification.passed, checks_of(verification.checks),
                                                           execution.service, execution.to_revision, execution.id});

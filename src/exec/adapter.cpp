@@ -9,6 +9,7 @@
 
 #include "goaround/exec/argo_rollouts_adapter.hpp"
 #include "goaround/exec/argocd_adapter.hpp"
+#include "goaround/exec/flag_adapter.hpp"
 #include "goaround/exec/gitops_adapter.hpp"
 #include "goaround/exec/helm_adapter.hpp"
 #include "goaround/exec/kubectl_adapter.hpp"
@@ -61,8 +62,10 @@ std::unique_ptr<Adapter> make_adapter(boost::asio::any_io_executor executor, con
 
 Adapters::Adapters(boost::asio::any_io_executor executor, config::Services services, const config::Tools& tools,
                    const std::filesystem::path& work_dir) {
-  for (const auto& service : services)
+  for (const auto& service : services) {
     adapters_.emplace(service.name, make_adapter(executor, service, tools, work_dir));
+    if (service.flags) flags_.emplace(service.name, std::make_unique<FlagAdapter>(*service.flags));
+  }
 }
 
 Adapters::~Adapters() = default;
@@ -70,6 +73,15 @@ Adapters::~Adapters() = default;
 Adapter* Adapters::find(const std::string& service) {
   const auto it = adapters_.find(service);
   return it == adapters_.end() ? nullptr : it->second.get();
+}
+
+Adapter* Adapters::flags(const std::string& service) {
+  const auto it = flags_.find(service);
+  return it == flags_.end() ? nullptr : it->second.get();
+}
+
+Adapter* Adapters::of(const std::string& service, const Plan& plan) {
+  return plan.route == "flag" ? flags(service) : find(service);
 }
 
 
@@ -141,6 +153,7 @@ boost::json::value to_json(const Plan& plan) {
           {"wait_argv", strings_json(plan.wait_argv)},
           {"intent", plan.intent},
           {"route", plan.route},
+          {"flag", plan.flag},
           {"preflight", std::move(checks)}};
 }
 
@@ -154,6 +167,7 @@ Plan plan_from_json(const boost::json::value& json) {
   if (const auto* v = o->if_contains("wait_argv")) plan.wait_argv = strings_from(*v);
   plan.intent = model::text_at(*o, {"intent"});
   plan.route = model::text_at(*o, {"route"});
+  plan.flag = model::text_at(*o, {"flag"});
   if (const auto* checks = o->if_contains("preflight"); checks && checks->is_array())
     for (const auto& c : checks->get_array())
       if (const auto* co = c.if_object())

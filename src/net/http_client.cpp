@@ -249,12 +249,16 @@ asio::awaitable<HttpResponse> HttpPool::request(HttpRequest spec) {
     co_return out;
   }
   const auto key = origin->key();
-  http::request<http::string_body> request{spec.method == "POST" ? http::verb::post : http::verb::get,
-                                           origin->target, 11};
+  const auto verb = http::string_to_verb(spec.method);
+  if (verb == http::verb::unknown) {
+    out.error = "`" + spec.method + "` is not an HTTP method";
+    co_return out;
+  }
+  http::request<http::string_body> request{verb, origin->target, 11};
   request.set(http::field::host, origin->host);
   request.set(http::field::user_agent, "goaround");
   for (const auto& [name, value] : spec.headers) request.set(name, value);
-  if (spec.method == "POST") {
+  if (verb != http::verb::get && verb != http::verb::head) {
     request.body() = spec.body;
     request.prepare_payload();
   }

@@ -62,6 +62,19 @@ struct GitOpsTarget {
   std::string author_email = "goaround@localhost";
 };
 
+// Where a service's feature flags are switched: the other prepared way back for a change that
+// was flag-only ("turn the flag off, then record it in the incident").
+enum class FlagProvider { unleash, launchdarkly };
+std::string_view to_string(FlagProvider provider);
+
+struct FlagsTarget {
+  FlagProvider provider = FlagProvider::unleash;
+  std::string url;          // Unleash: the server; LaunchDarkly: https://app.launchdarkly.com
+  Secret token;             // an admin API token (Unleash) or an API access token (LaunchDarkly)
+  std::string project = "default";
+  std::string environment;  // the provider's environment key, e.g. production
+};
+
 enum class RolloutStrategy { canary, bluegreen };
 
 struct ArgoRolloutsTarget {
@@ -159,6 +172,7 @@ struct Service {
   std::optional<ArgoCdTarget> argocd;
   std::optional<ArgoRolloutsTarget> argo_rollouts;
   std::optional<GitOpsTarget> gitops;
+  std::optional<FlagsTarget> flags;  // beside any adapter: /rollback SERVICE --flag KEY
   SimSettings sim;
   Verify verify;
   std::chrono::milliseconds timeout{std::chrono::minutes(5)};  // one rollback and its wait

@@ -27,6 +27,7 @@ struct DecisionTree {
   struct Outcome {
     std::string id, verdict, reason;
     bool go_around = false;  // the verdict is a (full or partial) rollback
+    bool turns_flag_off = false;  // the verdict is turning the deploy's flag off
   };
   std::string start;
   std::map<std::string, Question, std::less<>> questions;

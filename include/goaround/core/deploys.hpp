@@ -40,6 +40,8 @@ Registration register_deployment(config::Services services, store::Store& store,
 
 // The service's latest registered deployment for templates: revision, age, migration kind and
 // whether it is destructive (null when none was registered).
+// The feature flag the service's latest registered deployment named, if it named one.
+std::optional<std::string> deployed_flag(store::Store& store, const std::string& service);
 boost::json::value deployment_context(store::Store& store, const std::string& service,
                                       std::chrono::system_clock::time_point now);
 

@@ -118,8 +118,14 @@ class Engine {
                                                                  std::string reason);
 
   // --- the go-around
+  // With `flag`, the go-around turns that flag off instead of rolling back.
   boost::asio::awaitable<GoAround::Proposal> propose(const Request& request, std::string service,
-                                                     std::optional<std::string> to, std::string reason);
+                                                     std::optional<std::string> to, std::string reason,
+                                                     std::optional<std::string> flag = std::nullopt);
+  // "Turn flag X off instead" (a rollback card, the FLAG OFF verdict): a flag go-around in
+  // the incident, for its reason.
+  boost::asio::awaitable<GoAround::Proposal> propose_flag_off(const Request& request, model::Incident incident,
+                                                              std::string flag);
   // The go-around a suggestion, prompt or decision offered ("Go around"): the incident's service,
   // for the reason the incident has come to: its latest decision when one was made (an incident
   // opened to decide has only a placeholder for a reason), else why it was opened.

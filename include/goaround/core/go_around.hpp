@@ -72,9 +72,11 @@ class GoAround {
     std::optional<chat::Message> refusal;      // for the person who asked, otherwise
   };
   // Plans a go-around and posts its card in the incident (opening one if none is open).
+  // With `flag`, the go-around turns that flag off (the service's `flags:` provider) instead
+  // of rolling the service back.
   boost::asio::awaitable<Proposal> propose(const Request& request, const std::string& service,
                                            std::optional<std::string> to_revision,
-                                           std::string reason);
+                                           std::string reason, std::optional<std::string> flag = std::nullopt);
 
   // A go-around a trigger asked for: the same card, announcement and verification, confirmed
   // by the trigger itself. Refused (the message says why) while the service's deploys are
@@ -134,6 +136,9 @@ class GoAround {
                                                         exec::Adapter& adapter,
                                                         const exec::Plan& plan);
   boost::json::object card_context(const model::Execution& execution, const Pending& pending);
+  // The card's buttons: confirm and cancel when it may run, and the flag the last deploy named
+  // when a rollback card's service can turn it off instead.
+  std::vector<chat::Button> card_buttons(const model::Execution& planned, const Pending& pending) const;
   chat::Message render(std::string_view name, const boost::json::value& context) const;
   // The service's lock is held: the refusal to show, and whose go-around holds it.
   struct Busy {

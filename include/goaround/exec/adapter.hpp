@@ -47,8 +47,10 @@ struct Plan {
   // revert commit's message).
   std::string intent;
   // Which way back the plan takes when its adapter knows more than one: "" its own, "git" a
-  // revert in the GitOps repository (argocd under auto-sync).
+  // revert in the GitOps repository (argocd under auto-sync), "flag" a flag turned off.
   std::string route;
+  std::string flag;  // route "flag": the key of the flag turned off
+
   bool ready() const;  // every pre-flight check passed
 };
 
@@ -111,9 +113,14 @@ class Adapters {
   ~Adapters();
   // nullptr for a service that is not configured.
   Adapter* find(const std::string& service);
+  // The service's flag switch; nullptr when it has no `flags:` block.
+  Adapter* flags(const std::string& service);
+  // The adapter that carries a plan out: the flag switch for a flag plan, else the service's.
+  Adapter* of(const std::string& service, const Plan& plan);
 
  private:
   std::map<std::string, std::unique_ptr<Adapter>> adapters_;
+  std::map<std::string, std::unique_ptr<Adapter>> flags_;
 };
 
 }  // namespace goaround::exec

@@ -51,6 +51,12 @@ struct Decision {  // goaround.decide: the answers so far, "question=answer,…"
 };
 BOOST_DESCRIBE_STRUCT(Decision, (), (incident, path, walk))
 
+struct FlagOff {  // goaround.flag-off: turn the deploy's flag off instead of rolling back
+  std::int64_t incident = 0;
+  std::string flag;
+};
+BOOST_DESCRIBE_STRUCT(FlagOff, (), (incident, flag))
+
 struct Brief {  // goaround.brief: the form's service
   std::string service;
 };

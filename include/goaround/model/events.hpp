@@ -175,9 +175,10 @@ struct Result {
   std::int64_t incident = 0;
   std::optional<int> exit_code;
   std::string output_tail;
+  std::optional<std::string> flag;  // a flag go-around: the flag turned off
 };
 BOOST_DESCRIBE_STRUCT(Result, (), (service, target, from, duration, duration_ms, failure, message, checks,
-                                   result, incident, exit_code, output_tail))
+                                   result, incident, exit_code, output_tail, flag))
 
 struct ExecutionLost {
   std::int64_t execution = 0;

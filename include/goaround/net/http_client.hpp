@@ -12,7 +12,7 @@
 namespace goaround::net {
 
 struct HttpRequest {
-  std::string method = "GET";  // GET or POST
+  std::string method = "GET";  // GET, POST, PATCH…: the body goes with all but GET and HEAD
   std::string url;             // http:// or https://
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
