@@ -8,11 +8,11 @@
 # Unleash migrates its schema on first start: about 10-25 s, so the run shares one server.
 set -euo pipefail
 action="$1"
-state="$2"
+state="$(mkdir -p "$2" && cd "$2" && pwd)"
 here="$(cd "$(dirname "$0")" && pwd)"
 case "$action" in
 start)
-  pg_state="$3"
+  pg_state="$(cd "$3" && pwd)"
   if [ -f "$state/pid" ] && kill -0 "$(cat "$state/pid")" 2>/dev/null; then exit 0; fi
   mkdir -p "$state/node"
   cp "$here/unleash/package.json" "$here/unleash/start.js" "$state/node/"
