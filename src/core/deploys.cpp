@@ -65,14 +65,14 @@ std::optional<std::string> freeze_scope(const Invocation& call, const std::strin
   return word;
 }
 
-std::optional<std::string> deployed_flag(store::Store& store, const std::string& service) {
+std::optional<std::string> deployed_detail(store::Store& store, const std::string& service, std::string_view key) {
   const auto deployment = store.deploys().latest_deployment(service);
   if (!deployment) return std::nullopt;
   boost::system::error_code ec;
   const auto data = json::parse(deployment->data_json, ec);
-  const auto* flag = ec ? nullptr : model::at(data, {"feature_flag"});
-  if (!flag || !flag->is_string() || flag->get_string().empty()) return std::nullopt;
-  return std::string(flag->get_string());
+  const auto* detail = ec ? nullptr : model::at(data, {key});
+  if (!detail || !detail->is_string() || detail->get_string().empty()) return std::nullopt;
+  return std::string(detail->get_string());
 }
 
 json::value deployment_context(store::Store& store, const std::string& service,

@@ -192,7 +192,7 @@ std::vector<chat::Button> GoAround::card_buttons(const model::Execution& planned
   }
   // The practice: a flag-only change is undone faster by its flag than by a rollback.
   if (pending.plan.route != "flag" && settings_.services.find(pending.service)->flags)
-    if (const auto flag = deployed_flag(store_, pending.service); flag && exec::FlagAdapter::valid_key(*flag))
+    if (const auto flag = deployed_detail(store_, pending.service, "feature_flag"); flag && exec::FlagAdapter::valid_key(*flag))
       buttons.push_back({"Turn flag " + *flag + " off instead",
                          model::button("goaround.flag-off", model::buttons::FlagOff{pending.incident_id, *flag}),
                          chat::ButtonStyle::normal});
@@ -261,10 +261,15 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
     co_return Proposal{std::nullopt,
                        render("unknown_service", {{"service", service_name}, {"known", known}, {"or_subcommand", true}})};
   }
-  // A revision reaches the tool's command line: only a plain number may get that far.
-  if (to && (to->empty() || to->size() > 9 ||
-             !std::all_of(to->begin(), to->end(), [](char c) { return c >= '0' && c <= '9'; })))
-    co_return Proposal{std::nullopt, render("bad_revision", {{"revision", *to}})};
+  // A revision reaches the tool's command line: only a plain number may get that far, or for a
+  // GitOps service a commit SHA.
+  const bool by_commit = service->adapter == config::AdapterKind::gitops;
+  const auto digits = [](std::string_view text, auto is_digit, std::size_t least, std::size_t most) {
+    return text.size() >= least && text.size() <= most &&
+           std::all_of(text.begin(), text.end(), [&](char c) { return is_digit(static_cast<unsigned char>(c)); });
+  };
+  if (to && !(by_commit ? digits(*to, ::isxdigit, 4, 40) : digits(*to, ::isdigit, 1, 9)))
+    co_return Proposal{std::nullopt, render("bad_revision", {{"revision", *to}, {"commit", by_commit}})};
   if (flag && to) co_return Proposal{std::nullopt, render("usage_error", {{"problem", "give --flag or --to, not both"}})};
   if (flag && !exec::FlagAdapter::valid_key(*flag)) co_return Proposal{std::nullopt, render("bad_flag", {{"flag", *flag}})};
   auto* adapter = flag ? adapters_.flags(service->name) : adapters_.find(service->name);
@@ -281,7 +286,9 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   }
 
   auto incident = open_or_join(store_, templates_, *service, request.who, reason, request.where.channel);
-  auto plan = co_await adapter->plan(flag ? flag : to);
+  // Without a target, the change CI registered (its commit) is what a GitOps way back reverts.
+  const auto registered_commit = flag || to ? std::nullopt : deployed_detail(store_, service->name, "commit");
+  auto plan = registered_commit ? co_await adapter->plan_undo(*registered_commit) : co_await adapter->plan(flag ? flag : to);
   plan.intent = templates_.render("go_around_intent", {{"incident", incident.id}, {"person", requester}, {"reason", reason}});
 
   Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason,

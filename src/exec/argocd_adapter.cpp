@@ -94,6 +94,14 @@ asio::awaitable<tool::JsonRead> ArgoCdAdapter::read_app() const {
 }
 
 asio::awaitable<Plan> ArgoCdAdapter::plan(std::optional<std::string> target_revision) {
+  co_return co_await plan_of(std::move(target_revision), std::nullopt);
+}
+
+asio::awaitable<Plan> ArgoCdAdapter::plan_undo(std::string change) {
+  co_return co_await plan_of(std::nullopt, std::move(change));
+}
+
+asio::awaitable<Plan> ArgoCdAdapter::plan_of(std::optional<std::string> target_revision, std::optional<std::string> change) {
   Plan plan;
   const auto& app_name = target_.app;
   const auto finish = [&](const std::string& id) {
@@ -129,7 +137,7 @@ asio::awaitable<Plan> ArgoCdAdapter::plan(std::optional<std::string> target_revi
   const bool automated = model::at(*app, {"spec", "syncPolicy", "automated"}) != nullptr;
   const auto repo = model::text_at(*app, {"spec", "source", "repoURL"});
   if (automated && git_route_) {
-    auto by_git = co_await git_route_->plan(target_revision);
+    auto by_git = change ? co_await git_route_->plan_undo(*change) : co_await git_route_->plan(target_revision);
     by_git.route = "git";
     by_git.preflight.insert(
         by_git.preflight.begin(),

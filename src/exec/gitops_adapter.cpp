@@ -1,5 +1,6 @@
 #include "goaround/exec/gitops_adapter.hpp"
 
+#include <boost/algorithm/string/case_conv.hpp>
 #include <boost/algorithm/string/split.hpp>
 #include <boost/algorithm/string/trim.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -158,6 +159,14 @@ asio::awaitable<std::string> GitOpsAdapter::image_change(const std::string& sha)
 }
 
 asio::awaitable<Plan> GitOpsAdapter::plan(std::optional<std::string> target_revision) {
+  co_return co_await plan_of(std::move(target_revision), std::nullopt);
+}
+
+asio::awaitable<Plan> GitOpsAdapter::plan_undo(std::string change) {
+  co_return co_await plan_of(std::nullopt, std::move(change));
+}
+
+asio::awaitable<Plan> GitOpsAdapter::plan_of(std::optional<std::string> target_revision, std::optional<std::string> registered) {
   const auto held = co_await hold_clone();
   Plan plan;
   plan.wait_argv = git({"push", "origin", "HEAD:refs/heads/" + target_.branch});
@@ -179,7 +188,7 @@ asio::awaitable<Plan> GitOpsAdapter::plan(std::optional<std::string> target_revi
   std::set<std::string> undone;
   for (const auto& c : recent)
     if (!c.reverts.empty()) undone.insert(c.reverts);
-  const auto bad = std::find_if(recent.begin(), recent.end(),
+  auto bad = std::find_if(recent.begin(), recent.end(),
                                 [&](const Commit& c) { return c.reverts.empty() && !undone.contains(c.sha); });
   if (bad == recent.end()) {
     plan.preflight.push_back({"commits under path", false,
@@ -187,6 +196,28 @@ asio::awaitable<Plan> GitOpsAdapter::plan(std::optional<std::string> target_revi
     co_return plan;
   }
   std::vector<Commit> reverted{*bad};
+  // CI named the bad change: that commit, while it is on the branch under the path and undone by
+  // no one; newer changes there stay, and the card lists them.
+  if (registered && !target_revision) {
+    const auto named = std::find_if(recent.begin(), recent.end(), [&](const Commit& c) {
+      return c.reverts.empty() && !undone.contains(c.sha) && c.sha.starts_with(boost::algorithm::to_lower_copy(*registered)) && registered->size() >= 7;
+    });
+    if (named == recent.end()) {
+      plan.preflight.push_back({"registered commit", true,
+                                "the deployment's commit " + registered->substr(0, 12) + " is not a change under " + target_.path +
+                                    " on " + target_.branch + " left to revert: the newest one there is planned"});
+    } else {
+      reverted = {*named};
+      bad = named;
+      std::string newer;
+      for (auto c = recent.begin(); c != named; ++c)
+        if (c->reverts.empty() && !undone.contains(c->sha)) newer += (newer.empty() ? "" : "; ") + c->short_sha + " " + c->subject;
+      plan.preflight.push_back({"registered commit", true,
+                                named->short_sha + " is the deployment CI registered" +
+                                    (newer.empty() ? "" : "; newer changes under " + target_.path + " stay: " + newer +
+                                                              " (choose --to SHA to revert them too)")});
+    }
+  }
   std::string target_sha;
   if (target_revision) {
     const auto resolved = co_await run(git({"rev-parse", "--verify", "--quiet", *target_revision + "^{commit}"}));
@@ -198,6 +229,12 @@ asio::awaitable<Plan> GitOpsAdapter::plan(std::optional<std::string> target_revi
     }
     target_sha = trimmed(resolved.out);
     reverted = co_await commits(target_sha + ".." + remote_branch(), most_reverted);
+    // A revert and the commit it reverted, both after the target, cancel out: neither goes again.
+    std::set<std::string> in_range, paired;
+    for (const auto& c : reverted) in_range.insert(c.sha);
+    for (const auto& c : reverted)
+      if (!c.reverts.empty() && in_range.contains(c.reverts)) paired.insert({c.sha, c.reverts});
+    std::erase_if(reverted, [&](const Commit& c) { return paired.contains(c.sha); });
     if (reverted.size() == static_cast<std::size_t>(most_reverted)) {
       plan.preflight.push_back({"target within reach", false,
                                 std::to_string(most_reverted) + " or more commits under " + target_.path + " since " +
@@ -329,18 +366,22 @@ asio::awaitable<Verification> GitOpsAdapter::verify(const Plan& plan) {
   }
   const auto bad = plan.argv.size() > first_sha ? plan.argv[first_sha] : "";
   const auto revert = bad.empty() ? ProcessResult{}
-                                  : co_await run(git({"log", "-n", "1", "--format=%h %s",
+                                  : co_await run(git({"log", "-n", "1", "--format=%H%x1f%h %s",
                                                       "--grep=This reverts commit " + bad, remote_branch()}));
-  const auto found = trimmed(revert.out);
-  v.checks.push_back({"revert on the branch", !found.empty(),
-                      found.empty() ? "no commit on " + target_.branch + " reverts " + bad.substr(0, 7)
-                                    : target_.branch + " has " + found});
-  const auto same = co_await run(git({"diff", "--quiet", plan.target.number, remote_branch(), "--", target_.path}));
-  v.checks.push_back({"path as at the target", same.ok(),
-                      same.ok() ? target_.path + " on " + target_.branch + " is as at " + plan.target.number
-                                : target_.path + " on " + target_.branch + " differs from " + plan.target.number +
-                                      " (changed again since?)"});
-  v.passed = !found.empty() && same.ok();
+  const auto found = fields_of(trimmed(revert.out));
+  const bool reverted = found.size() == 2;
+  v.checks.push_back({"revert on the branch", reverted,
+                      !reverted ? "no commit on " + target_.branch + " reverts " + bad.substr(0, 7)
+                                : target_.branch + " has " + found[1]});
+  // As the revert left it: the target's state when the newest changes went, the target's with
+  // the newer changes kept when CI's registered commit went alone.
+  const auto same = reverted ? co_await run(git({"diff", "--quiet", found[0], remote_branch(), "--", target_.path}))
+                             : ProcessResult{};
+  v.checks.push_back({"path as the revert left it", reverted && same.ok(),
+                      reverted && same.ok() ? target_.path + " on " + target_.branch + " is as the revert left it"
+                                            : target_.path + " on " + target_.branch + " differs from the revert" +
+                                                  (reverted ? " (changed again since?)" : "")});
+  v.passed = reverted && same.ok();
   co_return v;
 }
 

@@ -28,19 +28,24 @@ std::variant<core::NewDeployment, std::string> decode_deployment(std::string_vie
   const auto& o = parsed.get_object();
   static const std::set<std::string_view> known{"service",   "environment",       "revision",
                                                 "image",     "previous_revision", "migration",
-                                                "feature_flag", "registered_by",  "brief"};
+                                                "feature_flag", "registered_by",  "brief", "commit"};
   for (const auto& [key, value] : o)
     if (!known.count(key)) return "unknown field `" + std::string(key) + "`";
   for (const auto* key : {"service", "environment", "revision"})
     if (!text_field(o, key)) return "`" + std::string(key) + "` is required (a non-empty string)";
-  for (const auto* key : {"image", "previous_revision", "feature_flag", "registered_by"})
+  for (const auto* key : {"image", "previous_revision", "feature_flag", "registered_by", "commit"})
     if (o.if_contains(key) && !o.at(key).is_string()) return "`" + std::string(key) + "` must be a string";
+  // The commit a GitOps go-around reverts: it reaches git's command line.
+  if (const auto commit = text_field(o, "commit");
+      commit && (commit->size() < 7 || commit->size() > 40 ||
+                 !std::all_of(commit->begin(), commit->end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)); })))
+    return "`commit` must be a commit SHA (7 to 40 hex digits)";
   const auto migration = o.if_contains("migration") ? text_field(o, "migration") : std::string("none");
   if (!migration || (*migration != "none" && *migration != "additive" && *migration != "destructive"))
     return "`migration` must be none, additive or destructive";
   core::NewDeployment d{*text_field(o, "service"), *text_field(o, "environment"), *text_field(o, "revision"),
                         *migration, text_field(o, "registered_by").value_or("ci"), {}, {}};
-  for (const auto* key : {"image", "previous_revision", "feature_flag"})
+  for (const auto* key : {"image", "previous_revision", "feature_flag", "commit"})
     if (auto v = text_field(o, key)) d.details[key] = *v;
   if (const auto* b = o.if_contains("brief")) {
     if (!b->is_object()) return "`brief` must be an object with changes, signals, stop, rollback, not_fixing";

@@ -38,6 +38,7 @@ struct Run {
   GitOpsAdapter adapter;
   std::vector<std::string> progress;
   Plan plan(std::optional<std::string> to = std::nullopt) { return complete(io, adapter.plan(to)); }
+  Plan plan_undo(const std::string& commit) { return complete(io, adapter.plan_undo(commit)); }
   Outcome execute(const Plan& plan) {
     return complete(io, adapter.execute(plan, [&](const Progress& p) { progress.push_back(p.detail); }));
   }
@@ -93,7 +94,7 @@ TEST_CASE("gitops: a go-around leaves one revert on the branch, its tree under t
   CHECK(remote.show("main:apps/storefront/deployment.yaml") == remote.show("main~2:apps/storefront/deployment.yaml"));
   const auto verified = run.verify(plan);
   CHECK(verified.passed);
-  CHECK(check(verified.checks, "path as at the target").passed);
+  CHECK(check(verified.checks, "path as the revert left it").passed);
   // A second go-around goes one further back instead of undoing the first.
   const auto again = run.plan();
   for (const auto& c : again.preflight) UNSCOPED_INFO(c.name << ": " << c.detail);
@@ -170,6 +171,32 @@ TEST_CASE("gitops: --to reverts every commit under the path after the target, ne
   REQUIRE(run.execute(plan).ok());
   CHECK(remote.show("main:apps/storefront/deployment.yaml") == remote.show(first + ":apps/storefront/deployment.yaml"));
   CHECK(run.verify(plan).passed);
+}
+
+TEST_CASE("gitops: the commit CI registered is the bad change, and newer changes under the path are listed and stay") {
+  testing::GitRemote remote;
+  const auto registered = remote.head("main");  // storefront v2.4.0
+  remote.commit("apps/storefront/service.yaml", "kind: Service\n", "storefront service");
+  const auto newer = remote.head("main");
+  Run run(storefront(remote.url()));
+  auto plan = run.plan_undo(registered.substr(0, 12));
+  for (const auto& c : plan.preflight) UNSCOPED_INFO(c.name << ": " << c.detail);
+  REQUIRE(plan.ready());
+  REQUIRE(plan.argv.size() == 6);
+  CHECK(plan.argv.back() == registered);  // that commit alone
+  CHECK_THAT(check(plan.preflight, "registered commit").detail, Contains("newer changes under apps/storefront/ stay: " + newer.substr(0, 7)));
+  // A registered commit that is not a change under the path: the newest change is planned,
+  // and the card says why.
+  const auto fallback = run.plan_undo(remote.head("main~2"));  // search v1, outside the path
+  CHECK_THAT(check(fallback.preflight, "registered commit").detail, Contains("is not a change under apps/storefront/"));
+  CHECK(fallback.argv.back() == newer);
+
+  plan.intent = "incident #2, called by ci";
+  REQUIRE(run.execute(plan).ok());
+  CHECK(remote.show("main:apps/storefront/deployment.yaml") == remote.show(registered + "~1:apps/storefront/deployment.yaml"));
+  CHECK(remote.show("main:apps/storefront/service.yaml") == "kind: Service");
+  CHECK(remote.log("%s", "-1 main") == "Revert \"storefront v2.4.0\"");
+
 }
 
 TEST_CASE("gitops: over the network (git daemon on loopback), the revert is fetched, pushed and verified the same way") {

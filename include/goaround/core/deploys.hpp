@@ -40,8 +40,8 @@ Registration register_deployment(config::Services services, store::Store& store,
 
 // The service's latest registered deployment for templates: revision, age, migration kind and
 // whether it is destructive (null when none was registered).
-// The feature flag the service's latest registered deployment named, if it named one.
-std::optional<std::string> deployed_flag(store::Store& store, const std::string& service);
+// A detail the service's latest registered deployment gave (its feature_flag, its commit), if any.
+std::optional<std::string> deployed_detail(store::Store& store, const std::string& service, std::string_view key);
 boost::json::value deployment_context(store::Store& store, const std::string& service,
                                       std::chrono::system_clock::time_point now);
 

@@ -98,6 +98,9 @@ class Adapter {
  public:
   virtual ~Adapter() = default;
   virtual boost::asio::awaitable<Plan> plan(std::optional<std::string> target_revision) = 0;
+  // A plan that undoes one known change: the commit CI registered as deployed. Adapters that
+  // return to revisions rather than revert changes plan as without a target.
+  virtual boost::asio::awaitable<Plan> plan_undo(std::string change) { co_return co_await plan(std::nullopt); }
   virtual boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) = 0;
   virtual boost::asio::awaitable<Verification> verify(const Plan& plan) = 0;
   // Read only: the revisions a go-around could return to (/rollback history).

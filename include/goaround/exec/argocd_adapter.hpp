@@ -19,11 +19,14 @@ class ArgoCdAdapter final : public Adapter {
                 const config::Tools& tools, std::unique_ptr<GitOpsAdapter> git_route = nullptr);
 
   boost::asio::awaitable<Plan> plan(std::optional<std::string> target_revision) override;
+  // Under auto-sync with a git route: the revert of the commit CI registered; else as plan().
+  boost::asio::awaitable<Plan> plan_undo(std::string change) override;
   boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) override;
   boost::asio::awaitable<Verification> verify(const Plan& plan) override;
   boost::asio::awaitable<History> history() override;
 
  private:
+  boost::asio::awaitable<Plan> plan_of(std::optional<std::string> target_revision, std::optional<std::string> change);
   // `argocd app get -o json`: what plan, verify and history read.
   boost::asio::awaitable<tool::JsonRead> read_app() const;
   std::vector<std::string> argocd(std::vector<std::string> args) const;

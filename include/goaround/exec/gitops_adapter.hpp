@@ -27,6 +27,9 @@ class GitOpsAdapter final : public Adapter {
   GitOpsAdapter(const config::Service& service, const config::Tools& tools, std::filesystem::path clone);
 
   boost::asio::awaitable<Plan> plan(std::optional<std::string> target_revision) override;
+  // The registered commit is the bad change when it is on the branch under the path and not
+  // undone yet; newer commits there are listed, and stay.
+  boost::asio::awaitable<Plan> plan_undo(std::string change) override;
   boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) override;
   boost::asio::awaitable<Verification> verify(const Plan& plan) override;
   boost::asio::awaitable<History> history() override;
@@ -40,6 +43,7 @@ class GitOpsAdapter final : public Adapter {
     std::string sha, short_sha, subject, author, date;
     std::string reverts;  // the commit this one reverts ("This reverts commit …" in its message), if any
   };
+  boost::asio::awaitable<Plan> plan_of(std::optional<std::string> target_revision, std::optional<std::string> registered);
   std::vector<std::string> git(std::vector<std::string> args) const;
   boost::asio::awaitable<ProcessResult> run(std::vector<std::string> argv,
                                             std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
