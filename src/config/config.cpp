@@ -718,8 +718,25 @@ class Validator {
         if (auto v = scalar(author, "name", sub + ".author", false)) t.author_name = *v;
         if (auto v = scalar(author, "email", sub + ".author", false)) t.author_email = *v;
       }
+      if (const auto wait = k["wait"]; wait && expect_map(wait, sub + ".wait", {"argocd_app", "flux_kustomization", "context"})) {
+        const auto at = sub + ".wait";
+        if (adapter == "argocd")
+          problem(wait, at + " does not apply beside the argocd adapter: its own app is waited for");
+        t.wait.argocd_app = label(wait, "argocd_app", at, false);
+        const auto flux = scalar(wait, "flux_kustomization", at, false).value_or("");
+        const auto slash = flux.find('/');
+        if (!flux.empty() && (slash == std::string::npos || !is_dns_label(flux.substr(0, slash)) || !is_dns_label(flux.substr(slash + 1))))
+          problem(wait["flux_kustomization"], at + ".flux_kustomization must be NAMESPACE/NAME, e.g. flux-system/storefront");
+        else if (!flux.empty()) {
+          t.wait.flux_namespace = flux.substr(0, slash);
+          t.wait.flux_name = flux.substr(slash + 1);
+        }
+        t.wait.context = argument(wait, "context", at);
+        if (t.wait.argocd_app.empty() == flux.empty())
+          problem(wait, at + " takes one of argocd_app or flux_kustomization");
+      }
       return t;
-    }, {"repo", "branch", "path", "ssh_key_file", "token", "token_file", "author"}, "argocd");
+    }, {"repo", "branch", "path", "ssh_key_file", "token", "token_file", "author", "wait"}, "argocd");
     svc.flags = flags(node, where);
     if (const auto verify = node["verify"]) {
       const auto sub = where + ".verify";

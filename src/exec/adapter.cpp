@@ -47,13 +47,22 @@ std::unique_ptr<Adapter> make_adapter(boost::asio::any_io_executor executor, con
     case config::AdapterKind::helm:
       return std::make_unique<HelmAdapter>(executor, service, tools);
     case config::AdapterKind::argocd:
+      // Under auto-sync the way back is git, and this app is what reconciles the revert.
       return std::make_unique<ArgoCdAdapter>(
           executor, service, tools,
-          service.gitops ? std::make_unique<GitOpsAdapter>(service, tools, work_dir / "gitops" / service.name) : nullptr);
+          service.gitops ? std::make_unique<GitOpsAdapter>(service, tools, work_dir / "gitops" / service.name,
+                                                           argocd_reconciler(*service.argocd, tools, service.timeout))
+                         : nullptr);
     case config::AdapterKind::argo_rollouts:
       return std::make_unique<ArgoRolloutsAdapter>(executor, service, tools);
-    case config::AdapterKind::gitops:
-      return std::make_unique<GitOpsAdapter>(service, tools, work_dir / "gitops" / service.name);
+    case config::AdapterKind::gitops: {
+      const auto& wait = service.gitops->wait;
+      auto reconciler = !wait.argocd_app.empty()
+                            ? argocd_reconciler(config::ArgoCdTarget{.app = wait.argocd_app}, tools, service.timeout)
+                        : !wait.flux_name.empty() ? flux_reconciler(wait, tools, service.timeout)
+                                                  : nullptr;
+      return std::make_unique<GitOpsAdapter>(service, tools, work_dir / "gitops" / service.name, std::move(reconciler));
+    }
   }
   throw std::logic_error("unknown adapter kind");
 }

@@ -69,21 +69,113 @@ ArgoCdAdapter::ArgoCdAdapter(asio::any_io_executor, const config::Service& servi
                              std::unique_ptr<GitOpsAdapter> git_route)
     : target_(service.argocd.value()), tools_(tools), timeout_(service.timeout), git_route_(std::move(git_route)) {}
 
-std::vector<std::string> ArgoCdAdapter::argocd(std::vector<std::string> args) const {
-  args.insert(args.begin(), tools_.argocd);
-  if (!target_.server.empty()) args.insert(args.end(), {"--server", target_.server});
-  if (target_.grpc_web) args.push_back("--grpc-web");
-  if (target_.plaintext) args.push_back("--plaintext");
+namespace {
+
+std::vector<std::string> argocd_argv(const config::ArgoCdTarget& target, const config::Tools& tools,
+                                     std::vector<std::string> args) {
+  args.insert(args.begin(), tools.argocd);
+  if (!target.server.empty()) args.insert(args.end(), {"--server", target.server});
+  if (target.grpc_web) args.push_back("--grpc-web");
+  if (target.plaintext) args.push_back("--plaintext");
   return args;
+}
+
+asio::awaitable<ProcessResult> run_argocd(const config::ArgoCdTarget& target, const config::Tools& tools,
+                                          std::vector<std::string> argv, std::chrono::milliseconds timeout,
+                                          LineFn on_line = {}) {
+  std::map<std::string, std::string> token;
+  if (!target.auth_token.empty()) token.emplace("ARGOCD_AUTH_TOKEN", target.auth_token.reveal());
+  co_return co_await run_process({std::move(argv), tool::environment(tools, std::move(token)), timeout},
+                                 std::move(on_line));
+}
+
+// Argo CD reconciling a pushed revert: it polls git every few minutes and an app serving errors
+// is often Healthy to it, so the wait asks it to refresh until it has synced a revision that
+// includes the revert, then waits for the sync and health.
+class ArgoCdReconciler final : public Reconciler {
+ public:
+  ArgoCdReconciler(config::ArgoCdTarget app, config::Tools tools, std::chrono::milliseconds timeout)
+      : app_(std::move(app)), tools_(std::move(tools)), timeout_(timeout) {}
+
+  std::string describe() const override {
+    return "Argo CD app " + app_.app + ": `" + command_line(argv({"app", "get", app_.app, "--refresh", "-o", "json"})) +
+           "` until it synced the revert, then `" + command_line(wait_argv()) + "`";
+  }
+
+  asio::awaitable<Outcome> follow(std::string revert, Includes includes, ProgressFn on_progress) override {
+    const auto report = [&](std::string_view line) { on_progress({0, 0, 0, 0, std::string(line)}); };
+    asio::steady_timer pause(co_await asio::this_coro::executor);
+    std::string tail;
+    for (const auto deadline = std::chrono::steady_clock::now() + timeout_;;) {
+      const auto got = co_await run(argv({"app", "get", app_.app, "--refresh", "-o", "json"}), tool::read_timeout);
+      const auto app = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+      const auto synced = app ? model::text_at(*app, {"status", "sync", "revision"}) : std::string();
+      if (co_await includes(synced, revert)) break;
+      if (std::chrono::steady_clock::now() >= deadline) {
+        Outcome late;
+        late.failure = Failure::timeout;
+        late.message = app_.app + " has not synced the revert " + short_sha(revert) + " within " +
+                       tool::go_seconds(timeout_) + " (it is at " + (synced.empty() ? "an unknown revision" : short_sha(synced)) + ")";
+        co_return late;
+      }
+      report("waiting for " + app_.app + " to sync " + short_sha(revert));
+      pause.expires_after(2s);
+      co_await pause.async_wait(asio::use_awaitable);
+    }
+    const auto wait = co_await run(wait_argv(), timeout_ + 30s, report);
+    if (!wait.ok()) co_return tool::failed(wait, classify_argocd_failure(wait), argocd_error(wait), wait.tail());
+    Outcome outcome;
+    outcome.exit_code = 0;
+    outcome.message = app_.app + " synced it and is healthy";
+    outcome.output_tail = wait.tail();
+    co_return outcome;
+  }
+
+  asio::awaitable<std::vector<Check>> checks(std::string revert, Includes includes) override {
+    const auto got = co_await run(argv({"app", "get", app_.app, "-o", "json"}), tool::read_timeout);
+    const auto app = got.ok() ? tool::parse_json(got.out) : std::nullopt;
+    if (!app) co_return std::vector<Check>{{"application readable", false, tool::unusable(got, argocd_error(got), "argocd")}};
+    // Synced to a revision that includes the revert (the branch may have moved on), and healthy.
+    const auto synced = model::text_at(*app, {"status", "sync", "revision"});
+    const bool included = co_await includes(synced, revert);
+    const auto health = model::text_at(*app, {"status", "health", "status"});
+    co_return std::vector<Check>{
+        {"application synced the revert", included,
+         app_.app + " is at " + short_sha(synced) + (included ? ", which includes " : ", without ") + "the revert " +
+             short_sha(revert)},
+        {"application healthy", health == "Healthy", "health is " + health}};
+  }
+
+ private:
+  std::vector<std::string> argv(std::vector<std::string> args) const { return argocd_argv(app_, tools_, std::move(args)); }
+  std::vector<std::string> wait_argv() const {
+    return argv({"app", "wait", app_.app, "--sync", "--health", "--timeout", tool::whole_seconds(timeout_)});
+  }
+  asio::awaitable<ProcessResult> run(std::vector<std::string> command, std::chrono::milliseconds timeout,
+                                     LineFn on_line = {}) const {
+    co_return co_await run_argocd(app_, tools_, std::move(command), timeout, std::move(on_line));
+  }
+
+  config::ArgoCdTarget app_;
+  config::Tools tools_;
+  std::chrono::milliseconds timeout_;
+};
+
+}  // namespace
+
+std::unique_ptr<Reconciler> argocd_reconciler(const config::ArgoCdTarget& app, const config::Tools& tools,
+                                              std::chrono::milliseconds timeout) {
+  return std::make_unique<ArgoCdReconciler>(app, tools, timeout);
+}
+
+std::vector<std::string> ArgoCdAdapter::argocd(std::vector<std::string> args) const {
+  return argocd_argv(target_, tools_, std::move(args));
 }
 
 asio::awaitable<ProcessResult> ArgoCdAdapter::run(std::vector<std::string> argv,
                                                   std::chrono::milliseconds timeout,
                                                   LineFn on_line) const {
-  std::map<std::string, std::string> token;
-  if (!target_.auth_token.empty()) token.emplace("ARGOCD_AUTH_TOKEN", target_.auth_token.reveal());
-  co_return co_await run_process(
-      {std::move(argv), tool::environment(tools_, std::move(token)), timeout}, std::move(on_line));
+  co_return co_await run_argocd(target_, tools_, std::move(argv), timeout, std::move(on_line));
 }
 
 asio::awaitable<tool::JsonRead> ArgoCdAdapter::read_app() const {
@@ -206,36 +298,7 @@ asio::awaitable<Outcome> ArgoCdAdapter::execute(const Plan& plan, ProgressFn on_
   const auto report = [&](std::string_view line) { on_progress({0, 0, 0, 0, std::string(line)}); };
   if (plan.route == "git") {
     if (!git_route_) co_return no_git_route();
-    auto pushed = co_await git_route_->execute(plan, on_progress);
-    if (!pushed.ok()) co_return pushed;
-    // Argo CD polls git every few minutes and an app serving errors is often Healthy to it:
-    // ask it to refresh until it has synced a revision that includes the revert, then wait.
-    const auto revert = co_await git_route_->pushed_revert(plan);
-    asio::steady_timer pause(co_await asio::this_coro::executor);
-    for (const auto deadline = std::chrono::steady_clock::now() + timeout_;;) {
-      const auto got = co_await run(argocd({"app", "get", target_.app, "--refresh", "-o", "json"}), tool::read_timeout);
-      const auto app = got.ok() ? tool::parse_json(got.out) : std::nullopt;
-      const auto synced = app ? model::text_at(*app, {"status", "sync", "revision"}) : std::string();
-      if (co_await git_route_->includes(synced, revert)) break;
-      if (std::chrono::steady_clock::now() >= deadline) {
-        Outcome late;
-        late.failure = Failure::timeout;
-        late.message = target_.app + " has not synced the revert " + short_sha(revert) + " within " +
-                       tool::go_seconds(timeout_) + " (it is at " + (synced.empty() ? "an unknown revision" : short_sha(synced)) + ")";
-        late.output_tail = pushed.output_tail;
-        co_return late;
-      }
-      report("waiting for " + target_.app + " to sync " + short_sha(revert));
-      pause.expires_after(2s);
-      co_await pause.async_wait(asio::use_awaitable);
-    }
-    const auto wait = co_await run(
-        argocd({"app", "wait", target_.app, "--sync", "--health", "--timeout", tool::whole_seconds(timeout_)}),
-        timeout_ + 30s, report);
-    pushed.output_tail += "\n" + wait.tail();
-    if (!wait.ok()) co_return tool::failed(wait, classify_argocd_failure(wait), argocd_error(wait), pushed.output_tail);
-    pushed.message += "; " + target_.app + " synced it and is healthy";
-    co_return pushed;
+    co_return co_await git_route_->execute(plan, on_progress);  // its reconciler is this app
   }
   // `app rollback` waits for its sync operation; `app wait --health` then for the workloads.
   const auto rollback = co_await run(plan.argv, timeout_ + 30s, report);
@@ -261,25 +324,12 @@ asio::awaitable<Verification> ArgoCdAdapter::verify(const Plan& plan) {
     v.checks.push_back({"git route configured", false, no_git_route().message});
     co_return v;
   }
-  if (plan.route == "git") v = co_await git_route_->verify(plan);
+  if (plan.route == "git") co_return co_await git_route_->verify(plan);  // with this app's checks
   const auto read = co_await read_app();
   const auto& app = read.json;
   if (!app) {
     v.checks.push_back({"application readable", false, read.problem});
     v.passed = false;
-    co_return v;
-  }
-  if (plan.route == "git") {
-    // Synced to a revision that includes the revert (the branch may have moved on), and healthy.
-    const auto revert = co_await git_route_->pushed_revert(plan);
-    const auto synced = model::text_at(*app, {"status", "sync", "revision"});
-    const bool includes = co_await git_route_->includes(synced, revert);
-    const auto health = model::text_at(*app, {"status", "health", "status"});
-    v.checks.push_back({"application synced the revert", includes,
-                        target_.app + " is at " + short_sha(synced) + (includes ? ", which includes " : ", without ") +
-                            "the revert " + short_sha(revert)});
-    v.checks.push_back({"application healthy", health == "Healthy", "health is " + health});
-    v.passed = v.passed && includes && health == "Healthy";
     co_return v;
   }
   // The rollback's sync is the newest history entry; it must have deployed the target's revision.

@@ -74,8 +74,19 @@ std::vector<std::string> fields_of(const std::string& record) {
 
 }  // namespace
 
-GitOpsAdapter::GitOpsAdapter(const config::Service& service, const config::Tools& tools, std::filesystem::path clone)
-    : target_(service.gitops.value()), tools_(tools), clone_(std::move(clone)), timeout_(service.timeout) {}
+GitOpsAdapter::GitOpsAdapter(const config::Service& service, const config::Tools& tools, std::filesystem::path clone,
+                             std::unique_ptr<Reconciler> reconciler)
+    : target_(service.gitops.value()),
+      tools_(tools),
+      clone_(std::move(clone)),
+      timeout_(service.timeout),
+      reconciler_(std::move(reconciler)) {}
+
+GitOpsAdapter::~GitOpsAdapter() = default;
+
+Includes GitOpsAdapter::includes_fn() {
+  return [this](std::string revision, std::string sha) { return includes(std::move(revision), std::move(sha)); };
+}
 
 std::vector<std::string> GitOpsAdapter::git(std::vector<std::string> args) const {
   args.insert(args.begin(), {tools_.git, "-C", clone_.string()});
@@ -294,6 +305,7 @@ asio::awaitable<Plan> GitOpsAdapter::plan_of(std::optional<std::string> target_r
                   : "the revert conflicts with later changes" +
                         (conflicts.empty() ? ": " + git_error(tried) : " in " + conflicts) +
                         "; revert by hand, or choose --to"});
+  if (reconciler_) plan.preflight.push_back({"reconciled by", true, reconciler_->describe()});
   co_return plan;
 }
 
@@ -334,7 +346,12 @@ asio::awaitable<Outcome> GitOpsAdapter::execute(const Plan& plan, ProgressFn on_
       outcome.exit_code = 0;
       outcome.message = "pushed revert " + head + " to " + target_.branch + " of " + target_.repo;
       outcome.output_tail = tail;
-      co_return outcome;
+      if (!reconciler_) co_return outcome;
+      const auto revert = trimmed((co_await run(git({"rev-parse", "HEAD"}))).out);
+      auto reconciled = co_await reconciler_->follow(revert, includes_fn(), on_progress);
+      reconciled.output_tail = tail + "\n" + reconciled.output_tail;
+      if (reconciled.ok()) reconciled.message = outcome.message + "; " + reconciled.message;
+      co_return reconciled;
     }
     if (!push_rejected_as_stale(pushed) || attempt == push_attempts)
       co_return tool::failed(pushed, classify_git_failure(pushed), git_error(pushed), tail);
@@ -342,17 +359,11 @@ asio::awaitable<Outcome> GitOpsAdapter::execute(const Plan& plan, ProgressFn on_
   }
 }
 
-asio::awaitable<std::string> GitOpsAdapter::pushed_revert(const Plan& plan) {
-  if (plan.argv.size() <= first_sha) co_return "";
-  const auto fetched = co_await run(git({"fetch", "--prune", "origin", target_.branch}), timeout_);
-  if (!fetched.ok()) co_return "";
-  const auto revert =
-      co_await run(git({"log", "-n", "1", "--format=%H", "--grep=This reverts commit " + plan.argv[first_sha], remote_branch()}));
-  co_return trimmed(revert.out);
-}
-
-asio::awaitable<bool> GitOpsAdapter::includes(const std::string& revision, const std::string& sha) {
+asio::awaitable<bool> GitOpsAdapter::includes(std::string revision, std::string sha) {
   if (revision.empty() || sha.empty()) co_return false;
+  // The controller may have applied a commit pushed after ours: fetch it first.
+  if (!(co_await run(git({"cat-file", "-e", revision + "^{commit}"}))).ok())
+    co_await run(git({"fetch", "--prune", "origin", target_.branch}), timeout_);
   co_return (co_await run(git({"merge-base", "--is-ancestor", sha, revision}))).ok();
 }
 
@@ -382,6 +393,12 @@ asio::awaitable<Verification> GitOpsAdapter::verify(const Plan& plan) {
                                             : target_.path + " on " + target_.branch + " differs from the revert" +
                                                   (reverted ? " (changed again since?)" : "")});
   v.passed = reverted && same.ok();
+  if (reconciler_ && reverted) {
+    for (auto& check : co_await reconciler_->checks(found[0], includes_fn())) {
+      v.passed = v.passed && check.passed;
+      v.checks.push_back(std::move(check));
+    }
+  }
   co_return v;
 }
 

@@ -220,7 +220,8 @@ TEST_CASE("argocd: with auto-sync on and a gitops block, the go-around reverts i
   testing::TempDir work;
   boost::asio::io_context io;
   ArgoCdAdapter adapter(io.get_executor(), service, standin.tools(),
-                        std::make_unique<GitOpsAdapter>(service, standin.tools(), work.path() / "clone"));
+                        std::make_unique<GitOpsAdapter>(service, standin.tools(), work.path() / "clone",
+                                                        argocd_reconciler(*service.argocd, standin.tools(), service.timeout)));
   auto plan = complete(io, adapter.plan(std::nullopt));
   REQUIRE(plan.ready());
   CHECK(plan.route == "git");

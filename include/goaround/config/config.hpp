@@ -60,6 +60,14 @@ struct GitOpsTarget {
   Secret token;              // https URLs: token_file or ${ENV}; sent as a header, never in argv
   std::string author_name = "goaround";
   std::string author_email = "goaround@localhost";
+  // What reconciles the pushed revert, waited for before verifying: one of the two, or none
+  // (then the remote branch holding the revert is what is verified).
+  struct Wait {
+    std::string argocd_app;     // Argo CD: the app's synced revision includes the revert, Healthy
+    std::string flux_namespace;  // Flux: the Kustomization's lastAppliedRevision includes it, Ready
+    std::string flux_name;
+    std::string context;  // Flux: the kube context (empty: the kubeconfig's current one)
+  } wait;
 };
 
 // Where a service's feature flags are switched: the other prepared way back for a change that

@@ -1,11 +1,35 @@
 #pragma once
 #include <filesystem>
+#include <functional>
+#include <memory>
 #include <utility>
 
 #include "goaround/exec/adapter.hpp"
 #include "goaround/exec/process.hpp"
 
 namespace goaround::exec {
+
+// Whether a revision a controller applied includes a commit (the GitOps clone knows).
+using Includes = std::function<boost::asio::awaitable<bool>(std::string revision, std::string sha)>;
+
+// The controller that reconciles a pushed revert into the cluster, and how a go-around waits for
+// it: Argo CD (argocd_adapter.cpp) or Flux (flux_reconciler.cpp).
+class Reconciler {
+ public:
+  virtual ~Reconciler() = default;
+  // What the card says is waited for, with the commands.
+  virtual std::string describe() const = 0;
+  // Asks the controller to reconcile now, then waits until what it applied includes `revert`
+  // and it is healthy, or the service's timeout passes.
+  virtual boost::asio::awaitable<Outcome> follow(std::string revert, Includes includes, ProgressFn on_progress) = 0;
+  // The controller's state now: applied the revert, and healthy.
+  virtual boost::asio::awaitable<std::vector<Check>> checks(std::string revert, Includes includes) = 0;
+};
+
+std::unique_ptr<Reconciler> argocd_reconciler(const config::ArgoCdTarget& app, const config::Tools& tools,
+                                              std::chrono::milliseconds timeout);
+std::unique_ptr<Reconciler> flux_reconciler(const config::GitOpsTarget::Wait& wait, const config::Tools& tools,
+                                            std::chrono::milliseconds timeout);
 
 // GitOps: the way back is reverting the bad commit in the repository the controller syncs
 // from ("in a GitOps world you roll back by reverting the Git commit"). It works in a clone
@@ -19,12 +43,17 @@ namespace goaround::exec {
 // - execute: `git revert --no-commit` (the plan's command), a commit whose message names the
 //   go-around's intent, then `git push` (the plan's second command); a push refused because
 //   someone pushed meanwhile is replayed on the new tip, at most three times; never forced;
-// - verify: the remote branch holds the revert, and its tree under the path is the target's.
+// - wait, with a reconciler: the controller applied a revision that includes the revert and is
+//   healthy;
+// - verify: the remote branch holds the revert, its tree under the path is as the revert left it,
+//   and with a reconciler, the controller's checks.
 // Credentials never reach argv: the ssh key through GIT_SSH_COMMAND, an https token as an
 // Authorization header through GIT_CONFIG_*; git never prompts.
 class GitOpsAdapter final : public Adapter {
  public:
-  GitOpsAdapter(const config::Service& service, const config::Tools& tools, std::filesystem::path clone);
+  GitOpsAdapter(const config::Service& service, const config::Tools& tools, std::filesystem::path clone,
+                std::unique_ptr<Reconciler> reconciler = nullptr);
+  ~GitOpsAdapter() override;
 
   boost::asio::awaitable<Plan> plan(std::optional<std::string> target_revision) override;
   // The registered commit is the bad change when it is on the branch under the path and not
@@ -33,10 +62,6 @@ class GitOpsAdapter final : public Adapter {
   boost::asio::awaitable<Outcome> execute(const Plan& plan, ProgressFn on_progress) override;
   boost::asio::awaitable<Verification> verify(const Plan& plan) override;
   boost::asio::awaitable<History> history() override;
-  // The plan's revert on the remote branch (fetched now), if it is there: its SHA.
-  boost::asio::awaitable<std::string> pushed_revert(const Plan& plan);
-  // Whether `revision` (what a controller synced) includes commit `sha`.
-  boost::asio::awaitable<bool> includes(const std::string& revision, const std::string& sha);
 
  private:
   struct Commit {
@@ -72,12 +97,16 @@ class GitOpsAdapter final : public Adapter {
     bool* busy_;
   };
   boost::asio::awaitable<CloneHold> hold_clone();
+  // Whether `revision` (what a controller applied) includes commit `sha`.
+  boost::asio::awaitable<bool> includes(std::string revision, std::string sha);
+  Includes includes_fn();
 
   config::GitOpsTarget target_;
   config::Tools tools_;
   std::filesystem::path clone_;
   std::chrono::milliseconds timeout_;
   bool clone_busy_ = false;
+  std::unique_ptr<Reconciler> reconciler_;
 };
 
 }  // namespace goaround::exec
