@@ -328,3 +328,48 @@ TEST_CASE("a gitops service names its repository, branch and path, and its crede
                                   env({})),
                     6, 13, "does not apply to the helm adapter"));
 }
+
+TEST_CASE("gitops.wait names one controller: an Argo CD app or a Flux Kustomization as NAMESPACE/NAME") {
+  const std::string head = "services:\n  - name: storefront\n    environment: prod\n    adapter: gitops\n"
+                           "    gitops:\n      repo: git@git.example.com:shop/deploy.git\n      path: apps/storefront/\n";
+  const auto flux = config::parse(head + "      wait: { flux_kustomization: flux-system/storefront, context: prod }\n", env({}));
+  REQUIRE(flux.config);
+  CHECK(flux.config->services[0].gitops->wait.flux_namespace == "flux-system");
+  CHECK(flux.config->services[0].gitops->wait.flux_name == "storefront");
+  CHECK(flux.config->services[0].gitops->wait.context == "prod");
+  const auto argo = config::parse(head + "      wait: { argocd_app: storefront }\n", env({}));
+  REQUIRE(argo.config);
+  CHECK(argo.config->services[0].gitops->wait.argocd_app == "storefront");
+  CHECK(has_problem(config::parse(head + "      wait: { flux_kustomization: storefront }\n", env({})), 8, 35,
+                    "must be NAMESPACE/NAME"));
+  CHECK(has_problem(config::parse(head + "      wait: { argocd_app: a, flux_kustomization: flux-system/b }\n", env({})), 8, 13,
+                    "takes one of argocd_app or flux_kustomization"));
+  CHECK(has_problem(config::parse("services:\n  - name: storefront\n    environment: prod\n    adapter: argocd\n"
+                                  "    argocd: { app: storefront }\n    gitops: { repo: 'git@h:o/r.git', path: apps/s/, wait: { argocd_app: s } }\n",
+                                  env({})),
+                    6, 59, "does not apply beside the argocd adapter"));
+}
+
+TEST_CASE("flags: beside any adapter, a provider, its URL, a token never inline, a project and an environment") {
+  const auto parsed = config::parse(R"(services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    flags: { provider: launchdarkly, token: "${LD_API_TOKEN}", project: shop, environment: production }
+)", env({{"LD_API_TOKEN", "api-secret"}}));
+  REQUIRE(parsed.config);
+  const auto& flags = *parsed.config->services[0].flags;
+  CHECK(flags.provider == config::FlagProvider::launchdarkly);
+  CHECK(flags.url == "https://app.launchdarkly.com");
+  CHECK(flags.token.reveal() == "api-secret");
+  const auto& withheld = parsed.config->tools.withheld;
+  CHECK(std::any_of(withheld.begin(), withheld.end(), [](const auto& s) { return s.reveal() == "api-secret"; }));
+  const std::string head = "services:\n  - name: checkout\n    environment: prod\n    adapter: sim\n";
+  CHECK(has_problem(config::parse(head + "    flags: { provider: unleash, token: '${T}', environment: production }\n", env({{"T", "x"}})),
+                    5, 12, "flags.url is required"));
+  CHECK(has_problem(config::parse(head + "    flags: { provider: unleash, url: 'http://u:4242', environment: production }\n", env({})),
+                    5, 12, "flags.token is required"));
+  CHECK(has_problem(config::parse(head + "    flags: { provider: unleash, url: 'http://u:4242', token: '${T}', environment: 'prod/x' }\n",
+                                  env({{"T", "x"}})),
+                    5, 83, "must be a key"));
+}

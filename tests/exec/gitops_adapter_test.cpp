@@ -12,6 +12,7 @@
 #include "goaround/exec/gitops_adapter.hpp"
 #include "support/git_remote.hpp"
 #include "support/http_call.hpp"
+#include "support/kube_standin.hpp"
 #include "support/temp_dir.hpp"
 #include "support/tools/standin_tools.hpp"
 
@@ -229,4 +230,76 @@ TEST_CASE("gitops: over the network (git daemon on loopback), the revert is fetc
   REQUIRE(outcome.ok());
   CHECK(remote.log("%s", "-1 main") == "Revert \"storefront v2.4.0\"");
   CHECK(run.verify(plan).passed);
+}
+
+TEST_CASE("gitops with wait.flux_kustomization: the real kubectl asks Flux to reconcile the source and the "
+          "Kustomization, the wait ends when it applied the revert, and verification checks it") {
+  testing::GitRemote remote;
+  testing::KubeStandin api;
+  api.add_flux_kustomization("flux-system", "storefront", remote.bare, "main");
+  testing::TempDir work;
+  auto service = storefront(remote.url());
+  service.gitops->wait.flux_namespace = "flux-system";
+  service.gitops->wait.flux_name = "storefront";
+  service.timeout = std::chrono::seconds(20);
+  config::Tools tools;
+  tools.kubeconfig = api.write_kubeconfig(work.path(), "prod").string();
+  tools.kube_cache_dir = (work.path() / "kube-cache").string();
+  boost::asio::io_context io;
+  GitOpsAdapter adapter(service, tools, work.path() / "clone", flux_reconciler(service.gitops->wait, tools, service.timeout));
+
+  auto plan = complete(io, adapter.plan(std::nullopt));
+  for (const auto& c : plan.preflight) UNSCOPED_INFO(c.name << ": " << c.detail);
+  REQUIRE(plan.ready());
+  CHECK_THAT(check(plan.preflight, "reconciled by").detail, Contains("Flux Kustomization flux-system/storefront"));
+  CHECK_THAT(check(plan.preflight, "reconciled by").detail, Contains("reconcile.fluxcd.io/requestedAt=<now>"));
+  plan.intent = "incident #4, called by dave";
+  std::vector<std::string> progress;
+  const auto outcome = complete(io, adapter.execute(plan, [&](const Progress& p) { progress.push_back(p.detail); }));
+  INFO(outcome.message << "\n" << outcome.output_tail);
+  REQUIRE(outcome.ok());
+  CHECK_THAT(outcome.message, Contains("flux-system/storefront applied it and is Ready"));
+  const auto revert = remote.head("main");
+  CHECK(api.flux_applied("flux-system", "storefront") == "main@sha1:" + revert);
+  // Flux was asked the way `flux reconcile kustomization --with-source` asks: the source first.
+  std::vector<std::string> patches;
+  for (const auto& r : api.requests())
+    if (r.starts_with("PATCH")) patches.push_back(r);
+  REQUIRE(patches.size() == 2);
+  CHECK_THAT(patches[0], Contains("/gitrepositories/storefront"));
+  CHECK_THAT(patches[1], Contains("/kustomizations/storefront"));
+  CHECK(std::any_of(progress.begin(), progress.end(), [](const std::string& p) { return p.starts_with("waiting for flux-system/storefront"); }));
+
+  const auto verified = complete(io, adapter.verify(plan));
+  for (const auto& c : verified.checks) UNSCOPED_INFO(c.name << ": " << c.detail);
+  CHECK(verified.passed);
+  CHECK(check(verified.checks, "kustomization applied the revert").passed);
+  CHECK(check(verified.checks, "kustomization ready").passed);
+}
+
+TEST_CASE("gitops with wait.argocd_app: the go-around waits until the app synced a revision with the revert") {
+  testing::GitRemote remote;
+  testing::StandinTools standin;
+  standin.set("ARGOCD_AUTOSYNC");
+  standin.set("ARGOCD_GIT", remote.bare.string());
+  testing::TempDir work;
+  auto service = storefront(remote.url());
+  service.gitops->wait.argocd_app = "storefront";
+  // No token in the configuration: the CLI finds its own, here the one the pod's environment holds.
+  ::setenv("ARGOCD_AUTH_TOKEN", "argocd-token-from-the-pod", 1);
+  boost::asio::io_context io;
+  GitOpsAdapter adapter(service, standin.tools(), work.path() / "clone",
+                        argocd_reconciler(config::ArgoCdTarget{.app = "storefront"}, standin.tools(), service.timeout));
+  auto plan = complete(io, adapter.plan(std::nullopt));
+  REQUIRE(plan.ready());
+  CHECK_THAT(check(plan.preflight, "reconciled by").detail, Contains("argocd app wait storefront --sync --health"));
+  plan.intent = "incident #6, called by erin";
+  const auto outcome = complete(io, adapter.execute(plan, [](const Progress&) {}));
+  INFO(outcome.message << "\n" << outcome.output_tail);
+  REQUIRE(outcome.ok());
+  CHECK_THAT(outcome.message, Contains("storefront synced it and is healthy"));
+  const auto verified = complete(io, adapter.verify(plan));
+  CHECK(verified.passed);
+  CHECK(check(verified.checks, "application synced the revert").passed);
+  ::unsetenv("ARGOCD_AUTH_TOKEN");
 }

@@ -464,12 +464,43 @@ json::object core_v1_resources() {
                                                  {"svc"})}}};
 }
 
+constexpr const char* flux_kustomize = "kustomize.toolkit.fluxcd.io";
+constexpr const char* flux_source = "source.toolkit.fluxcd.io";
+
 json::object api_groups() {
-  const json::object apps_v1{{"groupVersion", "apps/v1"}, {"version", "v1"}};
-  return {{"kind", "APIGroupList"},
+  json::array groups;
+  for (const std::string group : {"apps", flux_kustomize, flux_source}) {
+    const json::object v1{{"groupVersion", group + "/v1"}, {"version", "v1"}};
+    groups.push_back(json::object{{"name", group}, {"versions", json::array{v1}}, {"preferredVersion", v1}});
+  }
+  return {{"kind", "APIGroupList"}, {"apiVersion", "v1"}, {"groups", std::move(groups)}};
+}
+
+// Flux's two resources, as its CRDs serve them.
+json::object flux_resources(const std::string& group) {
+  const bool kustomize = group == flux_kustomize;
+  const std::string plural = kustomize ? "kustomizations" : "gitrepositories";
+  const std::string kind = kustomize ? "Kustomization" : "GitRepository";
+  auto resource = api_resource(plural, kustomize ? "kustomization" : "gitrepository", true, kind, all_verbs(),
+                               kustomize ? json::array{"ks"} : json::array{"gitrepo"});
+  resource["categories"] = json::array{"all", "flux"};
+  return {{"kind", "APIResourceList"},
           {"apiVersion", "v1"},
-          {"groups", json::array{json::object{
-                         {"name", "apps"}, {"versions", json::array{apps_v1}}, {"preferredVersion", apps_v1}}}}};
+          {"groupVersion", group + "/v1"},
+          {"resources", json::array{std::move(resource), api_resource(plural + "/status", "", true, kind, {"get", "patch", "update"})}}};
+}
+
+// The head of `branch` in the repository at `repo`, by the real git.
+std::string git_head(const std::filesystem::path& repo, const std::string& branch) {
+  const auto command = "git -C '" + repo.string() + "' rev-parse refs/heads/" + branch + " 2>/dev/null";
+  std::string out;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buffer[128];
+    while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
+    ::pclose(pipe);
+  }
+  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
+  return out;
 }
 
 }  // namespace
@@ -514,6 +545,17 @@ struct KubeStandin::Impl {
 
   mutable std::mutex mutex;  // guards deployments, resource_version and received
   std::map<Key, Deployment> deployments;
+
+  // Flux: a Kustomization and its GitRepository, by namespace and name.
+  struct Flux {
+    json::object kustomization, repository;
+    std::filesystem::path repo;
+    std::string branch;
+    std::chrono::milliseconds apply_delay{300};
+    std::string artifact;  // what the source fetched last: "<branch>@sha1:<sha>"
+    std::optional<std::chrono::steady_clock::time_point> apply_at;  // a requested reconcile, due then
+  };
+  std::map<Key, Flux> fluxes;
   std::uint64_t resource_version = 1000;
   std::vector<StandinRequest> received;
   std::vector<std::weak_ptr<Watcher>> watchers;  // only touched on the io thread
@@ -944,6 +986,14 @@ struct KubeStandin::Impl {
     if (path == Path{"api", "v1"}) return only_get(), Response{http::status::ok, core_v1_resources()};
     if (path == Path{"apis"}) return only_get(), Response{http::status::ok, api_groups()};
     if (path == Path{"apis", "apps", "v1"}) return only_get(), Response{http::status::ok, apps_v1_resources()};
+    for (const std::string group : {flux_kustomize, flux_source}) {
+      if (path == Path{"apis", group, "v1"}) return only_get(), Response{http::status::ok, flux_resources(group)};
+      if (path.size() == 7 && Path(path.begin(), path.begin() + 4) == Path{"apis", group, "v1", "namespaces"} &&
+          path[5] == (group == flux_kustomize ? "kustomizations" : "gitrepositories")) {
+        std::lock_guard lock(mutex);
+        return flux_object(group == flux_kustomize, {path[4], path[6]}, request);
+      }
+    }
     if (path.size() >= 6 && path.size() <= 8 && Path(path.begin(), path.begin() + 4) == Path{"apis", "apps", "v1", "namespaces"}) {
       const auto& ns = path[4];
       std::lock_guard lock(mutex);
@@ -1035,6 +1085,49 @@ struct KubeStandin::Impl {
     if (hours < 48) return std::to_string(hours) + "h";
     if (days < 8) return two(days, "d", hours % 24, "h");
     return std::to_string(days) + "d";
+  }
+
+  // GET or PATCH (kubectl annotate: a merge patch) of a Kustomization or its GitRepository.
+  Response flux_object(bool kustomization, const Key& key, const http::request<http::string_body>& request) {
+    const auto found = fluxes.find(key);
+    const std::string resource = kustomization ? "kustomizations" : "gitrepositories";
+    if (found == fluxes.end())
+      throw ApiError{http::status::not_found, "NotFound",
+                     resource + "." + (kustomization ? flux_kustomize : flux_source) + " \"" + key.second + "\" not found",
+                     {{"name", key.second}, {"group", kustomization ? flux_kustomize : flux_source}, {"kind", resource}}};
+    auto& flux = found->second;
+    settle(flux);
+    auto& object = kustomization ? flux.kustomization : flux.repository;
+    if (request.method() == http::verb::get) return {http::status::ok, object};
+    if (request.method() != http::verb::patch)
+      throw ApiError{http::status::method_not_allowed, "MethodNotAllowed",
+                     "the server does not allow this method on the requested resource", {}};
+    json::value changed = object;
+    const auto asked_before = string_at(object, {"metadata", "annotations", "reconcile.fluxcd.io/requestedAt"});
+    apply_patch(changed, request);
+    object = changed.as_object();
+    touch(object);
+    const auto asked = string_at(object, {"metadata", "annotations", "reconcile.fluxcd.io/requestedAt"});
+    if (asked != asked_before) {
+      if (kustomization) {
+        flux.apply_at = std::chrono::steady_clock::now() + flux.apply_delay;
+        object["status"].as_object()["lastHandledReconcileAt"] = asked;
+      } else {
+        flux.artifact = flux.branch + "@sha1:" + git_head(flux.repo, flux.branch);  // the source fetches now
+        object["status"].as_object()["artifact"] = json::object{{"revision", flux.artifact}};
+      }
+    }
+    return {http::status::ok, object};
+  }
+
+  // A requested reconcile that is due: the Kustomization applies the source's artifact.
+  void settle(Flux& flux) {
+    if (!flux.apply_at || std::chrono::steady_clock::now() < *flux.apply_at) return;
+    flux.apply_at.reset();
+    auto& status = flux.kustomization["status"].as_object();
+    status["lastAppliedRevision"] = flux.artifact;
+    status["lastAttemptedRevision"] = flux.artifact;
+    touch(flux.kustomization);
   }
 
   Response get_deployment(const Key& key) const {
@@ -1252,6 +1345,46 @@ std::filesystem::path KubeStandin::write_kubeconfig(const std::filesystem::path&
                          "current-context: "
                       << quoted_context << "\n";
   return path;
+}
+
+void KubeStandin::add_flux_kustomization(const std::string& ns, const std::string& name,
+                                         const std::filesystem::path& repo, const std::string& branch,
+                                         std::chrono::milliseconds apply_delay) {
+  auto& impl = *impl_;
+  Impl::Flux flux;
+  flux.repo = repo;
+  flux.branch = branch;
+  flux.apply_delay = apply_delay;
+  flux.artifact = branch + "@sha1:" + git_head(repo, branch);
+  const json::object ready{{"type", "Ready"}, {"status", "True"}, {"reason", "ReconciliationSucceeded"},
+                           {"message", "Applied revision: " + flux.artifact}};
+  const auto metadata = [&] {
+    return json::object{{"name", name}, {"namespace", ns}, {"uid", "flux-" + name}, {"generation", 1},
+                        {"creationTimestamp", "2026-11-20T09:00:00Z"}, {"annotations", json::object{}}};
+  };
+  flux.repository = {{"apiVersion", std::string(flux_source) + "/v1"},
+                     {"kind", "GitRepository"},
+                     {"metadata", metadata()},
+                     {"spec", {{"url", "file://" + repo.string()}, {"ref", {{"branch", branch}}}, {"interval", "10m"}}},
+                     {"status", {{"artifact", {{"revision", flux.artifact}}}, {"conditions", json::array{ready}}}}};
+  flux.kustomization = {{"apiVersion", std::string(flux_kustomize) + "/v1"},
+                        {"kind", "Kustomization"},
+                        {"metadata", metadata()},
+                        {"spec", {{"interval", "10m"}, {"path", "./apps"}, {"prune", true},
+                                  {"sourceRef", {{"kind", "GitRepository"}, {"name", name}}}}},
+                        {"status", {{"lastAppliedRevision", flux.artifact}, {"lastAttemptedRevision", flux.artifact},
+                                    {"conditions", json::array{ready}}}}};
+  std::lock_guard lock(impl.mutex);
+  impl.touch(flux.repository);
+  impl.touch(flux.kustomization);
+  impl.fluxes.insert_or_assign({ns, name}, std::move(flux));
+}
+
+std::string KubeStandin::flux_applied(const std::string& ns, const std::string& name) const {
+  std::lock_guard lock(impl_->mutex);
+  auto& flux = impl_->fluxes.at({ns, name});
+  impl_->settle(flux);
+  return string_at(flux.kustomization, {"status", "lastAppliedRevision"});
 }
 
 void KubeStandin::add_deployment(const StandinDeployment& wanted) {

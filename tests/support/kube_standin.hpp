@@ -66,6 +66,18 @@ class KubeStandin {
 
   void add_deployment(const StandinDeployment& deployment);
 
+  // A Flux Kustomization (kustomize.toolkit.fluxcd.io/v1) `ns/name` whose source is a
+  // GitRepository of the same name (source.toolkit.fluxcd.io/v1) following `branch` of the
+  // repository at `repo`. A small Flux: when the GitRepository's reconcile.fluxcd.io/requestedAt
+  // annotation changes it fetches the branch's head (real git), and when the Kustomization's
+  // changes it applies the source's artifact, `apply_delay` later (status.lastAppliedRevision
+  // "<branch>@sha1:<sha>", Ready True). Both start applied at the branch's head.
+  void add_flux_kustomization(const std::string& ns, const std::string& name, const std::filesystem::path& repo,
+                              const std::string& branch,
+                              std::chrono::milliseconds apply_delay = std::chrono::milliseconds(300));
+  // Its status.lastAppliedRevision now.
+  std::string flux_applied(const std::string& ns, const std::string& name) const;
+
   // stepwise: one more new replica ready+available every `step`, each change a MODIFIED watch
   // event, until complete; stuck: updatedReplicas stays at 1 of N forever; deadline_exceeded:
   // Progressing=False reason ProgressDeadlineExceeded after the first step.
