@@ -290,7 +290,7 @@ TEST_CASE("bad input gets a usage message to the person who typed it") {
   Harness h;
   h.type(alice, "checkout --to");
   CHECK_THAT(h.whispered(), Contains("--to needs a value"));
-  CHECK_THAT(h.whispered(), Contains("Usage: /rollback <service> [--to REV] [--reason TEXT]"));
+  CHECK_THAT(h.whispered(), Contains("Usage: /rollback <service> [--to REV | --flag KEY] [--reason TEXT]"));
   h.type(alice, "checkout --force");
   CHECK_THAT(h.whispered(), Contains("unknown option --force"));
   h.type(alice, "checkout --reason 'unclosed");
