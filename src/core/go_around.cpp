@@ -61,6 +61,14 @@ json::value text_or_null(const std::string& text) {
 
 std::string_view result_name(Result r) { return boost::describe::enum_to_string(r, "failed"); }
 
+// A revision as the card shows it: with its age when the tool said when it was made.
+json::object revision_context(const exec::Revision& revision, time::TimePoint now) {
+  auto context = model::encode(revision_ref(revision));
+  if (const auto created = time::parse_rfc3339(revision.created))
+    context["age"] = time::format_age(std::chrono::duration_cast<std::chrono::milliseconds>(now - *created));
+  return context;
+}
+
 // A flag plan's flag as the card and the announcement say it; null for a rollback.
 json::value flag_context(const config::Service& service, const exec::Plan& plan) {
   if (plan.route != "flag" || !service.flags) return nullptr;
@@ -166,8 +174,8 @@ json::object GoAround::card_context(const model::Execution& execution, const Pen
           {"execution", execution.id},
           {"requested_by", pending.requested_by},
           {"reason", text_or_null(pending.reason)},
-          {"current", model::encode(revision_ref(pending.plan.current))},
-          {"target", model::encode(revision_ref(pending.plan.target))},
+          {"current", revision_context(pending.plan.current, clock_.now())},
+          {"target", revision_context(pending.plan.target, clock_.now())},
           {"command", exec::command_line(pending.plan.argv)},
           {"wait_command", pending.plan.wait_argv.empty()
                                ? json::value(nullptr)
