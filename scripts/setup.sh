@@ -10,7 +10,7 @@ packages=(
   libyaml-cpp-dev libkainjow-mustache-dev
   prometheus libcairo2-dev
   libpq-dev postgresql-15
-  git curl nodejs
+  git curl nodejs docker-registry
 )
 
 missing=()

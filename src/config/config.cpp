@@ -303,8 +303,30 @@ class Validator {
     }
     if (!expect_map(root, "the configuration",
                     {"data_dir", "store", "templates_dir", "slack", "log", "tools", "prometheus", "http",
-                     "freeze_until_debrief", "execution_lease", "leader_lease", "services"}))
+                     "freeze_until_debrief", "execution_lease", "leader_lease", "services", "registries"}))
       return cfg;
+    if (const auto registries = root["registries"]) {
+      if (!registries.IsSequence()) problem(registries, "registries must be a list of { host, auth_file, ca_file, insecure }");
+      else
+        for (std::size_t i = 0; i < registries.size(); ++i) {
+          const auto node = registries[i];
+          const auto where = "registries[" + std::to_string(i) + "]";
+          if (!expect_map(node, where, {"host", "auth_file", "ca_file", "insecure"})) continue;
+          Registry r;
+          r.host = scalar(node, "host", where, true).value_or("");
+          static const std::regex host(R"([A-Za-z0-9.-]+(:[0-9]+)?)");
+          if (!r.host.empty() && !std::regex_match(r.host, host))
+            problem(node["host"], where + ".host `" + r.host + "` must be a host as images name it, e.g. registry.example.com:5000");
+          for (const auto& [key, field] : {std::pair{"auth_file", &r.auth_file}, std::pair{"ca_file", &r.ca_file}}) {
+            *field = scalar(node, key, where, false).value_or("");
+            if (!field->empty() && !std::filesystem::is_regular_file(*field))
+              warning(node[key], where + "." + key + " `" + *field + "` does not exist (yet): the runway check would warn");
+          }
+          r.insecure = boolean(node, "insecure", where).value_or(false);
+          if (r.insecure && !r.ca_file.empty()) problem(node["ca_file"], where + ": a CA file means TLS; remove insecure");
+          cfg.registries.push_back(std::move(r));
+        }
+    }
     if (const auto tools = root["tools"]) {
       if (expect_map(tools, "tools", {"kubectl", "helm", "argocd", "argo_rollouts", "git", "kubeconfig",
                                       "kube_cache_dir", "environment"})) {

@@ -44,7 +44,7 @@ events::RevisionRef revision_ref(const exec::Revision& r) { return {r.number, r.
 
 std::vector<events::Check> checks_of(const std::vector<exec::Check>& checks) {
   std::vector<events::Check> out;
-  for (const auto& c : checks) out.push_back({c.name, c.passed, c.detail});
+  for (const auto& c : checks) out.push_back({c.name, c.passed, c.detail, c.warning});
   return out;
 }
 
@@ -124,7 +124,7 @@ bool Ownership::dead(const model::RunningExecution& running) const {
 }
 
 GoAround::Settings GoAround::Settings::of(const config::Config& config) {
-  return {config.service_list(), config.prometheus.url, config.freeze_until_debrief};
+  return {config.service_list(), config.prometheus.url, config.freeze_until_debrief, config.registries};
 }
 
 GoAround::GoAround(Settings settings, store::Store& store, exec::Adapters& adapters,
@@ -297,6 +297,13 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   // Without a target, the change CI registered (its commit) is what a GitOps way back reverts.
   const auto registered_commit = flag || to ? std::nullopt : deployed_detail(store_, service->name, "commit");
   auto plan = registered_commit ? co_await adapter->plan_undo(*registered_commit) : co_await adapter->plan(flag ? flag : to);
+  // Adapters whose target names the images it runs: they must still be there to pull.
+  const auto adapter_kind = service->adapter;
+  if (!flag && plan.route.empty() &&
+      (adapter_kind == config::AdapterKind::kubectl || adapter_kind == config::AdapterKind::argo_rollouts ||
+       adapter_kind == config::AdapterKind::sim))
+    for (auto& check : co_await runway_checks(plan.target.image, settings_.registries))
+      plan.preflight.push_back(std::move(check));
   plan.intent = templates_.render("go_around_intent", {{"incident", incident.id}, {"person", requester}, {"reason", reason}});
 
   Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason,

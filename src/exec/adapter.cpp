@@ -18,7 +18,7 @@
 namespace goaround::exec {
 
 bool Plan::ready() const {
-  return std::all_of(preflight.begin(), preflight.end(), [](const Check& c) { return c.passed; });
+  return std::all_of(preflight.begin(), preflight.end(), [](const Check& c) { return c.passed || c.warning; });
 }
 
 std::string_view to_string(Failure failure) {
@@ -155,7 +155,7 @@ Revision revision_from(const boost::json::value& v) {
 boost::json::value to_json(const Plan& plan) {
   boost::json::array checks;
   for (const auto& c : plan.preflight)
-    checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}});
+    checks.push_back({{"name", c.name}, {"passed", c.passed}, {"detail", c.detail}, {"warning", c.warning}});
   return {{"current", revision_json(plan.current)},
           {"target", revision_json(plan.target)},
           {"argv", strings_json(plan.argv)},
@@ -183,7 +183,9 @@ Plan plan_from_json(const boost::json::value& json) {
         plan.preflight.push_back({model::text_at(*co, {"name"}),
                                   co->if_contains("passed") && co->at("passed").is_bool() &&
                                       co->at("passed").get_bool(),
-                                  model::text_at(*co, {"detail"})});
+                                  model::text_at(*co, {"detail"}),
+                                  co->if_contains("warning") && co->at("warning").is_bool() &&
+                                      co->at("warning").get_bool()});
   return plan;
 }
 

@@ -6,13 +6,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <openssl/evp.h>
 
 #include <regex>
 #include <set>
 #include <sstream>
 
 #include "goaround/exec/tool_support.hpp"
+#include "goaround/net/base64.hpp"
 
 namespace goaround::exec {
 namespace asio = boost::asio;
@@ -25,14 +25,6 @@ constexpr int push_attempts = 3;
 constexpr int most_reverted = 200;
 // The first SHA in a plan's argv (git -C CLONE revert --no-commit SHA…).
 constexpr std::size_t first_sha = 5;
-
-std::string base64(const std::string& bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
-  const int written = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                                      reinterpret_cast<const unsigned char*>(bytes.data()), static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(written));
-  return out;
-}
 
 bool ssh_url(const std::string& repo) {
   return repo.rfind("ssh://", 0) == 0 || (repo.find("://") == std::string::npos && repo.find('@') != std::string::npos);
@@ -105,7 +97,7 @@ asio::awaitable<ProcessResult> GitOpsAdapter::run(std::vector<std::string> argv,
   if (!target_.token.empty()) {
     extra["GIT_CONFIG_COUNT"] = "1";
     extra["GIT_CONFIG_KEY_0"] = "http.extraHeader";
-    extra["GIT_CONFIG_VALUE_0"] = "Authorization: Basic " + base64("x-access-token:" + target_.token.reveal());
+    extra["GIT_CONFIG_VALUE_0"] = "Authorization: Basic " + net::base64_encode("x-access-token:" + target_.token.reveal());
   }
   co_return co_await run_process({std::move(argv), tool::environment(tools_, std::move(extra)), timeout});
 }

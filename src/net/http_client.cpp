@@ -100,6 +100,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, beast::tcp_stream& lowest, bea
     co_return out;
   }
   http::response_parser<http::string_body> parser;
+  parser.skip(request.method() == http::verb::head);  // an answer to HEAD has headers only
   co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
   out.got_some = parser.got_some();
   if (ec) {
@@ -114,6 +115,7 @@ asio::awaitable<Outcome> exchange(Stream& stream, beast::tcp_stream& lowest, bea
   out.response.status = response.result_int();
   if (const auto it = response.find(http::field::retry_after); it != response.end())
     out.response.retry_after = std::string(it->value());
+  for (const auto& field : response) out.response.headers.emplace_back(field.name_string(), field.value());
   out.response.body = std::move(response.body());
   co_return out;
 }
@@ -196,6 +198,14 @@ struct HttpPool::Impl {
       if (!ssl) {
         ssl = std::make_unique<asio::ssl::context>(asio::ssl::context::tls_client);
         ssl->set_default_verify_paths();
+        if (!options.ca_file.empty()) {
+          ssl->load_verify_file(options.ca_file, ec);
+          if (ec) {
+            *error = "cannot read the CA file " + options.ca_file + ": " + ec.message();
+            ssl.reset();
+            co_return nullptr;
+          }
+        }
         ssl->set_verify_mode(asio::ssl::verify_peer);
       }
       connection->secure = std::make_unique<beast::ssl_stream<beast::tcp_stream>>(executor, *ssl);
@@ -224,6 +234,12 @@ struct HttpPool::Impl {
     co_return connection;
   }
 };
+
+std::optional<std::string> HttpResponse::header(std::string_view name) const {
+  for (const auto& [key, value] : headers)
+    if (boost::beast::iequals(key, name)) return value;
+  return std::nullopt;
+}
 
 HttpPool::HttpPool() : HttpPool(Options{}) {}
 HttpPool::HttpPool(Options options) : impl_(std::make_unique<Impl>(options)) {}

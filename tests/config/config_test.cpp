@@ -373,3 +373,22 @@ TEST_CASE("flags: beside any adapter, a provider, its URL, a token never inline,
                                   env({{"T", "x"}})),
                     5, 83, "must be a key"));
 }
+
+TEST_CASE("registries: hosts as images name them, credentials and a CA from files, plain HTTP only when marked") {
+  testing::TempDir dir;
+  const auto auth = dir.write("docker-config.json", R"({"auths":{}})");
+  const auto parsed = config::parse("registries:\n  - host: registry.example.com:5000\n    auth_file: " + auth.string() +
+                                        "\n  - { host: 127.0.0.1:5001, insecure: true }\nservices:\n  - { name: checkout, environment: prod, adapter: sim }\n",
+                                    env({}));
+  REQUIRE(parsed.config);
+  REQUIRE(parsed.config->registries.size() == 2);
+  CHECK(parsed.config->registries[0].host == "registry.example.com:5000");
+  CHECK(parsed.config->registries[0].auth_file == auth.string());
+  CHECK(parsed.config->registries[1].insecure);
+  const std::string tail = "services:\n  - { name: checkout, environment: prod, adapter: sim }\n";
+  CHECK(has_problem(config::parse("registries:\n  - host: https://registry.example.com\n" + tail, env({})), 2, 11,
+                    "must be a host as images name it"));
+  CHECK(has_problem(config::parse("registries:\n  - { host: r.example.com, insecure: true, ca_file: " + auth.string() + " }\n" + tail,
+                                  env({})),
+                    2, 53, "a CA file means TLS"));
+}

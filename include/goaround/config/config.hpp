@@ -236,6 +236,14 @@ struct Store {
   bool postgres() const { return !url.empty(); }
 };
 
+// A container registry the runway check asks for a rollback's target image (`registries:`).
+struct Registry {
+  std::string host;       // as image references name it: registry.example.com, 127.0.0.1:5000, docker.io
+  std::string auth_file;  // a Docker config.json whose `auths` has this host
+  std::string ca_file;    // a CA its TLS certificate is checked against, besides the system's
+  bool insecure = false;  // plain HTTP (only for hosts marked so)
+};
+
 struct Config {
   std::filesystem::path data_dir = "./var";
   Store store;
@@ -254,6 +262,8 @@ struct Config {
   // replicas, a standby takes the leader's work over within about this much after it dies.
   std::chrono::milliseconds leader_lease{std::chrono::seconds(2)};
   std::vector<Service> services;
+  // Images on these registries are checked before a rollback to them; others are not.
+  std::vector<Registry> registries;
 
   Services service_list() const { return Services(services); }
   const Service* find_service(std::string_view name) const { return service_list().find(name); }

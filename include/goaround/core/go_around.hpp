@@ -54,6 +54,12 @@ std::optional<std::string> revision_before(std::string_view target);
 boost::json::value go_around_memory(store::Store& store, const std::string& service, std::int64_t before,
                                     time::TimePoint now);
 
+// The runway check: each of the target's images (comma-joined) asked for in its registry, when
+// that registry is under `registries:` (one check per image; none without registries). A
+// missing image fails; a registry that did not answer or refused us is a warning.
+boost::asio::awaitable<std::vector<exec::Check>> runway_checks(std::string images,
+                                                               std::vector<config::Registry> registries);
+
 class GoAround {
  public:
   // What the go-around reads of the configuration.
@@ -61,6 +67,7 @@ class GoAround {
     config::Services services;
     std::string prometheus_url;  // for the services' metric checks (verify.query)
     bool freeze_until_debrief = true;
+    std::vector<config::Registry> registries;  // the runway check's
     static Settings of(const config::Config& config);
   };
   GoAround(Settings settings, store::Store& store, exec::Adapters& adapters,

@@ -33,6 +33,9 @@ struct Check {
   std::string name;
   bool passed = false;
   std::string detail;
+  // Not passed, but not blocking either: what could not be checked, for the person to weigh
+  // before confirming (a registry that did not answer).
+  bool warning = false;
 };
 
 // What a go-around will do, decided before anyone confirms it.

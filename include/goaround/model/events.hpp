@@ -112,8 +112,9 @@ struct Check {
   std::string name;
   bool passed = false;
   std::string detail;
+  bool warning = false;  // not passed, not blocking: for the person to weigh
 };
-BOOST_DESCRIBE_STRUCT(Check, (), (name, passed, detail))
+BOOST_DESCRIBE_STRUCT(Check, (), (name, passed, detail, warning))
 
 // A card was shown: the plan as the person saw it (execution 0 when pre-flight failed).
 struct Card {

@@ -23,6 +23,9 @@ struct HttpResponse {
   std::optional<int> status;  // set when the server answered
   std::string body;
   std::optional<std::string> retry_after;  // the Retry-After header, if any
+  std::vector<std::pair<std::string, std::string>> headers;  // every header, as received
+  // The first header of that name (case-insensitive), if any.
+  std::optional<std::string> header(std::string_view name) const;
   std::string error;  // why there is no answer: refused, timed out, bad URL, TLS
 };
 
@@ -42,6 +45,7 @@ class HttpPool {
   struct Options {
     std::size_t max_idle_per_origin = 4;  // 0: close every connection after its exchange
     std::chrono::milliseconds idle_limit{std::chrono::seconds(50)};
+    std::string ca_file;  // https: trusted besides the system CAs (a registry's own CA)
   };
 
   HttpPool();

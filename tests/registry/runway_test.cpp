@@ -1,0 +1,54 @@
+// The runway check through the real binary: `goaround rollback` against a real registry refuses
+// a target whose image was deleted, runs one whose image is there, and warns (and still lets the
+// person confirm) when the registry does not answer.
+#include <catch2/catch.hpp>
+
+#include "support/process.hpp"
+#include "support/registry.hpp"
+
+using namespace goaround;
+using Catch::Matchers::Contains;
+
+TEST_CASE("goaround rollback: a target image deleted from the registry is refused in pre-flight, one that is there "
+          "runs, and a registry that is down is a warning") {
+  testing::TestRegistry registry(true);
+  const auto image = registry.host() + "/shop/checkout";
+  registry.push("shop/checkout", "1.41");
+  const auto gone = registry.push("shop/checkout", "1.40");
+  registry.remove("shop/checkout", gone);
+  testing::TempDir dir;
+  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+freeze_until_debrief: false
+registries:
+  - host: )" + registry.host() + R"(
+    auth_file: )" + registry.auth_file().string() + R"(
+    ca_file: )" + registry.ca_file().string() + R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 42, replicas: 2, step: 10ms, image: )" + image + R"( }
+)").string();
+
+  // 42 → 40: its image was garbage-collected. Nothing runs.
+  const auto refused = testing::run_goaround({"--config", config, "rollback", "checkout", "--to", "40", "--yes"});
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.out, Contains("✗ target image in its registry: image shop/checkout:1.40 is gone from " +
+                                   registry.host() + ": rolling back would end in ImagePullBackOff"));
+  CHECK_THAT(refused.out, Contains("Cannot go around: a pre-flight check failed. Nothing was run."));
+
+  // 42 → 41: the image is there.
+  const auto ran = testing::run_goaround({"--config", config, "rollback", "checkout", "--yes"});
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("✓ target image in its registry: shop/checkout:1.41 is in " + registry.host() + " (sha256:"));
+
+  // The registry is down: a warning on the card; the person may still confirm.
+  registry.stop();
+  const auto warned = testing::run_goaround({"--config", config, "rollback", "checkout", "--to", "39", "--yes"});
+  INFO(warned.out << warned.err);
+  CHECK(warned.exit_code == 0);
+  CHECK_THAT(warned.out, Contains("⚠ target image in its registry: could not check shop/checkout:1.39"));
+  CHECK_THAT(warned.out, Contains("confirm only if you know it is there"));
+}
