@@ -3,6 +3,7 @@
 // person confirm) when the registry does not answer.
 #include <catch2/catch.hpp>
 
+#include "support/kube_standin.hpp"
 #include "support/process.hpp"
 #include "support/registry.hpp"
 
@@ -51,4 +52,44 @@ services:
   CHECK(warned.exit_code == 0);
   CHECK_THAT(warned.out, Contains("⚠ target image in its registry: could not check shop/checkout:1.39"));
   CHECK_THAT(warned.out, Contains("confirm only if you know it is there"));
+}
+
+TEST_CASE("the real kubectl: the target ReplicaSet's image is what is asked for, and a gone one stops the rollback "
+          "before kubectl changes anything") {
+  testing::TestRegistry registry;
+  const auto image = registry.host() + "/shop/checkout";
+  const auto gone = registry.push("shop/checkout", "1.40");
+  registry.remove("shop/checkout", gone);
+  registry.push("shop/checkout", "1.41");
+  testing::KubeStandin api;
+  testing::StandinDeployment checkout;
+  checkout.namespace_name = "shop";
+  checkout.name = "checkout";
+  checkout.images = {image + ":1.40", image + ":1.41", image + ":1.42"};
+  api.add_deployment(checkout);
+  testing::TempDir dir;
+  const auto kubeconfig = api.write_kubeconfig(dir.path(), "prod");
+  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+freeze_until_debrief: false
+registries:
+  - { host: )" + registry.host() + R"(, insecure: true }
+tools: { kubeconfig: )" + kubeconfig.string() + ", kube_cache_dir: " + (dir.path() / "cache").string() + R"( }
+services:
+  - name: checkout
+    environment: prod
+    adapter: kubectl
+    kubectl: { context: prod, namespace: shop, deployment: checkout }
+)").string();
+  const auto refused = testing::run_goaround({"--config", config, "rollback", "checkout", "--to", "1", "--yes"});
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.out, Contains("image shop/checkout:1.40 is gone from " + registry.host()));
+  for (const auto& request : api.requests()) CHECK_FALSE(request.starts_with("PATCH"));
+  CHECK(api.live_revision("shop", "checkout") == 3);
+
+  const auto ran = testing::run_goaround({"--config", config, "rollback", "checkout", "--yes"});
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("shop/checkout:1.41 is in " + registry.host()));
+  CHECK(api.live_image("shop", "checkout") == image + ":1.41");
 }
