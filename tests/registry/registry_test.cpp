@@ -86,7 +86,7 @@ TEST_CASE("a real registry: a pushed tag is there, a deleted one is gone, a stop
 }
 
 TEST_CASE("a real registry behind TLS with htpasswd: the CA file and the config.json's credentials are needed") {
-  testing::TestRegistry registry(true);
+  testing::TestRegistry registry(testing::TestRegistry::Auth::basic);
   registry.push("shop/checkout", "v2.3.0");
   const auto image = registry.host() + "/shop/checkout:v2.3.0";
   CHECK(find(image, {registry.host(), registry.auth_file().string(), registry.ca_file().string(), false}).state ==
@@ -98,4 +98,18 @@ TEST_CASE("a real registry behind TLS with htpasswd: the CA file and the config.
   const auto untrusted = find(image, {registry.host(), registry.auth_file().string(), "", false});
   CHECK(untrusted.state == State::unreachable);
   CHECK_THAT(untrusted.detail, Contains("securely"));
+}
+
+TEST_CASE("a real registry with token authentication: the Bearer challenge's realm gives a token for the scope") {
+  testing::TestRegistry registry(testing::TestRegistry::Auth::token);
+  const auto digest = registry.push("shop/checkout", "v2.3.0");
+  const auto image = registry.host() + "/shop/checkout:v2.3.0";
+  const auto present = find(image, {registry.host(), registry.auth_file().string(), "", true});
+  CHECK(present.state == State::present);
+  CHECK(present.detail == digest);
+  CHECK(registry.scopes_asked() == std::vector<std::string>{"repository:shop/checkout:pull"});
+  // Without credentials the token service refuses us, and we say so.
+  const auto anonymous = find(image, {registry.host(), "", "", true});
+  CHECK(anonymous.state == State::refused);
+  CHECK_THAT(anonymous.detail, Contains("the token service refused us (401)"));
 }

@@ -12,7 +12,7 @@ using Catch::Matchers::Contains;
 
 TEST_CASE("goaround rollback: a target image deleted from the registry is refused in pre-flight, one that is there "
           "runs, and a registry that is down is a warning") {
-  testing::TestRegistry registry(true);
+  testing::TestRegistry registry(testing::TestRegistry::Auth::basic);
   const auto image = registry.host() + "/shop/checkout";
   registry.push("shop/checkout", "1.41");
   const auto gone = registry.push("shop/checkout", "1.40");

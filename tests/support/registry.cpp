@@ -1,12 +1,22 @@
 #include "support/registry.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <boost/url/parse.hpp>
 #include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <ctime>
 #include <fstream>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -62,9 +72,117 @@ std::string header_value(const std::string& headers, const std::string& name) {
   return "";
 }
 
+std::string base64url(std::string_view bytes) {
+  auto text = net::base64_encode(bytes);
+  for (auto& c : text) c = c == '+' ? '-' : c == '/' ? '_' : c;
+  while (!text.empty() && text.back() == '=') text.pop_back();
+  return text;
+}
+
 }  // namespace
 
-TestRegistry::TestRegistry(bool secured) : secured_(secured) {
+// Docker's token authentication, as a token server does it: Basic credentials in, a JWT out
+// (RS256, the signing certificate in the x5c header, the registry trusting that certificate),
+// granting what the scope asked for.
+struct TestRegistry::TokenService {
+  explicit TokenService(const std::filesystem::path& dir) : acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    const auto d = dir.string();
+    run("cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout signer.key -out signer.pem -days 2 "
+        "-subj /CN=goaround-test-token-signer >/dev/null 2>&1");
+    FILE* key_file = std::fopen((d + "/signer.key").c_str(), "r");
+    key = PEM_read_PrivateKey(key_file, nullptr, nullptr, nullptr);
+    std::fclose(key_file);
+    FILE* cert_file = std::fopen((d + "/signer.pem").c_str(), "r");
+    X509* cert = PEM_read_X509(cert_file, nullptr, nullptr, nullptr);
+    std::fclose(cert_file);
+    unsigned char* der = nullptr;
+    const int size = i2d_X509(cert, &der);
+    certificate = net::base64_encode(std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(size)));
+    OPENSSL_free(der);
+    X509_free(cert);
+    accept();
+    thread = std::thread([this] { io.run(); });
+  }
+  ~TokenService() {
+    io.stop();
+    thread.join();
+    EVP_PKEY_free(key);
+  }
+  std::string realm() const { return "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/token"; }
+
+  // A token granting `actions` on `repository`.
+  std::string mint(const std::string& repository, const std::vector<std::string>& actions) {
+    namespace json = boost::json;
+    const auto now = static_cast<std::int64_t>(std::time(nullptr));
+    json::array granted;
+    for (const auto& a : actions) granted.push_back(json::string(a));
+    const json::object header{{"alg", "RS256"}, {"typ", "JWT"}, {"x5c", json::array{json::string(certificate)}}};
+    const json::object claims{{"iss", "goaround-test-issuer"}, {"sub", "ci"}, {"aud", "goaround-test-registry"},
+                              {"exp", now + 300}, {"nbf", now - 10}, {"iat", now},
+                              {"jti", std::to_string(now) + "-" + std::to_string(++minted)},
+                              {"access", json::array{json::object{{"type", "repository"}, {"name", repository}, {"actions", granted}}}}};
+    const auto input = base64url(json::serialize(header)) + "." + base64url(json::serialize(claims));
+    EVP_MD_CTX* context = EVP_MD_CTX_new();
+    std::size_t length = 0;
+    EVP_DigestSignInit(context, nullptr, EVP_sha256(), nullptr, key);
+    EVP_DigestSign(context, nullptr, &length, reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    std::string signature(length, '\0');
+    EVP_DigestSign(context, reinterpret_cast<unsigned char*>(signature.data()), &length,
+                   reinterpret_cast<const unsigned char*>(input.data()), input.size());
+    EVP_MD_CTX_free(context);
+    signature.resize(length);
+    return input + "." + base64url(signature);
+  }
+
+  void accept() {
+    acceptor.async_accept([this](boost::system::error_code ec, boost::asio::ip::tcp::socket socket) {
+      if (ec) return;
+      serve(std::move(socket));
+      accept();
+    });
+  }
+  void serve(boost::asio::ip::tcp::socket socket) {
+    namespace http = boost::beast::http;
+    boost::system::error_code ec;
+    boost::beast::flat_buffer buffer;
+    http::request<http::string_body> request;
+    http::read(socket, buffer, request, ec);
+    if (ec) return;
+    http::response<http::string_body> response{http::status::unauthorized, 11};
+    const auto target = boost::urls::parse_origin_form(request.target());
+    const auto expected = "Basic " + net::base64_encode(std::string(user) + ":" + password);
+    if (target && request[http::field::authorization] == expected) {
+      std::string scope;
+      if (const auto it = target->params().find("scope"); it != target->params().end()) scope = (*it).value;
+      {
+        std::lock_guard lock(mutex);
+        scopes.push_back(scope);
+      }
+      // "repository:shop/checkout:pull"
+      const auto first = scope.find(':'), last = scope.rfind(':');
+      std::vector<std::string> actions;
+      if (first != std::string::npos && last > first) actions.push_back(scope.substr(last + 1));
+      const auto token = mint(first == std::string::npos || last <= first ? "" : scope.substr(first + 1, last - first - 1), actions);
+      response.result(http::status::ok);
+      response.body() = boost::json::serialize(boost::json::object{{"token", token}, {"expires_in", 300}});
+    }
+    response.set(http::field::content_type, "application/json");
+    response.set(http::field::connection, "close");
+    response.prepare_payload();
+    http::write(socket, response, ec);
+  }
+
+  boost::asio::io_context io;
+  boost::asio::ip::tcp::acceptor acceptor;
+  EVP_PKEY* key = nullptr;
+  std::string certificate;  // base64 DER, for x5c
+  int minted = 0;
+  std::mutex mutex;
+  std::vector<std::string> scopes;
+  std::thread thread;
+};
+
+TestRegistry::TestRegistry(Auth auth) : auth_(auth), secured_(auth == Auth::basic) {
   const auto d = dir_.path().string();
   port_ = free_port();
   std::string config = "version: 0.1\nlog: { level: warn }\nstorage:\n  filesystem: { rootdirectory: " + d +
@@ -81,9 +199,15 @@ TestRegistry::TestRegistry(bool secured) : secured_(secured) {
     std::ofstream(dir_.path() / "htpasswd") << user << ":" << entry;
     config += "  tls: { certificate: " + d + "/server.pem, key: " + d + "/server.key }\nauth:\n  htpasswd: { realm: "
               "goaround-test, path: " + d + "/htpasswd }\n";
+  }
+  if (auth_ == Auth::token) {
+    tokens_ = std::make_unique<TokenService>(dir_.path());
+    config += "auth:\n  token: { realm: \"" + tokens_->realm() + "\", service: goaround-test-registry, issuer: "
+              "goaround-test-issuer, rootcertbundle: " + d + "/signer.pem }\n";
+  }
+  if (auth_ != Auth::none)
     std::ofstream(auth_file()) << R"({"auths":{")" << host() << R"(":{"auth":")"
                                << net::base64_encode(std::string(user) + ":" + password) << R"("}}})";
-  }
   std::ofstream(dir_.path() / "config.yml") << config;
   const auto pid = ::fork();
   if (pid == 0) {
@@ -105,6 +229,14 @@ TestRegistry::TestRegistry(bool secured) : secured_(secured) {
 
 TestRegistry::~TestRegistry() { stop(); }
 
+std::vector<std::string> TestRegistry::scopes_asked() const {
+  if (!tokens_) return {};
+  std::lock_guard lock(tokens_->mutex);
+  return tokens_->scopes;
+}
+
+std::string TestRegistry::base() const { return std::string(secured_ ? "https://" : "http://") + host(); }
+
 void TestRegistry::stop() {
   if (pid_ <= 0) return;
   ::kill(static_cast<pid_t>(pid_), SIGTERM);
@@ -116,11 +248,13 @@ std::string TestRegistry::host() const { return "127.0.0.1:" + std::to_string(po
 
 std::string TestRegistry::curl(const std::string& args) const {
   std::string auth = secured_ ? " --cacert " + ca_file().string() + " -u " + user + ":" + password : "";
+  // The test's own pushes and deletes carry a token for everything on shop/checkout.
+  if (tokens_) auth = " -H 'Authorization: Bearer " + tokens_->mint("shop/checkout", {"pull", "push", "delete"}) + "'";
   return capture("curl -sS" + auth + " " + args);
 }
 
 std::string TestRegistry::push(const std::string& repository, const std::string& tag) {
-  const auto base = std::string(secured_ ? "https://" : "http://") + host();
+  const auto base = this->base();
   const auto upload = [&](const std::string& bytes) {
     const auto headers = curl("-D - -o /dev/null -X POST " + base + "/v2/" + repository + "/blobs/uploads/");
     auto location = header_value(headers, "Location");
@@ -153,8 +287,7 @@ std::string TestRegistry::push(const std::string& repository, const std::string&
 }
 
 void TestRegistry::remove(const std::string& repository, const std::string& digest) {
-  const auto base = std::string(secured_ ? "https://" : "http://") + host();
-  const auto status = curl("-o /dev/null -w '%{http_code}' -X DELETE " + base + "/v2/" + repository + "/manifests/" + digest);
+  const auto status = curl("-o /dev/null -w '%{http_code}' -X DELETE " + base() + "/v2/" + repository + "/manifests/" + digest);
   if (status != "202") throw std::runtime_error("manifest DELETE answered " + status);
 }
 
