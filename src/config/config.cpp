@@ -79,6 +79,11 @@ const std::vector<std::string_view> reserved_names{
     "freeze", "decide",   "serve",  "unfreeze", "all",   "history", "incidents", "reject",
     "accept", "drill"};
 
+bool is_flag_key(std::string_view key) {
+  static const std::regex pattern(R"([A-Za-z0-9][A-Za-z0-9._~-]{0,99})");
+  return std::regex_match(key.begin(), key.end(), pattern);
+}
+
 bool is_dns_label(std::string_view name) {
   if (name.empty() || name.size() > 63) return false;
   const auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
@@ -611,10 +616,9 @@ class Validator {
     // Both keys go into the API's URL path: only what the providers allow in a key.
     if (auto v = scalar(k, "project", sub, false)) t.project = *v;
     t.environment = scalar(k, "environment", sub, true).value_or("");
-    static const std::regex key(R"([A-Za-z0-9][A-Za-z0-9._~-]{0,99})");
     for (const auto& [field, value] : {std::pair<const char*, const std::string&>{"project", t.project},
                                        std::pair<const char*, const std::string&>{"environment", t.environment}})
-      if (!value.empty() && !std::regex_match(value, key))
+      if (!value.empty() && !is_flag_key(value))
         problem(k[field], sub + "." + field + " `" + value + "` must be a key (letters, digits, '.', '_', '~', '-')");
     return t;
   }

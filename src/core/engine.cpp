@@ -492,7 +492,7 @@ boost::asio::awaitable<Outcome<bool>> Engine::decide(const Request& request, mod
                                chat::ButtonStyle::danger});
   // FLAG OFF: the flag the deploy registered, one press away, when the service can switch it.
   if (w.outcome->turns_flag_off && service && service->flags)
-    if (const auto flag = deployed_detail(store_, incident.service, "feature_flag"))
+    if (const auto flag = deployed_detail(store_, incident.service, "feature_flag"); flag && config::is_flag_key(*flag))
       message.buttons.push_back({"Turn flag " + *flag + " off",
                                  model::button("goaround.flag-off", model::buttons::FlagOff{incident.id, *flag}),
                                  chat::ButtonStyle::danger});

@@ -252,6 +252,15 @@ boost::asio::awaitable<std::optional<chat::Message>> GoAround::automatic(const s
   auto proposal = co_await propose(request, service, std::nullopt, std::move(reason));
   if (proposal.refusal) co_return proposal.refusal;
   if (!proposal.execution_id) co_return std::nullopt;  // the card says which check failed
+  // A warning is for a person to weigh: the card waits for one.
+  if (const auto it = pending_.find(*proposal.execution_id); it != pending_.end())
+    for (const auto& check : it->second.plan.preflight)
+      if (check.warning)
+        co_return render("automatic_needs_person", {{"service", service},
+                                                    {"trigger", display_name(trigger)},
+                                                    {"check", check.name},
+                                                    {"detail", check.detail},
+                                                    {"execution", *proposal.execution_id}});
   if (auto refusal = start(request, *proposal.execution_id)) co_return refusal;
   boost::asio::co_spawn(co_await boost::asio::this_coro::executor, run(*proposal.execution_id),
                         boost::asio::detached);
@@ -271,7 +280,10 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   }
   // A revision reaches the tool's command line: only a plain number may get that far, or for a
   // GitOps service a commit SHA.
-  const bool by_commit = service->adapter == config::AdapterKind::gitops;
+  // (an argocd service with a gitops block takes a history id or, for its git route, a SHA)
+  const bool by_commit = service->adapter == config::AdapterKind::gitops ||
+                         (service->adapter == config::AdapterKind::argocd && service->gitops && to &&
+                          !std::all_of(to->begin(), to->end(), [](char c) { return c >= '0' && c <= '9'; }));
   const auto digits = [](std::string_view text, auto is_digit, std::size_t least, std::size_t most) {
     return text.size() >= least && text.size() <= most &&
            std::all_of(text.begin(), text.end(), [&](char c) { return is_digit(static_cast<unsigned char>(c)); });
@@ -281,7 +293,8 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   if (flag && to) co_return Proposal{std::nullopt, render("usage_error", {{"problem", "give --flag or --to, not both"}})};
   if (flag && !exec::FlagAdapter::valid_key(*flag)) co_return Proposal{std::nullopt, render("bad_flag", {{"flag", *flag}})};
   auto* adapter = flag ? adapters_.flags(service->name) : adapters_.find(service->name);
-  if (!adapter) co_return Proposal{std::nullopt, render("no_flags", {{"service", service->name}, {"flag", *flag}})};
+  if (!adapter && flag) co_return Proposal{std::nullopt, render("no_flags", {{"service", service->name}, {"flag", *flag}})};
+  if (!adapter) co_return Proposal{std::nullopt, render("internal_error", {{"what", "the adapter of " + service->name}})};
   const auto requester = display_name(request.who);
   // A go-around whose process died is not "already going around": free the service first.
   co_await recover(service->name);
@@ -510,16 +523,23 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   exec::Outcome outcome;
   exec::Verification verification;
   auto* adapter = adapters_.of(execution->service, pending.plan);
+  // A flag plan on a process whose configuration has no flags: for the service: nothing to run.
+  if (!adapter) {
+    outcome.failure = exec::Failure::tool_missing;
+    outcome.message = execution->service + " has no flags: block in this process's configuration";
+    verification.checks.push_back({"flag switch configured", false, outcome.message});
+  }
   try {
-    outcome = co_await adapter->execute(pending.plan, [&](const exec::Progress& p) {
-      if (lost_.contains(id)) return;  // another process speaks for it now
-      const auto progress = model::encode(events::Progress{
-          p.desired, p.updated, p.ready, p.available, progress_bar(p), execution->service, p.desired > 0,
-          p.detail.empty() ? std::nullopt : std::optional(p.detail)});
-      record(incident, EventKind::progress, bot_actor, templates_.render("event_progress", progress), progress);
-      card["progress"] = progress;
-      transport_.update(pending.place, pending.card, render("card", card));
-    });
+    if (adapter)
+      outcome = co_await adapter->execute(pending.plan, [&](const exec::Progress& p) {
+        if (lost_.contains(id)) return;  // another process speaks for it now
+        const auto progress = model::encode(events::Progress{
+            p.desired, p.updated, p.ready, p.available, progress_bar(p), execution->service, p.desired > 0,
+            p.detail.empty() ? std::nullopt : std::optional(p.detail)});
+        record(incident, EventKind::progress, bot_actor, templates_.render("event_progress", progress), progress);
+        card["progress"] = progress;
+        transport_.update(pending.place, pending.card, render("card", card));
+      });
   } catch (const std::exception& e) {
     spdlog::error("go-around #{} of {} failed inside the adapter: {}", id, execution->service,
                   e.what());
@@ -528,7 +548,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   }
   // Verified even after a failed execute: what is live now is what people need to know.
   try {
-    verification = co_await verify_all(execution->service, *adapter, pending.plan);
+    if (adapter) verification = co_await verify_all(execution->service, *adapter, pending.plan);
   } catch (const std::exception& e) {
     verification.checks.push_back({"verification ran", false, e.what()});
   }

@@ -2,7 +2,9 @@
 // still be in their registries, or rolling back ends in ImagePullBackOff.
 #include "goaround/core/go_around.hpp"
 
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/algorithm/string/split.hpp>
+#include <boost/algorithm/string/trim.hpp>
 
 #include "goaround/registry/registry.hpp"
 
@@ -13,8 +15,9 @@ boost::asio::awaitable<std::vector<exec::Check>> runway_checks(std::string image
   std::vector<exec::Check> checks;
   if (registries.empty() || images.empty()) co_return checks;
   std::vector<std::string> each;
-  boost::algorithm::split(each, images, [](char c) { return c == ','; });
-  for (const auto& image : each) {
+  boost::algorithm::split(each, images, [](char c) { return c == ','; });  // "a, b": tool::template_images
+  for (auto& image : each) {
+    boost::algorithm::trim(image);
     exec::Check check{"target image in its registry", false, "", false};
     std::string why;
     const auto reference = registry::parse_reference(image, &why);
@@ -25,7 +28,7 @@ boost::asio::awaitable<std::vector<exec::Check>> runway_checks(std::string image
       continue;
     }
     const auto listed = std::find_if(registries.begin(), registries.end(),
-                                     [&](const config::Registry& r) { return r.host == reference->domain; });
+                                     [&](const config::Registry& r) { return boost::algorithm::iequals(r.host, reference->domain); });
     if (listed == registries.end()) {
       check.passed = true;
       check.detail = "not checked: " + reference->domain + " is not under registries:";

@@ -105,7 +105,6 @@ class ArgoCdReconciler final : public Reconciler {
   asio::awaitable<Outcome> follow(std::string revert, Includes includes, ProgressFn on_progress) override {
     const auto report = [&](std::string_view line) { on_progress({0, 0, 0, 0, std::string(line)}); };
     asio::steady_timer pause(co_await asio::this_coro::executor);
-    std::string tail;
     for (const auto deadline = std::chrono::steady_clock::now() + timeout_;;) {
       const auto got = co_await run(argv({"app", "get", app_.app, "--refresh", "-o", "json"}), tool::read_timeout);
       const auto app = got.ok() ? tool::parse_json(got.out) : std::nullopt;
@@ -129,6 +128,13 @@ class ArgoCdReconciler final : public Reconciler {
     outcome.message = app_.app + " synced it and is healthy";
     outcome.output_tail = wait.tail();
     co_return outcome;
+  }
+
+  asio::awaitable<Check> reachable() override {
+    const auto got = co_await run(argv({"app", "get", app_.app, "-o", "json"}), tool::read_timeout);
+    const bool read = got.ok() && tool::parse_json(got.out);
+    co_return Check{"application readable", read,
+                    read ? "argocd reads " + app_.app : tool::unusable(got, argocd_error(got), "argocd")};
   }
 
   asio::awaitable<std::vector<Check>> checks(std::string revert, Includes includes) override {

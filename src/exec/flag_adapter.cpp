@@ -2,7 +2,6 @@
 
 #include <boost/json.hpp>
 
-#include <regex>
 
 #include "goaround/model/json_path.hpp"
 
@@ -38,10 +37,7 @@ Failure failure_of(int status) {
 
 FlagAdapter::FlagAdapter(config::FlagsTarget flags) : flags_(std::move(flags)) {}
 
-bool FlagAdapter::valid_key(std::string_view key) {
-  static const std::regex pattern(R"([A-Za-z0-9][A-Za-z0-9._~-]{0,99})");
-  return std::regex_match(key.begin(), key.end(), pattern);
-}
+bool FlagAdapter::valid_key(std::string_view key) { return config::is_flag_key(key); }
 
 std::string FlagAdapter::flag_url(const std::string& key) const {
   return launchdarkly(flags_) ? flags_.url + "/api/v2/flags/" + flags_.project + "/" + key

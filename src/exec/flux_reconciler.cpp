@@ -1,6 +1,6 @@
 // Flux reconciling a pushed revert: the Kustomization's source (a GitRepository) and then the
 // Kustomization itself are asked to reconcile now, as `flux reconcile kustomization
-// --with-source` does (the annotation reconcile.fluxcd.io/requestedAt, docs/tools.md §7), and
+// --with-source` does (the annotation reconcile.fluxcd.io/requestedAt, docs/tools.md §4), and
 // the wait ends when status.lastAppliedRevision ("main@sha1:<sha>") includes the revert and the
 // Ready condition is True.
 #include <boost/asio/steady_timer.hpp>
@@ -30,6 +30,12 @@ std::string commit_of(const std::string& revision) {
   return slash == std::string::npos ? revision : revision.substr(slash + 1);
 }
 
+// kubectl's words for RBAC and a wrong name.
+Failure classify(const ProcessResult& result) {
+  return tool::classify(result, {{"forbidden", Failure::forbidden}, {"NotFound", Failure::not_found},
+                                 {"not found", Failure::not_found}});
+}
+
 struct Applied {
   std::string revision;  // the commit of status.lastAppliedRevision
   bool ready = false;
@@ -51,6 +57,13 @@ class FluxReconciler final : public Reconciler {
            "` until lastAppliedRevision includes the revert and it is Ready";
   }
 
+  asio::awaitable<Check> reachable() override {
+    const auto applied = co_await read();
+    co_return Check{"kustomization readable", applied.problem.empty(),
+                    applied.problem.empty() ? "kubectl reads " + wait_.flux_namespace + "/" + wait_.flux_name
+                                            : applied.problem};
+  }
+
   asio::awaitable<Outcome> follow(std::string revert, Includes includes, ProgressFn on_progress) override {
     const auto name = wait_.flux_namespace + "/" + wait_.flux_name;
     auto applied = co_await read();
@@ -61,12 +74,12 @@ class FluxReconciler final : public Reconciler {
       const auto source = co_await run(kubectl(applied.source_namespace, {"annotate", "--overwrite", git_repositories,
                                                                           applied.source_name, std::string(requested_at) + "=" + now}));
       tail += source.tail();
-      if (!source.ok()) co_return tool::failed(source, Failure::tool_failed, tool::error_line(source), tail);
+      if (!source.ok()) co_return tool::failed(source, classify(source), tool::error_line(source), tail);
     }
     const auto asked = co_await run(kubectl(wait_.flux_namespace, {"annotate", "--overwrite", kustomizations,
                                                                    wait_.flux_name, std::string(requested_at) + "=" + now}));
     tail += "\n" + asked.tail();
-    if (!asked.ok()) co_return tool::failed(asked, Failure::tool_failed, tool::error_line(asked), tail);
+    if (!asked.ok()) co_return tool::failed(asked, classify(asked), tool::error_line(asked), tail);
     asio::steady_timer pause(co_await asio::this_coro::executor);
     for (const auto deadline = std::chrono::steady_clock::now() + timeout_;;) {
       applied = co_await read();

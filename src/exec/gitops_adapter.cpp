@@ -203,12 +203,15 @@ asio::awaitable<Plan> GitOpsAdapter::plan_of(std::optional<std::string> target_r
   // no one; newer changes there stay, and the card lists them.
   if (registered && !target_revision) {
     const auto named = std::find_if(recent.begin(), recent.end(), [&](const Commit& c) {
-      return c.reverts.empty() && !undone.contains(c.sha) && c.sha.starts_with(boost::algorithm::to_lower_copy(*registered)) && registered->size() >= 7;
+      return c.reverts.empty() && !undone.contains(c.sha) && c.sha.starts_with(boost::algorithm::to_lower_copy(*registered));
     });
     if (named == recent.end()) {
-      plan.preflight.push_back({"registered commit", true,
+      // Not blocking, but for a person to weigh: the newest change may not be the bad one.
+      plan.preflight.push_back({"registered commit", false,
                                 "the deployment's commit " + registered->substr(0, 12) + " is not a change under " + target_.path +
-                                    " on " + target_.branch + " left to revert: the newest one there is planned"});
+                                    " on " + target_.branch + " left to revert: the newest one there is planned instead "
+                                    "(choose --to SHA if that is not the bad change)",
+                                true});
     } else {
       reverted = {*named};
       bad = named;
@@ -297,7 +300,11 @@ asio::awaitable<Plan> GitOpsAdapter::plan_of(std::optional<std::string> target_r
                   : "the revert conflicts with later changes" +
                         (conflicts.empty() ? ": " + git_error(tried) : " in " + conflicts) +
                         "; revert by hand, or choose --to"});
-  if (reconciler_) plan.preflight.push_back({"reconciled by", true, reconciler_->describe()});
+  if (reconciler_) {
+    auto reachable = co_await reconciler_->reachable();
+    plan.preflight.push_back({"reconciled by", reachable.passed,
+                              reconciler_->describe() + (reachable.passed ? "" : "; but " + reachable.detail)});
+  }
   co_return plan;
 }
 
@@ -342,7 +349,8 @@ asio::awaitable<Outcome> GitOpsAdapter::execute(const Plan& plan, ProgressFn on_
       const auto revert = trimmed((co_await run(git({"rev-parse", "HEAD"}))).out);
       auto reconciled = co_await reconciler_->follow(revert, includes_fn(), on_progress);
       reconciled.output_tail = tail + "\n" + reconciled.output_tail;
-      if (reconciled.ok()) reconciled.message = outcome.message + "; " + reconciled.message;
+      // The revert is on the branch either way: say so first.
+      reconciled.message = outcome.message + (reconciled.ok() ? "; " : ", but ") + reconciled.message;
       co_return reconciled;
     }
     if (!push_rejected_as_stale(pushed) || attempt == push_attempts)
@@ -352,7 +360,9 @@ asio::awaitable<Outcome> GitOpsAdapter::execute(const Plan& plan, ProgressFn on_
 }
 
 asio::awaitable<bool> GitOpsAdapter::includes(std::string revision, std::string sha) {
-  if (revision.empty() || sha.empty()) co_return false;
+  // What a controller reports goes to git's command line: only a commit SHA may.
+  static const std::regex commit("[0-9a-f]{7,64}");
+  if (!std::regex_match(revision, commit) || !std::regex_match(sha, commit)) co_return false;
   // The controller may have applied a commit pushed after ours: fetch it first.
   if (!(co_await run(git({"cat-file", "-e", revision + "^{commit}"}))).ok())
     co_await run(git({"fetch", "--prune", "origin", target_.branch}), timeout_);

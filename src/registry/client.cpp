@@ -122,6 +122,10 @@ asio::awaitable<Found> find_manifest(Reference image, Access access, std::chrono
     } else if (challenge.scheme == "Bearer" && challenge.params.contains("realm")) {
       auto token_url = boost::urls::parse_uri(challenge.params.at("realm"));
       if (!token_url) co_return said(Found::State::unreachable, host + " named a token realm that is not a URL");
+      // Credentials go to the realm: never over plain HTTP unless the registry itself is.
+      if (token_url->scheme() != "https" && !access.insecure)
+        co_return said(Found::State::refused, host + " named a token service over plain HTTP (" +
+                                                  std::string(token_url->buffer()) + "): credentials are not sent there");
       boost::urls::url realm(*token_url);
       if (challenge.params.contains("service")) realm.params().set("service", challenge.params.at("service"));
       realm.params().set("scope", challenge.params.contains("scope") ? challenge.params.at("scope")

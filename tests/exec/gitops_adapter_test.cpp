@@ -286,7 +286,10 @@ TEST_CASE("gitops with wait.argocd_app: the go-around waits until the app synced
   auto service = storefront(remote.url());
   service.gitops->wait.argocd_app = "storefront";
   // No token in the configuration: the CLI finds its own, here the one the pod's environment holds.
-  ::setenv("ARGOCD_AUTH_TOKEN", "argocd-token-from-the-pod", 1);
+  struct PodToken {
+    PodToken() { ::setenv("ARGOCD_AUTH_TOKEN", "argocd-token-from-the-pod", 1); }
+    ~PodToken() { ::unsetenv("ARGOCD_AUTH_TOKEN"); }
+  } pod_token;
   boost::asio::io_context io;
   GitOpsAdapter adapter(service, standin.tools(), work.path() / "clone",
                         argocd_reconciler(config::ArgoCdTarget{.app = "storefront"}, standin.tools(), service.timeout));
@@ -301,5 +304,4 @@ TEST_CASE("gitops with wait.argocd_app: the go-around waits until the app synced
   const auto verified = complete(io, adapter.verify(plan));
   CHECK(verified.passed);
   CHECK(check(verified.checks, "application synced the revert").passed);
-  ::unsetenv("ARGOCD_AUTH_TOKEN");
 }

@@ -3,6 +3,12 @@
 // person confirm) when the registry does not answer.
 #include <catch2/catch.hpp>
 
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/use_future.hpp>
+
+#include "goaround/core/go_around.hpp"
+#include "support/bot_harness.hpp"
 #include "support/kube_standin.hpp"
 #include "support/process.hpp"
 #include "support/registry.hpp"
@@ -92,4 +98,41 @@ services:
   CHECK(ran.exit_code == 0);
   CHECK_THAT(ran.out, Contains("shop/checkout:1.41 is in " + registry.host()));
   CHECK(api.live_image("shop", "checkout") == image + ":1.41");
+}
+
+TEST_CASE("every image of the target is asked for, and a trigger never confirms past a warning") {
+  testing::TestRegistry registry;
+  registry.push("shop/checkout", "1.41");
+  const std::vector<config::Registry> registries{{registry.host(), "", "", true}};
+  boost::asio::io_context io;
+  // As tool::template_images joins a pod's containers: "a, b".
+  auto done = boost::asio::co_spawn(
+      io, core::runway_checks(registry.host() + "/shop/checkout:1.41, " + registry.host() + "/shop/sidecar:0.9", registries),
+      boost::asio::use_future);
+  io.run();
+  const auto checks = done.get();
+  REQUIRE(checks.size() == 2);
+  CHECK(checks[0].passed);
+  CHECK_FALSE(checks[1].passed);
+  CHECK_FALSE(checks[1].warning);
+  CHECK_THAT(checks[1].detail, Contains("image shop/sidecar:0.9 is gone from"));
+
+  // The registry is down: an automatic go-around leaves the card to a person.
+  registry.stop();
+  testing::BotHarness h(R"(registries:
+  - { host: )" + registry.host() + R"(, insecure: true }
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 42, replicas: 2, step: 10ms, image: )" + registry.host() + R"(/shop/checkout }
+)");
+  std::optional<chat::Message> said;
+  boost::asio::co_spawn(h.io, [&]() -> boost::asio::awaitable<void> {
+    said = co_await h.go_around.automatic("checkout", chat::Person{"trigger:high_error_rate", "high_error_rate", {}, false}, "5xx above 5%");
+  }, boost::asio::detached);
+  h.settle();
+  REQUIRE(said);
+  CHECK_THAT(said->text, Contains("did not go around *checkout* on its own: target image in its registry: could not check"));
+  CHECK(h.store.executions().running("checkout") == std::nullopt);
 }

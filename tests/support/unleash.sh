@@ -25,7 +25,7 @@ start)
   database="unleash_$$"
   psql -q "$pg_url" -c "CREATE DATABASE $database" >/dev/null
   token="*:*.$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
-  for attempt in 1 2 3 4 5; do
+  for attempt in 1 2 3; do
     port=$((20000 + RANDOM % 30000))
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then continue; fi
     (cd "$state/node" && exec setsid node start.js 127.0.0.1 "$pg_port" "$database" "$port" "$token" \
@@ -35,6 +35,7 @@ start)
       if curl -fsS "http://127.0.0.1:$port/health" 2>/dev/null | grep -q GOOD; then
         echo "http://127.0.0.1:$port" >"$state/url"
         echo "$token" >"$state/token"
+        echo "$pg_url $database" >"$state/database"
         echo "unleash: listening on 127.0.0.1:$port (database $database)" >&2
         exit 0
       fi
@@ -53,7 +54,12 @@ stop)
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
   kill -9 "$pid" 2>/dev/null || true
-  rm -f "$state/pid" "$state/url" "$state/token"
+  # Its database goes too (the PostgreSQL may already be gone with its folder).
+  if [ -f "$state/database" ]; then
+    read -r pg_url database <"$state/database"
+    psql -q "$pg_url" -c "DROP DATABASE IF EXISTS $database" >/dev/null 2>&1 || true
+  fi
+  rm -f "$state/pid" "$state/url" "$state/token" "$state/database"
   ;;
 *)
   echo "unleash.sh start STATE_DIR PG_STATE_DIR | stop STATE_DIR" >&2

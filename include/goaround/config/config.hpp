@@ -314,6 +314,8 @@ extern const std::vector<std::string_view> reserved_names;
 
 // DNS-1123 label: lowercase letters, digits and '-', 1..63, starting and ending alphanumeric.
 bool is_dns_label(std::string_view name);
+// A flag provider's key (a flag, a project, an environment): it goes into the API's URL path.
+bool is_flag_key(std::string_view key);
 
 // The variable a secret was read from (`${NAME}` gives NAME); empty for a file.
 std::string secret_variable(const Secret& secret);

@@ -19,6 +19,9 @@ class Reconciler {
   virtual ~Reconciler() = default;
   // What the card says is waited for, with the commands.
   virtual std::string describe() const = 0;
+  // Pre-flight: the controller's object can be read now, so that a wrong name or missing
+  // access is found before the revert is pushed (a push cannot be taken back).
+  virtual boost::asio::awaitable<Check> reachable() = 0;
   // Asks the controller to reconcile now, then waits until what it applied includes `revert`
   // and it is healthy, or the service's timeout passes.
   virtual boost::asio::awaitable<Outcome> follow(std::string revert, Includes includes, ProgressFn on_progress) = 0;
