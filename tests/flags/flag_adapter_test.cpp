@@ -26,11 +26,6 @@ T run(boost::asio::awaitable<T> step) {
   return done.get();
 }
 
-// A key of this test process's own: the Unleash is shared by the run.
-std::string fresh_key(const std::string& name) {
-  static std::atomic<int> made{0};
-  return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(++made);
-}
 
 config::FlagsTarget unleash_flags(const testing::Unleash& unleash, const std::string& token) {
   return {config::FlagProvider::unleash, unleash.url(), config::Secret(token, "${UNLEASH_TOKEN}"), "default", "production"};
@@ -46,7 +41,7 @@ const exec::Check* check_named(const exec::Plan& plan, const std::string& name) 
 
 TEST_CASE("unleash: a flag that is on is planned, turned off with the exact call shown, and read back off") {
   const auto unleash = testing::Unleash::shared();
-  const auto key = fresh_key("new-checkout-flow");
+  const auto key = testing::Unleash::fresh_key("new-checkout-flow");
   unleash.create_flag(key, "production");
   exec::FlagAdapter flags(unleash_flags(unleash, unleash.token()));
 
@@ -87,14 +82,14 @@ TEST_CASE("unleash: pre-flight refuses a missing flag, a flag already off, a ref
   exec::FlagAdapter flags(unleash_flags(unleash, unleash.token()));
 
   SECTION("missing") {
-    const auto plan = run(flags.plan(fresh_key("nobody-made-it")));
+    const auto plan = run(flags.plan(testing::Unleash::fresh_key("nobody-made-it")));
     CHECK_FALSE(plan.ready());
     REQUIRE(check_named(plan, "flag exists"));
     CHECK_FALSE(check_named(plan, "flag exists")->passed);
     CHECK_THAT(check_named(plan, "flag exists")->detail, Contains("no flag nobody-made-it"));
   }
   SECTION("already off") {
-    const auto key = fresh_key("already-off");
+    const auto key = testing::Unleash::fresh_key("already-off");
     unleash.create_flag(key);
     const auto plan = run(flags.plan(key));
     CHECK_FALSE(plan.ready());
@@ -102,7 +97,7 @@ TEST_CASE("unleash: pre-flight refuses a missing flag, a flag already off, a ref
     CHECK_THAT(check_named(plan, "flag is on")->detail, Contains("already off in production"));
   }
   SECTION("a token Unleash refuses") {
-    const auto key = fresh_key("guarded");
+    const auto key = testing::Unleash::fresh_key("guarded");
     unleash.create_flag(key, "production");
     exec::FlagAdapter refused(unleash_flags(unleash, "*:*.not-a-token"));
     const auto plan = run(refused.plan(key));
@@ -112,7 +107,7 @@ TEST_CASE("unleash: pre-flight refuses a missing flag, a flag already off, a ref
     CHECK(unleash.enabled(key, "production") == true);
   }
   SECTION("an environment Unleash does not have") {
-    const auto key = fresh_key("staged");
+    const auto key = testing::Unleash::fresh_key("staged");
     unleash.create_flag(key, "production");
     auto target = unleash_flags(unleash, unleash.token());
     target.environment = "prodution";

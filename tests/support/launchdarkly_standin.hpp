@@ -8,19 +8,17 @@
 //   `instructions` of known kinds (turnFlagOn, turnFlagOff); 400 otherwise;
 // - the API access token in Authorization as it is (no scheme); 401 otherwise; 404 for an
 //   unknown project or flag.
-// One thread, stopped in the destructor; every request is kept for the test to read.
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
+// Served by LoopbackHttp; every request is kept for the test to read.
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 #include <vector>
+
+#include "support/loopback_http.hpp"
 
 namespace goaround::testing {
 
@@ -31,15 +29,11 @@ class LaunchDarklyStandin {
   };
 
   LaunchDarklyStandin(std::string project, std::string token)
-      : project_(std::move(project)), token_(std::move(token)), acceptor_(io_, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
-    accept();
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~LaunchDarklyStandin() {
-    io_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(acceptor_.local_endpoint().port()); }
+      : project_(std::move(project)), token_(std::move(token)), server_([this](const LoopbackHttp::Request& r) {
+          const auto [status, body] = answer(r);
+          return LoopbackHttp::Answer{status, body};
+        }) {}
+  std::string url() const { return server_.url(); }
   void set(const std::string& key, const std::string& environment, bool on) {
     std::lock_guard lock(mutex_);
     flags_[key][environment] = on;
@@ -56,30 +50,6 @@ class LaunchDarklyStandin {
   }
 
  private:
-  void accept() {
-    acceptor_.async_accept([this](boost::system::error_code ec, boost::asio::ip::tcp::socket socket) {
-      if (ec) return;
-      serve(std::move(socket));
-      accept();
-    });
-  }
-
-  void serve(boost::asio::ip::tcp::socket socket) {
-    namespace http = boost::beast::http;
-    boost::system::error_code ec;
-    boost::beast::flat_buffer buffer;
-    http::request<http::string_body> request;
-    http::read(socket, buffer, request, ec);
-    if (ec) return;
-    const auto [status, body] = answer(request);
-    http::response<http::string_body> response{static_cast<http::status>(status), 11};
-    response.set(http::field::content_type, "application/json");
-    response.set(http::field::connection, "close");
-    response.body() = body;
-    response.prepare_payload();
-    http::write(socket, response, ec);
-  }
-
   static std::string error(const std::string& code, const std::string& message) {
     return boost::json::serialize(boost::json::object{{"code", code}, {"message", message}});
   }
@@ -131,12 +101,10 @@ class LaunchDarklyStandin {
   }
 
   std::string project_, token_;
-  boost::asio::io_context io_;
-  boost::asio::ip::tcp::acceptor acceptor_;
   std::mutex mutex_;
   std::map<std::string, std::map<std::string, bool>> flags_;
   std::vector<Seen> seen_;
-  std::thread thread_;
+  LoopbackHttp server_;  // last: it stops before what its handler reads goes
 };
 
 }  // namespace goaround::testing

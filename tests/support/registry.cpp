@@ -1,9 +1,5 @@
 #include "support/registry.hpp"
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 #include <openssl/evp.h>
@@ -13,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cstdio>
 #include <ctime>
 #include <fstream>
@@ -22,6 +19,7 @@
 
 #include "goaround/net/base64.hpp"
 #include "support/http_call.hpp"
+#include "support/loopback_http.hpp"
 
 namespace goaround::testing {
 
@@ -85,7 +83,8 @@ std::string base64url(std::string_view bytes) {
 // (RS256, the signing certificate in the x5c header, the registry trusting that certificate),
 // granting what the scope asked for.
 struct TestRegistry::TokenService {
-  explicit TokenService(const std::filesystem::path& dir) : acceptor(io, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+  explicit TokenService(const std::filesystem::path& dir)
+      : server([this](const LoopbackHttp::Request& request) { return answer(request); }) {
     const auto d = dir.string();
     run("cd " + d + " && openssl req -x509 -newkey rsa:2048 -nodes -keyout signer.key -out signer.pem -days 2 "
         "-subj /CN=goaround-test-token-signer >/dev/null 2>&1");
@@ -100,15 +99,9 @@ struct TestRegistry::TokenService {
     certificate = net::base64_encode(std::string_view(reinterpret_cast<char*>(der), static_cast<std::size_t>(size)));
     OPENSSL_free(der);
     X509_free(cert);
-    accept();
-    thread = std::thread([this] { io.run(); });
   }
-  ~TokenService() {
-    io.stop();
-    thread.join();
-    EVP_PKEY_free(key);
-  }
-  std::string realm() const { return "http://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()) + "/token"; }
+  ~TokenService() { EVP_PKEY_free(key); }
+  std::string realm() const { return server.url() + "/token"; }
 
   // A token granting `actions` on `repository`.
   std::string mint(const std::string& repository, const std::vector<std::string>& actions) {
@@ -134,52 +127,31 @@ struct TestRegistry::TokenService {
     return input + "." + base64url(signature);
   }
 
-  void accept() {
-    acceptor.async_accept([this](boost::system::error_code ec, boost::asio::ip::tcp::socket socket) {
-      if (ec) return;
-      serve(std::move(socket));
-      accept();
-    });
-  }
-  void serve(boost::asio::ip::tcp::socket socket) {
+  LoopbackHttp::Answer answer(const LoopbackHttp::Request& request) {
     namespace http = boost::beast::http;
-    boost::system::error_code ec;
-    boost::beast::flat_buffer buffer;
-    http::request<http::string_body> request;
-    http::read(socket, buffer, request, ec);
-    if (ec) return;
-    http::response<http::string_body> response{http::status::unauthorized, 11};
     const auto target = boost::urls::parse_origin_form(request.target());
     const auto expected = "Basic " + net::base64_encode(std::string(user) + ":" + password);
-    if (target && request[http::field::authorization] == expected) {
-      std::string scope;
-      if (const auto it = target->params().find("scope"); it != target->params().end()) scope = (*it).value;
-      {
-        std::lock_guard lock(mutex);
-        scopes.push_back(scope);
-      }
-      // "repository:shop/checkout:pull"
-      const auto first = scope.find(':'), last = scope.rfind(':');
-      std::vector<std::string> actions;
-      if (first != std::string::npos && last > first) actions.push_back(scope.substr(last + 1));
-      const auto token = mint(first == std::string::npos || last <= first ? "" : scope.substr(first + 1, last - first - 1), actions);
-      response.result(http::status::ok);
-      response.body() = boost::json::serialize(boost::json::object{{"token", token}, {"expires_in", 300}});
+    if (!target || request[http::field::authorization] != expected) return {401, R"({"details":"bad credentials"})"};
+    std::string scope;
+    if (const auto it = target->params().find("scope"); it != target->params().end()) scope = (*it).value;
+    {
+      std::lock_guard lock(mutex);
+      scopes.push_back(scope);
     }
-    response.set(http::field::content_type, "application/json");
-    response.set(http::field::connection, "close");
-    response.prepare_payload();
-    http::write(socket, response, ec);
+    // "repository:shop/checkout:pull"
+    const auto first = scope.find(':'), last = scope.rfind(':');
+    const bool named = first != std::string::npos && last > first;
+    const auto token = mint(named ? scope.substr(first + 1, last - first - 1) : "",
+                            named ? std::vector<std::string>{scope.substr(last + 1)} : std::vector<std::string>{});
+    return {200, boost::json::serialize(boost::json::object{{"token", token}, {"expires_in", 300}})};
   }
 
-  boost::asio::io_context io;
-  boost::asio::ip::tcp::acceptor acceptor;
   EVP_PKEY* key = nullptr;
   std::string certificate;  // base64 DER, for x5c
-  int minted = 0;
+  std::atomic<int> minted{0};
   std::mutex mutex;
   std::vector<std::string> scopes;
-  std::thread thread;
+  LoopbackHttp server;  // last: it stops before what its handler reads goes
 };
 
 TestRegistry::TestRegistry(Auth auth) : auth_(auth), secured_(auth == Auth::basic) {

@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <unistd.h>
+
+#include <atomic>
 #include <fstream>
 #include <stdexcept>
 
@@ -24,6 +27,11 @@ Unleash Unleash::shared() {
 
 Unleash::Unleash(std::string url, std::string token) : url_(std::move(url)), token_(std::move(token)) {
   port_ = static_cast<unsigned short>(std::stoi(url_.substr(url_.rfind(':') + 1)));
+}
+
+std::string Unleash::fresh_key(const std::string& name) {
+  static std::atomic<int> made{0};
+  return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(++made);
 }
 
 void Unleash::create_flag(const std::string& key, const std::optional<std::string>& on_in) const {

@@ -12,6 +12,8 @@ class Unleash {
   static Unleash shared();
   const std::string& url() const { return url_; }
   const std::string& token() const { return token_; }
+  // A flag key no other test of the run uses (the server is shared): `name` and a suffix.
+  static std::string fresh_key(const std::string& name);
   // A new flag in project `default` (201), on in `on_in` when given.
   void create_flag(const std::string& key, const std::optional<std::string>& on_in = std::nullopt) const;
   // The flag's state in an environment; nullopt when the flag or the environment is unknown.
