@@ -101,6 +101,7 @@ json::object Engine::overview() {
     if (const auto running = store_.executions().running(incident.service))
       entry["running"] = {{"from", running->from_revision},
                           {"to", running->to_revision},
+                          {"flag", running->flag().empty() ? json::value(nullptr) : json::value(running->flag())},
                           {"confirmed_by", running->confirmed_by.value_or("")},
                           {"started_at", running->started_at.value_or("")}};
     const auto events = store_.timeline().events(incident.id);

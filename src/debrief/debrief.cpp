@@ -97,16 +97,6 @@ Milestones milestones(store::Store& store, const model::Incident& incident) {
 
 namespace {
 
-// The flag a flag go-around turned off; null for a rollback.
-json::value flag_of(const std::optional<model::Execution>& execution) {
-  if (!execution) return nullptr;
-  boost::system::error_code ec;
-  const auto stored = json::parse(execution->plan_json, ec);
-  if (ec) return nullptr;
-  const auto plan = exec::plan_from_json(stored);
-  return plan.route == "flag" ? json::value(plan.flag) : json::value(nullptr);
-}
-
 json::object context_of(store::Store& store, const model::Incident& incident,
                         const std::vector<model::Event>& events, const Milestones& m,
                         const config::Service* service, const std::string& chart) {
@@ -197,7 +187,7 @@ json::object context_of(store::Store& store, const model::Incident& incident,
       {"rolled_back", last && last->state == model::ExecutionState::succeeded},
       {"from", last ? json::value(last->from_revision) : json::value(nullptr)},
       {"to", last ? json::value(last->to_revision) : json::value(nullptr)},
-      {"flag", flag_of(last)},
+      {"flag", last && !last->flag().empty() ? json::value(last->flag()) : json::value(nullptr)},
       {"recovered", m.recovery.has_value()},
       {"trigger_notes", std::move(trigger_notes)},
       {"reviews", std::move(reviews)},

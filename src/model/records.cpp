@@ -5,9 +5,18 @@
 
 #include <boost/json/parse.hpp>
 
+#include "goaround/model/json_path.hpp"
+
 #include <string>
 
 namespace goaround::model {
+
+std::string Execution::flag() const {
+  boost::system::error_code ec;
+  const auto plan = boost::json::parse(plan_json, ec);
+  if (ec || text_at(plan, {"route"}) != "flag") return "";
+  return text_at(plan, {"flag"});
+}
 
 std::string_view to_string(IncidentState state) { return boost::describe::enum_to_string(state, "unknown"); }
 std::string_view to_string(ExecutionState state) { return boost::describe::enum_to_string(state, "unknown"); }

@@ -171,9 +171,11 @@ asio::awaitable<void> StatusScheduler::post_update(const model::Incident& incide
   if (author) context["author"] = author->name.empty() ? author->id : author->name;
   if (!text.empty()) context["text"] = text;
   if (const auto execution = store_.executions().latest(incident.id))
-    context[model::to_string(execution->state)] = json::object{{"from", execution->from_revision},
-                                             {"to", execution->to_revision},
-                                             {"started_at", execution->started_at.value_or("")}};
+    context[model::to_string(execution->state)] = json::object{
+        {"from", execution->from_revision},
+        {"to", execution->to_revision},
+        {"started_at", execution->started_at.value_or("")},
+        {"flag", execution->flag().empty() ? json::value(nullptr) : json::value(execution->flag())}};
   else
     context["no_go_around"] = true;
   if (const auto opened = time::parse_utc(incident.opened_at))

@@ -65,6 +65,7 @@ TEST_CASE("goaround rollback checkout --flag KEY --yes turns the real flag off, 
   CHECK_THAT(timeline.out, Contains("flag " + key + " on → off"));
   CHECK_THAT(timeline.out, Contains("Turning flag " + key + " of checkout off in production"));
   CHECK_THAT(timeline.out, Contains("turned off and verified in "));
+  CHECK_THAT(timeline.out, Contains("confirmed the go-around of checkout turning flag " + key + " off"));
   const auto debrief = testing::run_goaround({"--config", config, "debrief"});
   INFO(debrief.out << debrief.err);
   REQUIRE(debrief.exit_code == 0);

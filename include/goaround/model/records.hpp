@@ -89,6 +89,8 @@ struct Execution {
   std::string plan_json;  // the adapter's plan, so a restarted bot can re-check the live state
   std::string owner;      // the process running it (Owner::id); empty before it runs
   std::string taken_over_by;  // the process that found its owner dead, if one did
+  // A flag go-around's flag (its plan's route "flag"); empty for a rollback.
+  std::string flag() const;
 };
 
 // A goaround process, as the owner of the go-arounds it runs. Its id is unique across hosts
