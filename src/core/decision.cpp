@@ -69,11 +69,8 @@ boost::asio::awaitable<Facts> known_facts(std::string prometheus_url, store::Sto
       facts["age"] = {age < std::chrono::minutes(30) ? "recent" : age < std::chrono::hours(2) ? "hours" : "old",
                       revision + " was registered " + shown + " ago"};
     }
-    boost::system::error_code ec;
-    const auto data = boost::json::parse(deployment->data_json, ec);
-    if (const auto* flag = !ec && data.is_object() ? data.get_object().if_contains("feature_flag") : nullptr;
-        flag && flag->is_string())
-      facts["flag"] = {"yes", revision + " registered the feature flag " + std::string(flag->get_string())};
+    if (const auto flag = deployment->detail("feature_flag"))
+      facts["flag"] = {"yes", revision + " registered the feature flag " + *flag};
   }
   // The error rate: the service's first "greater than" trigger, else its verify query.
   std::string query = service.verify.query;

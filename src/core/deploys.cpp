@@ -67,12 +67,9 @@ std::optional<std::string> freeze_scope(const Invocation& call, const std::strin
 
 std::optional<std::string> deployed_detail(store::Store& store, const std::string& service, std::string_view key) {
   const auto deployment = store.deploys().latest_deployment(service);
-  if (!deployment) return std::nullopt;
-  boost::system::error_code ec;
-  const auto data = json::parse(deployment->data_json, ec);
-  const auto* detail = ec ? nullptr : model::at(data, {key});
-  if (!detail || !detail->is_string() || detail->get_string().empty()) return std::nullopt;
-  return std::string(detail->get_string());
+  auto detail = deployment ? deployment->detail(key) : std::nullopt;
+  if (!detail || detail->empty()) return std::nullopt;
+  return detail;
 }
 
 json::value deployment_context(store::Store& store, const std::string& service,

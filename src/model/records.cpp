@@ -11,6 +11,14 @@
 
 namespace goaround::model {
 
+std::optional<std::string> Deployment::detail(std::string_view key) const {
+  boost::system::error_code ec;
+  const auto data = boost::json::parse(data_json, ec);
+  const auto* value = ec ? nullptr : at(data, {key});
+  if (!value || !value->is_string()) return std::nullopt;
+  return std::string(value->get_string());
+}
+
 std::string Execution::flag() const {
   boost::system::error_code ec;
   const auto plan = boost::json::parse(plan_json, ec);

@@ -41,8 +41,7 @@ const exec::Check* check_named(const exec::Plan& plan, const std::string& name) 
 
 TEST_CASE("unleash: a flag that is on is planned, turned off with the exact call shown, and read back off") {
   const auto unleash = testing::Unleash::shared();
-  const auto key = testing::Unleash::fresh_key("new-checkout-flow");
-  unleash.create_flag(key, "production");
+  const auto key = unleash.new_flag("new-checkout-flow", "production");
   exec::FlagAdapter flags(unleash_flags(unleash, unleash.token()));
 
   const auto plan = run(flags.plan(key));
@@ -89,16 +88,14 @@ TEST_CASE("unleash: pre-flight refuses a missing flag, a flag already off, a ref
     CHECK_THAT(check_named(plan, "flag exists")->detail, Contains("no flag nobody-made-it"));
   }
   SECTION("already off") {
-    const auto key = testing::Unleash::fresh_key("already-off");
-    unleash.create_flag(key);
+    const auto key = unleash.new_flag("already-off");
     const auto plan = run(flags.plan(key));
     CHECK_FALSE(plan.ready());
     REQUIRE(check_named(plan, "flag is on"));
     CHECK_THAT(check_named(plan, "flag is on")->detail, Contains("already off in production"));
   }
   SECTION("a token Unleash refuses") {
-    const auto key = testing::Unleash::fresh_key("guarded");
-    unleash.create_flag(key, "production");
+    const auto key = unleash.new_flag("guarded", "production");
     exec::FlagAdapter refused(unleash_flags(unleash, "*:*.not-a-token"));
     const auto plan = run(refused.plan(key));
     CHECK_FALSE(plan.ready());
@@ -107,8 +104,7 @@ TEST_CASE("unleash: pre-flight refuses a missing flag, a flag already off, a ref
     CHECK(unleash.enabled(key, "production") == true);
   }
   SECTION("an environment Unleash does not have") {
-    const auto key = testing::Unleash::fresh_key("staged");
-    unleash.create_flag(key, "production");
+    const auto key = unleash.new_flag("staged", "production");
     auto target = unleash_flags(unleash, unleash.token());
     target.environment = "prodution";
     exec::FlagAdapter misspelt(target);

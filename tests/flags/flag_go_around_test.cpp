@@ -43,8 +43,7 @@ std::string services(const testing::Unleash& unleash) {
 TEST_CASE("goaround rollback checkout --flag KEY --yes turns the real flag off, verifies it, and the timeline and "
           "the debrief say so with the duration") {
   const auto unleash = testing::Unleash::shared();
-  const auto key = testing::Unleash::fresh_key("new-checkout-flow");
-  unleash.create_flag(key, "production");
+  const auto key = unleash.new_flag("new-checkout-flow", "production");
   testing::TempDir dir;
   const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + "\n" + services(unleash)).string();
 
@@ -116,8 +115,7 @@ TEST_CASE("goaround rollback --flag refuses what cannot work, with the reason, a
 TEST_CASE("the console beside serve: a rollback card offers the deploy's flag instead, and the FLAG OFF verdict "
           "has the button, and both turn the real flag off") {
   const auto unleash = testing::Unleash::shared();
-  const auto key = testing::Unleash::fresh_key("payment-retries");
-  unleash.create_flag(key, "production");
+  const auto key = unleash.new_flag("payment-retries", "production");
   testing::HeadlessBot served("freeze_until_debrief: false\n" + services(unleash));
   const auto config = (served.dir.path() / "goaround.yaml").string();
   const auto registered = served.post("/v1/deployments", R"({"service":"checkout","environment":"prod","revision":"42",
@@ -150,8 +148,7 @@ TEST_CASE("the console beside serve: a rollback card offers the deploy's flag in
 TEST_CASE("through Slack payloads: a flag go-around honours who may call stop, and the press by one who may turns "
           "the real flag off") {
   const auto unleash = testing::Unleash::shared();
-  const auto key = testing::Unleash::fresh_key("new-search");
-  unleash.create_flag(key, "production");
+  const auto key = unleash.new_flag("new-search", "production");
   testing::SlackEmulator slack;
   testing::ServedBot served(slack, "    allowed: { users: [U111] }\n" + flags_block(unleash));
   REQUIRE(slack.wait_for_connections(1));

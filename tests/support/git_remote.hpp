@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "support/capture.hpp"
 #include "support/temp_dir.hpp"
 
 namespace goaround::testing {
@@ -50,16 +51,6 @@ struct GitRemote {
   std::string show(const std::string& rev_path) const;
 };
 
-inline std::string capture(const std::string& command) {
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buffer[4096];
-    while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-    ::pclose(pipe);
-  }
-  while (!out.empty() && out.back() == '\n') out.pop_back();
-  return out;
-}
 
 inline std::string GitRemote::head(const std::string& rev) const { return capture("git -C " + bare.string() + " rev-parse " + rev); }
 inline std::string GitRemote::log(const std::string& format, const std::string& range) const {

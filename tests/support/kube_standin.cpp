@@ -1,5 +1,7 @@
 #include "support/kube_standin.hpp"
 
+#include "support/capture.hpp"
+
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -492,15 +494,7 @@ json::object flux_resources(const std::string& group) {
 
 // The head of `branch` in the repository at `repo`, by the real git.
 std::string git_head(const std::filesystem::path& repo, const std::string& branch) {
-  const auto command = "git -C '" + repo.string() + "' rev-parse refs/heads/" + branch + " 2>/dev/null";
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buffer[128];
-    while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-    ::pclose(pipe);
-  }
-  while (!out.empty() && (out.back() == '\n' || out.back() == '\r')) out.pop_back();
-  return out;
+  return goaround::testing::capture("git -C '" + repo.string() + "' rev-parse refs/heads/" + branch + " 2>/dev/null");
 }
 
 }  // namespace

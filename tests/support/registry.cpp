@@ -6,6 +6,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <signal.h>
+#include <strings.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,7 @@
 #include <thread>
 
 #include "goaround/net/base64.hpp"
+#include "support/capture.hpp"
 #include "support/http_call.hpp"
 #include "support/loopback_http.hpp"
 
@@ -27,16 +29,6 @@ namespace {
 
 constexpr const char* user = "ci";
 constexpr const char* password = "s3cret-registry-pw";
-
-std::string capture(const std::string& command) {
-  std::string out;
-  if (FILE* pipe = ::popen(command.c_str(), "r")) {
-    char buffer[4096];
-    while (const auto n = std::fread(buffer, 1, sizeof buffer, pipe)) out.append(buffer, n);
-    ::pclose(pipe);
-  }
-  return out;
-}
 
 void run(const std::string& command) {
   if (std::system(command.c_str()) != 0) throw std::runtime_error("failed: " + command);
@@ -56,16 +48,13 @@ std::string sha256(const std::string& bytes) {
 }
 
 std::string header_value(const std::string& headers, const std::string& name) {
-  std::size_t at = 0;
-  while ((at = headers.find('\n', at)) != std::string::npos) {
+  for (std::size_t at = headers.find('\n'); at != std::string::npos; at = headers.find('\n', at)) {
     ++at;
-    if (headers.compare(at, name.size() + 1, name + ":") == 0 ||
-        strncasecmp(headers.c_str() + at, (name + ":").c_str(), name.size() + 1) == 0) {
-      auto value = headers.substr(at + name.size() + 1, headers.find('\n', at) - at - name.size() - 1);
-      while (!value.empty() && (value.front() == ' ')) value.erase(0, 1);
-      while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
-      return value;
-    }
+    if (strncasecmp(headers.c_str() + at, (name + ":").c_str(), name.size() + 1) != 0) continue;
+    auto value = headers.substr(at + name.size() + 1, headers.find('\n', at) - at - name.size() - 1);
+    while (!value.empty() && value.front() == ' ') value.erase(0, 1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == ' ')) value.pop_back();
+    return value;
   }
   return "";
 }

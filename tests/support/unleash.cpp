@@ -34,6 +34,12 @@ std::string Unleash::fresh_key(const std::string& name) {
   return name + "-" + std::to_string(::getpid()) + "-" + std::to_string(++made);
 }
 
+std::string Unleash::new_flag(const std::string& name, const std::optional<std::string>& on_in) const {
+  auto key = fresh_key(name);
+  create_flag(key, on_in);
+  return key;
+}
+
 void Unleash::create_flag(const std::string& key, const std::optional<std::string>& on_in) const {
   const std::vector<std::pair<std::string, std::string>> headers{{"Authorization", token_},
                                                                  {"Content-Type", "application/json"}};

@@ -14,6 +14,8 @@ class Unleash {
   const std::string& token() const { return token_; }
   // A flag key no other test of the run uses (the server is shared): `name` and a suffix.
   static std::string fresh_key(const std::string& name);
+  // A new flag with a fresh key (returned), on in `on_in` when given.
+  std::string new_flag(const std::string& name, const std::optional<std::string>& on_in = std::nullopt) const;
   // A new flag in project `default` (201), on in `on_in` when given.
   void create_flag(const std::string& key, const std::optional<std::string>& on_in = std::nullopt) const;
   // The flag's state in an environment; nullopt when the flag or the environment is unknown.

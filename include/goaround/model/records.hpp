@@ -152,6 +152,8 @@ struct Deployment {
   std::string registered_by;
   std::string migration_kind;  // none | additive | destructive
   std::string data_json = "{}";
+  // A detail CI gave with it (image, feature_flag, commit…), when it gave that one as text.
+  std::optional<std::string> detail(std::string_view key) const;
 };
 
 // The go-around brief: five lines before takeoff; the five lines are in `data_json`.
