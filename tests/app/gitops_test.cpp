@@ -72,6 +72,7 @@ services:
   INFO(ran.out << ran.err);
   REQUIRE(ran.exit_code == 0);
   CHECK_THAT(ran.out, Contains("is the deployment CI registered; newer changes under apps/storefront/ stay"));
+  CHECK_THAT(ran.out, Contains("\"storefront v2.4.0 (person)\" · under a minute old"));  // the commit's age
   CHECK(remote.log("%s", "-1 main") == "Revert \"storefront v2.4.0\"");
   CHECK(remote.show("main:apps/storefront/service.yaml") == "kind: Service");
 
