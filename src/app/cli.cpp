@@ -79,6 +79,10 @@ const std::vector<Subcommand> subcommands{
       {"flag", true, "turn this feature flag off instead of rolling back (the service's flags: provider)"},
       {"reason", true, "why we are going around"},
       {"yes", false, "confirm without asking"}}},
+    {"drill", "goaround drill <service> [--reason TEXT] [--yes] [options]",
+     "Practise the go-around on the service's staging twin (its drill: block): the same card and "
+     "timeline, labelled DRILL, with no freeze and no page; each phase is measured. Exit codes as rollback's.",
+     {{"reason", true, "why (default: practising the go-around)"}, {"yes", false, "confirm without asking"}}},
     {"timeline", "goaround timeline [export] [INCIDENT] [--all] [--format md|json|csv] [options]",
      "Print an incident's timeline (the latest by default), one event per line; `export` writes "
      "it as Markdown, or as JSON or CSV with every field of every row.",
@@ -326,19 +330,23 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   co_return disabled ? exit_link_disabled : exit_ok;
 }
 
-asio::awaitable<int> headless_rollback(Runtime& rt, const chat::Arguments& args) {
+// `goaround rollback` and `goaround drill` (on the service's twin): card, confirmation, run.
+asio::awaitable<int> headless_go_around(Runtime& rt, const chat::Arguments& args, bool drill) {
   const auto person = console::local_operator();
   const core::Request request{person, {"console", ""}};
+  const auto* subcommand = find_subcommand(drill ? "drill" : "rollback");
   if (args.positional.size() < 2) {
-    std::cerr << "goaround rollback: which service?\n" << help_text(rt.templates, find_subcommand("rollback")) << '\n';
+    std::cerr << "goaround " << subcommand->name << ": which service?\n" << help_text(rt.templates, subcommand) << '\n';
     co_return exit_usage;
   }
   core::GoAround::Proposal proposal;
   try {
     co_await rt.go_around.recover();
     // Words after the service are the reason, as in chat: `goaround rollback payments it's the db`.
-    proposal = co_await rt.go_around.propose(request, args.positional[1], args.value("to"),
-                                             args.value("reason").value_or(args.rest(2)), args.value("flag"));
+    auto reason = args.value("reason").value_or(args.rest(2));
+    proposal = drill ? co_await rt.go_around.propose_drill(request, args.positional[1], std::move(reason))
+                     : co_await rt.go_around.propose(request, args.positional[1], args.value("to"), std::move(reason),
+                                                     args.value("flag"));
   } catch (const std::exception& e) {
     // Nothing ran: say so, and exit as "not started", not as a failed rollback.
     std::cerr << rt.templates.render("cli_store_unavailable", {{"error", e.what()}}) << '\n';
@@ -559,7 +567,8 @@ int run(int argc, char** argv) {
     spdlog::info("goaround {}: data in {}", sub->name, rt.location.describe());
     if (sub->name == "timeline") return print_timeline(rt, args);
     if (sub->name == "debrief") return run_to_completion(rt, write_debrief(rt, args));
-    if (sub->name == "rollback") return run_to_completion(rt, headless_rollback(rt, args));
+    if (sub->name == "rollback") return run_to_completion(rt, headless_go_around(rt, args, false));
+    if (sub->name == "drill") return run_to_completion(rt, headless_go_around(rt, args, true));
     console::LineReader input(rt.io.get_executor(), STDIN_FILENO);
     auto* virtual_clock = dynamic_cast<time::ManualClock*>(rt.clock.get());
     Advance advance;

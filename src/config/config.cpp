@@ -48,9 +48,14 @@ std::string_view to_string(Severity severity) {
   return "unknown";
 }
 
+std::string drill_name(std::string_view service) { return std::string(service) + " (drill)"; }
+
 const Service* Services::find(std::string_view name) const {
-  const auto it = std::find_if(begin(), end(), [&](const Service& s) { return s.name == name; });
-  return it == end() ? nullptr : &*it;
+  for (const auto& s : *this) {
+    if (s.name == name) return &s;
+    if (s.drill && s.drill->name == name) return s.drill.get();
+  }
+  return nullptr;
 }
 
 std::vector<std::string> Services::names() const {
@@ -648,34 +653,10 @@ class Validator {
     return read(k, sub);
   }
 
-  Service service(const YAML::Node& node, const std::string& where) {
-    Service svc;
-    if (!expect_map(node, where,
-                    {"name", "environment", "adapter", "kubectl", "helm", "argocd",
-                     "argo_rollouts", "gitops", "flags", "sim", "verify", "timeout", "allowed", "channel",
-                     "status_interval", "watch_window", "cooldown", "prompt_after", "triggers",
-                     "escalate_to"}))
-      return svc;
-    if (auto name = scalar(node, "name", where, true)) {
-      if (std::find(reserved_names.begin(), reserved_names.end(), *name) != reserved_names.end())
-        problem(node["name"], where + ".name `" + *name + "` is a /rollback subcommand; name the service otherwise");
-      else if (is_dns_label(*name)) svc.name = *name;
-      else problem(node["name"], where + ".name `" + *name +
-                                     "` must be a DNS-1123 label (lowercase letters, digits, '-')");
-    }
-    svc.environment = scalar(node, "environment", where, true).value_or("");
-    const auto adapter = scalar(node, "adapter", where, true);
-    if (adapter) {
-      static const std::pair<const char*, AdapterKind> kinds[] = {
-          {"kubectl", AdapterKind::kubectl}, {"helm", AdapterKind::helm},
-          {"argocd", AdapterKind::argocd}, {"argo-rollouts", AdapterKind::argo_rollouts},
-          {"gitops", AdapterKind::gitops}, {"sim", AdapterKind::sim}};
-      const auto it = std::find_if(std::begin(kinds), std::end(kinds),
-                                   [&](const auto& k) { return *adapter == k.first; });
-      if (it != std::end(kinds)) svc.adapter = it->second;
-      else problem(node["adapter"], where + ".adapter `" + *adapter +
-                                        "` is not one of kubectl, helm, argocd, argo-rollouts, gitops, sim");
-    }
+  // The adapter's target (kubectl, helm, argocd, argo_rollouts, gitops, sim): a service's,
+  // or its drill twin's.
+  void targets(const YAML::Node& node, const std::string& where, const std::optional<std::string>& adapter,
+               Service& svc) {
     svc.kubectl = block<KubectlTarget>(node, "kubectl", where, adapter, [&](const YAML::Node& k,
                                                                            const std::string& sub) {
       KubectlTarget t;
@@ -763,27 +744,6 @@ class Validator {
       }
       return t;
     }, {"repo", "branch", "path", "ssh_key_file", "token", "token_file", "author", "wait"}, "argocd");
-    svc.flags = flags(node, where);
-    if (const auto verify = node["verify"]) {
-      const auto sub = where + ".verify";
-      if (expect_map(verify, sub, {"health_url", "expect_status", "query", "below"})) {
-        svc.verify.health_url = url(verify, "health_url", sub, false).value_or("");
-        if (auto v = integer(verify, "expect_status", sub, 100)) svc.verify.expect_status = *v;
-        svc.verify.query = scalar(verify, "query", sub, false).value_or("");
-        if (verify["query"] && verify["query"].IsScalar() && blank(svc.verify.query))
-          problem(verify["query"], sub + ".query is empty: remove it or give a PromQL query");
-        if (auto v = scalar(verify, "below", sub, false)) {
-          try {
-            svc.verify.below = std::stod(*v);
-          } catch (const std::exception&) {
-            problem(verify["below"], sub + ".below must be a number");
-          }
-        }
-        if (!svc.verify.query.empty() && !svc.verify.below)
-          problem(verify, sub + ".below is required with a query");
-      }
-    }
-    if (auto timeout = duration(node, "timeout", where)) svc.timeout = *timeout;
     if (const auto sim = node["sim"]) {
       const auto sub = where + ".sim";
       if (expect_map(sim, sub,
@@ -801,6 +761,89 @@ class Validator {
         }
       }
     }
+  }
+
+  // `verify:`: what the service's users see, checked after its adapter's own verification.
+  Verify checks(const YAML::Node& node, const std::string& where) {
+    Verify out;
+    const auto verify = node["verify"];
+    const auto sub = where + ".verify";
+    if (!verify || !expect_map(verify, sub, {"health_url", "expect_status", "query", "below"})) return out;
+    out.health_url = url(verify, "health_url", sub, false).value_or("");
+    if (auto v = integer(verify, "expect_status", sub, 100)) out.expect_status = *v;
+    out.query = scalar(verify, "query", sub, false).value_or("");
+    if (verify["query"] && verify["query"].IsScalar() && blank(out.query))
+      problem(verify["query"], sub + ".query is empty: remove it or give a PromQL query");
+    if (auto v = scalar(verify, "below", sub, false)) {
+      try {
+        out.below = std::stod(*v);
+      } catch (const std::exception&) {
+        problem(verify["below"], sub + ".below must be a number");
+      }
+    }
+    if (!out.query.empty() && !out.below) problem(verify, sub + ".below is required with a query");
+    return out;
+  }
+
+  // `drill:`: the staging twin, practised on with the production service's adapter kind, its
+  // people and its timeout, and its own target, checks and channel. No triggers, no paging.
+  std::shared_ptr<const Service> drill(const YAML::Node& node, const std::string& where,
+                                       const std::optional<std::string>& adapter, const Service& production) {
+    const auto k = node["drill"];
+    const auto sub = where + ".drill";
+    if (!k || !expect_map(k, sub, {"environment", "kubectl", "helm", "argocd", "argo_rollouts", "gitops", "sim",
+                                   "verify", "channel"}))
+      return nullptr;
+    auto twin = std::make_shared<Service>();
+    twin->name = drill_name(production.name);
+    twin->drill_of = production.name;
+    twin->adapter = production.adapter;
+    twin->allowed = production.allowed;
+    twin->timeout = production.timeout;
+    twin->status_interval = production.status_interval;
+    twin->environment = scalar(k, "environment", sub, true).value_or("");
+    if (!twin->environment.empty() && twin->environment == production.environment)
+      problem(k["environment"], sub + ".environment must not be the service's own (" + production.environment +
+                                    "): a drill practises on a twin, never on production");
+    targets(k, sub, adapter, *twin);
+    if (twin->sim.image.empty()) twin->sim.image = production.sim.image;
+    twin->verify = checks(k, sub);
+    twin->channel = scalar(k, "channel", sub, false).value_or(production.channel);
+    return twin;
+  }
+
+  Service service(const YAML::Node& node, const std::string& where) {
+    Service svc;
+    if (!expect_map(node, where,
+                    {"name", "environment", "adapter", "kubectl", "helm", "argocd",
+                     "argo_rollouts", "gitops", "flags", "sim", "verify", "timeout", "allowed", "channel",
+                     "status_interval", "watch_window", "cooldown", "prompt_after", "triggers",
+                     "escalate_to", "drill", "practice_every"}))
+      return svc;
+    if (auto name = scalar(node, "name", where, true)) {
+      if (std::find(reserved_names.begin(), reserved_names.end(), *name) != reserved_names.end())
+        problem(node["name"], where + ".name `" + *name + "` is a /rollback subcommand; name the service otherwise");
+      else if (is_dns_label(*name)) svc.name = *name;
+      else problem(node["name"], where + ".name `" + *name +
+                                     "` must be a DNS-1123 label (lowercase letters, digits, '-')");
+    }
+    svc.environment = scalar(node, "environment", where, true).value_or("");
+    const auto adapter = scalar(node, "adapter", where, true);
+    if (adapter) {
+      static const std::pair<const char*, AdapterKind> kinds[] = {
+          {"kubectl", AdapterKind::kubectl}, {"helm", AdapterKind::helm},
+          {"argocd", AdapterKind::argocd}, {"argo-rollouts", AdapterKind::argo_rollouts},
+          {"gitops", AdapterKind::gitops}, {"sim", AdapterKind::sim}};
+      const auto it = std::find_if(std::begin(kinds), std::end(kinds),
+                                   [&](const auto& k) { return *adapter == k.first; });
+      if (it != std::end(kinds)) svc.adapter = it->second;
+      else problem(node["adapter"], where + ".adapter `" + *adapter +
+                                        "` is not one of kubectl, helm, argocd, argo-rollouts, gitops, sim");
+    }
+    targets(node, where, adapter, svc);
+    svc.flags = flags(node, where);
+    svc.verify = checks(node, where);
+    if (auto timeout = duration(node, "timeout", where)) svc.timeout = *timeout;
     if (svc.sim.image.empty()) svc.sim.image = "registry.local/" + svc.name;
     if (const auto allowed = node["allowed"]) {
       if (expect_map(allowed, where + ".allowed", {"users", "groups"})) {
@@ -824,6 +867,11 @@ class Validator {
             problem(triggers[i]["name"], where + ": trigger `" + t.name + "` is defined twice");
           svc.triggers.push_back(std::move(t));
         }
+    }
+    svc.drill = drill(node, where, adapter, svc);
+    if (auto v = duration(node, "practice_every", where)) {
+      svc.practice_every = *v;
+      if (!svc.drill) problem(node["practice_every"], where + ".practice_every needs a drill: block to practise on");
     }
     return svc;
   }

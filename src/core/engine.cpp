@@ -195,6 +195,11 @@ boost::asio::awaitable<GoAround::Proposal> Engine::propose_flag_off(const Reques
   co_return co_await go_around_.propose(request, incident.service, std::nullopt, incident.reason, std::move(flag));
 }
 
+boost::asio::awaitable<GoAround::Proposal> Engine::propose_drill(const Request& request, std::string service,
+                                                                 std::string reason) {
+  co_return co_await go_around_.propose_drill(request, service, std::move(reason));
+}
+
 boost::asio::awaitable<GoAround::Proposal> Engine::propose_for(const Request& request, model::Incident incident) {
   auto reason = incident.reason;
   const auto story = store_.timeline().events(incident.id, model::chatter_kinds());

@@ -78,6 +78,16 @@ json::value flag_context(const config::Service& service, const exec::Plan& plan)
                       {"on", plan.current.number == "on"}};
 }
 
+// A drill's go-around as its messages label it; null for production.
+json::value drill_context(const config::Service& service) {
+  if (service.drill_of.empty()) return nullptr;
+  return json::object{{"of", service.drill_of}, {"environment", service.environment}};
+}
+
+std::int64_t elapsed_ms(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - since).count();
+}
+
 }  // namespace
 
 std::string display_name(const chat::Person& person) {
@@ -168,8 +178,12 @@ std::optional<GoAround::Busy> GoAround::refusal_if_busy(const std::string& servi
 json::object GoAround::card_context(const model::Execution& execution, const Pending& pending) {
   // Going back to a revision that was ruled out brings its problem back: the card says so.
   const auto rejected = rejection_of(store_, execution.service, pending.plan.target.number, pending.plan.target.image);
+  const auto& service = *settings_.services.find(execution.service);
   return {{"service", execution.service},
-          {"environment", settings_.services.find(execution.service)->environment},
+          {"environment", service.environment},
+          {"drill", drill_context(service)},
+          // A production card says how this service's go-around went when it was last practised.
+          {"practice", service.drill_of.empty() ? practice_memory(store_, service, clock_.now()) : json::value(nullptr)},
           {"incident", execution.incident_id},
           {"execution", execution.id},
           {"requested_by", pending.requested_by},
@@ -188,7 +202,7 @@ json::object GoAround::card_context(const model::Execution& execution, const Pen
           {"last_failed", last_failed(execution)},
           {"memory", go_around_memory(store_, execution.service, execution.id, clock_.now())},
           {"target_rejected", rejected ? json::value(rejection_context(*rejected, clock_.now())) : json::value(nullptr)},
-          {"flag", flag_context(*settings_.services.find(execution.service), pending.plan)}};
+          {"flag", flag_context(service, pending.plan)}};
 }
 
 std::vector<chat::Button> GoAround::card_buttons(const model::Execution& planned, const Pending& pending) const {
@@ -272,12 +286,7 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
                                                              std::optional<std::string> to,
                                                              std::string reason, std::optional<std::string> flag) {
   const auto* service = settings_.services.find(service_name);
-  if (!service) {
-    json::array known;
-    for (const auto& n : settings_.services.names()) known.push_back(json::string(n));
-    co_return Proposal{std::nullopt,
-                       render("unknown_service", {{"service", service_name}, {"known", known}, {"or_subcommand", true}})};
-  }
+  if (!service) co_return Proposal{std::nullopt, unknown_service(service_name)};
   // A revision reaches the tool's command line: only a plain number may get that far, or for a
   // GitOps service a commit SHA.
   // (an argocd service with a gitops block takes a history id or, for its git route, a SHA)
@@ -307,6 +316,7 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   }
 
   auto incident = open_or_join(store_, templates_, *service, request.who, reason, request.where.channel);
+  const auto planning = std::chrono::steady_clock::now();
   // Without a target, the change CI registered (its commit) is what a GitOps way back reverts.
   const auto registered_commit = flag || to ? std::nullopt : deployed_detail(store_, service->name, "commit");
   auto plan = registered_commit ? co_await adapter->plan_undo(*registered_commit) : co_await adapter->plan(flag ? flag : to);
@@ -320,7 +330,7 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   plan.intent = templates_.render("go_around_intent", {{"incident", incident.id}, {"person", requester}, {"reason", reason}});
 
   Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason,
-                  service->name, incident.id};
+                  service->name, incident.id, elapsed_ms(planning)};
   model::Execution planned;
   planned.id = 0;
   planned.incident_id = incident.id;
@@ -354,6 +364,22 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
     if (new_thread) it->second.place.thread = handle;
   }
   co_return Proposal{planned.id, std::nullopt};
+}
+
+chat::Message GoAround::unknown_service(const std::string& name) const {
+  json::array known;
+  for (const auto& n : settings_.services.names()) known.push_back(json::string(n));
+  return render("unknown_service", {{"service", name}, {"known", known}, {"or_subcommand", true}});
+}
+
+boost::asio::awaitable<GoAround::Proposal> GoAround::propose_drill(const Request& request, const std::string& service_name,
+                                                                   std::string reason) {
+  const auto* production = settings_.services.find(service_name);
+  if (!production || !production->drill_of.empty()) co_return Proposal{std::nullopt, unknown_service(service_name)};
+  if (!production->drill) co_return Proposal{std::nullopt, render("no_drill", {{"service", service_name}})};
+  if (reason.empty())
+    reason = templates_.render("drill_reason", {{"service", service_name}, {"environment", production->drill->environment}});
+  co_return co_await propose(request, production->drill->name, std::nullopt, std::move(reason));
 }
 
 std::optional<chat::Message> GoAround::start(const Request& request, std::int64_t id) {
@@ -507,13 +533,16 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   co_await transport_.post(pending.place, announce);
   // Nobody re-ships the bad change in the confusion: deploys wait for the debrief.
   // The reason is this go-around's own, as given on its card (the incident's may be older).
-  if (settings_.freeze_until_debrief)
+  // A drill practises on its twin: production's deploys go on, and nothing is ruled out.
+  const auto& service = *settings_.services.find(execution->service);
+  const bool drill = !service.drill_of.empty();
+  if (settings_.freeze_until_debrief && !drill)
     co_await ChangeFreeze(settings_.services, store_, templates_, transport_, clock_)
         .freeze(pending.place, execution->service,
                 templates_.render("freeze_reason", {{"execution", id}, {"reason", execution->reason}}),
                 bot_actor, incident);
   // What it rolls back from is ruled out: CI's registration of it again is refused.
-  if (!pending.plan.current.number.empty() && pending.plan.route != "flag")
+  if (!pending.plan.current.number.empty() && pending.plan.route != "flag" && !drill)
     co_await Rejections(store_, templates_, transport_, clock_)
         .reject(pending.place, {0, execution->service, pending.plan.current.number, pending.plan.current.image,
                                 execution->reason, bot_actor, "", incident, id});
@@ -529,6 +558,7 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
     outcome.message = execution->service + " has no flags: block in this process's configuration";
     verification.checks.push_back({"flag switch configured", false, outcome.message});
   }
+  const auto executing = std::chrono::steady_clock::now();
   try {
     if (adapter)
       outcome = co_await adapter->execute(pending.plan, [&](const exec::Progress& p) {
@@ -546,12 +576,15 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
     outcome.failure = exec::Failure::tool_failed;
     outcome.message = e.what();
   }
+  const auto execute_ms = elapsed_ms(executing);
+  const auto verifying = std::chrono::steady_clock::now();
   // Verified even after a failed execute: what is live now is what people need to know.
   try {
     if (adapter) verification = co_await verify_all(execution->service, *adapter, pending.plan);
   } catch (const std::exception& e) {
     verification.checks.push_back({"verification ran", false, e.what()});
   }
+  const auto verify_ms = elapsed_ms(verifying);
   const auto result = !outcome.ok()           ? Result::failed
                       : verification.passed ? Result::verified
                                             : Result::verification_failed;
@@ -565,10 +598,14 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
       execution->service, pending.plan.target.number, pending.plan.current.number, time::format_duration(took),
       took.count(), std::string(exec::to_string(outcome.failure)), outcome.message, checks_of(verification.checks),
       result, incident, outcome.exit_code, outcome.output_tail,
-      pending.plan.route == "flag" ? std::optional(pending.plan.flag) : std::nullopt});
+      pending.plan.route == "flag" ? std::optional(pending.plan.flag) : std::nullopt, pending.preflight_ms, execute_ms,
+      verify_ms, drill ? std::optional(service.drill_of) : std::nullopt, id});
   auto summary = recorded;
   summary[result_name(result)] = true;  // the template's section for this outcome
   if (took.count() == 0) summary.erase("duration");  // a virtual clock that did not move: no "in 0 ms"
+  for (const auto& [field, ms] : {std::pair{"preflight_took", pending.preflight_ms}, std::pair{"execute_took", execute_ms},
+                                  std::pair{"verify_took", verify_ms}})
+    summary[field] = time::format_phase(std::chrono::milliseconds(ms));
   // Compare-and-set: if another process took the go-around over meanwhile, its "interrupted"
   // stands and this process says so instead of a result.
   if (!store_.executions().finish(id, {result == Result::verified ? model::ExecutionState::succeeded : model::ExecutionState::failed,
@@ -588,7 +625,18 @@ boost::asio::awaitable<Result> GoAround::run_steps(std::int64_t id) {
   transport_.react(pending.place, pending.card,
                    result == Result::verified ? "white_check_mark" : result == Result::failed ? "x" : "warning");
   auto said = message;
-  if (result != Result::verified) said.buttons = next_steps(*execution, pending.plan.target.number);
+  if (drill) {
+    // A drill is one practice run: it ends with its result, measured and on record. A failed
+    // one is run again from the start, never retried half-way.
+    if (result != Result::verified)
+      said.buttons = {{"Run the drill again", model::button("goaround.drill", model::buttons::Service{service.drill_of}),
+                       chat::ButtonStyle::primary}};
+    const auto summary_line = templates_.render("drill_summary", summary);
+    if (store_.incidents().close(incident, summary_line))
+      record(incident, EventKind::closed, bot_actor, summary_line);
+  } else if (result != Result::verified) {
+    said.buttons = next_steps(*execution, pending.plan.target.number);
+  }
   co_await transport_.post(pending.place, said);
   co_return result;
 }

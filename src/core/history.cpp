@@ -42,6 +42,12 @@ std::optional<std::size_t> row_of(const std::vector<exec::Revision>& revisions, 
   return std::nullopt;
 }
 
+// A measured phase as people say it; null when not measured.
+json::value phase_took(std::optional<std::int64_t> ms) {
+  if (!ms) return nullptr;
+  return json::string(time::format_phase(std::chrono::milliseconds(*ms)));
+}
+
 }  // namespace
 
 boost::asio::awaitable<json::object> Engine::history(std::string service, bool all) {
@@ -128,6 +134,24 @@ json::value go_around_memory(store::Store& store, const std::string& service, st
   if (count == 1) out["once"] = true;  // "took", not the median of one
   if (last->finished_at)
     out["last_age"] = time::format_age(std::chrono::duration_cast<milliseconds>(now - time::stored_time(*last->finished_at)));
+  return out;
+}
+
+json::value practice_memory(store::Store& store, const config::Service& service, time::TimePoint now) {
+  using std::chrono::milliseconds;
+  const auto drill = store::last_drill(store, config::drill_name(service.name));
+  if (!drill) return json::object{{"never", true}, {"twin", service.drill != nullptr}};
+  const auto since = std::chrono::duration_cast<milliseconds>(now - time::stored_time(*drill->execution.finished_at));
+  json::object out{{"age", time::format_age(since)},
+                   {"environment", drill->environment},
+                   {"execute", phase_took(drill->result.execute_ms)},
+                   {"verify", phase_took(drill->result.verify_ms)},
+                   {"verified", drill->result.result == model::Outcome::verified},
+                   {"outcome", std::string(boost::describe::enum_to_string(drill->result.result, "failed"))},
+                   {"incident", drill->execution.incident_id},
+                   {"execution", drill->execution.id}};
+  if (service.practice_every.count() > 0 && since > service.practice_every)
+    out["overdue"] = time::format_age(service.practice_every);
   return out;
 }
 

@@ -2,7 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include <cstdlib>
 #include <fstream>
+#include <set>
+#include <tuple>
 #include <utility>
 
 #include "goaround/chat/mrkdwn.hpp"
@@ -96,6 +99,88 @@ Milestones milestones(store::Store& store, const model::Incident& incident) {
 }
 
 namespace {
+
+// A go-around's command as a prepared step: its options and how many operands, without the
+// values that name one environment's target (context, namespace, revision).
+std::vector<std::string> step_shape(const std::vector<std::string>& argv) {
+  std::vector<std::string> shape;
+  for (const auto& word : argv) shape.push_back(word.rfind('-', 0) == 0 ? word.substr(0, word.find('=')) : "_");
+  return shape;
+}
+
+// "11.0 s slower (+27%)", "as practised" within a tenth or 100 ms.
+std::string phase_verdict(std::int64_t here_ms, std::int64_t drill_ms) {
+  const auto difference = here_ms - drill_ms;
+  if (std::llabs(difference) < 100 || std::llabs(difference) * 10 < drill_ms) return "as practised";
+  auto verdict = time::format_phase(std::chrono::milliseconds(std::llabs(difference))) +
+                 (difference > 0 ? " slower" : " faster");
+  if (drill_ms > 0) verdict += " (" + std::string(difference > 0 ? "+" : "") + std::to_string(difference * 100 / drill_ms) + "%)";
+  return verdict;
+}
+
+// "Did the rollback work as practised?", from the numbers: the incident's last go-around
+// against the service's last drill before it; null for a drill's own incident.
+json::value as_practised(store::Store& store, const model::Incident& incident, const config::Service* service,
+                         const std::optional<model::Execution>& last) {
+  if ((service && !service->drill_of.empty()) || !last || !last->started_at) return nullptr;
+  const auto drill = store::last_drill(store, config::drill_name(incident.service), last->started_at);
+  if (!drill) return json::object{{"never", true}};
+  json::object out{{"at", *drill->execution.finished_at},
+                   {"environment", drill->environment},
+                   {"incident", drill->execution.incident_id},
+                   {"outcome", std::string(boost::describe::enum_to_string(drill->result.result, "failed"))}};
+  const auto here = store::recorded_result(store, *last);
+  json::array phases;
+  if (here)
+    for (const auto& [name, mine, theirs] : {std::tuple{"execute", here->execute_ms, drill->result.execute_ms},
+                                             std::tuple{"verify", here->verify_ms, drill->result.verify_ms}})
+      if (mine && theirs)
+        phases.push_back({{"name", name},
+                          {"here", time::format_phase(std::chrono::milliseconds(*mine))},
+                          {"drill", time::format_phase(std::chrono::milliseconds(*theirs))},
+                          {"verdict", phase_verdict(*mine, *theirs)}});
+  out["phases"] = std::move(phases);
+  // The prepared path's steps: the command and what followed it, the checks before and after.
+  json::array steps;
+  const auto plan = exec::plan_from_json(json::parse(last->plan_json));
+  const auto practised = exec::plan_from_json(json::parse(drill->execution.plan_json));
+  for (const auto& [what, mine, theirs] : {std::tuple{"the command", &plan.argv, &practised.argv},
+                                           std::tuple{"the wait", &plan.wait_argv, &practised.wait_argv}})
+    if (step_shape(*mine) != step_shape(*theirs))
+      steps.push_back(json::string(std::string(what) + ": `" + exec::command_line(*mine) + "` here, `" +
+                                   exec::command_line(*theirs) + "` in the drill"));
+  const auto names = [](const std::vector<model::events::Check>& checks) {
+    std::set<std::string> out;
+    for (const auto& c : checks) out.insert(c.name);
+    return out;
+  };
+  const auto preflight_names = [](const std::vector<exec::Check>& checks) {
+    std::set<std::string> out;
+    for (const auto& c : checks) out.insert(c.name);
+    return out;
+  };
+  const auto only = [&](const char* phase, const std::set<std::string>& a, const std::set<std::string>& b, const char* where) {
+    for (const auto& name : a)
+      if (!b.contains(name)) steps.push_back(json::string(std::string(phase) + " check `" + name + "` only " + where));
+  };
+  only("pre-flight", preflight_names(plan.preflight), preflight_names(practised.preflight), "here");
+  only("pre-flight", preflight_names(practised.preflight), preflight_names(plan.preflight), "in the drill");
+  json::array failed_here;
+  if (here) {
+    only("verification", names(here->checks), names(drill->result.checks), "here");
+    only("verification", names(drill->result.checks), names(here->checks), "in the drill");
+    for (const auto& check : here->checks) {
+      if (check.passed) continue;
+      const auto same = std::find_if(drill->result.checks.begin(), drill->result.checks.end(),
+                                     [&](const auto& c) { return c.name == check.name; });
+      if (same == drill->result.checks.end() || same->passed)
+        failed_here.push_back(json::string(check.name + ": " + check.detail));
+    }
+  }
+  out["steps"] = std::move(steps);
+  out["failed_here"] = std::move(failed_here);
+  return out;
+}
 
 json::object context_of(store::Store& store, const model::Incident& incident,
                         const std::vector<model::Event>& events, const Milestones& m,
@@ -196,6 +281,7 @@ json::object context_of(store::Store& store, const model::Incident& incident,
       {"commands", std::move(commands)},
       {"durations", std::move(durations)},
       {"verifications", std::move(verifications)},
+      {"practice", as_practised(store, incident, service, last)},
       {"lessons", std::move(lessons)},
       {"actions", std::move(actions)},
       {"chart", chart.empty() ? json::value(nullptr) : json::value(chart)},

@@ -74,6 +74,7 @@ Adapters::Adapters(boost::asio::any_io_executor executor, config::Services servi
   for (const auto& service : services) {
     adapters_.emplace(service.name, make_adapter(executor, service, tools, work_dir));
     if (service.flags) flags_.emplace(service.name, std::make_unique<FlagAdapter>(*service.flags));
+    if (service.drill) adapters_.emplace(service.drill->name, make_adapter(executor, *service.drill, tools, work_dir));
   }
 }
 

@@ -84,6 +84,7 @@ asio::awaitable<void> StatusScheduler::tick() {
   for (const auto& incident : store_.incidents().open())
     if (!store_.schedules().find(incident.id)) {
       const auto* service = services_.find(incident.service);
+      if (service && !service->drill_of.empty()) continue;  // a drill reports its own phases, nobody waits on it
       start_cadence(incident, service ? co_await metric_(*service) : std::nullopt);
     }
   for (auto schedule : store_.schedules().of_open_incidents()) {

@@ -73,6 +73,14 @@ std::optional<model::Brief> Deploys::latest_brief(const std::string& service) {
   return model::Brief{r.int64(0), r.text(1), r.text(2), r.text(3), r.text(4), r.text(5)};
 }
 
+bool Deploys::claim_practice_reminder(const std::string& service, const std::string& since) {
+  // The primary key makes the claim: a second replica's insert changes nothing.
+  return c_.db
+             .run("INSERT INTO practice_reminders (service, since, sent_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+                  {service, since, c_.now()})
+             .changed == 1;
+}
+
 bool Deploys::freeze(const model::Freeze& f) {
   // The partial unique index refuses a second active freeze on a scope.
   return c_.db

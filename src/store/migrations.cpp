@@ -199,6 +199,15 @@ constexpr std::array migrations{
         acquired_at TEXT NOT NULL
       );
     )sql"},
+    Migration{12, "practice reminders: one per service and lapse, across replicas", R"sql(
+      -- `since`: the end of the drill whose practice_every ran out ('' when none ever ran).
+      CREATE TABLE practice_reminders (
+        service TEXT NOT NULL,
+        since   TEXT NOT NULL,
+        sent_at TEXT NOT NULL,
+        PRIMARY KEY (service, since)
+      );
+    )sql"},
 };
 
 // The few places where the two dialects differ in the migrations above: SQLite's rowid keys

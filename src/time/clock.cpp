@@ -80,6 +80,7 @@ std::optional<std::chrono::milliseconds> parse_duration(std::string_view text) {
     else if (unit == "s") total += seconds(value);
     else if (unit == "m") total += minutes(value);
     else if (unit == "h") total += hours(value);
+    else if (unit == "d") total += hours(24 * value);  // practice_every: 30d
     else return std::nullopt;
   }
   return total;
@@ -141,6 +142,10 @@ std::string format_age(std::chrono::milliseconds age) {
   if (age < minutes(1)) return "under a minute";
   if (age < hours(48)) return format_duration(duration_cast<minutes>(age));
   return std::to_string(duration_cast<hours>(age).count() / 24) + " days";
+}
+
+std::string format_phase(std::chrono::milliseconds d) {
+  return d < std::chrono::minutes(1) ? format_duration(d) : format_age(d);
 }
 
 TimePoint stored_time(std::string_view text) { return parse_utc(text).value_or(TimePoint{}); }

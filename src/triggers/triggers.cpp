@@ -194,10 +194,32 @@ asio::awaitable<void> Monitor::tick() {
     }
   }
   co_await prompt_open_incidents();
+  co_await remind_practice();
+}
+
+asio::awaitable<void> Monitor::remind_practice() {
+  for (const auto& service : engine_.services()) {
+    if (!service.drill || service.practice_every.count() == 0) continue;
+    const auto drill = store::last_drill(store_, service.drill->name);
+    if (drill && clock_.now() - time::stored_time(*drill->execution.finished_at) < service.practice_every) continue;
+    // Once per lapse, whichever replica gets here first.
+    if (!store_.deploys().claim_practice_reminder(service.name, drill ? *drill->execution.finished_at : "")) continue;
+    json::object context{{"service", service.name},
+                         {"environment", service.drill->environment},
+                         {"every", time::format_age(service.practice_every)},
+                         {"practice", core::practice_memory(store_, service, clock_.now())}};
+    spdlog::info("practice: reminding {} to run a drill", service.name);
+    co_await engine_.say_in({service.channel, ""},
+                            {engine_.templates().render("practice_reminder", context),
+                             {{"Run a drill", model::button("goaround.drill", model::buttons::Service{service.name}),
+                               chat::ButtonStyle::primary}}});
+  }
 }
 
 asio::awaitable<void> Monitor::run(std::chrono::milliseconds period, const schedule::Leadership& leadership) {
-  if (watched_.empty()) co_return;
+  const auto practised = std::any_of(engine_.services().begin(), engine_.services().end(),
+                                     [](const config::Service& s) { return s.practice_every.count() > 0; });
+  if (watched_.empty() && !practised) co_return;
   co_await periodic_.run(
       period,
       [this, &leadership]() -> asio::awaitable<void> {

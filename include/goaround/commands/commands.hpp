@@ -21,6 +21,7 @@ void register_history(core::Registry& registry);
 void register_incidents(core::Registry& registry);
 void register_reject(core::Registry& registry);
 void register_accept(core::Registry& registry);
+void register_drill(core::Registry& registry);
 void register_help(core::Registry& registry);
 
 // All of the above, in the order help lists them.
@@ -42,6 +43,7 @@ inline void register_all(core::Registry& registry) {
   register_incidents(registry);
   register_reject(registry);
   register_accept(registry);
+  register_drill(registry);
   register_help(registry);
 }
 

@@ -2,6 +2,7 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -198,15 +199,26 @@ struct Service {
   // Who to page when a go-around fails ("@checkout-oncall", a Slack user group or person):
   // the Escalate button under a failed result calls them in the incident.
   std::vector<std::string> escalate_to;
+  // The staging twin drills run on (`drill:`): the same adapter kind with its own target and
+  // checks, named drill_name(name); null when the service has none.
+  std::shared_ptr<const Service> drill;
+  std::string drill_of;  // on a twin: the production service it practises for
+  // How long after the last drill the channel is reminded to run one; zero: never.
+  std::chrono::milliseconds practice_every{0};
 };
+
+// The name a service's drill twin is kept under: its go-arounds, incidents and lock are its
+// own, never the production service's. Not a DNS label, so no configured service can take it.
+std::string drill_name(std::string_view service);
 
 // The configured services as a component that looks them up sees them, and no other setting:
 // a view of the configuration's list, which must outlive it.
 class Services {
  public:
   explicit Services(const std::vector<Service>& list) : list_(&list) {}
+  // A configured service, or a service's drill twin by its drill_name().
   const Service* find(std::string_view name) const;
-  std::vector<std::string> names() const;
+  std::vector<std::string> names() const;  // the configured services, without twins
   std::vector<Service>::const_iterator begin() const { return list_->begin(); }
   std::vector<Service>::const_iterator end() const { return list_->end(); }
 

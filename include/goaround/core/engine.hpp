@@ -122,6 +122,8 @@ class Engine {
   boost::asio::awaitable<GoAround::Proposal> propose(const Request& request, std::string service,
                                                      std::optional<std::string> to, std::string reason,
                                                      std::optional<std::string> flag = std::nullopt);
+  // A drill of the service on its twin (GoAround::propose_drill).
+  boost::asio::awaitable<GoAround::Proposal> propose_drill(const Request& request, std::string service, std::string reason);
   // "Turn flag X off instead" (a rollback card, the FLAG OFF verdict): a flag go-around in
   // the incident, for its reason.
   boost::asio::awaitable<GoAround::Proposal> propose_flag_off(const Request& request, model::Incident incident,

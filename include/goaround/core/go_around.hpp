@@ -54,6 +54,11 @@ std::optional<std::string> revision_before(std::string_view target);
 boost::json::value go_around_memory(store::Store& store, const std::string& service, std::int64_t before,
                                     time::TimePoint now);
 
+// For the production card: the service's last drill (on its twin, drill_name()), with how long
+// it took to execute and to verify; {"never": true} when there has been none; overdue when
+// practice_every has passed since.
+boost::json::value practice_memory(store::Store& store, const config::Service& service, time::TimePoint now);
+
 // The runway check: each of the target's images (comma-joined) asked for in its registry, when
 // that registry is under `registries:` (one check per image; none without registries). A
 // missing image fails; a registry that did not answer or refused us is a warning.
@@ -84,6 +89,11 @@ class GoAround {
   boost::asio::awaitable<Proposal> propose(const Request& request, const std::string& service,
                                            std::optional<std::string> to_revision,
                                            std::string reason, std::optional<std::string> flag = std::nullopt);
+
+  // A drill: the same card, pre-flight, execution and verification on the service's drill
+  // twin, labelled DRILL, with no freeze and no page; each phase measured and recorded, and
+  // the drill's incident closed with its result.
+  boost::asio::awaitable<Proposal> propose_drill(const Request& request, const std::string& service, std::string reason);
 
   // A go-around a trigger asked for: the same card, announcement and verification, confirmed
   // by the trigger itself. Refused (the message says why) while the service's deploys are
@@ -126,6 +136,7 @@ class GoAround {
     std::string reason;
     std::string service;
     std::int64_t incident_id = 0;
+    std::int64_t preflight_ms = 0;  // planning and its pre-flight checks took this long
   };
   boost::asio::awaitable<Result> run_steps(std::int64_t execution_id);
   // While this process runs go-arounds: renews the heartbeat every renew_every() and notices
@@ -147,6 +158,7 @@ class GoAround {
   // when a rollback card's service can turn it off instead.
   std::vector<chat::Button> card_buttons(const model::Execution& planned, const Pending& pending) const;
   chat::Message render(std::string_view name, const boost::json::value& context) const;
+  chat::Message unknown_service(const std::string& name) const;
   // The service's lock is held: the refusal to show, and whose go-around holds it.
   struct Busy {
     chat::Message message;

@@ -51,6 +51,11 @@ struct Decision {  // goaround.decide: the answers so far, "question=answer,…"
 };
 BOOST_DESCRIBE_STRUCT(Decision, (), (incident, path, walk))
 
+struct Service {  // goaround.drill: run the service's drill (a reminder, a failed drill)
+  std::string service;
+};
+BOOST_DESCRIBE_STRUCT(Service, (), (service))
+
 struct FlagOff {  // goaround.flag-off: turn the deploy's flag off instead of rolling back
   std::int64_t incident = 0;
   std::string flag;

@@ -177,9 +177,17 @@ struct Result {
   std::optional<int> exit_code;
   std::string output_tail;
   std::optional<std::string> flag;  // a flag go-around: the flag turned off
+  // How long each phase took: planning with its pre-flight checks (card shown), the tool's
+  // run, and the verification; what a drill measured is what the production card quotes.
+  std::optional<std::int64_t> preflight_ms;
+  std::optional<std::int64_t> execute_ms;
+  std::optional<std::int64_t> verify_ms;
+  std::optional<std::string> drill_of;  // a drill: the production service it practised for
+  std::optional<std::int64_t> execution;
 };
 BOOST_DESCRIBE_STRUCT(Result, (), (service, target, from, duration, duration_ms, failure, message, checks,
-                                   result, incident, exit_code, output_tail, flag))
+                                   result, incident, exit_code, output_tail, flag, preflight_ms, execute_ms,
+                                   verify_ms, drill_of, execution))
 
 struct ExecutionLost {
   std::int64_t execution = 0;

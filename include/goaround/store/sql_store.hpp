@@ -122,6 +122,7 @@ class Deploys final : public store::Deploys {
   std::vector<model::Rejection> rejections(const std::string& service) override;
   std::optional<model::Rejection> accept(const std::string& service, const std::string& revision,
                                          const std::string& by) override;
+  bool claim_practice_reminder(const std::string& service, const std::string& since) override;
 
  private:
   // The latest registered (at or before `at`, when given).

@@ -187,6 +187,9 @@ class Deploys {
   // Lets a rejected revision through again; returns what it lifted, if it was rejected.
   virtual std::optional<model::Rejection> accept(const std::string& service, const std::string& revision,
                                                  const std::string& by) = 0;
+  // Claims the practice reminder of a service for the lapse since its last drill ended (`since`,
+  // "" for never): true exactly once per service and lapse, whichever replica asks.
+  virtual bool claim_practice_reminder(const std::string& service, const std::string& since) = 0;
 };
 
 // A delivered Socket Mode envelope: its id, and the Events API event id it carries, if any.
@@ -209,6 +212,20 @@ class Envelopes {
   // Forgets ids recorded before `before` (Slack redelivers for minutes, not days).
   virtual int prune(time::TimePoint before) = 0;
 };
+
+// A drill that ran to its result, as the production card and the debrief quote it.
+struct Drill {
+  model::Execution execution;
+  model::events::Result result;  // its phases (execute_ms, verify_ms) and checks
+  std::string environment;       // where it ran (its incident's)
+};
+
+class Store;
+// The latest drill under `twin` (config::drill_name of the service) that ended before
+// `before` (stored UTC), or ever; an interrupted one measured nothing and is skipped.
+std::optional<Drill> last_drill(Store& store, const std::string& twin, std::optional<std::string> before = std::nullopt);
+// The result a finished go-around recorded in its incident, with its phases.
+std::optional<model::events::Result> recorded_result(Store& store, const model::Execution& execution);
 
 // One backend's connection, with every aggregate on it.
 class Store {

@@ -57,5 +57,8 @@ TimePoint stored_time(std::string_view text);
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);
 // A short human form: "850 ms", "2.4 s", "3 min 5 s", "1 h 2 min".
 std::string format_duration(std::chrono::milliseconds d);
+// A measured phase (a drill's execution, its verification): "850 ms", "41.2 s" under a
+// minute, else as format_age ("3 min").
+std::string format_phase(std::chrono::milliseconds d);
 
 }  // namespace goaround::time

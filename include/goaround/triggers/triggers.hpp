@@ -49,7 +49,8 @@ Query prometheus_query(const config::Prometheus& prometheus);
 // (inside the watch window after a registered deployment, outside the cooldown; still
 // announced, verified, refused while frozen or running), page_and_suggest posts "unstable
 // approach" with Go around / Hold, log_only writes the timeline. It also asks the channel
-// about incidents left open with a trigger firing and no go-around.
+// about incidents left open with a trigger firing and no go-around, and reminds a service's
+// channel when its drill is due (practice_every).
 class Monitor {
  public:
   // Reads what it needs from `store`; everything it records or says goes through `engine`.
@@ -70,6 +71,9 @@ class Monitor {
   boost::asio::awaitable<void> evaluate(Watched& w);
   boost::asio::awaitable<void> fire(Watched& w, double value, std::chrono::milliseconds held);
   boost::asio::awaitable<void> prompt_open_incidents();
+  // A service whose practice_every has passed since its last drill (or that never had one)
+  // gets one reminder in its channel, with a "Run a drill" button.
+  boost::asio::awaitable<void> remind_practice();
   model::events::Trigger facts(const Watched& w, double value, std::chrono::milliseconds held) const;
   // When the last registered deploy was, if it is still inside the service's watch window.
   std::optional<time::TimePoint> watch_window_start(const config::Service& service) const;
