@@ -147,7 +147,7 @@ json::value practice_memory(store::Store& store, const config::Service& service,
                    {"execute", phase_took(drill->result.execute_ms)},
                    {"verify", phase_took(drill->result.verify_ms)},
                    {"verified", drill->result.result == model::Outcome::verified},
-                   {"outcome", std::string(boost::describe::enum_to_string(drill->result.result, "failed"))},
+                   {"outcome", std::string(model::in_words(drill->result.result))},
                    {"incident", drill->execution.incident_id},
                    {"execution", drill->execution.id}};
   if (service.practice_every.count() > 0 && since > service.practice_every)

@@ -128,7 +128,7 @@ json::value as_practised(store::Store& store, const model::Incident& incident, c
   json::object out{{"at", *drill->execution.finished_at},
                    {"environment", drill->environment},
                    {"incident", drill->execution.incident_id},
-                   {"outcome", std::string(boost::describe::enum_to_string(drill->result.result, "failed"))}};
+                   {"outcome", std::string(model::in_words(drill->result.result))}};
   const auto here = store::recorded_result(store, *last);
   json::array phases;
   if (here)

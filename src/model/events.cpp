@@ -16,6 +16,15 @@ EventKind event_kind(std::string_view name) {
   return kind;
 }
 
+std::string_view in_words(Outcome outcome) {
+  switch (outcome) {
+    case Outcome::verified: return "verified";
+    case Outcome::verification_failed: return "did not verify";
+    case Outcome::failed: return "failed";
+  }
+  return "failed";
+}
+
 const std::vector<EventKind>& chatter_kinds() {
   static const std::vector<EventKind> kinds{EventKind::progress, EventKind::status_reminder, EventKind::snooze,
                                             EventKind::typed, EventKind::pressed};

@@ -392,3 +392,58 @@ TEST_CASE("registries: hosts as images name them, credentials and a CA from file
                                   env({})),
                     2, 53, "a CA file means TLS"));
 }
+
+TEST_CASE("drill: a staging twin of the same adapter with its own target, checks and channel, and practice_every") {
+  const auto parsed = config::parse(R"(services:
+  - name: checkout
+    environment: prod
+    adapter: kubectl
+    kubectl: { context: prod, namespace: shop, deployment: checkout }
+    verify: { health_url: "https://shop.example/healthz" }
+    allowed: { users: [U111] }
+    channel: C111
+    escalate_to: ["@checkout-oncall"]
+    drill:
+      environment: staging
+      kubectl: { context: staging, namespace: shop-staging, deployment: checkout }
+      verify: { health_url: "https://staging.shop.example/healthz" }
+    practice_every: 30d
+)", env({}));
+  INFO((parsed.problems.empty() ? "" : parsed.problems.front().message));
+  REQUIRE(parsed.config);
+  const auto& checkout = parsed.config->services[0];
+  CHECK(checkout.practice_every == 30 * 24h);
+  REQUIRE(checkout.drill);
+  const auto& twin = *checkout.drill;
+  CHECK(twin.name == "checkout (drill)");
+  CHECK(twin.drill_of == "checkout");
+  CHECK(twin.environment == "staging");
+  CHECK(twin.adapter == config::AdapterKind::kubectl);
+  CHECK(twin.kubectl->context == "staging");
+  CHECK(twin.kubectl->namespace_name == "shop-staging");
+  CHECK(twin.verify.health_url == "https://staging.shop.example/healthz");
+  CHECK(twin.allowed.users == std::vector<std::string>{"U111"});
+  CHECK(twin.channel == "C111");
+  // Nobody is paged for a drill, and no trigger watches the twin.
+  CHECK(twin.escalate_to.empty());
+  CHECK(twin.triggers.empty());
+  // The twin is found by its own name, and never listed as a service.
+  const auto services = parsed.config->service_list();
+  CHECK(services.find("checkout (drill)") == &twin);
+  CHECK(services.names() == std::vector<std::string>{"checkout"});
+
+  const std::string head = "services:\n  - name: checkout\n    environment: prod\n    adapter: kubectl\n"
+                           "    kubectl: { context: prod, namespace: shop, deployment: checkout }\n";
+  CHECK(has_problem(config::parse(head + "    drill: { environment: staging }\n", env({})), 6, 12,
+                    "drill.kubectl is required for the kubectl adapter"));
+  CHECK(has_problem(config::parse(head + "    drill:\n      environment: prod\n      kubectl: { namespace: shop, deployment: checkout }\n",
+                                  env({})),
+                    7, 20, "never on production"));
+  CHECK(has_problem(config::parse(head + "    drill:\n      environment: staging\n      helm: { namespace: shop, release: checkout }\n"
+                                         "      kubectl: { namespace: s, deployment: checkout }\n",
+                                  env({})),
+                    8, 13, "does not apply to the kubectl adapter"));
+  CHECK(has_problem(config::parse(head + "    practice_every: 30d\n", env({})), 6, 21, "practice_every needs a drill"));
+  CHECK(has_problem(config::parse(head + "    practice_every: monthly\n", env({})), 6, 21, "practice_every"));
+  CHECK(has_problem(config::parse(head + "    drill: { environment: staging, triggers: [] }\n", env({})), 6, 36, "unknown key `triggers`"));
+}

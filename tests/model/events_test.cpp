@@ -37,7 +37,7 @@ TEST_CASE("a payload is written with every member, an empty optional as null, en
   CHECK(written.at("result") == "verified");
   CHECK(written.at("exit_code") == 0);
   CHECK(written.at("checks").as_array().at(0).at("passed") == true);
-  CHECK(written.size() == 13);
+  CHECK(written.size() == 18);
   CHECK(written.at("flag").is_null());  // a rollback turned no flag off
   const auto progress = model::encode(events::Progress{3, 3, 2, 2, "██░", "checkout", true, std::nullopt});
   CHECK(progress.at("detail").is_null());

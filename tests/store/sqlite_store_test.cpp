@@ -27,7 +27,7 @@ TEST_CASE("a new SQLite file is opened in WAL mode, synchronous, with foreign ke
     CHECK(db.tableExists(table));
   SQLite::Statement versions(db, "SELECT group_concat(version) FROM schema_migrations");
   versions.executeStep();
-  CHECK(versions.getColumn(0).getString() == "1,2,3,4,5,6,7,8,9,10,11");
+  CHECK(versions.getColumn(0).getString() == "1,2,3,4,5,6,7,8,9,10,11,12");
   CHECK(opened.schema_version() == store::sql::latest_schema_version());
 }
 

@@ -71,6 +71,8 @@ const std::vector<EventKind>& chatter_kinds();
 // How a go-around ended.
 enum class Outcome { verified, verification_failed, failed };
 BOOST_DESCRIBE_ENUM(Outcome, verified, verification_failed, failed)
+// As a sentence says it: "verified", "did not verify", "failed".
+std::string_view in_words(Outcome outcome);
 
 namespace events {
 
