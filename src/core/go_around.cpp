@@ -320,13 +320,9 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
   // Without a target, the change CI registered (its commit) is what a GitOps way back reverts.
   const auto registered_commit = flag || to ? std::nullopt : deployed_detail(store_, service->name, "commit");
   auto plan = registered_commit ? co_await adapter->plan_undo(*registered_commit) : co_await adapter->plan(flag ? flag : to);
-  // Adapters whose target names the images it runs: they must still be there to pull.
-  const auto adapter_kind = service->adapter;
-  if (!flag && plan.route.empty() &&
-      (adapter_kind == config::AdapterKind::kubectl || adapter_kind == config::AdapterKind::argo_rollouts ||
-       adapter_kind == config::AdapterKind::sim))
-    for (auto& check : co_await runway_checks(plan.target.image, settings_.registries))
-      plan.preflight.push_back(std::move(check));
+  // The images the target runs, where its adapter knows them: they must still be there to pull.
+  for (auto& check : co_await runway_checks(plan.target_images, settings_.registries))
+    plan.preflight.push_back(std::move(check));
   plan.intent = templates_.render("go_around_intent", {{"incident", incident.id}, {"person", requester}, {"reason", reason}});
 
   Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason,

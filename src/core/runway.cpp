@@ -10,14 +10,11 @@
 
 namespace goaround::core {
 
-boost::asio::awaitable<std::vector<exec::Check>> runway_checks(std::string images,
+boost::asio::awaitable<std::vector<exec::Check>> runway_checks(std::vector<std::string> images,
                                                                std::vector<config::Registry> registries) {
   std::vector<exec::Check> checks;
-  if (registries.empty() || images.empty()) co_return checks;
-  std::vector<std::string> each;
-  boost::algorithm::split(each, images, [](char c) { return c == ','; });  // "a, b": tool::template_images
-  for (auto& image : each) {
-    boost::algorithm::trim(image);
+  if (registries.empty()) co_return checks;
+  for (const auto& image : images) {
     exec::Check check{"target image in its registry", false, "", false};
     std::string why;
     const auto reference = registry::parse_reference(image, &why);

@@ -164,6 +164,7 @@ boost::json::value to_json(const Plan& plan) {
           {"intent", plan.intent},
           {"route", plan.route},
           {"flag", plan.flag},
+          {"target_images", strings_json(plan.target_images)},
           {"preflight", std::move(checks)}};
 }
 
@@ -178,6 +179,7 @@ Plan plan_from_json(const boost::json::value& json) {
   plan.intent = model::text_at(*o, {"intent"});
   plan.route = model::text_at(*o, {"route"});
   plan.flag = model::text_at(*o, {"flag"});
+  if (const auto* v = o->if_contains("target_images")) plan.target_images = strings_from(*v);
   if (const auto* checks = o->if_contains("preflight"); checks && checks->is_array())
     for (const auto& c : checks->get_array())
       if (const auto* co = c.if_object())

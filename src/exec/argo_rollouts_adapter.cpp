@@ -131,6 +131,7 @@ asio::awaitable<Plan> ArgoRolloutsAdapter::plan(std::optional<std::string> targe
     co_return plan;
   }
   plan.target = found->second;
+  plan.target_images = tool::image_list(plan.target.image);
   plan.preflight.push_back(
       {"target revision exists", true, "its ReplicaSet is still there (history: " + known + ")"});
   const bool differs = plan.target.image != plan.current.image;

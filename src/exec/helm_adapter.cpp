@@ -2,6 +2,9 @@
 
 #include <boost/json.hpp>
 
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
 #include <map>
 
 #include "goaround/exec/tool_support.hpp"
@@ -42,7 +45,38 @@ bool was_deployed(const HelmRevision& r) {
   return r.status == "deployed" || r.status == "superseded";
 }
 
+// The pod specs of a rendered object: a workload's template, a CronJob's job template, a Pod.
+void pod_spec_images(const YAML::Node& spec, std::vector<std::string>& images) {
+  if (!spec || !spec.IsMap()) return;
+  for (const auto* list : {"initContainers", "containers"})
+    if (const auto containers = spec[list]; containers && containers.IsSequence())
+      for (const auto& container : containers)
+        if (const auto image = container["image"]; image && image.IsScalar()) {
+          const auto reference = image.as<std::string>();
+          if (std::find(images.begin(), images.end(), reference) == images.end()) images.push_back(reference);
+        }
+}
+
 }  // namespace
+
+std::optional<std::vector<std::string>> manifest_images(std::string_view manifest) {
+  std::vector<std::string> images;
+  try {
+    for (const auto& object : YAML::LoadAll(std::string(manifest))) {
+      if (!object.IsMap() || !object["spec"]) continue;
+      const auto spec = object["spec"];
+      const auto kind = object["kind"] ? object["kind"].as<std::string>("") : "";
+      if (kind == "Pod") pod_spec_images(spec, images);
+      else if (kind == "CronJob" && spec["jobTemplate"] && spec["jobTemplate"]["spec"] && spec["jobTemplate"]["spec"]["template"])
+        pod_spec_images(spec["jobTemplate"]["spec"]["template"]["spec"], images);
+      else if (spec.IsMap() && spec["template"] && spec["template"].IsMap())
+        pod_spec_images(spec["template"]["spec"], images);
+    }
+  } catch (const YAML::Exception&) {
+    return std::nullopt;
+  }
+  return images;
+}
 
 Failure classify_helm_failure(const ProcessResult& result) {
   return tool::classify(result, {{"release: not found", Failure::not_found},
@@ -137,6 +171,18 @@ asio::awaitable<Plan> HelmAdapter::plan(std::optional<std::string> target_revisi
   plan.preflight.push_back({"target differs from current", differs,
                             differs ? "live is revision " + plan.current.number
                                     : "revision " + plan.target.number + " is already deployed"});
+  // What the target revision runs, from its manifest: the runway check asks for each image.
+  if (!plan.ready()) co_return plan;
+  const auto manifest = co_await run(helm({"get", "manifest", target_.release, "--revision", plan.target.number}),
+                                     tool::read_timeout);
+  const auto images = manifest.ok() ? manifest_images(manifest.out) : std::nullopt;
+  if (images) plan.target_images = *images;
+  else
+    plan.preflight.push_back({"target images readable", false,
+                              (manifest.ok() ? "`helm get manifest` printed no YAML"
+                                             : tool::unusable(manifest, tool::error_line(manifest), "helm")) +
+                                  ": the target's images cannot be checked in their registries",
+                              true});
   co_return plan;
 }
 

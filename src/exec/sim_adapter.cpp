@@ -1,4 +1,5 @@
 #include "goaround/exec/sim_adapter.hpp"
+#include "goaround/exec/tool_support.hpp"
 
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -43,6 +44,7 @@ asio::awaitable<Plan> SimAdapter::plan(std::optional<std::string> target_revisio
   const bool in_history = wanted && *wanted >= 1 && *wanted <= settings_.revisions;
   plan.target = in_history ? revision(*wanted)
                            : Revision{target_revision.value_or(std::to_string(live_ - 1)), "", ""};
+  plan.target_images = tool::image_list(plan.target.image);
   plan.argv = {"sim", "rollout", "undo", "deployment/" + deployment_,
                "--to-revision=" + plan.target.number};
   plan.preflight.push_back(

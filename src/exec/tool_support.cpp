@@ -136,6 +136,19 @@ std::string template_images(const json::value& object) {
   return images;
 }
 
+std::vector<std::string> image_list(std::string_view joined) {
+  std::vector<std::string> images;
+  while (!joined.empty()) {
+    const auto comma = joined.find(',');
+    auto image = joined.substr(0, comma);
+    while (!image.empty() && image.front() == ' ') image.remove_prefix(1);
+    while (!image.empty() && image.back() == ' ') image.remove_suffix(1);
+    if (!image.empty()) images.emplace_back(image);
+    joined = comma == std::string_view::npos ? std::string_view() : joined.substr(comma + 1);
+  }
+  return images;
+}
+
 std::string match_labels_selector(const json::value& object) {
   std::string selector;
   if (const auto* labels = model::at(object, {"spec", "selector", "matchLabels"}); labels && labels->is_object())

@@ -27,6 +27,7 @@ const std::string helm = StandinTools::path("helm");
 const Argv history = {helm, "history", "cart",           "-o",  "json",
                       "-n", "shop",    "--kube-context", "prod"};
 const Argv status = {helm, "status", "cart", "-o", "json", "-n", "shop", "--kube-context", "prod"};
+const Argv manifest = {helm, "get", "manifest", "cart", "--revision", "3", "-n", "shop", "--kube-context", "prod"};
 Argv rollback(const std::string& revision, const std::string& timeout = "300s") {
   return {helm,    "rollback", "cart", revision,         "--wait", "--timeout",
           timeout, "-n",       "shop", "--kube-context", "prod"};
@@ -57,7 +58,25 @@ TEST_CASE(
   CHECK(plan.argv == rollback("3"));
   CHECK(plan.wait_argv.empty());
   CHECK(check(plan.preflight, "target was deployed").detail == "revision 3 is superseded");
-  CHECK(run.standin.calls() == std::vector<Argv>{history});
+  // The target's images, from its manifest (init containers, the CronJob's, each once).
+  CHECK(plan.target_images == std::vector<std::string>{"registry.local/shop/cart-migrate:1.3", "registry.local/shop/cart:1.3",
+                                                       "registry.local/shop/proxy:2.0"});
+  CHECK(run.standin.calls() == std::vector<Argv>{history, manifest});
+}
+
+TEST_CASE("helm: a manifest that cannot be read is a warning that the images were not checked, never a silent pass") {
+  Run run;
+  run.standin.set("HELM_MANIFEST_FORBIDDEN");
+  const auto plan = run.plan();
+  const auto& readable = check(plan.preflight, "target images readable");
+  CHECK(readable.warning);
+  CHECK_THAT(readable.detail, Contains("secrets is forbidden"));
+  CHECK_THAT(readable.detail, Contains("cannot be checked in their registries"));
+  CHECK(plan.ready());  // a warning: the person weighs it
+  CHECK(plan.target_images.empty());
+  CHECK_FALSE(exec::manifest_images("kind: [unclosed").has_value());
+  CHECK(exec::manifest_images("---\n# Source: x/templates/pod.yaml\nkind: Pod\nspec:\n  containers:\n    - image: busybox\n") ==
+        std::vector<std::string>{"busybox"});
 }
 
 TEST_CASE("helm: a failed upgrade on top is skipped, and asking for it is refused in pre-flight") {
@@ -115,7 +134,7 @@ TEST_CASE(
   CHECK(check(verification.checks, "release deployed").detail == "revision 5 is deployed");
   CHECK(check(verification.checks, "live revision restores the target").detail ==
         "revision 5: Rollback to 3");
-  CHECK(run.standin.calls() == std::vector<Argv>{history, rollback("3"), status});
+  CHECK(run.standin.calls() == std::vector<Argv>{history, manifest, rollback("3"), status});
 }
 
 TEST_CASE("helm: a revision gone by the time of the rollback is reported as revision missing") {

@@ -12,6 +12,7 @@
 #include "support/kube_standin.hpp"
 #include "support/process.hpp"
 #include "support/registry.hpp"
+#include "support/tools/standin_tools.hpp"
 
 using namespace goaround;
 using Catch::Matchers::Contains;
@@ -107,7 +108,7 @@ TEST_CASE("every image of the target is asked for, and a trigger never confirms 
   boost::asio::io_context io;
   // As tool::template_images joins a pod's containers: "a, b".
   auto done = boost::asio::co_spawn(
-      io, core::runway_checks(registry.host() + "/shop/checkout:1.41, " + registry.host() + "/shop/sidecar:0.9", registries),
+      io, core::runway_checks({registry.host() + "/shop/checkout:1.41", registry.host() + "/shop/sidecar:0.9"}, registries),
       boost::asio::use_future);
   io.run();
   const auto checks = done.get();
@@ -135,4 +136,43 @@ services:
   REQUIRE(said);
   CHECK_THAT(said->text, Contains("did not go around *checkout* on its own: target image in its registry: could not check"));
   CHECK(h.store.executions().running("checkout") == std::nullopt);
+}
+
+TEST_CASE("helm: the target revision's manifest names the images asked for, init containers and CronJobs too, and one "
+          "gone stops the rollback") {
+  testing::TestRegistry registry(testing::TestRegistry::Auth::none);
+  registry.push("shop/cart", "1.3");
+  registry.push("shop/cart-migrate", "1.3");
+  testing::StandinTools helm;
+  helm.set("HELM_REGISTRY", registry.host());
+  testing::TempDir dir;
+  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+freeze_until_debrief: false
+registries:
+  - host: )" + registry.host() + R"(
+    insecure: true
+tools:
+  helm: )" + helm.tools().helm + R"(
+  kubeconfig: )" + helm.tools().kubeconfig + R"(
+services:
+  - name: cart
+    environment: prod
+    adapter: helm
+    helm: { context: prod, namespace: shop, release: cart }
+)").string();
+
+  // Revision 3's proxy sidecar image is not in the registry: nothing runs.
+  const auto refused = testing::run_goaround({"--config", config, "rollback", "cart", "--yes"});
+  INFO(refused.out << refused.err);
+  CHECK(refused.exit_code == 3);
+  CHECK_THAT(refused.out, Contains("✓ target image in its registry: shop/cart-migrate:1.3 is in " + registry.host()));
+  CHECK_THAT(refused.out, Contains("✓ target image in its registry: shop/cart:1.3 is in " + registry.host()));
+  CHECK_THAT(refused.out, Contains("✗ target image in its registry: image shop/proxy:2.0 is gone from " + registry.host()));
+  for (const auto& call : helm.calls()) CHECK(call.at(1) != "rollback");
+
+  registry.push("shop/proxy", "2.0");
+  const auto ran = testing::run_goaround({"--config", config, "rollback", "cart", "--yes"});
+  INFO(ran.out << ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.out, Contains("✓ target image in its registry: shop/proxy:2.0 is in " + registry.host()));
 }

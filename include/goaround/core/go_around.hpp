@@ -59,10 +59,10 @@ boost::json::value go_around_memory(store::Store& store, const std::string& serv
 // practice_every has passed since.
 boost::json::value practice_memory(store::Store& store, const config::Service& service, time::TimePoint now);
 
-// The runway check: each of the target's images (comma-joined) asked for in its registry, when
-// that registry is under `registries:` (one check per image; none without registries). A
-// missing image fails; a registry that did not answer or refused us is a warning.
-boost::asio::awaitable<std::vector<exec::Check>> runway_checks(std::string images,
+// The runway check: each of the target's images (Plan::target_images) asked for in its
+// registry, when that registry is under `registries:` (one check per image; none without
+// registries). A missing image fails; a registry that did not answer or refused us is a warning.
+boost::asio::awaitable<std::vector<exec::Check>> runway_checks(std::vector<std::string> images,
                                                                std::vector<config::Registry> registries);
 
 class GoAround {

@@ -53,6 +53,9 @@ struct Plan {
   // revert in the GitOps repository (argocd under auto-sync), "flag" a flag turned off.
   std::string route;
   std::string flag;  // route "flag": the key of the flag turned off
+  // The image references the target runs, for adapters that know them (a pod template, a
+  // release's manifest): the runway check asks their registries for each. Empty: not known.
+  std::vector<std::string> target_images;
 
   bool ready() const;  // every pre-flight check passed
 };

@@ -33,5 +33,8 @@ class HelmAdapter final : public Adapter {
 
 // What helm's error output means in the adapter's terms ("Error: release: not found"…).
 Failure classify_helm_failure(const ProcessResult& result);
+// The images a release's rendered manifest runs (`helm get manifest`): every workload's pod
+// template, CronJobs' and Pods' too, init containers first, each once; nullopt when it is not YAML.
+std::optional<std::vector<std::string>> manifest_images(std::string_view manifest);
 
 }  // namespace goaround::exec

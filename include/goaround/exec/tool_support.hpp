@@ -73,6 +73,8 @@ std::vector<std::string> kubectl_argv(const config::Tools& tools, const std::str
 // Kubernetes objects as `kubectl get -o json` prints them.
 // The images of an object's pod template, comma-joined: what a rollback actually changes.
 std::string template_images(const boost::json::value& object);
+// Comma-joined images (template_images) one by one.
+std::vector<std::string> image_list(std::string_view joined);
 // spec.selector.matchLabels as a label selector ("app=web,tier=front").
 std::string match_labels_selector(const boost::json::value& object);
 // An object's revision: `revision_annotation`, its images, kubernetes.io/change-cause and
