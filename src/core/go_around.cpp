@@ -770,6 +770,12 @@ boost::asio::awaitable<void> GoAround::say_taken_over(const model::RunningExecut
   record(execution.incident_id, EventKind::verification, bot_actor, recheck.text, checked);
   store_.executions().record_recheck(execution.id, json::serialize(checked));
   co_await transport_.post(place, recheck);
+  // A drill ends here: it measured nothing, and nobody is left to close its incident.
+  if (const auto* service = settings_.services.find(execution.service); service && !service->drill_of.empty()) {
+    const auto summary = templates_.render("drill_summary", {{"drill_of", service->drill_of}, {"interrupted", true}});
+    if (store_.incidents().close(execution.incident_id, summary))
+      record(execution.incident_id, EventKind::closed, bot_actor, summary);
+  }
 }
 
 }  // namespace goaround::core

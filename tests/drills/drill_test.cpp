@@ -10,6 +10,9 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/asio/read_until.hpp>
+#include <signal.h>
+
 #include "support/kube_standin.hpp"
 #include "support/process.hpp"
 #include "support/served_bot.hpp"
@@ -170,19 +173,20 @@ services:
 )").string();
   // Drilled at once; 29 days later nothing is due; at 31 days one reminder, and no second one.
   const auto console = testing::run_goaround({"--config", config, "--clock", "virtual"},
-                                             "/rollback drill checkout before the freeze\n1\n:wait\n:advance 29d\n"
-                                             ":advance 2d\n:advance 1h\n1\n");
+                                             "/rollback drill checkout before the freeze\n1\n:wait\n/rollback checkout\n2\n"
+                                             ":advance 29d\n:advance 2d\n:advance 1h\nRun a drill\n");
   INFO(console.out << console.err);
   CHECK(console.exit_code == 0);
   CHECK_THAT(console.out, Contains("Requested by operator · reason: before the freeze"));
   CHECK_THAT(console.out, Contains("🎯 DRILL · checkout (drill) rolled back to revision 4 and verified"));
+  CHECK_THAT(console.out, Contains("Practised under a minute ago in staging: executed in "));
   const auto reminder = console.out.find("Time to practise the go-around of checkout");
   REQUIRE(reminder != std::string::npos);
   CHECK(console.out.find("Time to practise", reminder + 1) == std::string::npos);
   CHECK_THAT(console.out, Contains("the last drill was 31 days ago in staging, and practice is due every 30 days"));
   CHECK_THAT(console.out, Contains("[1] Run a drill"));
   // The press: a fresh drill card on the twin.
-  CHECK(console.out.find("Go-around: checkout (drill) (staging) · incident #2", reminder) != std::string::npos);
+  CHECK(console.out.find("Go-around: checkout (drill) (staging) · incident #3", reminder) != std::string::npos);
 }
 
 TEST_CASE("through Slack payloads: the reminder of a never-practised service, its Run a drill button, the drill, "
@@ -223,6 +227,67 @@ TEST_CASE("through Slack payloads: the reminder of a never-practised service, it
   REQUIRE(slack.wait_for_call([](const auto& calls) {
     return testing::posted(calls, "chat.postMessage", "Practised under a minute ago in staging: executed in ");
   }));
-  CHECK(served.executions() == 1);  // the production card waits for its Confirm
+  std::this_thread::sleep_for(300ms);
+  auto confirm = testing::confirm_press("confirm-production");
+  auto& confirm_action = confirm.at("payload").at("actions").as_array()[0].as_object();
+  confirm_action["action_id"] = confirm_action["value"] = "goaround.confirm:2";
+  REQUIRE(slack.deliver(confirm));
+  REQUIRE(slack.wait_for_call([](const auto& calls) {
+    return testing::posted(calls, "chat.postMessage", "*checkout* rolled back to revision 41 and verified");
+  }));
+  auto debrief = testing::rollback_command("debrief");
+  debrief.at("payload").as_object()["text"] = "debrief 2";
+  REQUIRE(slack.deliver(debrief));
+  REQUIRE(slack.wait_for_call([](const auto& calls) {
+    return std::any_of(calls.begin(), calls.end(), [](const auto& c) { return c.method == "files.completeUploadExternal"; });
+  }));
   served.stop();
+  std::stringstream written;
+  written << std::ifstream(served.dir.path() / "var" / "debriefs" / "incident-2.md").rdbuf();
+  INFO(written.str());
+  CHECK_THAT(written.str(), Contains("- Against the last drill ("));
+  CHECK_THAT(written.str(), Contains(" in staging, incident #1, verified):"));
+  CHECK_THAT(written.str(), Contains("  - the same steps as practised"));
+}
+
+TEST_CASE("a drill killed mid-run is taken over by the next run: interrupted, re-checked, its incident closed, and "
+          "the production card does not quote it") {
+  testing::TempDir dir;
+  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 9, replicas: 1, step: 10ms }
+    drill:
+      environment: staging
+      sim: { revisions: 9, replicas: 4, step: 400ms }
+)").string();
+  {
+    namespace asio = boost::asio;
+    namespace bp = boost::process::v2;
+    asio::io_context io;
+    asio::readable_pipe out(io);
+    bp::process drill(io, GOAROUND_BINARY, {"drill", "checkout", "--yes", "--config", config},
+                      bp::process_stdio{nullptr, out, nullptr});
+    std::string seen;
+    boost::system::error_code ec;
+    asio::read_until(out, asio::dynamic_buffer(seen), "1/4 ready", ec);
+    INFO(seen);
+    REQUIRE_FALSE(ec);
+    ::kill(drill.id(), SIGKILL);
+    drill.wait(ec);
+  }
+  CHECK(sql(dir, "SELECT state FROM executions WHERE id = 1") == "running");
+
+  // Production is not held by its twin's lock, and the next run takes the drill over first.
+  const auto rollback = testing::run_goaround({"rollback", "checkout", "--yes", "--config", config});
+  INFO(rollback.out << rollback.err);
+  CHECK(rollback.exit_code == 0);
+  CHECK_THAT(rollback.out, Contains("The goaround process that was rolling back checkout (drill) to revision 8"));
+  CHECK(sql(dir, "SELECT state FROM executions WHERE id = 1") == "interrupted");
+  CHECK(sql(dir, "SELECT state || ' ' || summary FROM incidents WHERE id = 1") ==
+        "resolved Drill of checkout interrupted: its process stopped mid-run, so it measured nothing; run it again");
+  CHECK_THAT(rollback.out, Contains("Never practised: the first rollback of checkout would be improvised."));
+  CHECK(sql(dir, "SELECT count(*) FROM service_locks") == "0");
 }
