@@ -30,7 +30,8 @@ json::array freeze_holds(const chat::Templates& templates, const std::vector<mod
 Registration register_deployment(config::Services services, store::Store& store, const chat::Templates& templates,
                                  time::TimePoint now, const NewDeployment& d) {
   const auto* service = services.find(d.service);
-  if (!service || service->environment != d.environment) {
+  // A drill twin is no service CI deploys to under that name: its own deploys are staging's.
+  if (!service || !service->drill_of.empty() || service->environment != d.environment) {
     std::string known_list;
     for (const auto& s : services) known_list += (known_list.empty() ? "" : ", ") + s.name + " (" + s.environment + ")";
     return {Registration::Outcome::unknown_service,

@@ -149,12 +149,7 @@ json::value as_practised(store::Store& store, const model::Incident& incident, c
     if (step_shape(*mine) != step_shape(*theirs))
       steps.push_back(json::string(std::string(what) + ": `" + exec::command_line(*mine) + "` here, `" +
                                    exec::command_line(*theirs) + "` in the drill"));
-  const auto names = [](const std::vector<model::events::Check>& checks) {
-    std::set<std::string> out;
-    for (const auto& c : checks) out.insert(c.name);
-    return out;
-  };
-  const auto preflight_names = [](const std::vector<exec::Check>& checks) {
+  const auto names = [](const auto& checks) {  // pre-flight (exec::Check) or recorded (events::Check)
     std::set<std::string> out;
     for (const auto& c : checks) out.insert(c.name);
     return out;
@@ -163,8 +158,8 @@ json::value as_practised(store::Store& store, const model::Incident& incident, c
     for (const auto& name : a)
       if (!b.contains(name)) steps.push_back(json::string(std::string(phase) + " check `" + name + "` only " + where));
   };
-  only("pre-flight", preflight_names(plan.preflight), preflight_names(practised.preflight), "here");
-  only("pre-flight", preflight_names(practised.preflight), preflight_names(plan.preflight), "in the drill");
+  only("pre-flight", names(plan.preflight), names(practised.preflight), "here");
+  only("pre-flight", names(practised.preflight), names(plan.preflight), "in the drill");
   json::array failed_here;
   if (here) {
     only("verification", names(here->checks), names(drill->result.checks), "here");

@@ -41,19 +41,7 @@ std::string query_text(const testing::TempDir& dir, const std::string& sql) {
 TEST_CASE("a go-around killed with SIGKILL mid-rollback is marked interrupted and re-checked") {
   testing::TempDir dir;
   const auto config = slow_config(dir);
-  {
-    asio::io_context io;
-    asio::readable_pipe out(io);
-    bp::process bot(io, GOAROUND_BINARY, {"rollback", "checkout", "--yes", "--config", config},
-                    bp::process_stdio{nullptr, out, nullptr});
-    std::string seen;
-    boost::system::error_code ec;
-    asio::read_until(out, asio::dynamic_buffer(seen), "1/4 ready", ec);
-    INFO(seen);
-    REQUIRE_FALSE(ec);
-    ::kill(bot.id(), SIGKILL);
-    bot.wait(ec);
-  }
+  REQUIRE_FALSE(testing::kill_goaround_at({"rollback", "checkout", "--yes", "--config", config}, "1/4 ready").empty());
   CHECK(query_text(dir, "SELECT state FROM executions WHERE id = 1") == "running");
   CHECK(query_text(dir, "SELECT execution_id FROM service_locks WHERE service = 'checkout'") == "1");
 

@@ -10,9 +10,6 @@
 #include <sstream>
 #include <thread>
 
-#include <boost/asio/read_until.hpp>
-#include <signal.h>
-
 #include "support/kube_standin.hpp"
 #include "support/process.hpp"
 #include "support/served_bot.hpp"
@@ -29,6 +26,15 @@ std::string sql(const testing::TempDir& dir, const std::string& query) {
   SQLite::Database db((dir.path() / "var" / "goaround.db").string());
   SQLite::Statement q(db, query);
   return q.executeStep() ? q.getColumn(0).getString() : "";
+}
+
+// A simulated checkout with a simulated staging twin.
+std::string simulated_with_twin(const testing::TempDir& dir, const std::string& sim, const std::string& twin_sim,
+                                const std::string& extra = "") {
+  return dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
+                                        "\nservices:\n  - name: checkout\n    environment: prod\n    adapter: sim\n    sim: " +
+                                        sim + "\n    drill:\n      environment: staging\n      sim: " + twin_sim + "\n" + extra)
+      .string();
 }
 
 // checkout in production (shop) and its staging twin (shop-staging) on one stand-in API, under
@@ -160,17 +166,8 @@ services:
 
 TEST_CASE("the console: a drill, then a month later one reminder with Run a drill, whose press shows the drill's card") {
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
-services:
-  - name: checkout
-    environment: prod
-    adapter: sim
-    sim: { revisions: 5, replicas: 2, step: 10ms }
-    drill:
-      environment: staging
-      sim: { revisions: 5, replicas: 2, step: 10ms }
-    practice_every: 30d
-)").string();
+  const auto config = simulated_with_twin(dir, "{ revisions: 5, replicas: 2, step: 10ms }",
+                                          "{ revisions: 5, replicas: 2, step: 10ms }", "    practice_every: 30d\n");
   // Drilled at once; 29 days later nothing is due; at 31 days one reminder, and no second one.
   const auto console = testing::run_goaround({"--config", config, "--clock", "virtual"},
                                              "/rollback drill checkout before the freeze\n1\n:wait\n/rollback checkout\n2\n"
@@ -253,31 +250,9 @@ TEST_CASE("through Slack payloads: the reminder of a never-practised service, it
 TEST_CASE("a drill killed mid-run is taken over by the next run: interrupted, re-checked, its incident closed, and "
           "the production card does not quote it") {
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
-services:
-  - name: checkout
-    environment: prod
-    adapter: sim
-    sim: { revisions: 9, replicas: 1, step: 10ms }
-    drill:
-      environment: staging
-      sim: { revisions: 9, replicas: 4, step: 400ms }
-)").string();
-  {
-    namespace asio = boost::asio;
-    namespace bp = boost::process::v2;
-    asio::io_context io;
-    asio::readable_pipe out(io);
-    bp::process drill(io, GOAROUND_BINARY, {"drill", "checkout", "--yes", "--config", config},
-                      bp::process_stdio{nullptr, out, nullptr});
-    std::string seen;
-    boost::system::error_code ec;
-    asio::read_until(out, asio::dynamic_buffer(seen), "1/4 ready", ec);
-    INFO(seen);
-    REQUIRE_FALSE(ec);
-    ::kill(drill.id(), SIGKILL);
-    drill.wait(ec);
-  }
+  const auto config = simulated_with_twin(dir, "{ revisions: 9, replicas: 1, step: 10ms }",
+                                          "{ revisions: 9, replicas: 4, step: 400ms }");
+  REQUIRE_FALSE(testing::kill_goaround_at({"drill", "checkout", "--yes", "--config", config}, "1/4 ready").empty());
   CHECK(sql(dir, "SELECT state FROM executions WHERE id = 1") == "running");
 
   // Production is not held by its twin's lock, and the next run takes the drill over first.

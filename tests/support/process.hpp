@@ -1,6 +1,9 @@
 #pragma once
+#include <signal.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/read.hpp>
+#include <boost/asio/read_until.hpp>
 #include <boost/asio/readable_pipe.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/writable_pipe.hpp>
@@ -44,6 +47,22 @@ inline Ran run_goaround(const std::vector<std::string>& args, const std::string&
   });
   io.run();
   return ran;
+}
+
+// Runs the real goaround binary until its stdout shows `marker`, then kills it with SIGKILL
+// (a process dying mid-rollback); returns what it printed, or "" when the marker never came.
+inline std::string kill_goaround_at(const std::vector<std::string>& args, const std::string& marker) {
+  namespace asio = boost::asio;
+  namespace bp = boost::process::v2;
+  asio::io_context io;
+  asio::readable_pipe out(io);
+  bp::process child(io, GOAROUND_BINARY, args, bp::process_stdio{nullptr, out, nullptr});
+  std::string seen;
+  boost::system::error_code ec;
+  asio::read_until(out, asio::dynamic_buffer(seen), marker, ec);
+  ::kill(child.id(), SIGKILL);
+  child.wait(ec);
+  return seen.find(marker) == std::string::npos ? "" : seen;
 }
 
 }  // namespace goaround::testing
