@@ -488,7 +488,9 @@ boost::asio::awaitable<Outcome<bool>> Engine::decide(const Request& request, mod
                              {"verdict", w.outcome->verdict}, {"reason", w.outcome->reason},
                              {"known", known}, {"steps", path_steps},
                              {"memory", go_around_memory(store_, incident.service, std::numeric_limits<std::int64_t>::max(),
-                                                         clock_.now())}};
+                                                         clock_.now())},
+                             // Without a real go-around on record, the drill's numbers are the measured time.
+                             {"practice", service ? practice_memory(store_, *service, clock_.now()) : json::value(nullptr)}};
   auto message = render("decide_outcome", verdict);
   store_.timeline().append(incident.id, EventKind::decision, display_name(request.who),
                            templates_.render("event_decision", verdict),
