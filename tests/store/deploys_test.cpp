@@ -60,3 +60,48 @@ TEST_CASE("people's freeze and a go-around's hold a scope side by side, the serv
   CHECK(deploys.unfreeze("*", "carol"));
   CHECK(deploys.freezes_holding("checkout").empty());
 }
+
+TEST_CASE("a practice reminder is claimed once per service and lapse, whichever process asks, and a new lapse claims anew") {
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
+  const auto other_replica = f.reopen();
+  CHECK(f.store.deploys().claim_practice_reminder("checkout", ""));
+  CHECK_FALSE(other_replica->deploys().claim_practice_reminder("checkout", ""));
+  CHECK_FALSE(f.store.deploys().claim_practice_reminder("checkout", ""));
+  CHECK(other_replica->deploys().claim_practice_reminder("payments", ""));
+  // A drill ended at this time; when its practice_every runs out, that lapse has its own reminder.
+  CHECK(other_replica->deploys().claim_practice_reminder("checkout", "2026-11-02T10:00:00.000Z"));
+  CHECK_FALSE(f.store.deploys().claim_practice_reminder("checkout", "2026-11-02T10:00:00.000Z"));
+}
+
+TEST_CASE("the last drill is the newest of the twin that recorded its result before the time asked, with its phases") {
+  testing::StoreFixture f(GENERATE(testing::both_backends()));
+  const std::string twin = "checkout (drill)";  // config::drill_name("checkout")
+  const auto run = [&](std::int64_t execute_ms, bool record_result) {
+    f.clock.advance(24h);
+    const auto incident = f.store.incidents().open_or_join(twin, "staging", "alice", "drill", "C1").incident.id;
+    const auto id = f.store.executions().create(testing::planned(incident, twin));
+    f.store.executions().renew_owner({"me", "host", 1, "", ""});
+    REQUIRE(f.store.executions().start(id, "alice", "me"));
+    f.store.executions().finish(id, {model::ExecutionState::succeeded, 0, "", ""}, "me");
+    if (record_result)
+      f.store.timeline().append(incident, model::EventKind::result, "goaround", "drill",
+                                model::encode(model::events::Result{.service = twin, .result = model::Outcome::verified,
+                                                                    .incident = incident, .execute_ms = execute_ms,
+                                                                    .verify_ms = 9, .drill_of = "checkout", .execution = id}));
+    f.store.incidents().close(incident, "done");
+    return id;
+  };
+  CHECK_FALSE(store::last_drill(f.store, twin));
+  const auto first = run(41000, true);
+  const auto second = run(52000, true);
+  run(0, false);  // ended without its result (interrupted): nothing measured
+  const auto latest = store::last_drill(f.store, twin);
+  REQUIRE(latest);
+  CHECK(latest->execution.id == second);
+  CHECK(latest->result.execute_ms == 52000);
+  CHECK(latest->environment == "staging");
+  const auto before = store::last_drill(f.store, twin, f.store.executions().find(second)->finished_at);
+  REQUIRE(before);
+  CHECK(before->execution.id == first);
+  CHECK_FALSE(store::last_drill(f.store, "payments (drill)"));
+}
