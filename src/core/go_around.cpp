@@ -746,6 +746,8 @@ boost::asio::awaitable<void> GoAround::say_taken_over(const model::RunningExecut
                                   execution.confirmed_by.value_or(""),
                                   execution.started_at.value_or(""),
                                   ownership_.owner.host + " (pid " + std::to_string(ownership_.owner.pid) + ")"};
+  const auto flag = execution.flag();
+  if (!flag.empty()) interrupted.flag = flag;
   if (stale.owner) {
     interrupted.owner = stale.owner->host + " (pid " + std::to_string(stale.owner->pid) + ")";
     interrupted.last_seen = time::format_utc(std::chrono::system_clock::time_point(
@@ -765,7 +767,8 @@ boost::asio::awaitable<void> GoAround::say_taken_over(const model::RunningExecut
     verification.checks.push_back({"live state readable", false, e.what()});
   }
   const auto checked = model::encode(events::Verification{verification.passed, checks_of(verification.checks),
-                                                          execution.service, execution.to_revision, execution.id});
+                                                          execution.service, execution.to_revision, execution.id,
+                                                          interrupted.flag});
   const auto recheck = render("recheck", checked);
   record(execution.incident_id, EventKind::verification, bot_actor, recheck.text, checked);
   store_.executions().record_recheck(execution.id, json::serialize(checked));

@@ -12,8 +12,9 @@ std::optional<model::events::Result> recorded_result(Store& store, const model::
 
 std::optional<Drill> last_drill(Store& store, const std::string& twin, std::optional<std::string> before) {
   for (auto& drill : store.executions().ran_for(twin, 50)) {  // newest first
-    // Stored times are fixed-width UTC, so text order is time order.
-    if (!drill.finished_at || (before && *drill.finished_at >= *before)) continue;
+    // Stored times are fixed-width UTC, so text order is time order; the same millisecond
+    // counts as before (a clock that only a console's :advance moves).
+    if (!drill.finished_at || (before && *drill.finished_at > *before)) continue;
     auto result = recorded_result(store, drill);
     if (!result) continue;
     const auto incident = store.incidents().find(drill.incident_id);

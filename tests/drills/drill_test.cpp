@@ -164,19 +164,25 @@ services:
   CHECK_THAT(debrief.out, Contains("- It was never practised: no drill of payments ran before this go-around"));
 }
 
-TEST_CASE("the console: a drill, then a month later one reminder with Run a drill, whose press shows the drill's card") {
+TEST_CASE("the console: a drill, the production card and debrief that quote it, then a month later one reminder with "
+          "Run a drill, whose press shows the drill's card") {
   testing::TempDir dir;
   const auto config = simulated_with_twin(dir, "{ revisions: 5, replicas: 2, step: 10ms }",
                                           "{ revisions: 5, replicas: 2, step: 10ms }", "    practice_every: 30d\n");
   // Drilled at once; 29 days later nothing is due; at 31 days one reminder, and no second one.
   const auto console = testing::run_goaround({"--config", config, "--clock", "virtual"},
-                                             "/rollback drill checkout before the freeze\n1\n:wait\n/rollback checkout\n2\n"
+                                             "/rollback drill checkout before the freeze\n1\n:wait\n/rollback checkout\n1\n:wait\n"
+                                             "/rollback debrief\n"
                                              ":advance 29d\n:advance 2d\n:advance 1h\nRun a drill\n");
   INFO(console.out << console.err);
   CHECK(console.exit_code == 0);
   CHECK_THAT(console.out, Contains("Requested by operator · reason: before the freeze"));
   CHECK_THAT(console.out, Contains("🎯 DRILL · checkout (drill) rolled back to revision 4 and verified"));
   CHECK_THAT(console.out, Contains("Practised under a minute ago in staging: executed in "));
+  std::stringstream debrief;
+  debrief << std::ifstream(dir.path() / "var" / "debriefs" / "incident-2.md").rdbuf();
+  CHECK_THAT(debrief.str(), Contains("- Against the last drill ("));
+  CHECK_THAT(debrief.str(), Contains("  - the same steps as practised"));
   const auto reminder = console.out.find("Time to practise the go-around of checkout");
   REQUIRE(reminder != std::string::npos);
   CHECK(console.out.find("Time to practise", reminder + 1) == std::string::npos);

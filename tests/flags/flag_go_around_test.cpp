@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "support/headless_bot.hpp"
+#include "support/launchdarkly_standin.hpp"
 #include "support/process.hpp"
 #include "support/served_bot.hpp"
 #include "support/slack_emulator.hpp"
@@ -174,4 +175,43 @@ TEST_CASE("through Slack payloads: a flag go-around honours who may call stop, a
   CHECK(unleash.enabled(key, "production") == false);
   const auto logs = served.stop();
   CHECK_THAT(logs, !Contains(unleash.token()));
+}
+
+TEST_CASE("a flag go-around killed while the flag call is answered slowly is taken over by the next run and re-checked "
+          "through the flag switch, in a flag's words") {
+  testing::LaunchDarklyStandin launchdarkly("shop", "api-0123-test");
+  launchdarkly.set("new-checkout-flow", "production", true);
+  launchdarkly.delay_patch_answers(2500ms);
+  ::setenv("GOAROUND_TEST_LD_TOKEN", "api-0123-test", 1);
+  testing::TempDir dir;
+  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 42, replicas: 1, step: 10ms }
+    flags:
+      provider: launchdarkly
+      url: )" + launchdarkly.url() + R"(
+      token: ${GOAROUND_TEST_LD_TOKEN}
+      project: shop
+      environment: production
+)").string();
+  // Killed 300 ms after the announcement: the PATCH has arrived, its answer has not.
+  REQUIRE_FALSE(testing::kill_goaround_at({"rollback", "checkout", "--flag", "new-checkout-flow", "--yes", "--config", config},
+                                          "Turning flag new-checkout-flow of checkout off", 300ms)
+                    .empty());
+  CHECK(launchdarkly.on("new-checkout-flow", "production") == false);
+
+  const auto next = testing::run_goaround({"timeline", "--config", config});
+  CHECK_THAT(next.out, !Contains("interrupted"));  // reading does not take anything over
+  const auto again = testing::run_goaround({"rollback", "checkout", "--flag", "new-checkout-flow", "--yes", "--config", config});
+  INFO(again.out << again.err);
+  CHECK_THAT(again.out, Contains("The goaround process that was turning flag new-checkout-flow of checkout off (go-around #1"));
+  CHECK_THAT(again.out, Contains("Live state of checkout after the interrupted go-around #1: flag new-checkout-flow is off "
+                                 "and verified."));
+  CHECK_THAT(again.out, Contains("✓ flag new-checkout-flow is off in production: read back: off"));
+  // The flag is off already: the new card says so and nothing more is called.
+  CHECK(again.exit_code == 3);
+  CHECK_THAT(again.out, Contains("already off in production"));
 }

@@ -100,8 +100,10 @@ TEST_CASE("the last drill is the newest of the twin that recorded its result bef
   CHECK(latest->execution.id == second);
   CHECK(latest->result.execute_ms == 52000);
   CHECK(latest->environment == "staging");
-  const auto before = store::last_drill(f.store, twin, f.store.executions().find(second)->finished_at);
+  // The time asked counts as after a drill that ended in that very millisecond.
+  const auto before = store::last_drill(f.store, twin, f.store.executions().find(first)->finished_at);
   REQUIRE(before);
   CHECK(before->execution.id == first);
+  CHECK_FALSE(store::last_drill(f.store, twin, "2000-01-01T00:00:00.000Z"));
   CHECK_FALSE(store::last_drill(f.store, "payments (drill)"));
 }

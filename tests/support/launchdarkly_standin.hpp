@@ -12,10 +12,13 @@
 #include <boost/json.hpp>
 #include <boost/url/parse.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "support/loopback_http.hpp"
@@ -31,8 +34,12 @@ class LaunchDarklyStandin {
   LaunchDarklyStandin(std::string project, std::string token)
       : project_(std::move(project)), token_(std::move(token)), server_([this](const LoopbackHttp::Request& r) {
           const auto [status, body] = answer(r);
+          // A slow API: the change is made at once, its answer comes late (the server's one
+          // thread answers nothing else meanwhile).
+          if (r.method() == boost::beast::http::verb::patch) std::this_thread::sleep_for(patch_answer_delay_.load());
           return LoopbackHttp::Answer{status, body};
         }) {}
+  void delay_patch_answers(std::chrono::milliseconds by) { patch_answer_delay_ = by; }
   std::string url() const { return server_.url(); }
   void set(const std::string& key, const std::string& environment, bool on) {
     std::lock_guard lock(mutex_);
@@ -104,6 +111,7 @@ class LaunchDarklyStandin {
   std::mutex mutex_;
   std::map<std::string, std::map<std::string, bool>> flags_;
   std::vector<Seen> seen_;
+  std::atomic<std::chrono::milliseconds> patch_answer_delay_{std::chrono::milliseconds(0)};
   LoopbackHttp server_;  // last: it stops before what its handler reads goes
 };
 

@@ -13,6 +13,7 @@
 
 #include <chrono>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace goaround::testing {
@@ -49,9 +50,11 @@ inline Ran run_goaround(const std::vector<std::string>& args, const std::string&
   return ran;
 }
 
-// Runs the real goaround binary until its stdout shows `marker`, then kills it with SIGKILL
-// (a process dying mid-rollback); returns what it printed, or "" when the marker never came.
-inline std::string kill_goaround_at(const std::vector<std::string>& args, const std::string& marker) {
+// Runs the real goaround binary until its stdout shows `marker` (and `then` longer), then kills
+// it with SIGKILL (a process dying mid-rollback); returns what it printed, or "" when the marker
+// never came.
+inline std::string kill_goaround_at(const std::vector<std::string>& args, const std::string& marker,
+                                    std::chrono::milliseconds then = std::chrono::milliseconds(0)) {
   namespace asio = boost::asio;
   namespace bp = boost::process::v2;
   asio::io_context io;
@@ -60,6 +63,7 @@ inline std::string kill_goaround_at(const std::vector<std::string>& args, const 
   std::string seen;
   boost::system::error_code ec;
   asio::read_until(out, asio::dynamic_buffer(seen), marker, ec);
+  std::this_thread::sleep_for(then);
   ::kill(child.id(), SIGKILL);
   child.wait(ec);
   return seen.find(marker) == std::string::npos ? "" : seen;

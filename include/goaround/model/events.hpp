@@ -162,8 +162,9 @@ struct Verification {
   std::string service;
   std::optional<std::string> to;
   std::optional<std::int64_t> execution;
+  std::optional<std::string> flag;  // a flag go-around's re-check: the flag that should be off
 };
-BOOST_DESCRIBE_STRUCT(Verification, (), (passed, checks, service, to, execution))
+BOOST_DESCRIBE_STRUCT(Verification, (), (passed, checks, service, to, execution, flag))
 
 struct Result {
   std::string service;
@@ -208,9 +209,10 @@ struct Interrupted {
   std::string taken_over_by;
   std::optional<std::string> owner;      // host (pid) of the process that died
   std::optional<std::string> last_seen;  // its last heartbeat
+  std::optional<std::string> flag;       // a flag go-around: the flag it was turning off
 };
 BOOST_DESCRIBE_STRUCT(Interrupted, (), (service, execution, from, to, confirmed_by, started_at,
-                                        taken_over_by, owner, last_seen))
+                                        taken_over_by, owner, last_seen, flag))
 
 struct Trigger {
   std::string service;

@@ -222,7 +222,7 @@ struct Drill {
 
 class Store;
 // The latest drill under `twin` (config::drill_name of the service) that ended before
-// `before` (stored UTC), or ever; an interrupted one measured nothing and is skipped.
+// `before` (stored UTC; at it counts too), or ever; an interrupted one measured nothing and is skipped.
 std::optional<Drill> last_drill(Store& store, const std::string& twin, std::optional<std::string> before = std::nullopt);
 // The result a finished go-around recorded in its incident, with its phases.
 std::optional<model::events::Result> recorded_result(Store& store, const model::Execution& execution);
