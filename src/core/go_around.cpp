@@ -182,8 +182,7 @@ json::object GoAround::card_context(const model::Execution& execution, const Pen
   return {{"service", execution.service},
           {"environment", service.environment},
           {"drill", drill_context(service)},
-          // A production card says how this service's go-around went when it was last practised.
-          {"practice", service.drill_of.empty() ? practice_memory(store_, service, clock_.now()) : json::value(nullptr)},
+          {"practice", pending.practice},
           {"incident", execution.incident_id},
           {"execution", execution.id},
           {"requested_by", pending.requested_by},
@@ -325,8 +324,11 @@ boost::asio::awaitable<GoAround::Proposal> GoAround::propose(const Request& requ
     plan.preflight.push_back(std::move(check));
   plan.intent = templates_.render("go_around_intent", {{"incident", incident.id}, {"person", requester}, {"reason", reason}});
 
+  // A production card says how this service's go-around went when it was last practised: read
+  // once, as the card is planned; its re-renders (confirmed, progress, result) reuse it.
   Pending pending{std::move(plan), {incident.channel, incident.thread}, "", requester, reason,
-                  service->name, incident.id, elapsed_ms(planning)};
+                  service->name, incident.id, elapsed_ms(planning),
+                  service->drill_of.empty() ? practice_memory(store_, *service, clock_.now()) : json::value(nullptr)};
   model::Execution planned;
   planned.id = 0;
   planned.incident_id = incident.id;

@@ -138,8 +138,12 @@ json::value go_around_memory(store::Store& store, const std::string& service, st
 }
 
 json::value practice_memory(store::Store& store, const config::Service& service, time::TimePoint now) {
+  return practice_memory(store::last_drill(store, config::drill_name(service.name)), service, now);
+}
+
+json::value practice_memory(const std::optional<store::Drill>& drill, const config::Service& service,
+                            time::TimePoint now) {
   using std::chrono::milliseconds;
-  const auto drill = store::last_drill(store, config::drill_name(service.name));
   if (!drill) return json::object{{"never", true}, {"twin", service.drill != nullptr}};
   const auto since = std::chrono::duration_cast<milliseconds>(now - time::stored_time(*drill->execution.finished_at));
   json::object out{{"age", time::format_age(since)},

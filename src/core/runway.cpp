@@ -3,8 +3,6 @@
 #include "goaround/core/go_around.hpp"
 
 #include <boost/algorithm/string/predicate.hpp>
-#include <boost/algorithm/string/split.hpp>
-#include <boost/algorithm/string/trim.hpp>
 
 #include "goaround/registry/registry.hpp"
 

@@ -1,5 +1,8 @@
 #include "goaround/exec/tool_support.hpp"
 
+#include <boost/algorithm/string/classification.hpp>
+#include <boost/algorithm/string/split.hpp>
+#include <boost/algorithm/string/trim.hpp>
 #include <boost/json/parse.hpp>
 
 #include <unistd.h>
@@ -138,14 +141,9 @@ std::string template_images(const json::value& object) {
 
 std::vector<std::string> image_list(std::string_view joined) {
   std::vector<std::string> images;
-  while (!joined.empty()) {
-    const auto comma = joined.find(',');
-    auto image = joined.substr(0, comma);
-    while (!image.empty() && image.front() == ' ') image.remove_prefix(1);
-    while (!image.empty() && image.back() == ' ') image.remove_suffix(1);
-    if (!image.empty()) images.emplace_back(image);
-    joined = comma == std::string_view::npos ? std::string_view() : joined.substr(comma + 1);
-  }
+  boost::algorithm::split(images, joined, boost::algorithm::is_any_of(","));
+  for (auto& image : images) boost::algorithm::trim(image);
+  std::erase(images, std::string());
   return images;
 }
 

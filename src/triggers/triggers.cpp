@@ -207,7 +207,7 @@ asio::awaitable<void> Monitor::remind_practice() {
     json::object context{{"service", service.name},
                          {"environment", service.drill->environment},
                          {"every", time::format_age(service.practice_every)},
-                         {"practice", core::practice_memory(store_, service, clock_.now())}};
+                         {"practice", core::practice_memory(drill, service, clock_.now())}};
     spdlog::info("practice: reminding {} to run a drill", service.name);
     co_await engine_.say_in({service.channel, ""},
                             {engine_.templates().render("practice_reminder", context),

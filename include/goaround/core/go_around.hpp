@@ -58,6 +58,9 @@ boost::json::value go_around_memory(store::Store& store, const std::string& serv
 // it took to execute and to verify; {"never": true} when there has been none; overdue when
 // practice_every has passed since.
 boost::json::value practice_memory(store::Store& store, const config::Service& service, time::TimePoint now);
+// The same, from a drill already read (store::last_drill of the service's twin).
+boost::json::value practice_memory(const std::optional<store::Drill>& drill, const config::Service& service,
+                                   time::TimePoint now);
 
 // The runway check: each of the target's images (Plan::target_images) asked for in its
 // registry, when that registry is under `registries:` (one check per image; none without
@@ -137,6 +140,7 @@ class GoAround {
     std::string service;
     std::int64_t incident_id = 0;
     std::int64_t preflight_ms = 0;  // planning and its pre-flight checks took this long
+    boost::json::value practice;    // practice_memory() when planned; null on a drill's card
   };
   boost::asio::awaitable<Result> run_steps(std::int64_t execution_id);
   // While this process runs go-arounds: renews the heartbeat every renew_every() and notices
