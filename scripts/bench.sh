@@ -11,8 +11,8 @@ cmake --build build-release -j2 --target goaround goaround_timeline_bench goarou
   goaround_store_bench goaround_failover_bench
 # The peer: a minimal Bolt for JavaScript app (npm), and the second harness, written on `ws`.
 mkdir -p build-release/bolt
-cp bench/bolt/package.json bench/bolt/app.mjs bench/bolt/ack_harness.mjs build-release/bolt/
-(cd build-release/bolt && npm install --no-audit --no-fund --silent >/dev/null)
+cp bench/bolt/package.json bench/bolt/package-lock.json bench/bolt/app.mjs bench/bolt/ack_harness.mjs build-release/bolt/
+(cd build-release/bolt && npm ci --no-audit --no-fund --silent >/dev/null)
 # A data folder on slow storage: every fsync and fdatasync 5 ms longer.
 cc -O2 -shared -fPIC -o build-release/slow_fsync.so bench/slow_fsync.c -ldl
 build-release/goaround_timeline_bench

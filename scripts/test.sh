@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/build.sh
 # Slack's official Node SDK, only to check the test Slack emulator against the real client.
 mkdir -p build/slack-sdk
-cp tests/slack/official_sdk/package.json build/slack-sdk/
-(cd build/slack-sdk && npm install --no-audit --no-fund --silent >/dev/null)
+cp tests/slack/official_sdk/package.json tests/slack/official_sdk/package-lock.json build/slack-sdk/
+(cd build/slack-sdk && npm ci --no-audit --no-fund --silent >/dev/null)
 cd build
 ctest --output-on-failure -j2 --timeout 300

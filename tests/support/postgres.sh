@@ -25,7 +25,11 @@ start)
   folder="$(mktemp -d /tmp/goaround-pg.XXXXXX)"
   chmod 755 "$folder"
   if [ "$(id -u)" -eq 0 ]; then chown postgres "$folder"; fi
-  as_server "$bin/initdb -D $folder/data -A trust -U postgres --no-sync >$folder/initdb.log 2>&1"
+  if ! as_server "$bin/initdb -D $folder/data -A trust -U postgres --no-sync >$folder/initdb.log 2>&1"; then
+    cat "$folder/initdb.log" >&2
+    df -h "$folder" >&2  # a full disk is the usual cause
+    exit 1
+  fi
   # A port nobody answers on; pg_ctl fails if another process takes it first, then try the next.
   for attempt in 1 2 3 4 5; do
     port=$((20000 + RANDOM % 30000))
@@ -34,7 +38,7 @@ start)
     if as_server "$bin/pg_ctl -D $folder/data -w -t 60 -l $folder/log -o \"-p $port -k $folder -c listen_addresses=127.0.0.1 -c fsync=$fsync -c max_connections=200\" start >/dev/null"; then
       break
     fi
-    [ "$attempt" -lt 5 ] || { cat "$folder/log" >&2; exit 1; }
+    [ "$attempt" -lt 5 ] || { cat "$folder/log" >&2; df -h "$folder" >&2; exit 1; }
   done
   echo "$folder" >"$state/folder"
   echo "postgresql://postgres@127.0.0.1:$port/postgres" >"$state/url"

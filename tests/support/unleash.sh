@@ -15,11 +15,16 @@ start)
   pg_state="$(cd "$3" && pwd)"
   if [ -f "$state/pid" ] && kill -0 "$(cat "$state/pid")" 2>/dev/null; then exit 0; fi
   mkdir -p "$state/node"
-  cp "$here/unleash/package.json" "$here/unleash/start.js" "$state/node/"
-  if [ ! -d "$state/node/node_modules/unleash-server" ]; then
-    (cd "$state/node" && npm install --no-audit --no-fund --silent >"$state/npm.log" 2>&1) ||
-      { cat "$state/npm.log" >&2; exit 1; }
-  fi
+  cp "$here/unleash/package.json" "$here/unleash/package-lock.json" "$here/unleash/start.js" "$state/node/"
+  # The lock file pins every transitive package, so a run installs what was tested; a registry
+  # hiccup gets a second try.
+  for attempt in 1 2; do
+    [ ! -d "$state/node/node_modules/unleash-server" ] || break
+    (cd "$state/node" && npm ci --no-audit --no-fund --silent >"$state/npm.log" 2>&1) && break
+    echo "unleash: npm ci failed (attempt $attempt):" >&2
+    cat "$state/npm.log" >&2
+    [ "$attempt" -lt 2 ] || { df -h "$state" >&2; exit 1; }
+  done
   pg_url="$(cat "$pg_state/url")"
   pg_port="$(sed 's#.*:\([0-9]*\)/.*#\1#' <<<"$pg_url")"
   database="unleash_$$"
@@ -43,9 +48,10 @@ start)
       sleep 0.5
     done
     kill "$(cat "$state/pid")" 2>/dev/null || true
-    [ "$attempt" -lt 3 ] || break
+    echo "unleash: attempt $attempt on port $port did not become healthy; its log:" >&2
+    cat "$state/log" >&2
   done
-  cat "$state/log" >&2
+  df -h "$state" >&2  # a full disk is the usual cause
   exit 1
   ;;
 stop)
