@@ -13,6 +13,7 @@
 #include <map>
 #include <thread>
 
+#include "support/http_call.hpp"
 #include "support/slack_emulator.hpp"
 #include "support/temp_dir.hpp"
 
@@ -32,7 +33,21 @@ struct Figures {
   long peak_rss_kb = 0;
   int acked = 0;
   int worked_once = 0, worked_twice = 0;  // answers per envelope at its response_url
+  // The bot's own view (goaround only): the share of acks written within 0.5 ms of the frame
+  // being read, from its goaround_slack_ack_seconds histogram on /metrics.
+  double own_within_half_ms = -1;
 };
+
+// From a Prometheus text histogram: the count in bucket le="0.0005" over the total.
+double share_within_half_ms(const std::string& metrics) {
+  const auto value_after = [&](const std::string& prefix) {
+    const auto at = metrics.find(prefix);
+    return at == std::string::npos ? -1.0 : std::atof(metrics.c_str() + at + prefix.size());
+  };
+  const auto within = value_after("goaround_slack_ack_seconds_bucket{le=\"0.0005\"} ");
+  const auto all = value_after("goaround_slack_ack_seconds_count ");
+  return within >= 0 && all > 0 ? within / all : -1;
+}
 
 long peak_rss_kb(int pid) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -103,7 +118,9 @@ Figures run_goaround(const std::string& binary, const std::string& preload) {
   testing::SlackEmulator slack, api;
   api.hand_out_links_of(slack);
   testing::TempDir dir;
+  const auto port = testing::free_port();
   const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
+                                                     "\nhttp: { listen: 127.0.0.1:" + std::to_string(port) + " }" +
                                                      "\nlog: { level: warn }\nslack:\n  app_token: ${BENCH_APP_TOKEN}\n"
                                                      "  bot_token: ${BENCH_BOT_TOKEN}\n  api_url: " + api.api_url() +
                                                      "\nservices: [{name: checkout, environment: e, adapter: sim}]\n");
@@ -117,6 +134,8 @@ Figures run_goaround(const std::string& binary, const std::string& preload) {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   auto figures = drive(slack, api, bot.id());
   count_work(api, figures);
+  figures.own_within_half_ms =
+      share_within_half_ms(testing::http_call(port, boost::beast::http::verb::get, "/metrics").body);
   boost::system::error_code ec;
   bot.request_exit(ec);
   bot.wait(ec);
@@ -160,6 +179,8 @@ int main(int argc, char** argv) {
   row("p99.9 ack (ms)", ours.p999_ms, slowed.p999_ms, bolt.p999_ms);
   std::printf("%-22s %12.0f %14.0f %12.0f\n", "throughput (acks/s)", ours.throughput, slowed.throughput, bolt.throughput);
   row("peak RSS (MiB)", ours.peak_rss_kb / 1024.0, slowed.peak_rss_kb / 1024.0, bolt.peak_rss_kb / 1024.0);
+  std::printf("%-22s %11.2f%% %13.2f%% %12s\n", "own: acks <= 0.5 ms", 100 * ours.own_within_half_ms,
+              100 * slowed.own_within_half_ms, "-");
   std::printf("%-22s %12d %14d %12d\n", "acked", ours.acked, slowed.acked, bolt.acked);
   std::printf("%-22s %12d %14d %12s\n", "worked once", ours.worked_once, slowed.worked_once, "-");
   std::printf("%-22s %12d %14d %12s\n", "worked twice", ours.worked_twice, slowed.worked_twice, "-");

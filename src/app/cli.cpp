@@ -10,7 +10,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/json.hpp>
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -241,6 +240,11 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   if (slack_on) {
     auto ledger_location = rt.location;
     ledger_location.sqlite_busy = std::chrono::seconds(1);
+    // On SQLite the ids go to a file of their own: under a burst the ledger commits every few
+    // ms, and on slow storage each commit holds the write lock through its fsync, so in the
+    // timeline's file the work's own writes sat in SQLite's busy wait (measured: 150 ms and
+    // more at a time, with every fsync 5 ms slower), and the work loop with them.
+    if (!rt.location.postgres()) ledger_location.sqlite_file.replace_filename("envelopes.db");
     ledger.emplace(store::open(ledger_location, *rt.clock), *rt.clock);
     socket_web.emplace(rt.config.slack.api_url, rt.config.slack.bot_token);
     socket.emplace(socket_io.get_executor(), *socket_web, rt.config.slack.app_token, *ledger,
@@ -300,12 +304,13 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
         socket_done.cancel();
       });
     });
-    std::thread socket_thread([&] { socket_io.run(); });
+    std::thread socket_thread([&] {
+      slack::prefer_for_acks();
+      socket_io.run();
+    });
     // The bot's own loop yields the CPU to the ack thread (created above, so it keeps the
-    // normal priority): on a busy machine an ack then waits for no handler's time slice. Measured
-    // with scripts/bench.sh: ack p99 2.3 ms without this, 0.7-1.0 ms with it.
-    if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0)
-      spdlog::debug("goaround serve: could not lower the work loop's priority");
+    // normal priority): on a busy machine an ack then waits for no handler's time slice.
+    slack::yield_to_acks("goaround serve: the work loop");
     boost::system::error_code ec;
     co_await socket_done.async_wait(asio::redirect_error(asio::use_awaitable, ec));
     socket_thread.join();

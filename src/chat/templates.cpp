@@ -23,11 +23,25 @@ struct TimeStyle {
   std::optional<std::chrono::system_clock::time_point> now;
 };
 
+// kainjow's data is built through set() and push_back(), which take a const reference and
+// copy, and a copy is deep; its list, a std::vector, also copies on growth (the move is not
+// noexcept). Built level by level, each node was copied once per ancestor (3,400 allocations
+// to render /rollback help). So children are moved in: into the placeholder set() made, and
+// into the list reserved to its size. The nodes are ours; only kainjow's accessors are const.
+void moved_into(const mstch::data& placeholder, mstch::data&& child) {
+  const_cast<mstch::data&>(placeholder) = std::move(child);
+}
+mstch::list& items_of(mstch::data& list) { return const_cast<mstch::list&>(list.list_value()); }
+
 mstch::data to_data(const boost::json::value& v, const TimeStyle& style) {
   switch (v.kind()) {
     case boost::json::kind::object: {
       mstch::data obj{mstch::data::type::object};
-      for (const auto& [key, value] : v.get_object()) obj.set(std::string(key), to_data(value, style));
+      for (const auto& [key, value] : v.get_object()) {
+        const std::string name(key);
+        obj.set(name, mstch::data{false});
+        moved_into(*obj.get(name), to_data(value, style));
+      }
       return obj;
     }
     case boost::json::kind::array: {
@@ -35,13 +49,14 @@ mstch::data to_data(const boost::json::value& v, const TimeStyle& style) {
       // separates items without a trailing "; ": {{#checks}}{{^first}}; {{/first}}…{{/checks}}.
       mstch::data list{mstch::data::type::list};
       const auto& items = v.get_array();
+      items_of(list).reserve(items.size());
       for (std::size_t i = 0; i < items.size(); ++i) {
         auto item = to_data(items[i], style);
         if (item.is_object()) {
           if (!item.get("first")) item.set("first", i == 0);
           if (!item.get("last")) item.set("last", i + 1 == items.size());
         }
-        list.push_back(std::move(item));
+        items_of(list).push_back(std::move(item));
       }
       return list;
     }

@@ -1,6 +1,3 @@
-#include <cairo-svg.h>
-#include <cairo.h>
-
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -9,8 +6,10 @@
 #include <memory>
 
 #include "goaround/debrief/debrief.hpp"
+#include "goaround/libs/cairo.hpp"
 
 namespace goaround::debrief {
+using libs::cairo;  // opened on the first chart, so a bot that writes none never maps it
 namespace {
 
 constexpr double chart_width = 960, left = 64, right = 30, title_height = 34, row_height = 15;
@@ -82,19 +81,19 @@ std::string tick_text(time::TimePoint at, std::chrono::seconds step, bool midnig
 // Text is measured with the font the chart draws in, on a scratch surface.
 class Measure {
  public:
-  Measure() : surface_(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1)), cr_(cairo_create(surface_)) {
-    cairo_select_font_face(cr_, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-    cairo_set_font_size(cr_, label_font);
+  Measure() : surface_(cairo().cairo_image_surface_create(CAIRO_FORMAT_ARGB32, 1, 1)), cr_(cairo().cairo_create(surface_)) {
+    cairo().cairo_select_font_face(cr_, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo().cairo_set_font_size(cr_, label_font);
   }
   ~Measure() {
-    cairo_destroy(cr_);
-    cairo_surface_destroy(surface_);
+    cairo().cairo_destroy(cr_);
+    cairo().cairo_surface_destroy(surface_);
   }
   Measure(const Measure&) = delete;
   Measure& operator=(const Measure&) = delete;
   double width(const std::string& text) const {
     cairo_text_extents_t extents;
-    cairo_text_extents(cr_, text.c_str(), &extents);
+    cairo().cairo_text_extents(cr_, text.c_str(), &extents);
     return extents.x_advance;
   }
 
@@ -205,17 +204,17 @@ ChartLayout chart_layout(const Milestones& m, bool with_metric) {
 namespace {
 
 void line(cairo_t* cr, double x0, double y0, double x1, double y1) {
-  cairo_move_to(cr, x0, y0);
-  cairo_line_to(cr, x1, y1);
-  cairo_stroke(cr);
+  cairo().cairo_move_to(cr, x0, y0);
+  cairo().cairo_line_to(cr, x1, y1);
+  cairo().cairo_stroke(cr);
 }
 
 void text_at(cairo_t* cr, double x, double baseline, const std::string& text) {
-  cairo_move_to(cr, x, baseline);
-  cairo_show_text(cr, text.c_str());
+  cairo().cairo_move_to(cr, x, baseline);
+  cairo().cairo_show_text(cr, text.c_str());
 }
 
-void set(cairo_t* cr, const Colour& c, double alpha = 1) { cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha); }
+void set(cairo_t* cr, const Colour& c, double alpha = 1) { cairo().cairo_set_source_rgba(cr, c.r, c.g, c.b, alpha); }
 
 // A value as an axis shows it: "0.025", "1500" (never "1.5e+03").
 std::string axis_value(double value) {
@@ -230,34 +229,34 @@ void draw(cairo_t* cr, const ChartLayout& layout, const Milestones& m, const Cha
   const auto& metric = chart_metric.samples;
   const auto x_of = [&](time::TimePoint t) { return layout.x_of(t); };
   const double top = layout.plot_top, bottom = layout.plot_bottom;
-  cairo_set_source_rgb(cr, 1, 1, 1);
-  cairo_paint(cr);
-  cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
-  cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
-  cairo_set_font_size(cr, 15);
+  cairo().cairo_set_source_rgb(cr, 1, 1, 1);
+  cairo().cairo_paint(cr);
+  cairo().cairo_select_font_face(cr, "sans-serif", CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+  cairo().cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
+  cairo().cairo_set_font_size(cr, 15);
   text_at(cr, left, 22, title);
-  cairo_set_font_size(cr, label_font);
+  cairo().cairo_set_font_size(cr, label_font);
 
   // Grid lines at the ticks, and midnight as a dashed line with the date.
-  cairo_set_line_width(cr, 1);
+  cairo().cairo_set_line_width(cr, 1);
   for (const auto& tick : layout.ticks) {
     set(cr, grey, tick.midnight ? 0.8 : 0.15);
     if (tick.midnight) {
       const double dash[] = {4, 3};
-      cairo_set_dash(cr, dash, 2, 0);
+      cairo().cairo_set_dash(cr, dash, 2, 0);
     }
     line(cr, tick.x, top, tick.x, bottom);
-    cairo_set_dash(cr, nullptr, 0, 0);
+    cairo().cairo_set_dash(cr, nullptr, 0, 0);
   }
 
   // Every go-around as a band from its command to its result, coloured by how it ended.
   for (const auto& band : layout.bands) {
     const auto c = colour_of(band.outcome);
     set(cr, c, 0.15);
-    cairo_rectangle(cr, band.x0, top, std::max(3.0, band.x1 - band.x0), bottom - top);
-    cairo_fill(cr);
+    cairo().cairo_rectangle(cr, band.x0, top, std::max(3.0, band.x1 - band.x0), bottom - top);
+    cairo().cairo_fill(cr);
     set(cr, c, 0.9);
-    cairo_set_line_width(cr, 1.5);
+    cairo().cairo_set_line_width(cr, 1.5);
     line(cr, band.x0, top, band.x0, bottom);
     line(cr, std::max(band.x0 + 3, band.x1), top, std::max(band.x0 + 3, band.x1), bottom);
   }
@@ -280,9 +279,9 @@ void draw(cairo_t* cr, const ChartLayout& layout, const Milestones& m, const Cha
       const double y = bottom - (bottom - top) * *chart_metric.healthy_below / scale;
       const double dash[] = {6, 4};
       set(cr, green, 0.8);
-      cairo_set_dash(cr, dash, 2, 0);
+      cairo().cairo_set_dash(cr, dash, 2, 0);
       line(cr, left, y, chart_width - right, y);
-      cairo_set_dash(cr, nullptr, 0, 0);
+      cairo().cairo_set_dash(cr, nullptr, 0, 0);
       text_at(cr, chart_width - right - 110, y - 4, "healthy below " + axis_value(*chart_metric.healthy_below));
     }
     // The legend: what the red line is.
@@ -294,48 +293,48 @@ void draw(cairo_t* cr, const ChartLayout& layout, const Milestones& m, const Cha
         name = name.substr(0, cut) + "…";
       }
       cairo_text_extents_t extents;
-      cairo_text_extents(cr, name.c_str(), &extents);
+      cairo().cairo_text_extents(cr, name.c_str(), &extents);
       const double x = chart_width - right - extents.x_advance;
       set(cr, red);
-      cairo_set_line_width(cr, 2);
+      cairo().cairo_set_line_width(cr, 2);
       line(cr, x - 22, 18, x - 6, 18);
       set(cr, grey);
       text_at(cr, x, 22, name);
     }
     set(cr, red);
-    cairo_set_line_width(cr, 2);
+    cairo().cairo_set_line_width(cr, 2);
     bool first = true;
     for (const auto& s : metric) {
       if (s.at < m.start || s.at > m.end) continue;
       const double y = bottom - (bottom - top) * s.value / scale;
-      if (first) cairo_move_to(cr, x_of(s.at), y);
-      else cairo_line_to(cr, x_of(s.at), y);
+      if (first) cairo().cairo_move_to(cr, x_of(s.at), y);
+      else cairo().cairo_line_to(cr, x_of(s.at), y);
       first = false;
     }
-    cairo_stroke(cr);
+    cairo().cairo_stroke(cr);
   }
 
   // The time axis (UTC) with its round ticks.
   set(cr, grey);
-  cairo_set_line_width(cr, 1);
+  cairo().cairo_set_line_width(cr, 1);
   line(cr, left, bottom, chart_width - right, bottom);
   for (const auto& tick : layout.ticks) {
     line(cr, tick.x, bottom, tick.x, bottom + 4);
     cairo_text_extents_t extents;
-    cairo_text_extents(cr, tick.text.c_str(), &extents);
+    cairo().cairo_text_extents(cr, tick.text.c_str(), &extents);
     text_at(cr, tick.x - extents.x_advance / 2, bottom + 17, tick.text);
   }
   text_at(cr, chart_width - right - 24, bottom + 28, "UTC");
   for (const auto& post : m.status_posts) {
     set(cr, grey, 0.8);
-    cairo_arc(cr, x_of(post), bottom, 3, 0, 2 * M_PI);
-    cairo_fill(cr);
+    cairo().cairo_arc(cr, x_of(post), bottom, 3, 0, 2 * M_PI);
+    cairo().cairo_fill(cr);
   }
 
   // Markers: a line from the label's row down through the plot, the label beside it.
   for (const auto& label : layout.labels) {
     set(cr, colour_of(label.mark, label.outcome));
-    cairo_set_line_width(cr, 1.5);
+    cairo().cairo_set_line_width(cr, 1.5);
     line(cr, label.line_x, label.line_top, label.line_x, bottom);
     text_at(cr, label.x, label.y + label.height - 3, label.text);
   }
@@ -347,20 +346,20 @@ Chart chart(const Milestones& milestones, const ChartMetric& metric, const std::
   const auto layout = chart_layout(milestones, metric.samples.size() >= 2);
   Chart out;
   {
-    cairo_surface_t* svg = cairo_svg_surface_create_for_stream(append, &out.svg, layout.width, layout.height);
-    cairo_t* cr = cairo_create(svg);
+    cairo_surface_t* svg = cairo().cairo_svg_surface_create_for_stream(append, &out.svg, layout.width, layout.height);
+    cairo_t* cr = cairo().cairo_create(svg);
     draw(cr, layout, milestones, metric, title);
-    cairo_destroy(cr);
-    cairo_surface_finish(svg);
-    cairo_surface_destroy(svg);
+    cairo().cairo_destroy(cr);
+    cairo().cairo_surface_finish(svg);
+    cairo().cairo_surface_destroy(svg);
   }
-  cairo_surface_t* image = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, static_cast<int>(layout.width),
+  cairo_surface_t* image = cairo().cairo_image_surface_create(CAIRO_FORMAT_ARGB32, static_cast<int>(layout.width),
                                                       static_cast<int>(layout.height));
-  cairo_t* cr = cairo_create(image);
+  cairo_t* cr = cairo().cairo_create(image);
   draw(cr, layout, milestones, metric, title);
-  cairo_destroy(cr);
-  cairo_surface_write_to_png_stream(image, append, &out.png);
-  cairo_surface_destroy(image);
+  cairo().cairo_destroy(cr);
+  cairo().cairo_surface_write_to_png_stream(image, append, &out.png);
+  cairo().cairo_surface_destroy(image);
   return out;
 }
 

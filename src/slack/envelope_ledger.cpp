@@ -1,10 +1,9 @@
 #include "goaround/slack/envelope_ledger.hpp"
 
 #include <spdlog/spdlog.h>
-#include <sys/resource.h>
-#include <unistd.h>
 
 #include "goaround/metrics/metrics.hpp"
+#include "goaround/slack/socket_mode.hpp"
 
 namespace goaround::slack {
 using namespace std::chrono_literals;
@@ -69,8 +68,7 @@ void EnvelopeLedger::record_then(store::EnvelopeIds ids, std::function<void()> w
 
 void EnvelopeLedger::write_loop() {
   // Background work like the handlers': on a busy machine the ack thread goes first.
-  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0)
-    spdlog::debug("slack: could not lower the envelope ledger's priority");
+  yield_to_acks("slack: the envelope ledger");
   auto pruned = std::chrono::steady_clock::now();
   for (;;) {
     std::vector<Pending> batch;

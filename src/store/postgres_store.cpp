@@ -10,7 +10,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "goaround/libs/libpq.hpp"
+
 namespace goaround::store {
+using libs::libpq;  // opened by the first connection, so a bot on SQLite never maps it
 
 namespace sql {
 namespace {
@@ -22,7 +25,7 @@ constexpr auto first_backoff = std::chrono::milliseconds(100);
 constexpr auto longest_backoff = std::chrono::seconds(5);
 
 struct ResultDeleter {
-  void operator()(PGresult* r) const { PQclear(r); }
+  void operator()(PGresult* r) const { libpq().PQclear(r); }
 };
 using ResultHandle = std::unique_ptr<PGresult, ResultDeleter>;
 
@@ -43,8 +46,8 @@ std::string numbered_parameters(std::string_view statement) {
 // Connection trouble, as opposed to a statement the server refused (SQLSTATE class 08, or
 // the server shutting down: 57P01-57P03).
 bool lost_connection(PGconn* connection, const PGresult* result) {
-  if (PQstatus(connection) != CONNECTION_OK) return true;
-  const char* state = result ? PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
+  if (libpq().PQstatus(connection) != CONNECTION_OK) return true;
+  const char* state = result ? libpq().PQresultErrorField(result, PG_DIAG_SQLSTATE) : nullptr;
   if (!state) return result == nullptr;
   return std::strncmp(state, "08", 2) == 0 || std::strncmp(state, "57P0", 4) == 0;
 }
@@ -61,13 +64,13 @@ PostgresSession::PostgresSession(std::string url, std::optional<std::string> pas
 PostgresSession::~PostgresSession() { drop_connection(); }
 
 void PostgresSession::drop_connection() {
-  if (connection_) PQfinish(connection_);
+  if (connection_) libpq().PQfinish(connection_);
   connection_ = nullptr;
   prepared_.clear();
 }
 
 void PostgresSession::connect_if_needed() {
-  if (connection_ && PQstatus(connection_) == CONNECTION_OK) return;
+  if (connection_ && libpq().PQstatus(connection_) == CONNECTION_OK) return;
   if (broken_in_transaction_) throw Unavailable("postgresql: the connection broke inside a transaction");
   drop_connection();
   const auto now = std::chrono::steady_clock::now();
@@ -85,9 +88,9 @@ void PostgresSession::connect_if_needed() {
   }
   keys.push_back(nullptr);
   values.push_back(nullptr);
-  connection_ = PQconnectdbParams(keys.data(), values.data(), 1);
-  if (PQstatus(connection_) != CONNECTION_OK) {
-    const auto why = trimmed(PQerrorMessage(connection_));
+  connection_ = libpq().PQconnectdbParams(keys.data(), values.data(), 1);
+  if (libpq().PQstatus(connection_) != CONNECTION_OK) {
+    const auto why = trimmed(libpq().PQerrorMessage(connection_));
     drop_connection();
     backoff_ = std::clamp(backoff_ * 2, std::chrono::milliseconds(first_backoff), std::chrono::milliseconds(longest_backoff));
     next_attempt_ = now + backoff_;
@@ -95,14 +98,14 @@ void PostgresSession::connect_if_needed() {
   }
   if (backoff_.count() > 0) spdlog::info("postgresql: connected again");
   backoff_ = std::chrono::milliseconds(0);
-  PQsetNoticeProcessor(connection_, [](void*, const char*) {}, nullptr);  // "relation exists, skipping"
+  libpq().PQsetNoticeProcessor(connection_, [](void*, const char*) {}, nullptr);  // "relation exists, skipping"
 }
 
 void PostgresSession::notice_closed_connection() {
   if (!connection_ || in_transaction_) return;
   // Idle, we asked nothing: anything to read is the server saying goodbye (a shutdown's
   // FATAL, then end of file). Reconnect rather than send into a closed socket.
-  pollfd watched{PQsocket(connection_), POLLIN, 0};
+  pollfd watched{libpq().PQsocket(connection_), POLLIN, 0};
   if (::poll(&watched, 1, 0) > 0) {
     spdlog::info("postgresql: the server closed the connection; connecting again");
     drop_connection();
@@ -110,7 +113,7 @@ void PostgresSession::notice_closed_connection() {
 }
 
 void PostgresSession::fail(const PGresult* result, std::string_view statement) {
-  const auto why = trimmed(result ? PQresultErrorMessage(result) : PQerrorMessage(connection_));
+  const auto why = trimmed(result ? libpq().PQresultErrorMessage(result) : libpq().PQerrorMessage(connection_));
   if (lost_connection(connection_, result)) {
     if (in_transaction_) broken_in_transaction_ = true;
     drop_connection();
@@ -126,8 +129,8 @@ Result PostgresSession::run(std::string_view statement, const std::vector<Value>
   if (found == prepared_.end()) {
     const auto name = "s" + std::to_string(prepared_.size() + 1);
     const ResultHandle prepared(
-        PQprepare(connection_, name.c_str(), numbered_parameters(statement).c_str(), 0, nullptr));
-    if (!prepared || PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) fail(prepared.get(), statement);
+        libpq().PQprepare(connection_, name.c_str(), numbered_parameters(statement).c_str(), 0, nullptr));
+    if (!prepared || libpq().PQresultStatus(prepared.get()) != PGRES_COMMAND_OK) fail(prepared.get(), statement);
     found = prepared_.emplace(std::string(statement), name).first;
   }
   std::vector<std::string> texts(parameters.size());
@@ -147,24 +150,24 @@ Result PostgresSession::run(std::string_view statement, const std::vector<Value>
         },
         parameters[i]);
   }
-  const ResultHandle result(PQexecPrepared(connection_, found->second.c_str(), static_cast<int>(values.size()),
+  const ResultHandle result(libpq().PQexecPrepared(connection_, found->second.c_str(), static_cast<int>(values.size()),
                                            values.data(), nullptr, nullptr, 0));
-  const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  const auto status = result ? libpq().PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(result.get(), statement);
   Result out;
-  const int rows = PQntuples(result.get()), columns = PQnfields(result.get());
+  const int rows = libpq().PQntuples(result.get()), columns = libpq().PQnfields(result.get());
   out.rows.reserve(static_cast<std::size_t>(rows));
   for (int r = 0; r < rows; ++r) {
     std::vector<std::optional<std::string>> cells;
     cells.reserve(static_cast<std::size_t>(columns));
     for (int c = 0; c < columns; ++c) {
-      if (PQgetisnull(result.get(), r, c)) cells.emplace_back();
-      else cells.emplace_back(std::string(PQgetvalue(result.get(), r, c),
-                                          static_cast<std::size_t>(PQgetlength(result.get(), r, c))));
+      if (libpq().PQgetisnull(result.get(), r, c)) cells.emplace_back();
+      else cells.emplace_back(std::string(libpq().PQgetvalue(result.get(), r, c),
+                                          static_cast<std::size_t>(libpq().PQgetlength(result.get(), r, c))));
     }
     out.rows.emplace_back(std::move(cells));
   }
-  const char* changed = PQcmdTuples(result.get());
+  const char* changed = libpq().PQcmdTuples(result.get());
   out.changed = changed && *changed ? std::strtoll(changed, nullptr, 10) : 0;
   return out;
 }
@@ -172,8 +175,8 @@ Result PostgresSession::run(std::string_view statement, const std::vector<Value>
 void PostgresSession::run_script(std::string_view statements) {
   notice_closed_connection();
   connect_if_needed();
-  const ResultHandle result(PQexec(connection_, std::string(statements).c_str()));
-  const auto status = result ? PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
+  const ResultHandle result(libpq().PQexec(connection_, std::string(statements).c_str()));
+  const auto status = result ? libpq().PQresultStatus(result.get()) : PGRES_FATAL_ERROR;
   if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) fail(result.get(), statements);
 }
 
@@ -196,8 +199,8 @@ void PostgresSession::commit() {
 void PostgresSession::rollback() noexcept {
   in_transaction_ = false;
   broken_in_transaction_ = false;
-  if (!connection_ || PQstatus(connection_) != CONNECTION_OK) return;
-  PQclear(PQexec(connection_, "ROLLBACK"));
+  if (!connection_ || libpq().PQstatus(connection_) != CONNECTION_OK) return;
+  libpq().PQclear(libpq().PQexec(connection_, "ROLLBACK"));
 }
 
 bool PostgresSession::writable(std::string& why) {

@@ -68,9 +68,12 @@ TEST_CASE("Slack link: a store locked past its busy timeout never delays an ack 
   REQUIRE(slack.wait_for_call([](const auto& calls) { return answers_to(calls, "before-lock") == 1; }));
   CHECK(readyz(port) == 200);
   {
-    // Another process holds the write lock for 8 s, past SQLite's 5 s busy timeout.
+    // Another process holds the write locks for 8 s, past SQLite's 5 s busy timeout: the
+    // timeline's (readiness) and the envelope ids' (the ledger retries).
     SQLite::Database holder((served.dir.path() / "var" / "goaround.db").string(), SQLite::OPEN_READWRITE);
+    SQLite::Database ids_holder((served.dir.path() / "var" / "envelopes.db").string(), SQLite::OPEN_READWRITE);
     holder.exec("BEGIN IMMEDIATE");
+    ids_holder.exec("BEGIN IMMEDIATE");
     const auto delivered = Clock::now();
     REQUIRE(slack.deliver(help_command("while-locked")));
     REQUIRE(slack.wait_for_frame([](const auto& frames) { return acked(frames, "while-locked"); }, 1s));
@@ -78,7 +81,9 @@ TEST_CASE("Slack link: a store locked past its busy timeout never delays an ack 
     CHECK(Clock::now() - delivered < 500ms);
     CHECK(readyz(port) == 503);  // the database takes no write lock: not ready
     std::this_thread::sleep_for(8s - (Clock::now() - delivered));
+    CHECK(answers_to(slack.calls(), "while-locked") == 0);  // not worked on before it is recorded
     holder.exec("ROLLBACK");
+    ids_holder.exec("ROLLBACK");
   }
   // Recorded once the lock is gone, then worked on: once.
   REQUIRE(slack.wait_for_call([](const auto& calls) { return answers_to(calls, "while-locked") == 1; }, 15s));
@@ -113,11 +118,29 @@ TEST_CASE("Slack link: while the link is down /readyz says not ready, and it com
   CHECK(served.exit_code == 0);
 }
 
+TEST_CASE("Slack link: the envelope ids are recorded in a file of their own, so a held timeline lock delays no envelope") {
+  SlackEmulator slack;
+  ServedBot served(slack);
+  REQUIRE(connected(slack));
+  // Another writer holds the timeline's file (a headless go-around's commit on slow storage).
+  SQLite::Database timeline((served.dir.path() / "var" / "goaround.db").string(), SQLite::OPEN_READWRITE);
+  timeline.exec("BEGIN IMMEDIATE");
+  const auto began = Clock::now();
+  REQUIRE(slack.deliver(help_command("beside-a-held-timeline")));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return answers_to(calls, "beside-a-held-timeline") == 1; }, 3s));
+  CHECK(Clock::now() - began < 900ms);  // well inside the ledger's 1 s busy wait
+  timeline.exec("ROLLBACK");
+  SQLite::Database envelopes((served.dir.path() / "var" / "envelopes.db").string(), SQLite::OPEN_READONLY);
+  CHECK(envelopes.execAndGet("SELECT count(*) FROM processed_envelopes WHERE envelope_id = 'beside-a-held-timeline'").getInt() == 1);
+  served.stop();
+  CHECK(served.exit_code == 0);
+}
+
 TEST_CASE("Slack link: SIGTERM while the store is locked and envelopes wait to be recorded ends within 2 s") {
   SlackEmulator slack;
   ServedBot served(slack);
   REQUIRE(connected(slack));
-  SQLite::Database holder((served.dir.path() / "var" / "goaround.db").string(), SQLite::OPEN_READWRITE);
+  SQLite::Database holder((served.dir.path() / "var" / "envelopes.db").string(), SQLite::OPEN_READWRITE);
   holder.exec("BEGIN IMMEDIATE");
   REQUIRE(slack.deliver(help_command("pending-at-shutdown")));
   REQUIRE(slack.wait_for_frame([](const auto& frames) { return acked(frames, "pending-at-shutdown"); }, 1s));

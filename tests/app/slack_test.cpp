@@ -130,6 +130,23 @@ TEST_CASE("refresh_requested: the new connection opens before the old one goes â
   CHECK_THAT(logs, Contains("Socket Mode was disabled for this app; stopping"));
 }
 
+TEST_CASE("goaround serve on SQLite maps neither libpq nor cairo, nor what they pull in") {
+  testing::SlackEmulator slack;
+  ServedBot served(slack);
+  REQUIRE(slack.wait_for_connections(1));
+  auto command = fixture("socket_slash_commands_envelope.json");
+  command.at("payload").as_object()["text"] = "help";
+  REQUIRE(slack.deliver(command));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return posted(calls, "response_url", "/rollback note"); }));
+  std::ifstream maps("/proc/" + std::to_string(served.bot->id()) + "/maps");
+  std::stringstream text;
+  text << maps.rdbuf();
+  CHECK_THAT(text.str(), Contains("libsqlite3.so"));
+  for (const char* library : {"libpq.so", "libcairo.so", "libkrb5.so", "libgnutls.so", "libX11.so"})
+    CHECK_THAT(text.str(), !Contains(library));
+  served.stop();
+}
+
 TEST_CASE("malformed frames are logged and survived â€” a rate-limited post waits and still goes out") {
   testing::SlackEmulator slack;
   ServedBot served(slack);

@@ -13,6 +13,8 @@
 #include <set>
 #include <thread>
 
+#include "goaround/slack/socket_mode.hpp"
+
 namespace goaround::testing {
 namespace asio = boost::asio;
 namespace beast = boost::beast;
@@ -325,7 +327,10 @@ struct SlackEmulator::Impl {
 
 SlackEmulator::SlackEmulator() : impl_(std::make_unique<Impl>()) {
   asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
-  impl_->thread = std::thread([this] { impl_->io.run(); });
+  impl_->thread = std::thread([this] {
+    goaround::slack::prefer_for_acks();
+    impl_->io.run();
+  });
 }
 
 SlackEmulator::~SlackEmulator() {
