@@ -36,7 +36,23 @@ struct Figures {
   // The bot's own view (goaround only): the share of acks written within 0.5 ms of the frame
   // being read, from its goaround_slack_ack_seconds histogram on /metrics.
   double own_within_half_ms = -1;
+  // The share of the machine's CPU time the hypervisor took during the run (steal, from
+  // /proc/stat): a VM's neighbours move the tail, and the table says by how much.
+  double stolen = 0;
 };
+
+// Total and stolen CPU ticks so far, from the first line of /proc/stat.
+std::pair<double, double> cpu_ticks() {
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  double total = 0, stolen = 0, value = 0;
+  stat >> cpu;
+  for (int field = 0; field < 8 && stat >> value; ++field) {
+    total += value;
+    if (field == 7) stolen = value;
+  }
+  return {total, stolen};
+}
 
 // From a Prometheus text histogram: the count in bucket le="0.0005" over the total.
 double share_within_half_ms(const std::string& metrics) {
@@ -60,6 +76,7 @@ long peak_rss_kb(int pid) {
 // Each envelope's response_url is on `answers` (the emulator serving the Web API).
 Figures drive(testing::SlackEmulator& slack, const testing::SlackEmulator& answers, int pid) {
   std::vector<Clock::time_point> sent(envelopes);
+  const auto [total_before, stolen_before] = cpu_ticks();
   const auto start = Clock::now();
   for (int i = 0; i < envelopes; ++i) {
     std::this_thread::sleep_until(start + std::chrono::microseconds(1'000'000LL * i / rate_per_second));
@@ -75,6 +92,7 @@ Figures drive(testing::SlackEmulator& slack, const testing::SlackEmulator& answe
   }
   slack.wait_for_frame([&](const auto& frames) { return frames.size() >= static_cast<std::size_t>(envelopes + envelopes / 50); },
                        std::chrono::seconds(30));
+  const auto [total_after, stolen_after] = cpu_ticks();
   const auto acks = slack.ack_times();
   std::vector<double> latencies;
   Clock::time_point last = start;
@@ -84,6 +102,7 @@ Figures drive(testing::SlackEmulator& slack, const testing::SlackEmulator& answe
       last = std::max(last, it->second);
     }
   Figures f;
+  f.stolen = total_after > total_before ? (stolen_after - stolen_before) / (total_after - total_before) : 0;
   f.acked = static_cast<int>(latencies.size());
   if (latencies.empty()) return f;
   std::sort(latencies.begin(), latencies.end());
@@ -181,6 +200,8 @@ int main(int argc, char** argv) {
   row("peak RSS (MiB)", ours.peak_rss_kb / 1024.0, slowed.peak_rss_kb / 1024.0, bolt.peak_rss_kb / 1024.0);
   std::printf("%-22s %11.2f%% %13.2f%% %12s\n", "own: acks <= 0.5 ms", 100 * ours.own_within_half_ms,
               100 * slowed.own_within_half_ms, "-");
+  std::printf("%-22s %11.1f%% %13.1f%% %11.1f%%\n", "CPU stolen (VM)", 100 * ours.stolen, 100 * slowed.stolen,
+              100 * bolt.stolen);
   std::printf("%-22s %12d %14d %12d\n", "acked", ours.acked, slowed.acked, bolt.acked);
   std::printf("%-22s %12d %14d %12s\n", "worked once", ours.worked_once, slowed.worked_once, "-");
   std::printf("%-22s %12d %14d %12s\n", "worked twice", ours.worked_twice, slowed.worked_twice, "-");

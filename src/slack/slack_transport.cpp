@@ -109,7 +109,9 @@ asio::awaitable<void> SlackTransport::drain(std::string conversation) {
   // The lane's front job is the one running; it leaves the lane when it is done.
   for (;;) {
     auto& lane = lanes_[conversation];
-    auto job = lane.front();
+    // Moved out, not copied (a copy is a deep copy of the message); the emptied job holds its
+    // place at the front until it is done.
+    auto job = std::move(lane.front());
     try {
       co_await job();
     } catch (const std::exception& e) {
@@ -160,9 +162,9 @@ void SlackTransport::whisper(const chat::Place& where, const chat::Person& to, c
   // A private answer is a conversation of its own: a slow hooks host holds back no card.
   enqueue(where.channel + " " + to.id, [this, args = std::move(args), reply_url]() -> asio::awaitable<void> {
     if (!reply_url.empty()) {
-      const json::object body{{"response_type", "ephemeral"}, {"replace_original", false},
-                              {"text", args.at("text")}, {"blocks", args.at("blocks")}};
-      const auto replied = co_await api_.respond(reply_url, body);
+      json::object body{{"response_type", "ephemeral"}, {"replace_original", false},
+                        {"text", args.at("text")}, {"blocks", args.at("blocks")}};
+      const auto replied = co_await api_.respond(reply_url, std::move(body));
       if (replied.ok) co_return;
       spdlog::warn("slack response_url: {}; using chat.postEphemeral", replied.error);
     }

@@ -328,6 +328,9 @@ struct SlackEmulator::Impl {
 SlackEmulator::SlackEmulator() : impl_(std::make_unique<Impl>()) {
   asio::co_spawn(impl_->io, impl_->accept_loop(), asio::detached);
   impl_->thread = std::thread([this] {
+    // Slack's edge runs on machines of its own; the emulator shares the bot's cores. With the
+    // short slice its reading of an ack does not wait out the slice of whatever else runs (its
+    // Web API thread answering the bot, the bot's work), which measured the harness, not the bot.
     goaround::slack::prefer_for_acks();
     impl_->io.run();
   });
