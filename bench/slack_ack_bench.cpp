@@ -198,8 +198,14 @@ int main(int argc, char** argv) {
   row("p99.9 ack (ms)", ours.p999_ms, slowed.p999_ms, bolt.p999_ms);
   std::printf("%-22s %12.0f %14.0f %12.0f\n", "throughput (acks/s)", ours.throughput, slowed.throughput, bolt.throughput);
   row("peak RSS (MiB)", ours.peak_rss_kb / 1024.0, slowed.peak_rss_kb / 1024.0, bolt.peak_rss_kb / 1024.0);
-  std::printf("%-22s %11.2f%% %13.2f%% %12s\n", "own: acks <= 0.5 ms", 100 * ours.own_within_half_ms,
-              100 * slowed.own_within_half_ms, "-");
+  const auto share = [](double value) {  // -1: no histogram was read
+    char text[16];
+    if (value < 0) return std::string("n/a");
+    std::snprintf(text, sizeof text, "%.2f%%", 100 * value);
+    return std::string(text);
+  };
+  std::printf("%-22s %12s %14s %12s\n", "own: acks <= 0.5 ms", share(ours.own_within_half_ms).c_str(),
+              share(slowed.own_within_half_ms).c_str(), "-");
   std::printf("%-22s %11.1f%% %13.1f%% %11.1f%%\n", "CPU stolen (VM)", 100 * ours.stolen, 100 * slowed.stolen,
               100 * bolt.stolen);
   std::printf("%-22s %12d %14d %12d\n", "acked", ours.acked, slowed.acked, bolt.acked);

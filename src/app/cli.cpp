@@ -38,6 +38,7 @@
 #include "goaround/metrics/metrics.hpp"
 #include "goaround/schedule/status_scheduler.hpp"
 #include "goaround/schedule/periodic.hpp"
+#include "goaround/slack/scheduling.hpp"
 #include "goaround/slack/slack_transport.hpp"
 #include "goaround/slack/socket_mode.hpp"
 #include "goaround/app/console_session.hpp"
@@ -53,7 +54,7 @@ namespace {
 
 const std::vector<chat::FlagSpec> global_flags{
     {"config", true, "configuration file (default: the embedded two-service simulation)"},
-    {"data", true, "data folder for goaround.db (default: data_dir from the config, ./var)"},
+    {"data", true, "data folder for goaround.db and envelopes.db (default: data_dir from the config, ./var)"},
     {"log-level", true, "trace, debug, info, warn, error, critical or off"},
     {"log-format", true, "text or json"},
     {"clock", true, "wall (default) or virtual: time moves only with the console's :advance"},
@@ -224,6 +225,29 @@ T run_to_completion(Runtime& rt, asio::awaitable<T> task) {
   return std::move(*result);
 }
 
+// The envelope ledger's own connection. On SQLite its ids live in a file of their own,
+// envelopes.db: under a burst the ledger commits every few ms, and on slow storage each commit
+// holds its file's write lock through the fsync; in the timeline's file the work's own writes
+// sat in SQLite's busy wait behind it (150 ms and more at a time, with every fsync 5 ms slower),
+// and the work loop with them. Ids a data folder from before kept in goaround.db move over (on
+// every start, so a crash halfway loses none): a redelivery across the upgrade is still known.
+std::unique_ptr<store::Store> envelope_store(Runtime& rt) {
+  auto where = rt.location;
+  where.sqlite_busy = std::chrono::seconds(1);  // the writer retries anyway; a stop waits for one try
+  if (where.postgres()) return store::open(where, *rt.clock);
+  where.sqlite_file.replace_filename("envelopes.db");
+  auto ids = store::open(where, *rt.clock);
+  const auto earlier = rt.store.envelopes().since(time::TimePoint{});
+  if (!earlier.empty()) {
+    std::vector<store::EnvelopeIds> moved;
+    for (const auto& id : earlier) moved.push_back({id, "", "moved"});
+    ids->envelopes().record(moved);
+    rt.store.envelopes().prune(rt.clock->now() + std::chrono::seconds(1));
+    spdlog::info("goaround serve: {} seen envelope id(s) moved to {}", earlier.size(), where.sqlite_file.string());
+  }
+  return ids;
+}
+
 // The long-running bot until a signal: Slack envelopes (when configured) go to the same
 // registry as the console's lines; the schedule, the triggers and the HTTP listener run beside.
 asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
@@ -238,14 +262,7 @@ asio::awaitable<int> serve(Runtime& rt, bool slack_on) {
   std::optional<slack::SocketModeClient> socket;
   slack::Directory directory(rt.web);
   if (slack_on) {
-    auto ledger_location = rt.location;
-    ledger_location.sqlite_busy = std::chrono::seconds(1);
-    // On SQLite the ids go to a file of their own: under a burst the ledger commits every few
-    // ms, and on slow storage each commit holds the write lock through its fsync, so in the
-    // timeline's file the work's own writes sat in SQLite's busy wait (measured: 150 ms and
-    // more at a time, with every fsync 5 ms slower), and the work loop with them.
-    if (!rt.location.postgres()) ledger_location.sqlite_file.replace_filename("envelopes.db");
-    ledger.emplace(store::open(ledger_location, *rt.clock), *rt.clock);
+    ledger.emplace(envelope_store(rt), *rt.clock);
     socket_web.emplace(rt.config.slack.api_url, rt.config.slack.bot_token);
     socket.emplace(socket_io.get_executor(), *socket_web, rt.config.slack.app_token, *ledger,
                    envelope_handler(rt.engine, rt.registry, directory, scribe),
@@ -427,8 +444,11 @@ asio::awaitable<int> write_debrief(Runtime& rt, const chat::Arguments& args) {
   const auto written = co_await rt.engine.debrief(
       request, *incident, out ? std::optional(std::filesystem::path(*out)) : std::nullopt);
   if (!out) std::cout << written.text;
-  std::cerr << "goaround debrief: wrote " << written.markdown.string() << ", " << written.svg.string()
-            << " and " << written.png.string() << '\n';
+  if (written.svg.empty())
+    std::cerr << "goaround debrief: wrote " << written.markdown.string() << " (without the chart)\n";
+  else
+    std::cerr << "goaround debrief: wrote " << written.markdown.string() << ", " << written.svg.string()
+              << " and " << written.png.string() << '\n';
   co_return exit_ok;
 }
 

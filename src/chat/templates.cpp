@@ -23,25 +23,18 @@ struct TimeStyle {
   std::optional<std::chrono::system_clock::time_point> now;
 };
 
-// kainjow's data is built through set() and push_back(), which take a const reference and
-// copy, and a copy is deep; its list, a std::vector, also copies on growth (the move is not
-// noexcept). Built level by level, each node was copied once per ancestor (3,400 allocations
-// to render /rollback help). So children are moved in: into the placeholder set() made, and
-// into the list reserved to its size. The nodes are ours; only kainjow's accessors are const.
-void moved_into(const mstch::data& placeholder, mstch::data&& child) {
-  const_cast<mstch::data&>(placeholder) = std::move(child);
-}
+// kainjow's set() and push_back() take a const reference and copy, and a copy is deep; its
+// list, a std::vector, also copies on growth (the move is not noexcept). Built level by level,
+// each node was copied once per ancestor (3,400 allocations to render /rollback help). So
+// children are moved in: through operator[] into an object, into a list reserved to its size
+// (kainjow hands out the list only as const; the list is ours).
 mstch::list& items_of(mstch::data& list) { return const_cast<mstch::list&>(list.list_value()); }
 
 mstch::data to_data(const boost::json::value& v, const TimeStyle& style) {
   switch (v.kind()) {
     case boost::json::kind::object: {
       mstch::data obj{mstch::data::type::object};
-      for (const auto& [key, value] : v.get_object()) {
-        const std::string name(key);
-        obj.set(name, mstch::data{false});
-        moved_into(*obj.get(name), to_data(value, style));
-      }
+      for (const auto& [key, value] : v.get_object()) obj[std::string(key)] = to_data(value, style);
       return obj;
     }
     case boost::json::kind::array: {

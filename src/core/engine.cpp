@@ -363,7 +363,8 @@ boost::asio::awaitable<debrief::Written> Engine::debrief(const Request& request,
   store_.timeline().append(incident.id, EventKind::debrief, who, posted.text);
   const chat::Place place{incident.channel, incident.thread};
   co_await transport_.post(place, posted);
-  transport_.attach(place, written.png.string(), "Incident #" + std::to_string(incident.id) + " timeline");
+  if (!written.png.empty())  // empty: drawn without its library (the debrief says why)
+    transport_.attach(place, written.png.string(), "Incident #" + std::to_string(incident.id) + " timeline");
   transport_.attach(place, written.markdown.string(), "Debrief, incident #" + std::to_string(incident.id));
   co_await ChangeFreeze(settings_.services, store_, templates_, transport_, clock_).debriefed(incident, who);
   co_return written;

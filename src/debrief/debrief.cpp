@@ -1,6 +1,7 @@
 #include "goaround/debrief/debrief.hpp"
 
 #include <boost/json.hpp>
+#include <spdlog/spdlog.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "goaround/chat/mrkdwn.hpp"
 #include "goaround/debrief/timeline_export.hpp"
 #include "goaround/exec/adapter.hpp"
+#include "goaround/libs/optional_library.hpp"
 
 namespace goaround::debrief {
 namespace json = boost::json;
@@ -306,12 +308,22 @@ Written write(store::Store& store, const chat::Templates& templates, const model
   if (markdown_path.has_parent_path()) std::filesystem::create_directories(markdown_path.parent_path());
   const auto events = story(store, incident);
   const auto m = milestones(incident, events, last_deploy(store, incident));
-  const auto drawn = chart(m, {metric, service ? service->verify.query : "", service ? service->verify.below : std::nullopt},
-                           "Incident #" + std::to_string(incident.id) + " · " + incident.service);
-  std::ofstream(out.svg, std::ios::binary) << drawn.svg;
-  std::ofstream(out.png, std::ios::binary) << drawn.png;
-  out.text = templates.render("debrief.md", context_of(store, incident, events, m, service,
-                                                       out.svg.filename().string())) + "\n";
+  std::string chart_left_out;
+  try {
+    const auto drawn = chart(m, {metric, service ? service->verify.query : "", service ? service->verify.below : std::nullopt},
+                             "Incident #" + std::to_string(incident.id) + " · " + incident.service);
+    std::ofstream(out.svg, std::ios::binary) << drawn.svg;
+    std::ofstream(out.png, std::ios::binary) << drawn.png;
+  } catch (const libs::Unavailable& e) {
+    // The debrief matters more than its picture: it is written without one, and says why.
+    spdlog::warn("debrief: {}; written without the chart", e.what());
+    chart_left_out = e.what();
+    out.svg.clear();
+    out.png.clear();
+  }
+  auto context = context_of(store, incident, events, m, service, out.svg.filename().string());
+  if (!chart_left_out.empty()) context["chart_left_out"] = chart_left_out;
+  out.text = templates.render("debrief.md", context) + "\n";
   std::ofstream(out.markdown, std::ios::binary) << out.text;
   return out;
 }

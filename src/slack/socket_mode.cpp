@@ -14,13 +14,6 @@
 #include <boost/url.hpp>
 #include <spdlog/spdlog.h>
 
-#include <sys/resource.h>
-#include <sys/syscall.h>
-#include <unistd.h>
-
-#include <cerrno>
-#include <cstdint>
-#include <cstring>
 #include <random>
 
 #include "goaround/metrics/metrics.hpp"
@@ -52,26 +45,6 @@ void set_timeouts(Stream& ws, std::chrono::milliseconds idle) {
 }
 
 }  // namespace
-
-void prefer_for_acks() {
-  // The kernel's struct sched_attr (version 0, 48 bytes), declared here: glibc 2.36 wraps no
-  // sched_setattr, and <linux/sched/types.h> collides with glibc's <sched.h>.
-  struct {
-    std::uint32_t size = 48, policy = 0;  // SCHED_OTHER
-    std::uint64_t flags = 0;
-    std::int32_t nice = 0;
-    std::uint32_t priority = 0;
-    std::uint64_t runtime = 100'000, deadline = 0, period = 0;  // runtime: the slice, in ns
-  } attributes;
-  static_assert(sizeof attributes == 48);
-  if (::syscall(SYS_sched_setattr, 0, &attributes, 0) != 0)
-    spdlog::debug("slack: the ack thread keeps the default slice ({})", std::strerror(errno));
-}
-
-void yield_to_acks(const char* who) {
-  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(::gettid()), 10) != 0)
-    spdlog::debug("{}: could not lower the thread's priority", who);
-}
 
 SocketModeClient::SocketModeClient(asio::any_io_executor executor, WebApi& api,
                                    config::Secret app_token, EnvelopeLedger& ledger, Handler handler,

@@ -128,6 +128,37 @@ services:
   CHECK(std::filesystem::exists(dir.path() / "var" / "debriefs" / "incident-1.md"));
 }
 
+TEST_CASE("without a usable cairo the debrief is written all the same, says why its chart is left out, and lifts the freeze") {
+  testing::TempDir dir;
+  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+services:
+  - name: checkout
+    environment: prod
+    adapter: sim
+    sim: { revisions: 42, replicas: 2, step: 10ms }
+)");
+  REQUIRE(testing::run_goaround({"rollback", "checkout", "--yes", "--config", config.string()}).exit_code == 0);
+  // A libcairo.so.2 found first that is not a library: what a broken install looks like.
+  std::filesystem::create_directories(dir.path() / "lib");
+  const auto broken = dir.write("lib/libcairo.so.2", std::string(4096, 'x'));
+  ::setenv("LD_LIBRARY_PATH", broken.parent_path().c_str(), 1);
+  const auto out = dir.path() / "debrief" / "checkout.md";
+  const auto ran = testing::run_goaround({"debrief", "--out", out.string(), "--config", config.string()});
+  ::unsetenv("LD_LIBRARY_PATH");
+  INFO(ran.err);
+  CHECK(ran.exit_code == 0);
+  CHECK_THAT(ran.err, Contains("wrote " + out.string() + " (without the chart)"));
+  const auto text = read(out);
+  CHECK_THAT(text, Contains("## Durations"));
+  CHECK_THAT(text, Contains("_The chart is left out: a debrief's chart needs libcairo.so.2 (Debian package libcairo2): "));
+  CHECK_THAT(text, Contains("invalid ELF header"));
+  CHECK_THAT(text, !Contains("![The incident on a time axis]"));
+  CHECK_FALSE(std::filesystem::exists(dir.path() / "debrief" / "checkout-chart.svg"));
+  const time::SystemClock clock;
+  store::SqliteStore store(dir.path() / "var" / "goaround.db", clock);
+  CHECK(store.deploys().freezes_holding("checkout").empty());
+}
+
 TEST_CASE("/rollback debrief shares the debrief and its chart in the incident thread") {
   testing::BotHarness h(config_text);
   record_incident(h);

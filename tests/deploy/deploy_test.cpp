@@ -865,6 +865,18 @@ TEST_CASE("the Dockerfile builds on bookworm with clang++ and runs goaround serv
   // installs (or one every Debian image has).
   const auto runtime_packages = apt_installed(runtime);
   for (const auto* package : {"ca-certificates", "libcairo2", "libssl3", "libsqlite3-0"}) CHECK(runtime_packages.count(package) == 1);
+  // And so does every library the bot opens when a feature first needs it (src/libs/).
+  int optional_libraries = 0;
+  for (const auto& source : fs::directory_iterator(fs::path(GOAROUND_SOURCE_DIR) / "src" / "libs")) {
+    const auto text = read_text(source.path());
+    const std::regex opened(R"re(OptionalLibrary library\("([^"]+)", "[^"]*", "([^"]+)"\))re");
+    for (std::sregex_iterator it(text.begin(), text.end(), opened), end; it != end; ++it) {
+      INFO((*it)[1].str() << " is opened from the package " << (*it)[2].str());
+      CHECK(runtime_packages.count((*it)[2].str()) == 1);
+      ++optional_libraries;
+    }
+  }
+  CHECK(optional_libraries == 2);  // libpq5 and libcairo2
   if (shell("for tool in dpkg-query readelf ldd; do command -v $tool; done | wc -l").find('3') == std::string::npos) {
     WARN("dpkg-query, readelf or ldd missing: the runtime libraries were not checked against the binary");
     return;

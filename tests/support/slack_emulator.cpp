@@ -13,7 +13,7 @@
 #include <set>
 #include <thread>
 
-#include "goaround/slack/socket_mode.hpp"
+#include "goaround/slack/scheduling.hpp"
 
 namespace goaround::testing {
 namespace asio = boost::asio;

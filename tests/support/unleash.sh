@@ -18,9 +18,14 @@ start)
   cp "$here/unleash/package.json" "$here/unleash/package-lock.json" "$here/unleash/start.js" "$state/node/"
   # The lock file pins every transitive package, so a run installs what was tested; a registry
   # hiccup gets a second try.
+  # Installed means installed from this lock file: a marker holds its hash once npm ci is done.
+  lock_hash="$(sha256sum "$state/node/package-lock.json" | cut -d' ' -f1)"
   for attempt in 1 2; do
-    [ ! -d "$state/node/node_modules/unleash-server" ] || break
-    (cd "$state/node" && npm ci --no-audit --no-fund --silent >"$state/npm.log" 2>&1) && break
+    [ "$(cat "$state/node/installed" 2>/dev/null)" != "$lock_hash" ] || break
+    if (cd "$state/node" && npm ci --no-audit --no-fund --silent >"$state/npm.log" 2>&1); then
+      echo "$lock_hash" >"$state/node/installed"
+      break
+    fi
     echo "unleash: npm ci failed (attempt $attempt):" >&2
     cat "$state/npm.log" >&2
     [ "$attempt" -lt 2 ] || { df -h "$state" >&2; exit 1; }

@@ -103,6 +103,7 @@ struct Chart {
 Chart chart(const Milestones& milestones, const ChartMetric& metric, const std::string& title);
 
 // Markdown, SVG and PNG written side by side: <dir>/incident-<id>.md, -chart.svg, -chart.png.
+// Without cairo the Markdown is written alone (it says why) and svg and png are empty.
 struct Written {
   std::filesystem::path markdown;
   std::filesystem::path svg;

@@ -2,36 +2,27 @@
 #include <cairo-svg.h>
 #include <cairo.h>
 
+#include "goaround/libs/optional_library.hpp"
+
 namespace goaround::libs {
 
-// The cairo functions a debrief's chart is drawn with, by their own names and types.
+// The cairo functions a debrief's chart is drawn with: the one list the table is made from.
+#define GOAROUND_CAIRO_FUNCTIONS(EACH)                                                            \
+  EACH(cairo_create) EACH(cairo_destroy) EACH(cairo_image_surface_create)                         \
+  EACH(cairo_svg_surface_create_for_stream) EACH(cairo_surface_finish)                            \
+  EACH(cairo_surface_write_to_png_stream) EACH(cairo_surface_destroy) EACH(cairo_paint)           \
+  EACH(cairo_set_source_rgb) EACH(cairo_set_source_rgba) EACH(cairo_set_line_width)               \
+  EACH(cairo_set_dash) EACH(cairo_move_to) EACH(cairo_line_to) EACH(cairo_arc) EACH(cairo_rectangle) \
+  EACH(cairo_stroke) EACH(cairo_fill) EACH(cairo_select_font_face) EACH(cairo_set_font_size)      \
+  EACH(cairo_text_extents) EACH(cairo_show_text)
+
+// Those functions, by their own names and types.
 struct Cairo {
-  decltype(&::cairo_create) cairo_create;
-  decltype(&::cairo_destroy) cairo_destroy;
-  decltype(&::cairo_image_surface_create) cairo_image_surface_create;
-  decltype(&::cairo_svg_surface_create_for_stream) cairo_svg_surface_create_for_stream;
-  decltype(&::cairo_surface_finish) cairo_surface_finish;
-  decltype(&::cairo_surface_write_to_png_stream) cairo_surface_write_to_png_stream;
-  decltype(&::cairo_surface_destroy) cairo_surface_destroy;
-  decltype(&::cairo_paint) cairo_paint;
-  decltype(&::cairo_set_source_rgb) cairo_set_source_rgb;
-  decltype(&::cairo_set_source_rgba) cairo_set_source_rgba;
-  decltype(&::cairo_set_line_width) cairo_set_line_width;
-  decltype(&::cairo_set_dash) cairo_set_dash;
-  decltype(&::cairo_move_to) cairo_move_to;
-  decltype(&::cairo_line_to) cairo_line_to;
-  decltype(&::cairo_arc) cairo_arc;
-  decltype(&::cairo_rectangle) cairo_rectangle;
-  decltype(&::cairo_stroke) cairo_stroke;
-  decltype(&::cairo_fill) cairo_fill;
-  decltype(&::cairo_select_font_face) cairo_select_font_face;
-  decltype(&::cairo_set_font_size) cairo_set_font_size;
-  decltype(&::cairo_text_extents) cairo_text_extents;
-  decltype(&::cairo_show_text) cairo_show_text;
+  GOAROUND_CAIRO_FUNCTIONS(GOAROUND_LIBRARY_MEMBER)
 };
 
-// libcairo.so.2, opened on the first call (from any thread); throws, saying what to install,
-// when it cannot be opened. Only writing a debrief's chart calls it.
+// libcairo.so.2, opened on the first call (as libpq(): any thread, tried again after a
+// failure); throws Unavailable, saying what to install. Only drawing a debrief's chart calls it.
 const Cairo& cairo();
 
 }  // namespace goaround::libs

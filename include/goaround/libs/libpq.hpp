@@ -1,33 +1,25 @@
 #pragma once
 #include <libpq-fe.h>
 
+#include "goaround/libs/optional_library.hpp"
+
 namespace goaround::libs {
 
-// The libpq functions the PostgreSQL store calls, by their own names and types.
+// The libpq functions the PostgreSQL store calls: the one list the table is made from.
+#define GOAROUND_LIBPQ_FUNCTIONS(EACH)                                                           \
+  EACH(PQconnectdbParams) EACH(PQstatus) EACH(PQerrorMessage) EACH(PQsetNoticeProcessor)         \
+  EACH(PQsocket) EACH(PQfinish) EACH(PQexec) EACH(PQprepare) EACH(PQexecPrepared)                 \
+  EACH(PQresultStatus) EACH(PQresultErrorMessage) EACH(PQresultErrorField) EACH(PQntuples)        \
+  EACH(PQnfields) EACH(PQgetisnull) EACH(PQgetvalue) EACH(PQgetlength) EACH(PQcmdTuples) EACH(PQclear)
+
+// Those functions, by their own names and types.
 struct Libpq {
-  decltype(&::PQconnectdbParams) PQconnectdbParams;
-  decltype(&::PQstatus) PQstatus;
-  decltype(&::PQerrorMessage) PQerrorMessage;
-  decltype(&::PQsetNoticeProcessor) PQsetNoticeProcessor;
-  decltype(&::PQsocket) PQsocket;
-  decltype(&::PQfinish) PQfinish;
-  decltype(&::PQexec) PQexec;
-  decltype(&::PQprepare) PQprepare;
-  decltype(&::PQexecPrepared) PQexecPrepared;
-  decltype(&::PQresultStatus) PQresultStatus;
-  decltype(&::PQresultErrorMessage) PQresultErrorMessage;
-  decltype(&::PQresultErrorField) PQresultErrorField;
-  decltype(&::PQntuples) PQntuples;
-  decltype(&::PQnfields) PQnfields;
-  decltype(&::PQgetisnull) PQgetisnull;
-  decltype(&::PQgetvalue) PQgetvalue;
-  decltype(&::PQgetlength) PQgetlength;
-  decltype(&::PQcmdTuples) PQcmdTuples;
-  decltype(&::PQclear) PQclear;
+  GOAROUND_LIBPQ_FUNCTIONS(GOAROUND_LIBRARY_MEMBER)
 };
 
-// libpq.so.5, opened on the first call (from any thread); throws, saying what to install, when
-// it cannot be opened. Only a bot configured with `store: {postgres: …}` ever calls it.
+// libpq.so.5, opened on the first call (from any thread; a failed one is tried again on the
+// next call, so installing the package needs no restart); throws Unavailable, saying what to
+// install. Only a bot configured with `store: {postgres: …}` ever calls it.
 const Libpq& libpq();
 
 }  // namespace goaround::libs

@@ -38,15 +38,6 @@ Frame read_frame(std::string_view text);
 // The ack of an envelope: its id, and the check's payload when the envelope accepts one.
 std::string ack_for(const Frame& envelope, const AckCheck& decision);
 
-// How the threads around the ack path ask the scheduler for it, each for the calling thread;
-// neither needs privileges, and a kernel that cannot do it leaves the thread as it was.
-// The ack thread: a 100 µs slice (EEVDF's custom slice, Linux 6.12 and later), so an envelope
-// that arrives while a handler holds the CPU preempts it at once instead of waiting out the
-// handler's slice (on 2 cores that wait was most of the ack's p99).
-void prefer_for_acks();
-// The work and the ledger's writer: nice 10, so on a busy machine the ack thread goes first.
-void yield_to_acks(const char* who);
-
 struct SocketModeOptions {
   // A link that brings no frame and no pong for this long is dead: after half of it without a
   // frame a ping goes out, and when the other half passes too the link is dropped and replaced.
