@@ -3,13 +3,9 @@
 namespace goaround::libs {
 
 const Cairo& cairo() {
-  static const Cairo loaded = [] {
-    const OptionalLibrary library("libcairo.so.2", "a debrief's chart", "libcairo2");
-    Cairo table;
+  return opened<Cairo>("libcairo.so.2", "a debrief's chart", "libcairo2", [](Cairo& table, const OptionalLibrary& library) {
     GOAROUND_CAIRO_FUNCTIONS(GOAROUND_LIBRARY_BIND)
-    return table;
-  }();
-  return loaded;
+  });
 }
 
 }  // namespace goaround::libs

@@ -3,13 +3,9 @@
 namespace goaround::libs {
 
 const Libpq& libpq() {
-  static const Libpq loaded = [] {
-    const OptionalLibrary library("libpq.so.5", "the PostgreSQL store", "libpq5");
-    Libpq table;
+  return opened<Libpq>("libpq.so.5", "the PostgreSQL store", "libpq5", [](Libpq& table, const OptionalLibrary& library) {
     GOAROUND_LIBPQ_FUNCTIONS(GOAROUND_LIBRARY_BIND)
-    return table;
-  }();
-  return loaded;
+  });
 }
 
 }  // namespace goaround::libs

@@ -869,7 +869,7 @@ TEST_CASE("the Dockerfile builds on bookworm with clang++ and runs goaround serv
   int optional_libraries = 0;
   for (const auto& source : fs::directory_iterator(fs::path(GOAROUND_SOURCE_DIR) / "src" / "libs")) {
     const auto text = read_text(source.path());
-    const std::regex opened(R"re(OptionalLibrary library\("([^"]+)", "[^"]*", "([^"]+)"\))re");
+    const std::regex opened(R"re(opened<\w+>\("([^"]+)", "[^"]*", "([^"]+)")re");
     for (std::sregex_iterator it(text.begin(), text.end(), opened), end; it != end; ++it) {
       INFO((*it)[1].str() << " is opened from the package " << (*it)[2].str());
       CHECK(runtime_packages.count((*it)[2].str()) == 1);

@@ -21,8 +21,8 @@ struct Cairo {
   GOAROUND_CAIRO_FUNCTIONS(GOAROUND_LIBRARY_MEMBER)
 };
 
-// libcairo.so.2, opened on the first call (as libpq(): any thread, tried again after a
-// failure); throws Unavailable, saying what to install. Only drawing a debrief's chart calls it.
+// libcairo.so.2, opened on the first call (see opened()); throws Unavailable, saying what to
+// install. Only drawing a debrief's chart calls it.
 const Cairo& cairo();
 
 }  // namespace goaround::libs

@@ -17,8 +17,7 @@ struct Libpq {
   GOAROUND_LIBPQ_FUNCTIONS(GOAROUND_LIBRARY_MEMBER)
 };
 
-// libpq.so.5, opened on the first call (from any thread; a failed one is tried again on the
-// next call, so installing the package needs no restart); throws Unavailable, saying what to
+// libpq.so.5, opened on the first call (see opened()); throws Unavailable, saying what to
 // install. Only a bot configured with `store: {postgres: …}` ever calls it.
 const Libpq& libpq();
 

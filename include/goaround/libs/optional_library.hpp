@@ -37,9 +37,24 @@ class OptionalLibrary {
   void* handle_ = nullptr;
 };
 
-// Fills a table of function pointers named as the library names them: each member of
-// `table` listed by `EACH(FUNCTION)` (an X-macro, the one list the table is declared from).
+// A table of function pointers named as the library names them, declared and filled from one
+// X-macro list of the names: LIST(GOAROUND_LIBRARY_MEMBER) in the struct, and
+// LIST(GOAROUND_LIBRARY_BIND) in the `bind` given to opened().
 #define GOAROUND_LIBRARY_MEMBER(name) decltype(&::name) name = nullptr;
 #define GOAROUND_LIBRARY_BIND(name) table.name = library.function<decltype(::name)>(#name);
+
+// The table of `soname`, opened and bound on the first call (from any thread; a failed one is
+// tried again on the next call, so installing the package needs no restart).
+template <typename Table>
+const Table& opened(const char* soname, const char* feature, const char* package,
+                    void (*bind)(Table& table, const OptionalLibrary& library)) {
+  static const Table loaded = [&] {
+    const OptionalLibrary library(soname, feature, package);
+    Table table;
+    bind(table, library);
+    return table;
+  }();
+  return loaded;
+}
 
 }  // namespace goaround::libs
