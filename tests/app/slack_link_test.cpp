@@ -4,6 +4,8 @@
 #include <SQLiteCpp/Database.h>
 #include <catch2/catch.hpp>
 
+#include <signal.h>
+
 #include <chrono>
 #include <thread>
 
@@ -45,6 +47,14 @@ bool connected(SlackEmulator& slack) {
   if (!slack.wait_for_connections(1)) return false;
   std::this_thread::sleep_for(200ms);
   return true;
+}
+
+// The same `goaround serve` (config, data folder) started again once the first has exited.
+void start_again(ServedBot& served) {
+  served.out = boost::asio::readable_pipe(served.io);
+  served.err = boost::asio::readable_pipe(served.io);
+  served.bot.emplace(served.io, GOAROUND_BINARY, std::vector<std::string>{"serve", "--config", served.config},
+                     boost::process::v2::process_stdio{nullptr, served.out, served.err});
 }
 
 int readyz(unsigned short port) {
@@ -147,10 +157,7 @@ TEST_CASE("Slack link: upgrading from one file, the seen envelope ids move from 
     timeline.exec("INSERT INTO processed_envelopes (envelope_id, received_at, kind) "
                   "VALUES ('acked-before-the-upgrade', strftime('%Y-%m-%dT%H:%M:%fZ', 'now'), 'slash_commands')");
   }
-  served.out = boost::asio::readable_pipe(served.io);
-  served.err = boost::asio::readable_pipe(served.io);
-  served.bot.emplace(served.io, GOAROUND_BINARY, std::vector<std::string>{"serve", "--config", served.config},
-                     boost::process::v2::process_stdio{nullptr, served.out, served.err});
+  start_again(served);
   REQUIRE(slack.wait_for_connections(2));
   std::this_thread::sleep_for(200ms);
   REQUIRE(slack.deliver(help_command("acked-before-the-upgrade")));  // Slack redelivers it after the restart
@@ -164,6 +171,26 @@ TEST_CASE("Slack link: upgrading from one file, the seen envelope ids move from 
   CHECK(timeline.execAndGet("SELECT count(*) FROM processed_envelopes").getInt() == 0);
   SQLite::Database envelopes((var / "envelopes.db").string(), SQLite::OPEN_READONLY);
   CHECK(envelopes.execAndGet("SELECT count(*) FROM processed_envelopes WHERE envelope_id = 'acked-before-the-upgrade'").getInt() == 1);
+}
+
+TEST_CASE("Slack link: serve killed with SIGKILL after an envelope was worked on knows it when the next serve is handed it again") {
+  SlackEmulator slack;
+  ServedBot served(slack);
+  REQUIRE(connected(slack));
+  REQUIRE(slack.deliver(help_command("worked-before-the-kill")));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return answers_to(calls, "worked-before-the-kill") == 1; }));
+  ::kill(served.bot->id(), SIGKILL);
+  served.wait();
+  start_again(served);
+  REQUIRE(slack.wait_for_connections(2));
+  std::this_thread::sleep_for(200ms);
+  REQUIRE(slack.deliver(help_command("worked-before-the-kill")));  // delivered again, as on a second link
+  REQUIRE(slack.wait_for_frame([](const auto& frames) { return acked(frames, "worked-before-the-kill", 2); }));
+  REQUIRE(slack.deliver(help_command("after-the-kill")));
+  REQUIRE(slack.wait_for_call([](const auto& calls) { return answers_to(calls, "after-the-kill") == 1; }));
+  CHECK(answers_to(slack.calls(), "worked-before-the-kill") == 1);
+  served.stop();
+  CHECK(served.exit_code == 0);
 }
 
 TEST_CASE("Slack link: SIGTERM while the store is locked and envelopes wait to be recorded ends within 2 s") {
