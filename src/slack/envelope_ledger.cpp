@@ -16,7 +16,7 @@ constexpr auto record_patience = 15s;
 constexpr auto prune_every = 10min;
 // Group commit: ids that come within this long of the first share one fsync. At 1,000
 // envelopes a second that is a third of the fsyncs, and on a VM the host's work for each
-// one was stealing the CPU from the ack thread (scripts/bench.sh, five runs of each, one
+// one seems to take CPU from the ack thread (scripts/bench.sh, five runs of each, one
 // after the other: ack p99 1.1-3.1 ms with an fsync per id as it came, 0.27-0.97 ms with
 // 2 ms; 5 ms was no better). The work waits 2 ms more; the ack waits for neither.
 constexpr auto group_window = 2ms;
