@@ -138,8 +138,7 @@ Figures run_goaround(const std::string& binary, const std::string& preload) {
   api.hand_out_links_of(slack);
   testing::TempDir dir;
   const auto port = testing::free_port();
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                                     "\nhttp: { listen: 127.0.0.1:" + std::to_string(port) + " }" +
+  const auto config = dir.write_config("\nhttp: { listen: 127.0.0.1:" + std::to_string(port) + " }" +
                                                      "\nlog: { level: warn }\nslack:\n  app_token: ${BENCH_APP_TOKEN}\n"
                                                      "  bot_token: ${BENCH_BOT_TOKEN}\n  api_url: " + api.api_url() +
                                                      "\nservices: [{name: checkout, environment: e, adapter: sim}]\n");

@@ -151,6 +151,14 @@ store::Location lease_location(store::Location where) {
   return where;
 }
 
+// The envelope ledger's own connection: a short busy wait (the writer retries anyway, and a
+// stop waits for one try), and on SQLite a file of its own (envelope_store() says why).
+store::Location envelope_location(store::Location where) {
+  where.sqlite_busy = std::chrono::seconds(1);
+  if (!where.postgres()) where.sqlite_file.replace_filename("envelopes.db");
+  return where;
+}
+
 struct Runtime {
   // `voice`: where the bot talks: the terminal, the Slack Web API, or the log.
   Runtime(config::Config loaded, const std::filesystem::path& data_dir, std::ostream& out,
@@ -232,11 +240,9 @@ T run_to_completion(Runtime& rt, asio::awaitable<T> task) {
 // and the work loop with them. Ids a data folder from before kept in goaround.db move over (on
 // every start, so a crash halfway loses none): a redelivery across the upgrade is still known.
 std::unique_ptr<store::Store> envelope_store(Runtime& rt) {
-  auto where = rt.location;
-  where.sqlite_busy = std::chrono::seconds(1);  // the writer retries anyway; a stop waits for one try
-  if (where.postgres()) return store::open(where, *rt.clock);
-  where.sqlite_file.replace_filename("envelopes.db");
+  const auto where = envelope_location(rt.location);
   auto ids = store::open(where, *rt.clock);
+  if (where.postgres()) return ids;
   const auto earlier = rt.store.envelopes().since(time::TimePoint{});
   if (!earlier.empty()) {
     std::vector<store::EnvelopeIds> moved;

@@ -20,7 +20,7 @@ struct StandinBot {
   explicit StandinBot(const std::string& cart_timeout = "5m") {
     dir.write("kubeconfig", "apiVersion: v1\nkind: Config\n");
     ::setenv("ARGOCD_AUTH_TOKEN", "argocd-token-for-tests", 1);
-    config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+    config = dir.write_config(R"(
 tools:
   kubectl: )" + tool("kubectl") + R"(
   helm: )" + tool("helm") + R"(

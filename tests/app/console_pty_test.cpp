@@ -75,7 +75,7 @@ struct Terminal {
 
 TEST_CASE("in a terminal the console keeps printing after an output larger than the terminal's buffer") {
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+  const auto config = dir.write_config(R"(
 log: { level: warn }
 services:
   - name: checkout

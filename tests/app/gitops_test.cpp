@@ -13,7 +13,7 @@ TEST_CASE("gitops through the CLI: the revert is pushed, verified, and in the ti
   testing::GitRemote remote;
   const auto bad = remote.head("main");
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+  const auto config = dir.write_config(R"(
 services:
   - name: storefront
     environment: prod

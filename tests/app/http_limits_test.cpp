@@ -26,8 +26,7 @@ namespace {
 // goaround serve (no Slack) under `ulimit -n <files>`, its log collected.
 struct LimitedServe {
   LimitedServe(int files, int max_connections) : port(testing::free_port()) {
-    const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                                       "\nhttp: { listen: 127.0.0.1:" + std::to_string(port) +
+    const auto config = dir.write_config("\nhttp: { listen: 127.0.0.1:" + std::to_string(port) +
                                                        ", max_connections: " + std::to_string(max_connections) +
                                                        " }\nservices: [{name: checkout, environment: e, adapter: sim}]\n");
     process.emplace(io, "/bin/sh",

@@ -150,8 +150,7 @@ TEST_CASE("with no other process alive, a killed go-around is taken over by the 
 
 TEST_CASE("fault trials: kills and restarts around live go-arounds never run a service twice at once") {
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                                     "\nexecution_lease: 2s\nservices:\n  - name: checkout\n"
+  const auto config = dir.write_config("\nexecution_lease: 2s\nservices:\n  - name: checkout\n"
                                                      "    environment: sim\n    adapter: sim\n"
                                                      "    sim: { revisions: 42, replicas: 2, step: 300ms }\n")
                           .string();
@@ -187,8 +186,7 @@ TEST_CASE("two goarounds starting together on a new data folder: one runs, the o
   std::string odd;
   for (int trial = 0; trial < 12; ++trial) {
     testing::TempDir dir;
-    const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                                       "\nservices:\n  - name: checkout\n    environment: sim\n"
+    const auto config = dir.write_config("\nservices:\n  - name: checkout\n    environment: sim\n"
                                                        "    adapter: sim\n    sim: { revisions: 42, replicas: 1, step: 100ms }\n")
                             .string();
     Started one({"rollback", "checkout", "--yes", "--config", config});

@@ -80,8 +80,8 @@ TEST_CASE("Slack link: a store locked past its busy timeout never delays an ack 
   {
     // Another process holds the write locks for 8 s, past SQLite's 5 s busy timeout: the
     // timeline's (readiness) and the envelope ids' (the ledger retries).
-    SQLite::Database holder((served.dir.path() / "var" / "goaround.db").string(), SQLite::OPEN_READWRITE);
-    SQLite::Database ids_holder((served.dir.path() / "var" / "envelopes.db").string(), SQLite::OPEN_READWRITE);
+    SQLite::Database holder((served.data() / "goaround.db").string(), SQLite::OPEN_READWRITE);
+    SQLite::Database ids_holder((served.data() / "envelopes.db").string(), SQLite::OPEN_READWRITE);
     holder.exec("BEGIN IMMEDIATE");
     ids_holder.exec("BEGIN IMMEDIATE");
     const auto delivered = Clock::now();
@@ -133,12 +133,12 @@ TEST_CASE("Slack link: the envelope ids are recorded in a file of their own, so 
   ServedBot served(slack);
   REQUIRE(connected(slack));
   // Another writer holds the timeline's file (a headless go-around's commit on slow storage).
-  SQLite::Database timeline((served.dir.path() / "var" / "goaround.db").string(), SQLite::OPEN_READWRITE);
+  SQLite::Database timeline((served.data() / "goaround.db").string(), SQLite::OPEN_READWRITE);
   timeline.exec("BEGIN IMMEDIATE");
   REQUIRE(slack.deliver(help_command("beside-a-held-timeline")));
   REQUIRE(slack.wait_for_call([](const auto& calls) { return answers_to(calls, "beside-a-held-timeline") == 1; }, 3s));
   timeline.exec("ROLLBACK");
-  SQLite::Database envelopes((served.dir.path() / "var" / "envelopes.db").string(), SQLite::OPEN_READONLY);
+  SQLite::Database envelopes((served.data() / "envelopes.db").string(), SQLite::OPEN_READONLY);
   CHECK(envelopes.execAndGet("SELECT count(*) FROM processed_envelopes WHERE envelope_id = 'beside-a-held-timeline'").getInt() == 1);
   served.stop();
   CHECK(served.exit_code == 0);
@@ -150,7 +150,7 @@ TEST_CASE("Slack link: upgrading from one file, the seen envelope ids move from 
   REQUIRE(connected(slack));
   served.stop();
   // A data folder from before: an acked envelope's id in goaround.db, and no envelopes.db.
-  const auto var = served.dir.path() / "var";
+  const auto var = served.data();
   for (const char* file : {"envelopes.db", "envelopes.db-wal", "envelopes.db-shm"}) std::filesystem::remove(var / file);
   {
     SQLite::Database timeline((var / "goaround.db").string(), SQLite::OPEN_READWRITE);
@@ -197,7 +197,7 @@ TEST_CASE("Slack link: SIGTERM while the store is locked and envelopes wait to b
   SlackEmulator slack;
   ServedBot served(slack);
   REQUIRE(connected(slack));
-  SQLite::Database holder((served.dir.path() / "var" / "envelopes.db").string(), SQLite::OPEN_READWRITE);
+  SQLite::Database holder((served.data() / "envelopes.db").string(), SQLite::OPEN_READWRITE);
   holder.exec("BEGIN IMMEDIATE");
   REQUIRE(slack.deliver(help_command("pending-at-shutdown")));
   REQUIRE(slack.wait_for_frame([](const auto& frames) { return acked(frames, "pending-at-shutdown"); }, 1s));

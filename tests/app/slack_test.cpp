@@ -94,8 +94,7 @@ TEST_CASE("through Slack payloads: /rollback shows the card, Confirm runs it onc
 TEST_CASE("serve with only one of the Slack tokens says what is missing") {
   testing::TempDir dir;
   dir.write("app-token", app_token);
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                                     "\nslack: { app_token_file: " + (dir.path() / "app-token").string() +
+  const auto config = dir.write_config("\nslack: { app_token_file: " + (dir.path() / "app-token").string() +
                                                      " }\nservices: [{name: checkout, environment: e, adapter: sim}]\n");
   const auto ran = testing::run_goaround({"serve", "--config", config.string()});
   CHECK(ran.exit_code == 2);

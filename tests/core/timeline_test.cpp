@@ -118,8 +118,7 @@ TEST_CASE("JSON and CSV exports carry every field of every row and parse back") 
 
 TEST_CASE("the CLI exports the latest incident's timeline in each format") {
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                                     std::string(config_text));
+  const auto config = dir.write_config(std::string(config_text));
   REQUIRE(testing::run_goaround({"rollback", "checkout", "--yes", "--config", config.string()}).exit_code == 0);
   const auto csv = testing::run_goaround({"timeline", "export", "--format", "csv", "--config", config.string()});
   CHECK(csv.exit_code == 0);

@@ -91,8 +91,7 @@ TEST_CASE("the chart is an SVG and a PNG of the same picture, with the metric wh
 TEST_CASE("goaround debrief writes Markdown and the chart, with the metric from a real Prometheus") {
   testing::RealPrometheus prometheus;
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml",
-                                "data_dir: " + (dir.path() / "var").string() + "\nprometheus: { url: " +
+  const auto config = dir.write_config("\nprometheus: { url: " +
                                     prometheus.url() + R"( }
 services:
   - name: checkout
@@ -130,7 +129,7 @@ services:
 
 TEST_CASE("without a usable cairo the debrief is written all the same, says why its chart is left out, and lifts the freeze") {
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+  const auto config = dir.write_config(R"(
 services:
   - name: checkout
     environment: prod
@@ -180,8 +179,7 @@ TEST_CASE("/rollback debrief shares the debrief and its chart in the incident th
 TEST_CASE("an organisation's own debrief template replaces the built-in one without a rebuild") {
   testing::TempDir dir;
   dir.write("debrief.md.mustache", "# Post-incident review {{incident}}\n\nRecovered: {{#recovered}}yes{{/recovered}}\n");
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                                     "\ntemplates_dir: " + dir.path().string() +
+  const auto config = dir.write_config("\ntemplates_dir: " + dir.path().string() +
                                                      std::string(config_text));
   REQUIRE(testing::run_goaround({"rollback", "checkout", "--yes", "--config", config.string()}).exit_code == 0);
   const auto ran = testing::run_goaround({"debrief", "--config", config.string()});

@@ -748,7 +748,7 @@ TEST_CASE("the Role grants every request the real kubectl adapter makes in a go-
   testing::TempDir dir;
   const auto kubeconfig = api.write_kubeconfig(dir.path(), "standin");
   // As in the container: kubectl from PATH, a cache folder of its own, no context.
-  const auto file = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+  const auto file = dir.write_config(R"(
 tools:
   kubectl: kubectl
   kubeconfig: )" + kubeconfig.string() + R"(

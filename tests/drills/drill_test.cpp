@@ -31,8 +31,7 @@ std::string sql(const testing::TempDir& dir, const std::string& query) {
 // A simulated checkout with a simulated staging twin.
 std::string simulated_with_twin(const testing::TempDir& dir, const std::string& sim, const std::string& twin_sim,
                                 const std::string& extra = "") {
-  return dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                        "\nservices:\n  - name: checkout\n    environment: prod\n    adapter: sim\n    sim: " +
+  return dir.write_config("\nservices:\n  - name: checkout\n    environment: prod\n    adapter: sim\n    sim: " +
                                         sim + "\n    drill:\n      environment: staging\n      sim: " + twin_sim + "\n" + extra)
       .string();
 }
@@ -58,8 +57,7 @@ struct TwoEnvironments {
     contents.replace(contents.find("contexts:\n"), 10,
                      "contexts:\n- name: staging\n  context:\n    cluster: standin\n    user: standin-user\n");
     std::ofstream(kubeconfig) << contents;
-    config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                            "\ntools:\n  kubectl: /usr/bin/kubectl\n  kubeconfig: " + kubeconfig.string() +
+    config = dir.write_config("\ntools:\n  kubectl: /usr/bin/kubectl\n  kubeconfig: " + kubeconfig.string() +
                                             "\n  kube_cache_dir: " + (dir.path() / "kube-cache").string() + R"(
 services:
   - name: checkout
@@ -141,7 +139,7 @@ TEST_CASE("goaround drill runs the prepared path on the staging twin with the re
 
 TEST_CASE("a service that was never practised says so on its card and in its debrief, and has no drill to run") {
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+  const auto config = dir.write_config(R"(
 services:
   - name: payments
     environment: prod

@@ -46,7 +46,7 @@ TEST_CASE("goaround rollback checkout --flag KEY --yes turns the real flag off, 
   const auto unleash = testing::Unleash::shared();
   const auto key = unleash.new_flag("new-checkout-flow", "production");
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + "\n" + services(unleash)).string();
+  const auto config = dir.write_config("\n" + services(unleash)).string();
 
   const auto ran = testing::run_goaround(
       {"--config", config, "rollback", "checkout", "--flag", key, "--yes", "--reason", "double charges since 14:02"});
@@ -84,7 +84,7 @@ TEST_CASE("goaround rollback checkout --flag KEY --yes turns the real flag off, 
 TEST_CASE("goaround rollback --flag refuses what cannot work, with the reason, and calls nothing") {
   const auto unleash = testing::Unleash::shared();
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + "\n" + services(unleash) + R"(
+  const auto config = dir.write_config("\n" + services(unleash) + R"(
   - name: payments
     environment: prod
     adapter: sim
@@ -184,7 +184,7 @@ TEST_CASE("a flag go-around killed while the flag call is answered slowly is tak
   launchdarkly.delay_patch_answers(2500ms);
   ::setenv("GOAROUND_TEST_LD_TOKEN", "api-0123-test", 1);
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+  const auto config = dir.write_config(R"(
 services:
   - name: checkout
     environment: prod

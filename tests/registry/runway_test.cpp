@@ -25,7 +25,7 @@ TEST_CASE("goaround rollback: a target image deleted from the registry is refuse
   const auto gone = registry.push("shop/checkout", "1.40");
   registry.remove("shop/checkout", gone);
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+  const auto config = dir.write_config(R"(
 freeze_until_debrief: false
 registries:
   - host: )" + registry.host() + R"(
@@ -76,7 +76,7 @@ TEST_CASE("the real kubectl: the target ReplicaSet's image is what is asked for,
   api.add_deployment(checkout);
   testing::TempDir dir;
   const auto kubeconfig = api.write_kubeconfig(dir.path(), "prod");
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+  const auto config = dir.write_config(R"(
 freeze_until_debrief: false
 registries:
   - { host: )" + registry.host() + R"(, insecure: true }
@@ -146,7 +146,7 @@ TEST_CASE("helm: the target revision's manifest names the images asked for, init
   testing::StandinTools helm;
   helm.set("HELM_REGISTRY", registry.host());
   testing::TempDir dir;
-  const auto config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() + R"(
+  const auto config = dir.write_config(R"(
 freeze_until_debrief: false
 registries:
   - host: )" + registry.host() + R"(

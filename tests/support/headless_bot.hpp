@@ -25,8 +25,7 @@ inline constexpr const char* http_token = "ci-token-0123456789";
 struct HeadlessBot {
   // `config`: everything but data_dir and http (services, prometheus, …).
   explicit HeadlessBot(const std::string& config) : port(free_port()) {
-    const auto file = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                                     "\nhttp: { listen: 127.0.0.1:" + std::to_string(port) +
+    const auto file = dir.write_config("\nhttp: { listen: 127.0.0.1:" + std::to_string(port) +
                                                      ", token: \"${GOAROUND_TEST_HTTP_TOKEN}\" }\n" + config);
     ::setenv("GOAROUND_TEST_HTTP_TOKEN", http_token, 1);
     bot.emplace(io, GOAROUND_BINARY, std::vector<std::string>{"serve", "--config", file.string()},

@@ -88,8 +88,7 @@ struct ServedBot {
                      const std::string& slack_extra = "", const std::string& top_extra = "",
                      const std::string& sim = "{ revisions: 42, replicas: 2, step: 20ms }") {
     dir.write("app-token", app_token);
-    config = dir.write("goaround.yaml", "data_dir: " + (dir.path() / "var").string() +
-                                            "\nlog: { level: info }\nslack:\n  app_token_file: " +
+    config = dir.write_config("\nlog: { level: info }\nslack:\n  app_token_file: " +
                                             (dir.path() / "app-token").string() +
                                             "\n  bot_token: ${GOAROUND_TEST_BOT_TOKEN}\n  api_url: " +
                                             slack.api_url() + "\n" + slack_extra + top_extra + R"(
@@ -117,8 +116,10 @@ services:
     exit_code = bot->wait(ec);
     return logs;
   }
+  // Its data folder: goaround.db, envelopes.db.
+  std::filesystem::path data() const { return dir.path() / "var"; }
   int executions() const {
-    SQLite::Database db((dir.path() / "var" / "goaround.db").string());
+    SQLite::Database db((data() / "goaround.db").string());
     SQLite::Statement q(db, "SELECT count(*) FROM executions WHERE state != 'planned'");
     q.executeStep();
     return q.getColumn(0).getInt();

@@ -26,6 +26,10 @@ class TempDir {
     std::ofstream(file) << text;
     return file;
   }
+  // goaround.yaml whose data_dir is var/ in this folder, followed by `rest` (from its own line).
+  std::filesystem::path write_config(const std::string& rest) const {
+    return write("goaround.yaml", "data_dir: " + (path_ / "var").string() + rest);
+  }
 
  private:
   std::filesystem::path path_;
